@@ -1,0 +1,15 @@
+import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import type { ExportProvider } from '../../shared/provider.ts';
+import { pollExport, type ExportState } from '../../shared/workflow.ts';
+
+export interface PollExportDeps {
+  provider: ExportProvider;
+  clock: Clock;
+}
+
+export const makeHandler = ({ provider, clock }: PollExportDeps) =>
+  workflowStep<ExportState, ExportState>(async (state) => {
+    const next = await pollExport(state, provider, clock());
+    logger.info('polled export task', { exportId: next.request.exportId, status: next.status, percent: next.percent, waitSeconds: next.waitSeconds });
+    return next;
+  });

@@ -1,0 +1,21 @@
+import type { StartConfig } from '../../shared/config.ts';
+import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import type { ExportProvider } from '../../shared/provider.ts';
+import { startExport, type ExportState, type StartInput } from '../../shared/workflow.ts';
+
+export interface StartExportDeps {
+  provider: ExportProvider;
+  config: StartConfig;
+  clock: Clock;
+}
+
+export const makeHandler = ({ provider, config, clock }: StartExportDeps) =>
+  workflowStep<StartInput, ExportState>(async (event) => {
+    const state = await startExport(event, provider, config, clock());
+    logger.info(state.adopted ? 'adopted existing export task' : 'started export task', {
+      exportId: state.request.exportId,
+      sourceArn: state.request.source.arn,
+      status: state.status,
+    });
+    return state;
+  });

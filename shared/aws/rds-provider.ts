@@ -1,0 +1,83 @@
+import {
+  CancelExportTaskCommand,
+  DescribeExportTasksCommand,
+  StartExportTaskCommand,
+  type ExportTask,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
+import { ExportIdentifierConflict, ExportTaskNotFound } from '../errors.ts';
+import type { ExportObservation, ExportProvider } from '../provider.ts';
+import type { ExportRequest } from '../request.ts';
+import { normaliseRdsStatus } from '../status.ts';
+import { awsErrorName, toWorkflowError } from './errors.ts';
+
+/** RDS exports of DB snapshots, DB cluster snapshots and live DB clusters (StartExportTask and friends). */
+export class RdsExportProvider implements ExportProvider {
+  constructor(private readonly rds: RDSClient) {}
+
+  async start(request: ExportRequest): Promise<ExportObservation & { adopted: boolean }> {
+    try {
+      const task = await this.rds.send(
+        new StartExportTaskCommand({
+          ExportTaskIdentifier: request.exportId,
+          SourceArn: request.source.arn,
+          S3BucketName: request.s3Bucket,
+          S3Prefix: request.s3Prefix || undefined,
+          IamRoleArn: request.iamRoleArn,
+          KmsKeyId: request.kmsKeyId,
+          ExportOnly: request.exportOnly,
+        }),
+      );
+      return { ...observe(task, request.exportId), adopted: false };
+    } catch (error) {
+      if (awsErrorName(error) !== 'ExportTaskAlreadyExistsFault') throw toWorkflowError('StartExportTask', error);
+    }
+    // A redelivered event or a retried start: the task is ours if it exports the same source.
+    const existing = await this.describe(request.exportId);
+    if (existing.sourceArn !== request.source.arn) {
+      throw new ExportIdentifierConflict(
+        `Export task ${request.exportId} already exists for ${existing.sourceArn}, not ${request.source.arn}`,
+      );
+    }
+    return { ...existing, adopted: true };
+  }
+
+  async describe(exportId: string): Promise<ExportObservation> {
+    let tasks: ExportTask[];
+    try {
+      ({ ExportTasks: tasks = [] } = await this.rds.send(new DescribeExportTasksCommand({ ExportTaskIdentifier: exportId })));
+    } catch (error) {
+      if (awsErrorName(error) === 'ExportTaskNotFoundFault') throw new ExportTaskNotFound(`Export task ${exportId} does not exist`, { cause: error });
+      throw toWorkflowError('DescribeExportTasks', error);
+    }
+    const task = tasks.find((t) => t.ExportTaskIdentifier?.toLowerCase() === exportId.toLowerCase());
+    if (!task) throw new ExportTaskNotFound(`Export task ${exportId} does not exist`);
+    return observe(task, exportId);
+  }
+
+  async cancel(exportId: string): Promise<ExportObservation> {
+    try {
+      return observe(await this.rds.send(new CancelExportTaskCommand({ ExportTaskIdentifier: exportId })), exportId);
+    } catch (error) {
+      const name = awsErrorName(error);
+      if (name === 'ExportTaskNotFoundFault') throw new ExportTaskNotFound(`Export task ${exportId} does not exist`, { cause: error });
+      if (name !== 'InvalidExportTaskStateFault') throw toWorkflowError('CancelExportTask', error);
+    }
+    // The task ended before the cancel reached it: what it ended as is the truth.
+    return this.describe(exportId);
+  }
+}
+
+function observe(task: ExportTask, exportId: string): ExportObservation {
+  return {
+    exportId: task.ExportTaskIdentifier ?? exportId,
+    sourceArn: task.SourceArn ?? '',
+    status: normaliseRdsStatus(task.Status),
+    percent: Math.max(0, Math.min(100, task.PercentProgress ?? 0)),
+    ...(task.TaskStartTime ? { taskStartTime: task.TaskStartTime.toISOString() } : {}),
+    ...(task.TaskEndTime ? { taskEndTime: task.TaskEndTime.toISOString() } : {}),
+    ...(task.FailureCause ? { failureCause: task.FailureCause } : {}),
+    ...(task.WarningMessage ? { warning: task.WarningMessage } : {}),
+    ...(task.TotalExtractedDataInGB !== undefined ? { extractedDataGb: task.TotalExtractedDataInGB } : {}),
+  };
+}

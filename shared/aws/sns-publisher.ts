@@ -1,0 +1,32 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Notification } from '../notification.ts';
+import { toWorkflowError } from './errors.ts';
+
+export interface NotificationPublisher {
+  publish(notification: Notification): Promise<void>;
+}
+
+export class SnsPublisher implements NotificationPublisher {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async publish(notification: Notification): Promise<void> {
+    const attributes = Object.fromEntries(
+      Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+    );
+    try {
+      await this.sns.send(
+        new PublishCommand({
+          TopicArn: this.topicArn,
+          Subject: notification.subject,
+          Message: notification.body,
+          MessageAttributes: attributes,
+        }),
+      );
+    } catch (error) {
+      throw toWorkflowError('SNS Publish', error);
+    }
+  }
+}

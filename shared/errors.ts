@@ -1,0 +1,36 @@
+/**
+ * Named errors. The state machine's Retry and Catch match on `name`, so a name here is part of
+ * the workflow's contract: renaming one means changing statemachines/export.asl.json too.
+ */
+
+abstract class NamedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One or more fields of the execution input are wrong. Never retried. */
+export class InvalidExportRequest extends NamedError {
+  constructor(readonly problems: string[]) {
+    super(`Invalid export request: ${problems.join('; ')}`);
+  }
+}
+
+/** Deploy-time configuration is missing or malformed: every problem is listed at once. */
+export class ConfigurationError extends NamedError {}
+
+/** Throttling or a 5xx answer from an AWS API: the state machine retries with backoff and jitter. */
+export class TransientAwsError extends NamedError {}
+
+/** The service answered that the export task does not exist. */
+export class ExportTaskNotFound extends NamedError {}
+
+/** A task with our identifier exists but exports another source: a naming collision, never adopted. */
+export class ExportIdentifierConflict extends NamedError {}
+
+/** The service reported a status this workflow does not know; failing beats polling forever. */
+export class UnknownExportStatus extends NamedError {}
+
+/** Any other AWS error the workflow cannot handle: caught, notified, and the execution fails. */
+export class ExportServiceError extends NamedError {}

@@ -1,0 +1,27 @@
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context } from 'aws-lambda';
+
+export const logger = new Logger({ serviceName: 'export-orchestrator' });
+
+/**
+ * Every step is the same Lambda shape: structured logs with the request context, errors logged
+ * once with their name (the name is what the state machine's Retry/Catch match) and rethrown.
+ */
+export function workflowStep<TEvent, TResult>(
+  step: (event: TEvent) => Promise<TResult>,
+): MiddyfiedHandler<TEvent, TResult, Error, Context> {
+  return middy<TEvent, TResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: async ({ error }) => {
+        if (error) logger.error(`${error.name}: ${error.message}`, { errorName: error.name, error });
+      },
+    })
+    .handler((event) => step(event));
+}
+
+/** Injected wherever "now" matters, so tests and the local simulator run on their own clock. */
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();

@@ -1,0 +1,156 @@
+import type { ExportStatus } from './status.ts';
+import type { ExportState } from './workflow.ts';
+
+/** The facts of one notification; subscribers get it as JSON beside the readable text. */
+export interface NotificationRecord {
+  status: ExportStatus;
+  sourceArn: string;
+  sourceType: string;
+  exportId?: string;
+  percent?: number;
+  s3Uri?: string;
+  elapsedSeconds?: number;
+  failureCause?: string;
+  warning?: string;
+  extractedDataGb?: number;
+  error?: { name: string; message: string };
+  at: string;
+}
+
+export interface Notification {
+  subject: string;
+  body: string;
+  attributes: { status: string; sourceType: string };
+  record: NotificationRecord;
+}
+
+/** What a Catch hands to the notify step: the state (or the raw input, if the start failed) and the error. */
+export interface FailedStepInput {
+  error: { Error: string; Cause?: string };
+  request?: ExportState['request'];
+  sourceArn?: unknown;
+  input?: { sourceArn?: unknown };
+  [other: string]: unknown;
+}
+
+export const SUBJECT_LIMIT = 100;
+
+export function recordForState(state: ExportState, now: Date): NotificationRecord {
+  const { request } = state;
+  return {
+    status: state.status,
+    sourceArn: request.source.arn,
+    sourceType: request.source.type,
+    exportId: request.exportId,
+    percent: state.percent,
+    s3Uri: `s3://${request.s3Bucket}/${request.s3Prefix ? `${request.s3Prefix}/` : ''}${request.exportId}/`,
+    elapsedSeconds: Math.round((now.getTime() - Date.parse(request.requestedAt)) / 1000),
+    ...(state.failureCause ? { failureCause: state.failureCause } : {}),
+    ...(state.warning ? { warning: state.warning } : {}),
+    ...(state.extractedDataGb !== undefined ? { extractedDataGb: state.extractedDataGb } : {}),
+    at: now.toISOString(),
+  };
+}
+
+export function recordForFailure(failed: FailedStepInput, now: Date): NotificationRecord {
+  const sourceArn = failed.request?.source.arn ?? stringOr(failed.input?.sourceArn) ?? stringOr(failed.sourceArn) ?? 'unknown source';
+  return {
+    status: 'FAILED',
+    sourceArn,
+    sourceType: failed.request?.source.type ?? 'UNKNOWN',
+    ...(failed.request ? { exportId: failed.request.exportId } : {}),
+    ...(failed.request ? { elapsedSeconds: Math.round((now.getTime() - Date.parse(failed.request.requestedAt)) / 1000) } : {}),
+    error: { name: failed.error.Error, message: causeMessage(failed.error.Cause) },
+    at: now.toISOString(),
+  };
+}
+
+const HEADLINES: Record<ExportStatus, string> = {
+  STARTING: 'Export STARTING',
+  IN_PROGRESS: 'Export IN_PROGRESS',
+  COMPLETE: 'Export COMPLETE',
+  FAILED: 'Export FAILED',
+  CANCELING: 'Export CANCELING',
+  CANCELED: 'Export CANCELED',
+  TIMED_OUT: 'Export TIMED_OUT',
+};
+
+const KIND_NAMES: Record<string, string> = {
+  SNAPSHOT: 'DB snapshot',
+  CLUSTER_SNAPSHOT: 'DB cluster snapshot',
+  CLUSTER: 'DB cluster',
+};
+
+export function renderNotification(record: NotificationRecord): Notification {
+  const kind = KIND_NAMES[record.sourceType] ?? 'source';
+  const subject = fitSubject(`${HEADLINES[record.status]}: ${kind} ${resourceName(record.sourceArn)}`);
+  const lines: Array<[string, string | undefined]> = [
+    ['Source', record.sourceArn],
+    ['Kind', kind],
+    ['Export ID', record.exportId],
+    ['Status', record.percent !== undefined ? `${record.status} (${record.percent}%)` : record.status],
+    ['S3 location', record.s3Uri],
+    ['Elapsed', record.elapsedSeconds !== undefined ? formatDuration(record.elapsedSeconds) : undefined],
+    ['Data size', record.extractedDataGb !== undefined ? `${record.extractedDataGb} GB` : undefined],
+    ['Cause', record.failureCause ?? (record.error ? `${record.error.name}: ${record.error.message}` : undefined)],
+    ['Warning', record.warning],
+    ['What to try', adviceFor(record)],
+  ];
+  const body = [
+    subject,
+    '',
+    ...lines.filter(([, value]) => value !== undefined).map(([label, value]) => `${`${label}:`.padEnd(13)}${value}`),
+    '',
+    '-- record --',
+    JSON.stringify(record),
+  ].join('\n');
+  return { subject, body, attributes: { status: record.status, sourceType: record.sourceType }, record };
+}
+
+/** SNS subjects: at most 100 ASCII characters, no line breaks. */
+function fitSubject(text: string): string {
+  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 3)}...`;
+}
+
+function resourceName(arn: string): string {
+  const match = /:(?:snapshot|cluster-snapshot|cluster):(.+)$/.exec(arn);
+  return match?.[1] ?? arn;
+}
+
+function adviceFor(record: NotificationRecord): string | undefined {
+  if (record.status === 'TIMED_OUT') return 'The deadline passed, so the export was canceled. Raise deadlineSeconds or export less (exportOnly).';
+  if (record.status !== 'FAILED') return undefined;
+  const text = `${record.error?.name ?? ''} ${record.error?.message ?? ''} ${record.failureCause ?? ''}`;
+  if (/InvalidExportRequest/.test(text)) return 'Correct the execution input as the cause says and start the execution again.';
+  if (/NotFound/i.test(text)) return 'Check that the snapshot or cluster exists in this account and region.';
+  if (/IamRole|AccessDenied|not authorized/i.test(text)) return 'Check the export role: trusted by export.rds.amazonaws.com, allowed to write to the bucket.';
+  if (/KMS/i.test(text)) return 'Check the KMS key: a customer managed key the export role may use (kms:CreateGrant, kms:DescribeKey).';
+  if (/S3|bucket/i.test(text)) return 'Check that the bucket exists in this region and the export role can write to it.';
+  if (/Quota|Limit/i.test(text)) return 'Too many exports at once: try again when one has finished.';
+  return 'See the cause above; the execution history in Step Functions has the details.';
+}
+
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  return h > 0 ? `${h}h ${m}m ${rest}s` : m > 0 ? `${m}m ${rest}s` : `${rest}s`;
+}
+
+/** Step Functions hands a Lambda error's cause as the JSON the Lambda runtime wrote; locally it is the message itself. */
+function causeMessage(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the cause is the message
+  }
+  return cause;
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

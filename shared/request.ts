@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { StartConfig } from './config.ts';
+import { InvalidExportRequest } from './errors.ts';
+import { exportIdentifier, parseSourceArn, sourceId, type ExportSource } from './source.ts';
+
+/** The execution input, as a person or a trigger writes it. Unknown fields are refused: a typo must not silently fall back to a default. */
+const executionInputSchema = z.strictObject({
+  sourceArn: z.string({ error: 'is required: the ARN of a DB snapshot, DB cluster snapshot or DB cluster' }),
+  s3Bucket: z.string().optional(),
+  s3Prefix: z.string().optional(),
+  iamRoleArn: z.string().optional(),
+  kmsKeyId: z.string().optional(),
+  exportOnly: z.array(z.string()).optional(),
+  deadlineSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
+});
+export type ExecutionInput = z.infer<typeof executionInputSchema>;
+
+/** A request ready for StartExportTask: every default applied, every field checked. */
+export interface ExportRequest {
+  source: ExportSource;
+  exportId: string;
+  s3Bucket: string;
+  s3Prefix: string;
+  iamRoleArn: string;
+  kmsKeyId: string;
+  exportOnly?: string[];
+  requestedAt: string;
+  deadline: string;
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const KMS_KEY =
+  /^(?:(?:mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[\w/-]+|arn:(aws|aws-cn|aws-us-gov):kms:[a-z0-9-]+:\d{12}:(?:key\/[\w-]+|alias\/[\w/-]+))$/;
+const EXPORT_ONLY_ENTRY = /^[^.\s]+(?:\.[^.\s]+){0,2}$/;
+const PREFIX_TOKENS = ['sourceId', 'sourceType', 'date', 'exportId'] as const;
+
+/**
+ * Validates the execution input against the deploy-time defaults and derives everything the
+ * export needs. Every problem is reported at once, each naming the field and what to do.
+ */
+export function buildExportRequest(raw: unknown, config: StartConfig, requestedAt: Date): ExportRequest {
+  const parsed = executionInputSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map(describeIssue));
+  const input = parsed.data;
+  const problems: string[] = [];
+
+  const source = parseSourceArn(input.sourceArn);
+  if (!source) {
+    problems.push(
+      `sourceArn "${input.sourceArn}" is not an RDS snapshot, cluster snapshot or cluster ARN; ` +
+        'expected arn:aws:rds:<region>:<account>:snapshot:<name> (or cluster-snapshot:<name>, cluster:<name>)',
+    );
+  }
+  const s3Bucket = input.s3Bucket ?? config.EXPORT_BUCKET;
+  if (!BUCKET.test(s3Bucket) || s3Bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(s3Bucket)) {
+    problems.push(`s3Bucket "${s3Bucket}" is not a valid bucket name: use 3-63 lowercase letters, digits, dots and hyphens`);
+  }
+  const iamRoleArn = input.iamRoleArn ?? config.EXPORT_ROLE_ARN;
+  if (!ROLE_ARN.test(iamRoleArn)) {
+    problems.push(`iamRoleArn "${iamRoleArn}" is not an IAM role ARN: expected arn:aws:iam::<account>:role/<name>`);
+  }
+  const kmsKeyId = input.kmsKeyId ?? config.EXPORT_KMS_KEY_ID;
+  if (!KMS_KEY.test(kmsKeyId)) {
+    problems.push(`kmsKeyId "${kmsKeyId}" is not a KMS key id, key ARN, alias or alias ARN`);
+  }
+  input.exportOnly?.forEach((entry, index) => {
+    if (!EXPORT_ONLY_ENTRY.test(entry)) {
+      problems.push(`exportOnly[${index}] "${entry}" must be database, database.table, database.schema or database.schema.table`);
+    }
+  });
+  if (input.exportOnly?.length === 0) problems.push('exportOnly is empty: leave it out to export everything');
+  const prefixTemplate = input.s3Prefix ?? config.EXPORT_PREFIX;
+  const unknownTokens = [...prefixTemplate.matchAll(/\{([^}]*)\}/g)]
+    .map((match) => match[1]!)
+    .filter((token) => !(PREFIX_TOKENS as readonly string[]).includes(token));
+  if (unknownTokens.length > 0) {
+    problems.push(`s3Prefix has unknown placeholder(s) ${unknownTokens.map((t) => `{${t}}`).join(', ')}: use ${PREFIX_TOKENS.map((t) => `{${t}}`).join(', ')}`);
+  }
+  if (problems.length > 0 || !source) throw new InvalidExportRequest(problems);
+
+  const exportId = exportIdentifier(source, requestedAt);
+  const deadlineSeconds = input.deadlineSeconds ?? config.DEFAULT_DEADLINE_SECONDS;
+  return {
+    source,
+    exportId,
+    s3Bucket,
+    s3Prefix: renderPrefix(prefixTemplate, { sourceId: sourceId(source), sourceType: source.type, date: requestedAt.toISOString().slice(0, 10), exportId }),
+    iamRoleArn,
+    kmsKeyId,
+    ...(input.exportOnly ? { exportOnly: input.exportOnly } : {}),
+    requestedAt: requestedAt.toISOString(),
+    deadline: new Date(requestedAt.getTime() + deadlineSeconds * 1000).toISOString(),
+  };
+}
+
+function renderPrefix(template: string, values: Record<(typeof PREFIX_TOKENS)[number], string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, token: keyof typeof values) => values[token]).replace(/^\/+|\/+$/g, '');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: allowed are ${Object.keys(executionInputSchema.shape).join(', ')}`;
+  }
+  const field = issue.path.length > 0 ? issue.path.join('.') : 'input';
+  return `${field} ${issue.message}`;
+}

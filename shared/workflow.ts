@@ -1,0 +1,109 @@
+import type { StartConfig } from './config.ts';
+import type { ExportObservation, ExportProvider } from './provider.ts';
+import { buildExportRequest, type ExportRequest } from './request.ts';
+import type { ExportStatus } from './status.ts';
+import { isTerminal } from './status.ts';
+import { nextWaitSeconds, type PollBounds } from './wait-policy.ts';
+
+/**
+ * What the state machine carries from step to step. The Choice state reads `status`,
+ * `notifiedStatus` and `overdue`; the Wait state reads `waitSeconds`.
+ */
+export interface ExportState {
+  request: ExportRequest;
+  status: ExportStatus;
+  percent: number;
+  /** The status last published; "NONE" before the first notification. */
+  notifiedStatus: ExportStatus | 'NONE';
+  overdue: boolean;
+  canceledForDeadline: boolean;
+  waitSeconds: number;
+  exportStartedAt: string;
+  taskStartTime?: string;
+  taskEndTime?: string;
+  adopted: boolean;
+  polls: number;
+  bounds: PollBounds;
+  failureCause?: string;
+  warning?: string;
+  extractedDataGb?: number;
+}
+
+/** The start step's input: the execution input as given, and the execution's start time. */
+export interface StartInput {
+  input: unknown;
+  requestedAt: string;
+}
+
+export async function startExport(event: StartInput, provider: ExportProvider, config: StartConfig, now: Date): Promise<ExportState> {
+  const request = buildExportRequest(event.input, config, new Date(event.requestedAt));
+  const started = await provider.start(request);
+  const initial: ExportState = {
+    request,
+    status: started.status,
+    percent: 0,
+    notifiedStatus: 'NONE',
+    overdue: false,
+    canceledForDeadline: false,
+    waitSeconds: 0,
+    exportStartedAt: started.adopted ? (started.taskStartTime ?? now.toISOString()) : now.toISOString(),
+    adopted: started.adopted,
+    polls: 0,
+    bounds: { minSeconds: config.MIN_POLL_SECONDS, maxSeconds: config.MAX_POLL_SECONDS },
+  };
+  return observe(initial, started, now);
+}
+
+export async function pollExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {
+  const observation = await provider.describe(state.request.exportId);
+  return observe({ ...state, polls: state.polls + 1 }, observation, now);
+}
+
+export async function cancelExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {
+  const observation = await provider.cancel(state.request.exportId);
+  return observe({ ...state, canceledForDeadline: true }, observation, now);
+}
+
+/**
+ * Folds one reading of the task into the state: the workflow's status (a task we canceled because
+ * the deadline passed ends TIMED_OUT, not CANCELED), whether the deadline has passed, and how long
+ * to wait before looking again.
+ */
+export function observe(state: ExportState, observation: ExportObservation, now: Date): ExportState {
+  const status: ExportStatus =
+    observation.status === 'CANCELED' && state.canceledForDeadline ? 'TIMED_OUT' : observation.status;
+  const secondsToDeadline = (Date.parse(state.request.deadline) - now.getTime()) / 1000;
+  const progressOrigin = observation.taskStartTime ?? state.exportStartedAt;
+  const next: ExportState = {
+    ...state,
+    status,
+    percent: status === 'COMPLETE' ? 100 : observation.percent,
+    overdue: secondsToDeadline <= 0 && !isTerminal(status),
+    ...pick(observation, ['taskStartTime', 'taskEndTime', 'failureCause', 'warning', 'extractedDataGb']),
+  };
+  next.waitSeconds = nextWaitSeconds(
+    {
+      status,
+      percent: next.percent,
+      secondsSinceStart: secondsBetween(state.exportStartedAt, now),
+      secondsSinceProgressOrigin: secondsBetween(progressOrigin, now),
+      secondsToDeadline,
+    },
+    state.bounds,
+  );
+  return next;
+}
+
+export function markNotified(state: ExportState): ExportState {
+  return { ...state, notifiedStatus: state.status };
+}
+
+function secondsBetween(isoStart: string, now: Date): number {
+  return Math.max(0, (now.getTime() - Date.parse(isoStart)) / 1000);
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
+  return picked;
+}

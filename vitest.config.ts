@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup/polyfills.ts'],
+    globalSetup: ['test/setup/moto-server.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
