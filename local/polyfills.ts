@@ -1,5 +1,5 @@
 // aws-local-stepfunctions calls Promise.withResolvers, which Node only has from 22 on.
-if (typeof Promise.withResolvers !== 'function') {
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
   Object.defineProperty(Promise, 'withResolvers', {
     configurable: true,
     writable: true,

@@ -35,8 +35,9 @@ const LATENCY_SHARE = 0.02;
 export function nextWaitSeconds(reading: ProgressReading, bounds: PollBounds): number {
   const floor = Math.max(bounds.minSeconds, LATENCY_SHARE * reading.secondsSinceStart);
   const wait = clamp(untilLikelyChange(reading, bounds), Math.min(floor, bounds.maxSeconds), bounds.maxSeconds);
-  const beforeDeadline = Math.max(1, Math.ceil(reading.secondsToDeadline));
-  return Math.ceil(Math.min(wait, beforeDeadline));
+  // Past the deadline the task is being canceled: the deadline no longer shortens the wait.
+  const untilDeadline = reading.secondsToDeadline > 0 ? Math.max(1, reading.secondsToDeadline) : Infinity;
+  return Math.ceil(Math.min(wait, untilDeadline));
 }
 
 function untilLikelyChange(reading: ProgressReading, bounds: PollBounds): number {

@@ -1,0 +1,251 @@
+import { QueryError, queryList, type QueryService } from './aws-query.ts';
+import type { Random } from './random.ts';
+
+/** How one simulated export behaves once started. */
+export interface ExportBehaviour {
+  /** Time spent in STARTING at 0 % before the export begins. */
+  startingSeconds: number;
+  /** Time from IN_PROGRESS to COMPLETE. */
+  exportSeconds: number;
+  /** Progress over time: steady, or with stalls and bursts. */
+  progress: 'steady' | 'uneven';
+  /** The export FAILS when it reaches this percentage. */
+  failAtPercent?: number;
+  /** How long CANCELING lasts before CANCELED. */
+  cancelSeconds: number;
+  /** Simulated data size of a completed export. */
+  dataGb: number;
+}
+
+export interface SimulatedTask {
+  id: string;
+  sourceArn: string;
+  s3Bucket: string;
+  s3Prefix: string;
+  iamRoleArn: string;
+  kmsKeyId: string;
+  exportOnly: string[];
+  behaviour: ExportBehaviour;
+  /** Cumulative progress curve: fraction of the work done at fraction x of the time (0..1 → 0..1). */
+  curve: (x: number) => number;
+  createdAt: number;
+  canceledAt?: number;
+  /** When the workflow first read this task's final status; with `endedAt`, the detection latency. */
+  terminalSeenAt?: number;
+}
+
+type RdsStatus = 'STARTING' | 'IN_PROGRESS' | 'COMPLETE' | 'FAILED' | 'CANCELING' | 'CANCELED';
+
+export interface SimulatorOptions {
+  /** Sources that exist; any other SourceArn is answered with the service's not-found error. */
+  sources: (arn: string) => boolean;
+  /** The behaviour of the export of a source. */
+  behaviourFor: (sourceArn: string) => ExportBehaviour;
+  random: Random;
+  /** Share (0-1) of calls answered with a Throttling error, as RDS does above ~12 requests/s. */
+  throttleRate: number;
+  /** Returns the current (virtual) time in ms. */
+  now?: () => number;
+}
+
+/**
+ * The RDS export service on a virtual clock: StartExportTask, DescribeExportTasks (with Filters and
+ * Marker paging) and CancelExportTask, with the service's own statuses, fields and error codes.
+ */
+export class RdsExportSimulator implements QueryService {
+  readonly tasks = new Map<string, SimulatedTask>();
+  readonly calls: Record<string, number> = {};
+  private readonly now: () => number;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  handle(action: string, params: URLSearchParams): Record<string, unknown> {
+    this.calls[action] = (this.calls[action] ?? 0) + 1;
+    if (this.options.throttleRate > 0 && this.options.random.next() < this.options.throttleRate) {
+      throw new QueryError('Throttling', 'Rate exceeded', 400);
+    }
+    switch (action) {
+      case 'StartExportTask':
+        return this.view(this.start(params));
+      case 'DescribeExportTasks':
+        return this.describe(params);
+      case 'CancelExportTask':
+        return this.view(this.cancel(params.get('ExportTaskIdentifier') ?? ''));
+      default:
+        throw new QueryError('InvalidAction', `The simulator does not implement ${action}`);
+    }
+  }
+
+  status(task: SimulatedTask, at = this.now()): { status: RdsStatus; percent: number } {
+    const { behaviour } = task;
+    const elapsed = (at - task.createdAt) / 1000;
+    if (task.canceledAt !== undefined && at >= task.canceledAt) {
+      const canceledFor = (at - task.canceledAt) / 1000;
+      return { status: canceledFor >= behaviour.cancelSeconds ? 'CANCELED' : 'CANCELING', percent: this.percentAt(task, (task.canceledAt - task.createdAt) / 1000) };
+    }
+    if (elapsed < behaviour.startingSeconds) return { status: 'STARTING', percent: 0 };
+    const percent = this.percentAt(task, elapsed);
+    if (behaviour.failAtPercent !== undefined && percent >= behaviour.failAtPercent) {
+      return { status: 'FAILED', percent: behaviour.failAtPercent };
+    }
+    if (elapsed >= behaviour.startingSeconds + behaviour.exportSeconds) return { status: 'COMPLETE', percent: 100 };
+    return { status: 'IN_PROGRESS', percent };
+  }
+
+  /** When the task reached its final status (ms), or undefined while it runs. */
+  endedAt(task: SimulatedTask): number | undefined {
+    const { behaviour } = task;
+    const naturalEnd = task.createdAt + (behaviour.startingSeconds + behaviour.exportSeconds) * 1000;
+    const failAt = behaviour.failAtPercent === undefined ? undefined : this.timeOfPercent(task, behaviour.failAtPercent);
+    const cancelEnd = task.canceledAt === undefined ? undefined : task.canceledAt + behaviour.cancelSeconds * 1000;
+    const end = Math.min(naturalEnd, failAt ?? Infinity, cancelEnd ?? Infinity);
+    return end <= this.now() ? end : undefined;
+  }
+
+  private start(params: URLSearchParams): SimulatedTask {
+    const id = required(params, 'ExportTaskIdentifier').toLowerCase();
+    const sourceArn = required(params, 'SourceArn');
+    if (this.tasks.has(id)) throw new QueryError('ExportTaskAlreadyExists', `Cannot start export task because a task with the identifier ${id} already exists.`);
+    if (!this.options.sources(sourceArn)) throw notFound(sourceArn);
+    const behaviour = this.options.behaviourFor(sourceArn);
+    const task: SimulatedTask = {
+      id,
+      sourceArn,
+      s3Bucket: required(params, 'S3BucketName'),
+      s3Prefix: params.get('S3Prefix') ?? '',
+      iamRoleArn: required(params, 'IamRoleArn'),
+      kmsKeyId: required(params, 'KmsKeyId'),
+      exportOnly: queryList(params, 'ExportOnly'),
+      behaviour,
+      curve: behaviour.progress === 'steady' ? (x) => x : unevenCurve(this.options.random),
+      createdAt: this.now(),
+    };
+    this.tasks.set(id, task);
+    return task;
+  }
+
+  private describe(params: URLSearchParams): Record<string, unknown> {
+    const id = params.get('ExportTaskIdentifier')?.toLowerCase();
+    const sourceArn = params.get('SourceArn');
+    const filters = new Map<string, string[]>();
+    for (let i = 1; params.has(`Filters.Filter.${i}.Name`); i++) {
+      filters.set(params.get(`Filters.Filter.${i}.Name`)!, queryList(params, `Filters.Filter.${i}.Values`).map((v) => v.toLowerCase()));
+    }
+    if (id && !this.tasks.has(id)) throw new QueryError('ExportTaskNotFound', `Cannot find export task with identifier ${id}.`, 404);
+    const matching = [...this.tasks.values()].filter((task) => {
+      const { status } = this.status(task);
+      return (
+        (!id || task.id === id) &&
+        (!sourceArn || task.sourceArn === sourceArn) &&
+        [...filters].every(([name, values]) => values.includes(filterValue(task, name, status).toLowerCase()))
+      );
+    });
+    const pageSize = Math.max(20, Math.min(100, Number(params.get('MaxRecords') ?? 100)));
+    const offset = Number(params.get('Marker') ?? 0);
+    const page = matching.slice(offset, offset + pageSize);
+    for (const task of page) if (this.endedAt(task) !== undefined) task.terminalSeenAt ??= this.now();
+    return {
+      ExportTasks: { $name: 'ExportTask', $items: page.map((task) => this.view(task)) },
+      Marker: offset + pageSize < matching.length ? String(offset + pageSize) : undefined,
+    };
+  }
+
+  private cancel(rawId: string): SimulatedTask {
+    const task = this.tasks.get(rawId.toLowerCase());
+    if (!task) throw new QueryError('ExportTaskNotFound', `Cannot find export task with identifier ${rawId}.`, 404);
+    const { status } = this.status(task);
+    if (status !== 'STARTING' && status !== 'IN_PROGRESS') {
+      throw new QueryError('InvalidExportTaskStateFault', `Cannot cancel export task ${task.id} because it is ${status}.`);
+    }
+    task.canceledAt = this.now();
+    return task;
+  }
+
+  private view(task: SimulatedTask): Record<string, unknown> {
+    const { status, percent } = this.status(task);
+    const behaviour = task.behaviour;
+    const started = status !== 'STARTING';
+    const ended = this.endedAt(task);
+    return {
+      ExportTaskIdentifier: task.id,
+      SourceArn: task.sourceArn,
+      ExportOnly: task.exportOnly.length > 0 ? task.exportOnly : undefined,
+      SnapshotTime: new Date(task.createdAt),
+      TaskStartTime: started ? new Date(task.createdAt + behaviour.startingSeconds * 1000) : undefined,
+      TaskEndTime: ended !== undefined ? new Date(ended) : undefined,
+      S3Bucket: task.s3Bucket,
+      S3Prefix: task.s3Prefix || undefined,
+      IamRoleArn: task.iamRoleArn,
+      KmsKeyId: task.kmsKeyId,
+      Status: status,
+      PercentProgress: percent,
+      TotalExtractedDataInGB: status === 'COMPLETE' ? behaviour.dataGb : undefined,
+      FailureCause: status === 'FAILED' ? `The export failed at ${percent}%: S3 write access was denied for ${task.iamRoleArn} (simulated).` : undefined,
+      SourceType: /:cluster:/.test(task.sourceArn) ? 'CLUSTER' : 'SNAPSHOT',
+    };
+  }
+
+  private percentAt(task: SimulatedTask, elapsedSeconds: number): number {
+    const x = (elapsedSeconds - task.behaviour.startingSeconds) / task.behaviour.exportSeconds;
+    if (x <= 0) return 0;
+    return Math.min(100, Math.floor(100 * task.curve(Math.min(1, x))));
+  }
+
+  private timeOfPercent(task: SimulatedTask, percent: number): number {
+    // The curve is monotone: bisect for the first time it reaches `percent`.
+    let [lo, hi] = [0, 1];
+    for (let i = 0; i < 40; i++) {
+      const mid = (lo + hi) / 2;
+      if (Math.floor(100 * task.curve(mid)) >= percent) hi = mid;
+      else lo = mid;
+    }
+    return task.createdAt + (task.behaviour.startingSeconds + hi * task.behaviour.exportSeconds) * 1000;
+  }
+}
+
+function filterValue(task: SimulatedTask, name: string, status: string): string {
+  switch (name) {
+    case 'export-task-identifier':
+      return task.id;
+    case 's3-bucket':
+      return task.s3Bucket;
+    case 'source-arn':
+      return task.sourceArn;
+    case 'status':
+      return status;
+    case 'source-type':
+      return /:cluster:/.test(task.sourceArn) ? 'CLUSTER' : 'SNAPSHOT';
+    default:
+      throw new QueryError('InvalidParameterValue', `Unknown filter name ${name}`);
+  }
+}
+
+function notFound(sourceArn: string): QueryError {
+  if (/:cluster-snapshot:/.test(sourceArn)) return new QueryError('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${sourceArn} not found.`, 404);
+  if (/:cluster:/.test(sourceArn)) return new QueryError('DBClusterNotFoundFault', `DBCluster ${sourceArn} not found.`, 404);
+  return new QueryError('DBSnapshotNotFound', `DBSnapshot ${sourceArn} not found.`, 404);
+}
+
+function required(params: URLSearchParams, name: string): string {
+  const value = params.get(name);
+  if (!value) throw new QueryError('InvalidParameterValue', `${name} is required`);
+  return value;
+}
+
+/**
+ * Stalls and bursts: ten stretches of equal time whose rates are drawn at random (some near zero),
+ * normalised so the export still ends on time. Monotone, from (0,0) to (1,1).
+ */
+function unevenCurve(random: Random): (x: number) => number {
+  const rates = Array.from({ length: 10 }, () => (random.next() < 0.3 ? 0.02 : 0.3 + random.next() * 2));
+  const total = rates.reduce((sum, rate) => sum + rate, 0);
+  const cumulative = [0];
+  for (const rate of rates) cumulative.push(cumulative.at(-1)! + rate / total);
+  return (x) => {
+    const scaled = x * rates.length;
+    const index = Math.min(rates.length - 1, Math.floor(scaled));
+    return cumulative[index]! + (scaled - index) * (rates[index]! / total);
+  };
+}
