@@ -1,14 +1,16 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.ts';
+
+// zod/mini rather than zod: it tree-shakes, and these modules are bundled into every Lambda.
 
 /**
  * The one place that reads environment variables. Each function declares the variables it needs
  * as a zod object; a missing or malformed one is reported together with all the others.
  */
-export function readConfig<Shape extends z.ZodRawShape>(
+export function readConfig<Shape extends z.core.$ZodLooseShape>(
   shape: Shape,
   env: Record<string, string | undefined> = process.env,
-): z.infer<z.ZodObject<Shape>> {
+): z.infer<z.ZodMiniObject<Shape>> {
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -20,21 +22,23 @@ export function readConfig<Shape extends z.ZodRawShape>(
   );
 }
 
-const positiveSeconds = z.coerce.number().int().positive();
+const seconds = (fallback: number) =>
+  z._default(z.coerce.number().check(z.int('must be a whole number of seconds'), z.positive('must be positive')), fallback);
+const arn = z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)'));
 
 /** What the start step needs: the defaults that an execution input may leave out. */
 export const startConfigShape = {
-  EXPORT_BUCKET: z.string().min(3),
-  EXPORT_PREFIX: z.string().default('{sourceId}/{date}'),
-  EXPORT_ROLE_ARN: z.string().startsWith('arn:'),
-  EXPORT_KMS_KEY_ID: z.string().min(1),
-  DEFAULT_DEADLINE_SECONDS: positiveSeconds.default(24 * 3600),
-  MIN_POLL_SECONDS: positiveSeconds.default(60),
-  MAX_POLL_SECONDS: positiveSeconds.default(3600),
+  EXPORT_BUCKET: z.string().check(z.minLength(3, 'must be a bucket name')),
+  EXPORT_PREFIX: z._default(z.string(), '{sourceId}/{date}'),
+  EXPORT_ROLE_ARN: arn,
+  EXPORT_KMS_KEY_ID: z.string().check(z.minLength(1, 'must be a KMS key id or ARN')),
+  DEFAULT_DEADLINE_SECONDS: seconds(24 * 3600),
+  MIN_POLL_SECONDS: seconds(60),
+  MAX_POLL_SECONDS: seconds(3600),
 };
-export type StartConfig = z.infer<z.ZodObject<typeof startConfigShape>>;
+export type StartConfig = z.infer<z.ZodMiniObject<typeof startConfigShape>>;
 
 export const notifyConfigShape = {
-  TOPIC_ARN: z.string().startsWith('arn:'),
+  TOPIC_ARN: arn,
 };
-export type NotifyConfig = z.infer<z.ZodObject<typeof notifyConfigShape>>;
+export type NotifyConfig = z.infer<z.ZodMiniObject<typeof notifyConfigShape>>;

@@ -1,18 +1,20 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { StartConfig } from './config.ts';
 import { InvalidExportRequest } from './errors.ts';
 import { exportIdentifier, parseSourceArn, sourceId, type ExportSource } from './source.ts';
 
 /** The execution input, as a person or a trigger writes it. Unknown fields are refused: a typo must not silently fall back to a default. */
 const executionInputSchema = z.strictObject({
-  sourceArn: z.string({ error: 'is required: the ARN of a DB snapshot, DB cluster snapshot or DB cluster' }),
-  s3Bucket: z.string().optional(),
-  s3Prefix: z.string().optional(),
-  iamRoleArn: z.string().optional(),
-  kmsKeyId: z.string().optional(),
-  exportOnly: z.array(z.string()).optional(),
-  deadlineSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
-});
+  sourceArn: z.string('is required: the ARN of a DB snapshot, DB cluster snapshot or DB cluster'),
+  s3Bucket: z.optional(z.string('must be a string')),
+  s3Prefix: z.optional(z.string('must be a string')),
+  iamRoleArn: z.optional(z.string('must be a string')),
+  kmsKeyId: z.optional(z.string('must be a string')),
+  exportOnly: z.optional(z.array(z.string('must be a string'), 'must be a list of strings')),
+  deadlineSeconds: z.optional(
+    z.number('must be a number of seconds').check(z.int('must be a whole number'), z.positive('must be positive'), z.lte(7 * 24 * 3600, 'must be at most 7 days (604800)')),
+  ),
+}, 'must be a JSON object with at least sourceArn');
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
 /** A request ready for StartExportTask: every default applied, every field checked. */

@@ -1,6 +1,5 @@
-import type { StartConfig } from './config.ts';
 import type { ExportObservation, ExportProvider } from './provider.ts';
-import { buildExportRequest, type ExportRequest } from './request.ts';
+import type { ExportRequest } from './request.ts';
 import type { ExportStatus } from './status.ts';
 import { isTerminal } from './status.ts';
 import { nextWaitSeconds, type PollBounds } from './wait-policy.ts';
@@ -27,31 +26,6 @@ export interface ExportState {
   failureCause?: string;
   warning?: string;
   extractedDataGb?: number;
-}
-
-/** The start step's input: the execution input as given, and the execution's start time. */
-export interface StartInput {
-  input: unknown;
-  requestedAt: string;
-}
-
-export async function startExport(event: StartInput, provider: ExportProvider, config: StartConfig, now: Date): Promise<ExportState> {
-  const request = buildExportRequest(event.input, config, new Date(event.requestedAt));
-  const started = await provider.start(request);
-  const initial: ExportState = {
-    request,
-    status: started.status,
-    percent: 0,
-    notifiedStatus: 'NONE',
-    overdue: false,
-    canceledForDeadline: false,
-    waitSeconds: 0,
-    exportStartedAt: started.adopted ? (started.taskStartTime ?? now.toISOString()) : now.toISOString(),
-    adopted: started.adopted,
-    polls: 0,
-    bounds: { minSeconds: config.MIN_POLL_SECONDS, maxSeconds: config.MAX_POLL_SECONDS },
-  };
-  return observe(initial, started, now);
 }
 
 export async function pollExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {

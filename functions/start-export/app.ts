@@ -1,7 +1,8 @@
 import type { StartConfig } from '../../shared/config.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
 import type { ExportProvider } from '../../shared/provider.ts';
-import { startExport, type ExportState, type StartInput } from '../../shared/workflow.ts';
+import { startExport, type StartInput } from '../../shared/start.ts';
+import type { ExportState } from '../../shared/workflow.ts';
 
 export interface StartExportDeps {
   provider: ExportProvider;

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+
+/** The same esbuild options serverless.yml gives serverless-esbuild (custom.esbuild). */
+export const LAMBDA_BUILD: BuildOptions = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: 'silent',
+};
+
+interface LambdaBundle {
+  name: string;
+  entry: string;
+  /** The floor: a handler of only the SDK client(s) this function uses, one command each. */
+  floor: string;
+}
+
+export const LAMBDAS: LambdaBundle[] = [
+  { name: 'start-export', entry: 'functions/start-export/handler.ts', floor: rdsFloor('StartExportTaskCommand') },
+  { name: 'poll-export', entry: 'functions/poll-export/handler.ts', floor: rdsFloor('DescribeExportTasksCommand') },
+  { name: 'cancel-export', entry: 'functions/cancel-export/handler.ts', floor: rdsFloor('CancelExportTaskCommand') },
+  {
+    name: 'notify',
+    entry: 'functions/notify/handler.ts',
+    floor: "import { SNSClient, PublishCommand } from '@aws-sdk/client-sns'; const sns = new SNSClient({}); export const handler = (event) => sns.send(new PublishCommand(event));",
+  },
+];
+
+function rdsFloor(command: string): string {
+  return `import { RDSClient, ${command} } from '@aws-sdk/client-rds'; const rds = new RDSClient({}); export const handler = (event) => rds.send(new ${command}(event));`;
+}
+
+/** Enough configuration for the handlers' import-time config check to pass. */
+const IMPORT_ENV = {
+  EXPORT_BUCKET: 'bench-bucket',
+  EXPORT_ROLE_ARN: 'arn:aws:iam::123456789012:role/bench',
+  EXPORT_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/bench',
+  TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
+  AWS_REGION: 'us-east-1',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+export interface BundleFigures {
+  name: string;
+  bytes: number;
+  floorBytes: number;
+  importMs: number;
+  floorImportMs: number;
+}
+
+export async function measureBundles(importRuns = 7): Promise<BundleFigures[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bundles-'));
+  const figures: BundleFigures[] = [];
+  for (const lambda of LAMBDAS) {
+    await build({ ...LAMBDA_BUILD, entryPoints: [lambda.entry], outfile: join(dir, `${lambda.name}.mjs`) });
+    const floorSource = join(dir, `${lambda.name}-floor.src.mjs`);
+    writeFileSync(floorSource, lambda.floor);
+    await build({ ...LAMBDA_BUILD, entryPoints: [floorSource], outfile: join(dir, `${lambda.name}-floor.mjs`), nodePaths: [join(process.cwd(), 'node_modules')] });
+    figures.push({
+      name: lambda.name,
+      bytes: sizeOf(join(dir, `${lambda.name}.mjs`)),
+      floorBytes: sizeOf(join(dir, `${lambda.name}-floor.mjs`)),
+      importMs: medianImportMs(join(dir, `${lambda.name}.mjs`), importRuns),
+      floorImportMs: medianImportMs(join(dir, `${lambda.name}-floor.mjs`), importRuns),
+    });
+  }
+  return figures;
+}
+
+function sizeOf(path: string): number {
+  return statSync(path).size;
+}
+
+/** Module import time in a fresh Node process (what a cold start pays for the code), the median of several runs. */
+function medianImportMs(path: string, runs: number): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(path)}); process.stdout.write(String(performance.now() - t));`;
+  const times = Array.from({ length: runs }, () =>
+    Number(execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], { env: { ...process.env, ...IMPORT_ENV }, encoding: 'utf8' })),
+  ).sort((a, b) => a - b);
+  return times[Math.floor(runs / 2)]!;
+}

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+// `npm start` as a newcomer runs it: a child process, its stdout and exit code.
+const run = promisify(execFile);
+const TSX = join('node_modules', '.bin', 'tsx');
+
+async function start(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(TSX, ['local/run.ts', ...args], { timeout: 60_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+function scenarioFile(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'scenario-')), 'scenario.json');
+  writeFileSync(path, JSON.stringify(content));
+  return path;
+}
+
+describe('npm start (the whole workflow on the embedded simulator)', () => {
+  it('prints the run as one JSON object on the last line with --json', async () => {
+    const { stdout, code } = await start('--json');
+
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ status: 'COMPLETE', apiCalls: { StartExportTask: 1, Publish: 3 } });
+    expect(result.notifications.map((n: { status: string }) => n.status)).toEqual(['STARTING', 'IN_PROGRESS', 'COMPLETE']);
+    expect(result.stateTransitions).toBeGreaterThan(0);
+    expect(result.simulatedSeconds).toBeGreaterThanOrEqual(7260);
+    expect(typeof result.detectionLatencySeconds).toBe('number');
+  });
+
+  it('shows progress and each notification as it would be sent', async () => {
+    const { stdout } = await start('--scenario', scenarioFile({ exportSeconds: 900 }));
+
+    expect(stdout).toMatch(/PollExport\s+IN_PROGRESS\s+\[/);
+    expect(stdout).toMatch(/SNS → Export COMPLETE: DB snapshot/);
+    expect(stdout).toMatch(/S3 location: s3:\/\/example-exports\//);
+  });
+
+  it('refuses a scenario with an unknown field, naming it', async () => {
+    const { stderr, code } = await start('--scenario', scenarioFile({ exportSecs: 60 }));
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unknown field\(s\) exportSecs/);
+  });
+});
