@@ -1,13 +1,10 @@
 import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { RdsExportProvider } from './rds-provider.ts';
+import { SDK_OPTIONS } from './sdk-options.ts';
 import { SnsPublisher } from './sns-publisher.ts';
 
-/**
- * Clients for the deployed Lambdas, made once per cold start (and for the local run, with its own endpoint). One SDK retry only: longer backoff
- * belongs to the state machine's Retry, which waits without billing Lambda time.
- */
-const SDK_OPTIONS = { maxAttempts: 2 } as const;
+/** Clients for the deployed Lambdas, made once per cold start (and for the local run, with its own endpoint). */
 
 export const rdsExportProvider = (clientConfig: RDSClientConfig = {}): RdsExportProvider =>
   new RdsExportProvider(new RDSClient({ ...SDK_OPTIONS, ...clientConfig }));

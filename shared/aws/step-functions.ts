@@ -1,0 +1,56 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, type SFNClientConfig } from '@aws-sdk/client-sfn';
+import { SDK_OPTIONS } from './sdk-options.ts';
+import { awsErrorName, toWorkflowError } from './errors.ts';
+
+/** Starts executions of the export state machine; the execution name makes a start idempotent. */
+export interface ExecutionStarter {
+  /** false when an execution of that name already exists (a duplicate request): not an error. */
+  start(name: string, input: unknown): Promise<{ started: boolean; executionArn?: string }>;
+}
+
+/** Completes the callbacks (task tokens) of waiting executions. */
+export interface TaskCallbacks {
+  /** false when the waiting task is gone (timed out, execution ended): the caller moves on. */
+  succeed(token: string, output: unknown): Promise<boolean>;
+  fail(token: string, error: string, cause: string): Promise<boolean>;
+}
+
+const GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
+
+export class StepFunctions implements ExecutionStarter, TaskCallbacks {
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  async start(name: string, input: unknown): Promise<{ started: boolean; executionArn?: string }> {
+    try {
+      const { executionArn } = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      return { started: true, ...(executionArn ? { executionArn } : {}) };
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionAlreadyExists') return { started: false };
+      throw toWorkflowError('StartExecution', error);
+    }
+  }
+
+  async succeed(token: string, output: unknown): Promise<boolean> {
+    return this.complete('SendTaskSuccess', () => this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })));
+  }
+
+  async fail(token: string, error: string, cause: string): Promise<boolean> {
+    return this.complete('SendTaskFailure', () => this.sfn.send(new SendTaskFailureCommand({ taskToken: token, error, cause: cause.slice(0, 32768) })));
+  }
+
+  private async complete(operation: string, send: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await send();
+      return true;
+    } catch (error) {
+      if (GONE.has(awsErrorName(error))) return false;
+      throw toWorkflowError(operation, error);
+    }
+  }
+}
+
+export const stepFunctions = (stateMachineArn: string, clientConfig: SFNClientConfig = {}): StepFunctions =>
+  new StepFunctions(new SFNClient({ ...SDK_OPTIONS, ...clientConfig }), stateMachineArn);
