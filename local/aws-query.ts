@@ -44,10 +44,10 @@ export function queryHandler(service: QueryService, xmlNamespace: string) {
   };
 }
 
-/** `ExportOnly.member.1=a&ExportOnly.member.2=b` → ['a', 'b']. */
-export function queryList(params: URLSearchParams, name: string): string[] {
+/** `ExportOnly.member.1=a&ExportOnly.member.2=b` → ['a', 'b']; lists with a named member use it (`Values.Value.1`). */
+export function queryList(params: URLSearchParams, name: string, member = 'member'): string[] {
   const values: string[] = [];
-  for (let i = 1; params.has(`${name}.member.${i}`); i++) values.push(params.get(`${name}.member.${i}`)!);
+  for (let i = 1; params.has(`${name}.${member}.${i}`); i++) values.push(params.get(`${name}.${member}.${i}`)!);
   return values;
 }
 

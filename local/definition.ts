@@ -5,24 +5,60 @@ export const DEFINITION_PATH = fileURLToPath(new URL('../statemachines/export.as
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
 
+export interface TaskBinding {
+  /** The serverless.yml function the Task state invokes. */
+  functionName: string;
+  /** `lambda:invoke.waitForTaskToken`: the state waits for SendTaskSuccess/Failure, not for the Lambda's answer. */
+  callback: boolean;
+}
+
 export interface LocalDefinition {
   /** The ASL with each `{"Fn::GetAtt": [fn, "Arn"]}` replaced by a Lambda ARN, as CloudFormation would. */
   definition: Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
-  /** Task state name → the serverless.yml function it invokes. */
-  taskFunctions: Record<string, string>;
+  taskBindings: Record<string, TaskBinding>;
 }
+
+export const localFunctionArn = (functionName: string) =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:export-orchestrator-local-${functionName}`;
 
 /** Reads the same definition file that serverless.yml deploys. */
 export function loadDefinition(path = DEFINITION_PATH): LocalDefinition {
   const definition = JSON.parse(readFileSync(path, 'utf8')) as LocalDefinition['definition'];
-  const taskFunctions: Record<string, string> = {};
+  const taskBindings: Record<string, TaskBinding> = {};
   for (const [name, state] of Object.entries(definition.States)) {
-    const resource = state.Resource as { 'Fn::GetAtt'?: [string, string] } | string | undefined;
-    if (resource && typeof resource === 'object' && resource['Fn::GetAtt']) {
-      const functionName = resource['Fn::GetAtt'][0];
-      taskFunctions[name] = functionName;
-      state.Resource = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:export-orchestrator-local-${functionName}`;
-    }
+    if (state.Type !== 'Task') continue;
+    const direct = getAttTarget(state.Resource);
+    const viaParameters = getAttTarget((state.Parameters as Record<string, unknown> | undefined)?.FunctionName);
+    const functionName = direct ?? viaParameters;
+    if (functionName) taskBindings[name] = { functionName, callback: String(state.Resource).endsWith('.waitForTaskToken') };
+    adaptTimeoutPath(name, state);
   }
-  return { definition, taskFunctions };
+  return { definition: resolveGetAtt(definition) as LocalDefinition['definition'], taskBindings };
+}
+
+/**
+ * Step Functions reads TimeoutSecondsPath from the state's input; aws-local-stepfunctions reads it
+ * after Parameters. The definition passes the same value in the Payload, so locally the path is
+ * pointed there: both engines then wait the same time.
+ */
+function adaptTimeoutPath(name: string, state: Record<string, unknown>): void {
+  const path = state.TimeoutSecondsPath;
+  const parameters = state.Parameters as { Payload?: Record<string, unknown> } | undefined;
+  if (typeof path !== 'string' || !parameters) return;
+  const field = Object.entries(parameters.Payload ?? {}).find(([key, value]) => key.endsWith('.$') && value === path)?.[0];
+  if (!field) throw new Error(`${name}: pass ${path} in Parameters.Payload too, so that the local engine can read its TimeoutSecondsPath`);
+  state.TimeoutSecondsPath = `$.Payload.${field.slice(0, -2)}`;
+}
+
+function getAttTarget(value: unknown): string | undefined {
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+  return Array.isArray(getAtt) ? getAtt[0] : undefined;
+}
+
+function resolveGetAtt(value: unknown): unknown {
+  const target = getAttTarget(value);
+  if (target) return localFunctionArn(target);
+  if (Array.isArray(value)) return value.map(resolveGetAtt);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveGetAtt(v)]));
+  return value;
 }

@@ -1,19 +1,28 @@
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { StartConfig } from '../shared/config.ts';
-import { rdsExportProvider, snsPublisher } from '../shared/aws/clients.ts';
-import type { Clock } from '../shared/lambda.ts';
-import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
-import { makeHandler as makePollExport } from '../functions/poll-export/app.ts';
+import { makeHandler as makeAdmitExport } from '../functions/admit-export/app.ts';
+import { makeHandler as makeAwaitExport } from '../functions/await-export/app.ts';
 import { makeHandler as makeCancelExport } from '../functions/cancel-export/app.ts';
+import { makeHandler as makeDispatchExports } from '../functions/dispatch-exports/app.ts';
+import { makeHandler as makeExportEvent } from '../functions/export-event/app.ts';
 import { makeHandler as makeNotify } from '../functions/notify/app.ts';
-import { queryHandler } from './aws-query.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION, loadDefinition } from './definition.ts';
-import { RdsExportSimulator, type SimulatorOptions } from './rds-simulator.ts';
+import { makeHandler as makePollExport } from '../functions/poll-export/app.ts';
+import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
+import { dispatchDeps, rdsExportProvider, snsPublisher } from '../shared/aws/clients.ts';
+import { coordinationStore } from '../shared/aws/coordination-store.ts';
+import { taskCallbacks } from '../shared/aws/step-functions.ts';
+import type { ExportDefaults, SlotConfig } from '../shared/config.ts';
+import type { Clock } from '../shared/lambda.ts';
+import { jsonHandler, type JsonService } from './aws-json.ts';
+import { QueryError, queryHandler } from './aws-query.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, loadDefinition, localFunctionArn, type TaskBinding } from './definition.ts';
+import { DynamoDbSimulator } from './dynamodb-simulator.ts';
+import { RdsExportSimulator, type SimulatedTask, type SimulatorOptions } from './rds-simulator.ts';
 import { SnsRecorder, type PublishedMessage } from './sns-recorder.ts';
 
 export const LOCAL_TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:export-orchestrator-local`;
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:export-orchestrator-local`;
 
-export const LOCAL_CONFIG: StartConfig = {
+export const LOCAL_CONFIG: ExportDefaults & SlotConfig = {
   EXPORT_BUCKET: 'example-exports',
   EXPORT_PREFIX: '{sourceId}/{date}',
   EXPORT_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/export-orchestrator-local-export`,
@@ -21,6 +30,10 @@ export const LOCAL_CONFIG: StartConfig = {
   DEFAULT_DEADLINE_SECONDS: 24 * 3600,
   MIN_POLL_SECONDS: 60,
   MAX_POLL_SECONDS: 3600,
+  EVENT_SAFETY_NET_SECONDS: 6 * 3600,
+  COORDINATION_TABLE: 'export-orchestrator-local-coordination',
+  EXPORT_QUOTA: 5,
+  SLOT_LEASE_SECONDS: 600,
 };
 
 /** One entry of the engine's execution event log (the library does not export the type). */
@@ -28,54 +41,148 @@ export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends Asyn
 
 type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
+export interface LocalStackOptions extends SimulatorOptions {
+  config?: Partial<ExportDefaults & SlotConfig>;
+  /** Whether RDS delivers export-finished events (they are best-effort in AWS too). */
+  exportEvents?: boolean;
+  /** How long after an export ends its event arrives. */
+  eventDelaySeconds?: number;
+  onPublish?: (message: PublishedMessage) => void;
+  /** Sees the event log of every execution, with the execution's name. */
+  onEvent?: (event: EventLog, execution: string) => void;
+}
+
 /**
  * The deployed stack, locally: the real state machine definition on aws-local-stepfunctions, the
- * real Lambda handlers, and real SDK clients whose HTTP goes to the RDS simulator and SNS recorder.
+ * real Lambda handlers, and real SDK clients whose HTTP goes to simulators of RDS, SNS, DynamoDB
+ * and Step Functions' own API (StartExecution, SendTaskSuccess/Failure). EventBridge is the
+ * `deliver` method, routing events as the deployed rules do.
  */
-export class LocalStack {
+export class LocalStack implements JsonService {
   readonly rds: RdsExportSimulator;
   readonly sns: SnsRecorder;
+  readonly dynamo: DynamoDbSimulator;
   readonly lambdas: Record<string, LambdaHandler>;
+  readonly executions = new Map<string, Promise<ExecutionOutcome>>();
+  readonly sfnCalls: Record<string, number> = {};
   private readonly machine: StateMachine;
-  private readonly taskFunctions: Record<string, string>;
-  private executions = 0;
+  private readonly taskBindings: Record<string, TaskBinding>;
+  private readonly callbacks = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void; execution: string }>();
+  private readonly openCallback = new Map<string, string>();
+  private tokens = 0;
+  private unnamed = 0;
 
-  constructor(options: SimulatorOptions & { config?: Partial<StartConfig>; onPublish?: (message: PublishedMessage) => void }) {
-    this.rds = new RdsExportSimulator(options);
+  constructor(private readonly options: LocalStackOptions) {
+    const eventDelayMs = (options.eventDelaySeconds ?? 5) * 1000;
+    this.rds = new RdsExportSimulator({
+      ...options,
+      onTaskEnded: (task, status) => {
+        // EventBridge retries a failed target; here a failed delivery is dropped, like a lost event: polling covers it.
+        if (options.exportEvents ?? true) setTimeout(() => this.deliver(exportEvent(task, status)).catch(() => {}), eventDelayMs);
+      },
+    });
     this.sns = new SnsRecorder(options.onPublish);
+    const config = { ...LOCAL_CONFIG, ...options.config };
+    this.dynamo = new DynamoDbSimulator(config.COORDINATION_TABLE);
     const sdk = { region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-    const provider = rdsExportProvider({ ...sdk, requestHandler: queryHandler(this.rds, 'http://rds.amazonaws.com/doc/2014-10-31/') });
-    const publisher = snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(this.sns, 'http://sns.amazonaws.com/doc/2010-03-31/') });
+    const rdsSdk = { ...sdk, requestHandler: queryHandler(this.rds, 'http://rds.amazonaws.com/doc/2014-10-31/') };
+    const dynamoSdk = { ...sdk, requestHandler: jsonHandler(this.dynamo) };
+    const sfnSdk = { ...sdk, requestHandler: jsonHandler(this) };
+    const provider = rdsExportProvider(rdsSdk);
+    const slots = dispatchDeps(config, { rds: rdsSdk, dynamo: dynamoSdk, sfn: sfnSdk });
     const clock: Clock = () => new Date();
     this.lambdas = {
-      startExport: makeStartExport({ provider, config: { ...LOCAL_CONFIG, ...options.config }, clock }),
-      pollExport: makePollExport({ provider, clock }),
+      admitExport: makeAdmitExport({ defaults: config, slots, clock }),
+      startExport: makeStartExport({ provider, clock }),
+      pollExport: makePollExport({ provider, slots, clock }),
       cancelExport: makeCancelExport({ provider, clock }),
-      notify: makeNotify({ publisher, clock }),
+      notify: makeNotify({ publisher: snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(this.sns, 'http://sns.amazonaws.com/doc/2010-03-31/') }), clock }),
+      awaitExport: makeAwaitExport({ store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) }),
+      exportEvent: makeExportEvent({ slots, clock }),
+      dispatchExports: makeDispatchExports({ slots, clock }),
     } as Record<string, LambdaHandler>;
-    const { definition, taskFunctions } = loadDefinition();
+    const { definition, taskBindings } = loadDefinition();
     this.machine = new StateMachine(definition as never);
-    this.taskFunctions = taskFunctions;
+    this.taskBindings = taskBindings;
   }
 
-  /** Runs one execution to its end; `onEvent` sees the engine's event log as it happens. */
-  async execute(input: unknown, options: { name?: string; onEvent?: (event: EventLog) => void } = {}): Promise<ExecutionOutcome> {
-    const name = options.name ?? `local-${++this.executions}`;
+  /** Starts an execution (as StartExecution does) and returns its outcome when it ends. */
+  execute(input: unknown, name = `local-${++this.unnamed}`): Promise<ExecutionOutcome> {
+    if (this.executions.has(name)) throw new QueryError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn(name)}'`);
+    const outcome = this.run(input, name);
+    this.executions.set(name, outcome);
+    return outcome;
+  }
+
+  /** Waits until every execution, including those started meanwhile, has ended. */
+  async settle(): Promise<ExecutionOutcome[]> {
+    let known = 0;
+    while (known !== this.executions.size) {
+      known = this.executions.size;
+      await Promise.all(this.executions.values());
+    }
+    return Promise.all(this.executions.values());
+  }
+
+  /** The dispatcher's schedule (rate(5 minutes) deployed); returns a function that stops it. */
+  startDispatchSchedule(everySeconds: number): () => void {
+    const timer = setInterval(() => {
+      this.lambdas.dispatchExports!({}, lambdaContext('dispatchExports')).catch(() => {});
+    }, everySeconds * 1000);
+    return () => clearInterval(timer);
+  }
+
+  /** EventBridge: routes an event to the Lambdas whose rules match, as serverless.yml declares them. */
+  async deliver(event: Record<string, unknown>): Promise<void> {
+    if (event.source !== 'aws.rds') return;
+    await this.lambdas.exportEvent!(event, lambdaContext('exportEvent'));
+    const trigger = this.lambdas.snapshotTrigger;
+    if (trigger) await trigger(event, lambdaContext('snapshotTrigger'));
+  }
+
+  /** Step Functions' API, as the Lambdas call it through the SDK. */
+  handle(operation: string, body: Record<string, unknown>): Record<string, unknown> {
+    this.sfnCalls[operation] = (this.sfnCalls[operation] ?? 0) + 1;
+    switch (operation) {
+      case 'StartExecution': {
+        const name = String(body.name ?? `local-${++this.unnamed}`);
+        void this.execute(JSON.parse(String(body.input ?? '{}')), name);
+        return { executionArn: executionArn(name), startDate: Date.now() / 1000 };
+      }
+      case 'SendTaskSuccess':
+      case 'SendTaskFailure': {
+        const token = String(body.taskToken);
+        const waiting = this.callbacks.get(token);
+        if (!waiting) throw new QueryError('TaskTimedOut', `Task Timed Out: '${token}'`);
+        this.callbacks.delete(token);
+        if (operation === 'SendTaskSuccess') waiting.resolve(JSON.parse(String(body.output)));
+        else waiting.reject(Object.assign(new Error(String(body.cause ?? '')), { name: String(body.error ?? 'Error') }));
+        return {};
+      }
+      default:
+        throw new QueryError('UnknownOperationException', `The local stack does not implement ${operation}`);
+    }
+  }
+
+  private async run(input: unknown, name: string): Promise<ExecutionOutcome> {
     const handlers = Object.fromEntries(
-      Object.entries(this.taskFunctions).map(([state, fn]) => [state, (event: unknown) => this.lambdas[fn]!(event, lambdaContext(fn))]),
+      Object.entries(this.taskBindings).map(([state, binding]) => [state, binding.callback ? this.callbackTask(name, binding) : this.lambdaTask(binding)]),
     );
     const execution = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
-      context: { Execution: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:export-orchestrator-local:${name}`, Name: name } },
+      // The engine has no task tokens: $$.Task.Token resolves to this placeholder, and callbackTask mints the real one.
+      context: { Execution: { Id: executionArn(name), Name: name }, Task: { Token: 'minted-by-callbackTask' } },
     });
     const events: EventLog[] = [];
     const logging = (async () => {
       for await (const event of execution.eventLogs) {
         events.push(event);
-        options.onEvent?.(event);
+        // A callback state that ended (timed out, failed) no longer listens to its token.
+        if ((event.type === 'StateExited' || event.type === 'StateFailed') && this.taskBindings[event.state.name]?.callback) this.closeCallback(name);
+        this.options.onEvent?.(event, name);
       }
     })();
-    let outcome: Omit<ExecutionOutcome, 'events' | 'stateTransitions'>;
+    let outcome: Omit<ExecutionOutcome, 'events' | 'stateTransitions' | 'name'>;
     try {
       outcome = { status: 'SUCCEEDED', output: await execution.result };
     } catch (error) {
@@ -83,11 +190,41 @@ export class LocalStack {
       outcome = { status: 'FAILED', error: failure.name ?? 'Error', cause: failure.message ?? '' };
     }
     await logging;
-    return { ...outcome, events, stateTransitions: countStateTransitions(events) };
+    return { name, ...outcome, events, stateTransitions: countStateTransitions(events) };
+  }
+
+  private lambdaTask(binding: TaskBinding) {
+    return (event: unknown) => this.lambdas[binding.functionName]!(event, lambdaContext(binding.functionName));
+  }
+
+  /**
+   * `lambda:invoke.waitForTaskToken`: mint a token as Step Functions does (the engine has none),
+   * invoke the Lambda with the Payload, then wait for SendTaskSuccess/Failure on that token.
+   */
+  private callbackTask(execution: string, binding: TaskBinding) {
+    return async (parameters: { Payload: Record<string, unknown> }) => {
+      const token = `${execution}/${binding.functionName}/${++this.tokens}`;
+      const answered = new Promise<unknown>((resolve, reject) => this.callbacks.set(token, { resolve, reject, execution }));
+      this.openCallback.set(execution, token);
+      try {
+        await this.lambdas[binding.functionName]!({ ...parameters.Payload, token }, lambdaContext(binding.functionName));
+      } catch (error) {
+        this.closeCallback(execution);
+        throw error;
+      }
+      return answered;
+    };
+  }
+
+  private closeCallback(execution: string): void {
+    const token = this.openCallback.get(execution);
+    if (token) this.callbacks.delete(token);
+    this.openCallback.delete(execution);
   }
 }
 
 export interface ExecutionOutcome {
+  name: string;
   status: 'SUCCEEDED' | 'FAILED';
   output?: unknown;
   error?: string;
@@ -101,11 +238,46 @@ export function countStateTransitions(events: EventLog[]): number {
   return events.filter((event) => event.type === 'StateEntered' || event.type === 'StateRetried').length;
 }
 
+const EXPORT_EVENT_IDS = {
+  SNAPSHOT: { detailType: 'RDS DB Snapshot Event', FAILED: 'RDS-EVENT-0159', CANCELED: 'RDS-EVENT-0160', COMPLETE: 'RDS-EVENT-0161' },
+  CLUSTER_SNAPSHOT: { detailType: 'RDS DB Cluster Snapshot Event', FAILED: 'RDS-EVENT-0162', CANCELED: 'RDS-EVENT-0163', COMPLETE: 'RDS-EVENT-0164' },
+  CLUSTER: { detailType: 'RDS DB Cluster Event', FAILED: 'RDS-EVENT-0234', CANCELED: 'RDS-EVENT-0235', COMPLETE: 'RDS-EVENT-0236' },
+} as const;
+
+/** The EventBridge event RDS sends when an export task ends. */
+function exportEvent(task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCELED'): Record<string, unknown> {
+  const kind = /:cluster-snapshot:/.test(task.sourceArn) ? 'CLUSTER_SNAPSHOT' : /:cluster:/.test(task.sourceArn) ? 'CLUSTER' : 'SNAPSHOT';
+  const ids = EXPORT_EVENT_IDS[kind];
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': ids.detailType,
+    source: 'aws.rds',
+    account: LOCAL_ACCOUNT,
+    time: new Date().toISOString(),
+    region: LOCAL_REGION,
+    resources: [task.sourceArn],
+    detail: {
+      EventCategories: ['notification'],
+      SourceType: kind,
+      SourceArn: task.sourceArn,
+      Date: new Date().toISOString(),
+      SourceIdentifier: task.sourceArn.split(':').slice(6).join(':'),
+      Message: `Export task ${task.id} ${status.toLowerCase()}.`,
+      EventID: ids[status],
+    },
+  };
+}
+
+function executionArn(name: string): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:export-orchestrator-local:${name}`;
+}
+
 function lambdaContext(functionName: string) {
   return {
     functionName: `export-orchestrator-local-${functionName}`,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:export-orchestrator-local-${functionName}`,
+    invokedFunctionArn: localFunctionArn(functionName),
     memoryLimitInMB: '256',
     awsRequestId: crypto.randomUUID(),
     logGroupName: `/aws/lambda/export-orchestrator-local-${functionName}`,

@@ -46,6 +46,10 @@ export interface SimulatorOptions {
   throttleRate: number;
   /** Returns the current (virtual) time in ms. */
   now?: () => number;
+  /** Concurrent export tasks the account may run (STARTING, IN_PROGRESS, CANCELING); RDS's default is 5. */
+  quota?: number;
+  /** Called when a task reaches its final status, as RDS emits its export events. */
+  onTaskEnded?: (task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCELED') => void;
 }
 
 /**
@@ -109,6 +113,11 @@ export class RdsExportSimulator implements QueryService {
     const sourceArn = required(params, 'SourceArn');
     if (this.tasks.has(id)) throw new QueryError('ExportTaskAlreadyExists', `Cannot start export task because a task with the identifier ${id} already exists.`);
     if (!this.options.sources(sourceArn)) throw notFound(sourceArn);
+    const quota = this.options.quota ?? 5;
+    if (this.activeCount() >= quota) {
+      // RDS does not document this answer; the provider recognises it by its code and wording.
+      throw new QueryError('LimitExceeded', `You have reached the maximum number of concurrent export tasks (${quota}) for this account.`);
+    }
     const behaviour = this.options.behaviourFor(sourceArn);
     const task: SimulatedTask = {
       id,
@@ -123,7 +132,28 @@ export class RdsExportSimulator implements QueryService {
       createdAt: this.now(),
     };
     this.tasks.set(id, task);
+    this.reportEndAt(task, (behaviour.startingSeconds + behaviour.exportSeconds) * 1000);
+    if (behaviour.failAtPercent !== undefined) this.reportEndAt(task, this.timeOfPercent(task, behaviour.failAtPercent) - task.createdAt);
     return task;
+  }
+
+  /** Tasks holding a slot now. */
+  activeCount(at = this.now()): number {
+    return [...this.tasks.values()].filter((task) => ['STARTING', 'IN_PROGRESS', 'CANCELING'].includes(this.status(task, at).status)).length;
+  }
+
+  private readonly reported = new Set<string>();
+
+  private reportEndAt(task: SimulatedTask, afterMs: number): void {
+    const onTaskEnded = this.options.onTaskEnded;
+    if (!onTaskEnded) return;
+    setTimeout(() => {
+      const { status } = this.status(task);
+      if ((status === 'COMPLETE' || status === 'FAILED' || status === 'CANCELED') && !this.reported.has(task.id)) {
+        this.reported.add(task.id);
+        onTaskEnded(task, status);
+      }
+    }, Math.max(0, task.createdAt + afterMs - this.now()));
   }
 
   private describe(params: URLSearchParams): Record<string, unknown> {
@@ -131,7 +161,7 @@ export class RdsExportSimulator implements QueryService {
     const sourceArn = params.get('SourceArn');
     const filters = new Map<string, string[]>();
     for (let i = 1; params.has(`Filters.Filter.${i}.Name`); i++) {
-      filters.set(params.get(`Filters.Filter.${i}.Name`)!, queryList(params, `Filters.Filter.${i}.Values`).map((v) => v.toLowerCase()));
+      filters.set(params.get(`Filters.Filter.${i}.Name`)!, queryList(params, `Filters.Filter.${i}.Values`, 'Value').map((v) => v.toLowerCase()));
     }
     if (id && !this.tasks.has(id)) throw new QueryError('ExportTaskNotFound', `Cannot find export task with identifier ${id}.`, 404);
     const matching = [...this.tasks.values()].filter((task) => {
@@ -160,6 +190,7 @@ export class RdsExportSimulator implements QueryService {
       throw new QueryError('InvalidExportTaskStateFault', `Cannot cancel export task ${task.id} because it is ${status}.`);
     }
     task.canceledAt = this.now();
+    this.reportEndAt(task, task.canceledAt - task.createdAt + task.behaviour.cancelSeconds * 1000);
     return task;
   }
 

@@ -49,6 +49,11 @@ function printStep(event: EventLog, at: string): void {
     console.log(`${at} ${event.state.name} retried (attempt ${event.retry.attempt}) after a transient error`);
     return;
   }
+  if ('state' in event && event.state.name === 'WaitForProgress') {
+    // Timing out is this state's normal end (the next poll); an answered token means RDS said the export ended.
+    if (event.type === 'StateExited') console.log(`${at} WaitForProgress woken by an RDS export event`);
+    return;
+  }
   if (event.type === 'StateFailed' && event.state.type === 'Task') {
     console.log(`${at} ${event.state.name} failed: ${event.Error}`);
     return;

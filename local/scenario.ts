@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/source.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
-import { LocalStack, type EventLog } from './local-stack.ts';
+import { LocalStack, type EventLog, type ExecutionOutcome } from './local-stack.ts';
 import { seededRandom } from './random.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 import { onVirtualClock } from './virtual-clock.ts';
-import type { SourceType } from '../shared/source.ts';
+
+// Full zod here (not zod/mini): this runs on a laptop, not in a Lambda bundle, and its messages are friendlier.
+
+const eventBridgeEvent = z.object({ source: z.string(), 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) }).passthrough();
 
 /** A scenario file for `npm start -- --scenario FILE`. Every field is optional; an unknown one is an error. */
 export const scenarioSchema = z.strictObject({
   sourceType: z.enum(['SNAPSHOT', 'CLUSTER_SNAPSHOT', 'CLUSTER']).default('SNAPSHOT'),
   exportSeconds: z.number().positive().default(7200),
+  exportSecondsRange: z.tuple([z.number().positive(), z.number().positive()]).refine(([min, max]) => min <= max, 'min must not exceed max').optional(),
   startingSeconds: z.number().min(0).default(60),
   progress: z.enum(['steady', 'uneven']).default('steady'),
   failAtPercent: z.number().int().min(0).max(99).optional(),
@@ -23,6 +28,11 @@ export const scenarioSchema = z.strictObject({
   maxPollSeconds: z.number().int().positive().default(3600),
   sourceMissing: z.boolean().default(false),
   input: z.record(z.string(), z.unknown()).default({}),
+  fleet: z.number().int().min(0).max(2000).default(0),
+  quota: z.number().int().positive().default(5),
+  exportEvents: z.boolean().default(true),
+  eventSafetyNetSeconds: z.number().int().min(0).default(6 * 3600),
+  events: z.array(z.strictObject({ at: z.number().min(0), event: eventBridgeEvent })).default([]),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 
@@ -53,6 +63,15 @@ const SOURCE_ARNS: Record<SourceType, string> = {
   CLUSTER: `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster:prod-aurora`,
 };
 
+export interface ExportRecord {
+  exportId: string;
+  sourceArn: string;
+  exportSeconds: number;
+  startedAt: number;
+  endedAt: number | null;
+  status: string;
+}
+
 export interface ScenarioResult {
   status: string;
   executionStatus: 'SUCCEEDED' | 'FAILED';
@@ -66,58 +85,144 @@ export interface ScenarioResult {
   simulatedSeconds: number;
   exportSeconds: number;
   detectionLatencySeconds: number | null;
+  executions: number;
+  succeeded: number;
+  failed: number;
+  exportsStarted: number;
+  makespanSeconds: number | null;
+  lowerBoundSeconds: number;
+  /** Most export tasks that held a slot at one time: never above the quota. */
+  peakConcurrentExports: number;
+  exports: ExportRecord[];
 }
 
 export interface ScenarioObserver {
-  onEvent?: (event: EventLog) => void;
+  onEvent?: (event: EventLog, execution: string) => void;
   onPublish?: (message: PublishedMessage) => void;
 }
 
 /** A fixed start time, so runs with the same seed print the same dates. */
-const SCENARIO_EPOCH = Date.parse('2026-11-23T03:15:00Z');
+export const SCENARIO_EPOCH = Date.parse('2026-11-23T03:15:00Z');
+const DISPATCH_SCHEDULE_SECONDS = 300;
 
-/** One execution of the real workflow against the simulator, on the virtual clock. */
+/**
+ * Runs the real workflow against the simulators, on the virtual clock: one export, or a fleet of
+ * snapshots created at once, plus any EventBridge events the scenario delivers.
+ */
 export async function runScenario(scenario: Scenario, observer: ScenarioObserver = {}): Promise<ScenarioResult> {
-  const sourceArn = SOURCE_ARNS[scenario.sourceType];
+  const random = seededRandom(scenario.seed);
+  const sources =
+    scenario.fleet > 0
+      ? Array.from({ length: scenario.fleet }, (_, i) => `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:snapshot:rds:fleet-db-${String(i + 1).padStart(4, '0')}-2026-11-23-03-10`)
+      : [SOURCE_ARNS[scenario.sourceType]];
+  const durations = new Map(sources.map((arn) => [arn, drawExportSeconds(scenario, random.next())]));
   const { result: outcome, virtualSeconds } = await onVirtualClock(SCENARIO_EPOCH, async () => {
     const stack = new LocalStack({
-      sources: (arn) => !scenario.sourceMissing && arn === sourceArn,
-      behaviourFor: () => ({
+      sources: (arn) => !scenario.sourceMissing && durations.has(arn),
+      behaviourFor: (arn) => ({
         startingSeconds: scenario.startingSeconds,
-        exportSeconds: scenario.exportSeconds,
+        exportSeconds: durations.get(arn)!,
         progress: scenario.progress,
         cancelSeconds: scenario.cancelSeconds,
         dataGb: scenario.dataGb,
         ...(scenario.failAtPercent !== undefined ? { failAtPercent: scenario.failAtPercent } : {}),
       }),
-      random: seededRandom(scenario.seed),
+      random,
       throttleRate: scenario.throttleRate,
-      config: { MIN_POLL_SECONDS: scenario.minPollSeconds, MAX_POLL_SECONDS: scenario.maxPollSeconds },
+      quota: scenario.quota,
+      exportEvents: scenario.exportEvents,
+      config: {
+        MIN_POLL_SECONDS: scenario.minPollSeconds,
+        MAX_POLL_SECONDS: scenario.maxPollSeconds,
+        EXPORT_QUOTA: scenario.quota,
+        EVENT_SAFETY_NET_SECONDS: scenario.exportEvents ? scenario.eventSafetyNetSeconds : 0,
+      },
       ...(observer.onPublish ? { onPublish: observer.onPublish } : {}),
+      ...(observer.onEvent ? { onEvent: observer.onEvent } : {}),
     });
-    const input = { sourceArn, ...(scenario.deadlineSeconds ? { deadlineSeconds: scenario.deadlineSeconds } : {}), ...scenario.input };
-    const execution = await stack.execute(input, observer.onEvent ? { onEvent: observer.onEvent } : {});
-    return { execution, stack };
+    const stopSchedule = stack.startDispatchSchedule(DISPATCH_SCHEDULE_SECONDS);
+    const deliveries = scenario.events.map(
+      ({ at, event }) => new Promise<void>((resolve) => setTimeout(() => stack.deliver(event).catch(() => {}).finally(resolve), at * 1000)),
+    );
+    for (const sourceArn of sources) {
+      const input = { sourceArn, ...(scenario.deadlineSeconds ? { deadlineSeconds: scenario.deadlineSeconds } : {}), ...scenario.input };
+      // As the snapshot trigger does: the execution is named after the snapshot, so a duplicate is refused.
+      const source = parseSourceArn(sourceArn);
+      void stack.execute(input, source ? exportIdentifier(source, new Date()) : undefined);
+    }
+    await Promise.all(deliveries);
+    const executions = await stack.settle();
+    stopSchedule();
+    return { executions, stack };
   });
-  const { execution, stack } = outcome;
-  const task = [...stack.rds.tasks.values()][0];
-  const endedAt = task ? stack.rds.endedAt(task) : undefined;
+  return summarise(scenario, outcome.stack, outcome.executions, virtualSeconds, durations);
+}
+
+function drawExportSeconds(scenario: Scenario, draw: number): number {
+  if (!scenario.exportSecondsRange) return scenario.exportSeconds;
+  const [min, max] = scenario.exportSecondsRange;
+  return Math.round(min + draw * (max - min));
+}
+
+function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionOutcome[], virtualSeconds: number, durations: Map<string, number>): ScenarioResult {
+  const tasks = [...stack.rds.tasks.values()];
+  const secondsSinceStart = (ms: number) => Math.round((ms - SCENARIO_EPOCH) / 1000);
+  const exports: ExportRecord[] = tasks.map((task) => {
+    const ended = stack.rds.endedAt(task);
+    return {
+      exportId: task.id,
+      sourceArn: task.sourceArn,
+      exportSeconds: task.behaviour.startingSeconds + task.behaviour.exportSeconds,
+      startedAt: secondsSinceStart(task.createdAt),
+      endedAt: ended === undefined ? null : secondsSinceStart(ended),
+      status: stack.rds.status(task, ended ?? Date.now()).status,
+    };
+  });
   const notifications = stack.sns.messages.map((message) => {
     const record = JSON.parse(message.message.slice(message.message.lastIndexOf('\n') + 1)) as { percent?: number };
     return { status: message.attributes.status ?? '', percent: record.percent ?? null, subject: message.subject };
   });
+  const first = executions[0];
+  const task = tasks[0];
+  const endedAt = task ? stack.rds.endedAt(task) : undefined;
+  const jobSeconds = [...durations.values()].map((seconds) => seconds + scenario.startingSeconds);
+  const endTimes = exports.map((e) => e.endedAt).filter((t): t is number => t !== null);
   return {
     status: notifications.at(-1)?.status ?? 'NONE',
-    executionStatus: execution.status,
-    ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
+    executionStatus: first?.status ?? 'FAILED',
+    ...(first?.error ? { error: first.error, cause: first.cause } : {}),
     ...(task ? { exportId: task.id } : {}),
-    sourceArn,
+    sourceArn: task?.sourceArn ?? [...durations.keys()][0]!,
     notifications,
-    stateTransitions: execution.stateTransitions,
-    apiCalls: { ...stack.rds.calls, ...stack.sns.calls },
+    stateTransitions: executions.reduce((sum, e) => sum + e.stateTransitions, 0),
+    apiCalls: { ...stack.rds.calls, ...stack.sns.calls, ...prefixed('DynamoDB', stack.dynamo.calls), ...prefixed('States', stack.sfnCalls) },
     simulatedSeconds: Math.round(virtualSeconds),
-    exportSeconds: scenario.startingSeconds + scenario.exportSeconds,
-    detectionLatencySeconds:
-      task?.terminalSeenAt !== undefined && endedAt !== undefined ? Math.round((task.terminalSeenAt - endedAt) / 1000) : null,
+    exportSeconds: jobSeconds[0] ?? 0,
+    detectionLatencySeconds: task?.terminalSeenAt !== undefined && endedAt !== undefined ? Math.round((task.terminalSeenAt - endedAt) / 1000) : null,
+    executions: executions.length,
+    succeeded: executions.filter((e) => e.status === 'SUCCEEDED').length,
+    failed: executions.filter((e) => e.status === 'FAILED').length,
+    exportsStarted: tasks.length,
+    makespanSeconds: endTimes.length > 0 ? Math.max(...endTimes) : null,
+    lowerBoundSeconds: Math.round(Math.max(...jobSeconds, jobSeconds.reduce((a, b) => a + b, 0) / scenario.quota)),
+    peakConcurrentExports: peakConcurrency(exports),
+    exports,
   };
+}
+
+function prefixed(prefix: string, calls: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(calls).map(([operation, count]) => [`${prefix}.${operation}`, count]));
+}
+
+/** From the exports' start and end times: anyone can recompute it from the JSON. */
+export function peakConcurrency(exports: Array<{ startedAt: number; endedAt: number | null }>): number {
+  const edges = exports.flatMap((e) => [
+    { at: e.startedAt, delta: 1 },
+    { at: e.endedAt ?? Infinity, delta: -1 },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let running = 0;
+  let peak = 0;
+  for (const edge of edges) peak = Math.max(peak, (running += edge.delta));
+  return peak;
 }

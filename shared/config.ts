@@ -26,8 +26,8 @@ const seconds = (fallback: number) =>
   z._default(z.coerce.number().check(z.int('must be a whole number of seconds'), z.positive('must be positive')), fallback);
 const arn = z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)'));
 
-/** What the start step needs: the defaults that an execution input may leave out. */
-export const startConfigShape = {
+/** The defaults an execution input may leave out, and the polling policy: read by the admission step. */
+export const exportDefaultsShape = {
   EXPORT_BUCKET: z.string().check(z.minLength(3, 'must be a bucket name')),
   EXPORT_PREFIX: z._default(z.string(), '{sourceId}/{date}'),
   EXPORT_ROLE_ARN: arn,
@@ -35,8 +35,19 @@ export const startConfigShape = {
   DEFAULT_DEADLINE_SECONDS: seconds(24 * 3600),
   MIN_POLL_SECONDS: seconds(60),
   MAX_POLL_SECONDS: seconds(3600),
+  /** With RDS export events on, the longest wait for an event before polling anyway; 0 turns events off. */
+  EVENT_SAFETY_NET_SECONDS: z._default(z.coerce.number().check(z.int('must be a whole number of seconds'), z.gte(0, 'must be 0 or more')), 6 * 3600),
 };
-export type StartConfig = z.infer<z.ZodMiniObject<typeof startConfigShape>>;
+export type ExportDefaults = z.infer<z.ZodMiniObject<typeof exportDefaultsShape>>;
+
+/** Where executions queue for the account's export slots. */
+export const slotConfigShape = {
+  COORDINATION_TABLE: z.string().check(z.minLength(3, 'must be a DynamoDB table name')),
+  /** RDS runs 5 export tasks at once per account unless the quota was raised. */
+  EXPORT_QUOTA: z._default(z.coerce.number().check(z.int('must be a whole number'), z.positive('must be positive')), 5),
+  SLOT_LEASE_SECONDS: seconds(600),
+};
+export type SlotConfig = z.infer<z.ZodMiniObject<typeof slotConfigShape>>;
 
 export const notifyConfigShape = {
   TOPIC_ARN: arn,

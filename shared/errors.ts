@@ -34,3 +34,6 @@ export class UnknownExportStatus extends NamedError {}
 
 /** Any other AWS error the workflow cannot handle: caught, notified, and the execution fails. */
 export class ExportServiceError extends NamedError {}
+
+/** The account already runs as many export tasks as its quota allows: retried later, with jitter. */
+export class ExportQuotaExceeded extends NamedError {}

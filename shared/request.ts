@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { StartConfig } from './config.ts';
+import type { ExportDefaults } from './config.ts';
 import { InvalidExportRequest } from './errors.ts';
 import { exportIdentifier, parseSourceArn, sourceId, type ExportSource } from './source.ts';
 
@@ -41,7 +41,7 @@ const PREFIX_TOKENS = ['sourceId', 'sourceType', 'date', 'exportId'] as const;
  * Validates the execution input against the deploy-time defaults and derives everything the
  * export needs. Every problem is reported at once, each naming the field and what to do.
  */
-export function buildExportRequest(raw: unknown, config: StartConfig, requestedAt: Date): ExportRequest {
+export function buildExportRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): ExportRequest {
   const parsed = executionInputSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map(describeIssue));
   const input = parsed.data;

@@ -1,18 +1,15 @@
-import type { StartConfig } from './config.ts';
 import type { ExportProvider } from './provider.ts';
-import { buildExportRequest } from './request.ts';
+import type { ExportRequest } from './request.ts';
+import type { PollBounds } from './wait-policy.ts';
 import { observe, type ExportState } from './workflow.ts';
 
-// Apart from workflow.ts so that only the start step bundles the input validation (and zod).
-
-/** The start step's input: the execution input as given, and the execution's start time. */
+/** What the start step gets once the execution holds an export slot (see admission.ts). */
 export interface StartInput {
-  input: unknown;
-  requestedAt: string;
+  request: ExportRequest;
+  bounds: PollBounds;
 }
 
-export async function startExport(event: StartInput, provider: ExportProvider, config: StartConfig, now: Date): Promise<ExportState> {
-  const request = buildExportRequest(event.input, config, new Date(event.requestedAt));
+export async function startExport({ request, bounds }: StartInput, provider: ExportProvider, now: Date): Promise<ExportState> {
   const started = await provider.start(request);
   const initial: ExportState = {
     request,
@@ -25,7 +22,7 @@ export async function startExport(event: StartInput, provider: ExportProvider, c
     exportStartedAt: started.adopted ? (started.taskStartTime ?? now.toISOString()) : now.toISOString(),
     adopted: started.adopted,
     polls: 0,
-    bounds: { minSeconds: config.MIN_POLL_SECONDS, maxSeconds: config.MAX_POLL_SECONDS },
+    bounds,
   };
   return observe(initial, started, now);
 }

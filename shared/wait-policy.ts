@@ -3,6 +3,8 @@ import type { ExportStatus } from './status.ts';
 export interface PollBounds {
   minSeconds: number;
   maxSeconds: number;
+  /** RDS export events end a wait early; then, once the export runs, a poll is only the safety net. 0: no events. */
+  eventSafetyNetSeconds?: number;
 }
 
 export interface ProgressReading {
@@ -30,11 +32,15 @@ const LATENCY_SHARE = 0.02;
  *   next poll sees the end.
  * Never shorter than 2 % of the time since the start (within the latency target anyway), so even
  * a task stuck at 99 % for days stays far below Step Functions' 25,000 history events.
- * Always within [min, max], and never past the deadline, so a cancel is on time.
+ * Always within [min, max] (or the event safety net, when RDS export events wake the wait), and
+ * never past the deadline, so a cancel is on time.
  */
 export function nextWaitSeconds(reading: ProgressReading, bounds: PollBounds): number {
   const floor = Math.max(bounds.minSeconds, LATENCY_SHARE * reading.secondsSinceStart);
-  const wait = clamp(untilLikelyChange(reading, bounds), Math.min(floor, bounds.maxSeconds), bounds.maxSeconds);
+  let wait = clamp(untilLikelyChange(reading, bounds), Math.min(floor, bounds.maxSeconds), bounds.maxSeconds);
+  // The end comes as an event; only STARTING → IN_PROGRESS (no event) still needs the adaptive polls.
+  const running = reading.status === 'IN_PROGRESS' && reading.percent > 0;
+  if (running && bounds.eventSafetyNetSeconds) wait = Math.max(wait, bounds.eventSafetyNetSeconds);
   // Past the deadline the task is being canceled: the deadline no longer shortens the wait.
   const untilDeadline = reading.secondsToDeadline > 0 ? Math.max(1, reading.secondsToDeadline) : Infinity;
   return Math.ceil(Math.min(wait, untilDeadline));

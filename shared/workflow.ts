@@ -1,4 +1,6 @@
+import { logger } from './lambda.ts';
 import type { ExportObservation, ExportProvider } from './provider.ts';
+import { dispatch, type DispatchDeps } from './queue.ts';
 import type { ExportRequest } from './request.ts';
 import type { ExportStatus } from './status.ts';
 import { isTerminal } from './status.ts';
@@ -28,9 +30,23 @@ export interface ExportState {
   extractedDataGb?: number;
 }
 
-export async function pollExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {
+export async function pollExport(state: ExportState, provider: ExportProvider, slots: DispatchDeps, now: Date): Promise<ExportState> {
   const observation = await provider.describe(state.request.exportId);
-  return observe({ ...state, polls: state.polls + 1 }, observation, now);
+  const next = observe({ ...state, polls: state.polls + 1 }, observation, now);
+  if (isTerminal(next.status)) await handOnSlot(slots, now);
+  return next;
+}
+
+/**
+ * The export's slot is free: wake the next execution in the queue now rather than at the next
+ * tick. Best-effort: the dispatcher's schedule and the export events do it too.
+ */
+async function handOnSlot(slots: DispatchDeps, now: Date): Promise<void> {
+  try {
+    await dispatch(slots, now);
+  } catch (error) {
+    logger.warn('could not dispatch the freed export slot; the periodic dispatcher will', { error });
+  }
 }
 
 export async function cancelExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {

@@ -1,15 +1,17 @@
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
 import type { ExportProvider } from '../../shared/provider.ts';
+import type { DispatchDeps } from '../../shared/queue.ts';
 import { pollExport, type ExportState } from '../../shared/workflow.ts';
 
 export interface PollExportDeps {
   provider: ExportProvider;
+  slots: DispatchDeps;
   clock: Clock;
 }
 
-export const makeHandler = ({ provider, clock }: PollExportDeps) =>
+export const makeHandler = ({ provider, slots, clock }: PollExportDeps) =>
   workflowStep<ExportState, ExportState>(async (state) => {
-    const next = await pollExport(state, provider, clock());
+    const next = await pollExport(state, provider, slots, clock());
     logger.info('polled export task', { exportId: next.request.exportId, status: next.status, percent: next.percent, waitSeconds: next.waitSeconds });
     return next;
   });

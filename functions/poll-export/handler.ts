@@ -1,5 +1,6 @@
-import { rdsExportProvider } from '../../shared/aws/clients.ts';
+import { dispatchDeps, rdsExportProvider } from '../../shared/aws/clients.ts';
+import { readConfig, slotConfigShape } from '../../shared/config.ts';
 import { systemClock } from '../../shared/lambda.ts';
 import { makeHandler } from './app.ts';
 
-export const handler = makeHandler({ provider: rdsExportProvider(), clock: systemClock });
+export const handler = makeHandler({ provider: rdsExportProvider(), slots: dispatchDeps(readConfig(slotConfigShape)), clock: systemClock });

@@ -1,4 +1,3 @@
-import type { StartConfig } from '../../shared/config.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
 import type { ExportProvider } from '../../shared/provider.ts';
 import { startExport, type StartInput } from '../../shared/start.ts';
@@ -6,13 +5,12 @@ import type { ExportState } from '../../shared/workflow.ts';
 
 export interface StartExportDeps {
   provider: ExportProvider;
-  config: StartConfig;
   clock: Clock;
 }
 
-export const makeHandler = ({ provider, config, clock }: StartExportDeps) =>
+export const makeHandler = ({ provider, clock }: StartExportDeps) =>
   workflowStep<StartInput, ExportState>(async (event) => {
-    const state = await startExport(event, provider, config, clock());
+    const state = await startExport(event, provider, clock());
     logger.info(state.adopted ? 'adopted existing export task' : 'started export task', {
       exportId: state.request.exportId,
       sourceArn: state.request.source.arn,

@@ -1,18 +1,20 @@
 import {
   CancelExportTaskCommand,
   DescribeExportTasksCommand,
+  paginateDescribeExportTasks,
   StartExportTaskCommand,
   type ExportTask,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { ExportIdentifierConflict, ExportTaskNotFound } from '../errors.ts';
+import { ExportIdentifierConflict, ExportQuotaExceeded, ExportTaskNotFound } from '../errors.ts';
 import type { ExportObservation, ExportProvider } from '../provider.ts';
+import type { ActiveExport, ActiveExports } from '../queue.ts';
 import type { ExportRequest } from '../request.ts';
 import { normaliseRdsStatus } from '../status.ts';
 import { awsErrorName, toWorkflowError } from './errors.ts';
 
 /** RDS exports of DB snapshots, DB cluster snapshots and live DB clusters (StartExportTask and friends). */
-export class RdsExportProvider implements ExportProvider {
+export class RdsExportProvider implements ExportProvider, ActiveExports {
   constructor(private readonly rds: RDSClient) {}
 
   async start(request: ExportRequest): Promise<ExportObservation & { adopted: boolean }> {
@@ -30,6 +32,7 @@ export class RdsExportProvider implements ExportProvider {
       );
       return { ...observe(task, request.exportId), adopted: false };
     } catch (error) {
+      if (isQuotaError(error)) throw new ExportQuotaExceeded(`StartExportTask refused: the account's export quota is full (${(error as Error).message})`, { cause: error });
       if (awsErrorName(error) !== 'ExportTaskAlreadyExistsFault') throw toWorkflowError('StartExportTask', error);
     }
     // A redelivered event or a retried start: the task is ours if it exports the same source.
@@ -66,7 +69,39 @@ export class RdsExportProvider implements ExportProvider {
     // The task ended before the cancel reached it: what it ended as is the truth.
     return this.describe(exportId);
   }
+
+  /** Every export task of the account that holds a slot, all pages: snapshot and cluster exports share the quota. */
+  async active(): Promise<ActiveExport[]> {
+    const active: ActiveExport[] = [];
+    try {
+      const pages = paginateDescribeExportTasks({ client: this.rds, pageSize: 100 }, { Filters: [{ Name: 'status', Values: SLOT_HOLDING }] });
+      for await (const page of pages) {
+        for (const task of page.ExportTasks ?? []) {
+          // Filters are a request, not a guarantee (emulators ignore them): check the status too.
+          if (SLOT_HOLDING.includes((task.Status ?? '').toLowerCase())) {
+            active.push({ exportId: task.ExportTaskIdentifier ?? '', sourceArn: task.SourceArn ?? '' });
+          }
+        }
+      }
+    } catch (error) {
+      throw toWorkflowError('DescribeExportTasks', error);
+    }
+    return active;
+  }
 }
+
+/**
+ * RDS does not document the error it gives past the concurrent-export quota; it is recognised by
+ * a limit-style code or a message about the number of export tasks.
+ */
+function isQuotaError(error: unknown): boolean {
+  const name = awsErrorName(error);
+  const message = (error as Error | undefined)?.message ?? '';
+  return /Quota|LimitExceeded|LimitReached/.test(name) || /(quota|maximum number|limit).{0,40}export task/i.test(message);
+}
+
+/** Statuses that hold one of the account's export slots; the API wants them in lowercase. */
+const SLOT_HOLDING = ['starting', 'in_progress', 'canceling'];
 
 function observe(task: ExportTask, exportId: string): ExportObservation {
   return {

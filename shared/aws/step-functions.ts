@@ -17,21 +17,9 @@ export interface TaskCallbacks {
 
 const GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
 
-export class StepFunctions implements ExecutionStarter, TaskCallbacks {
-  constructor(
-    private readonly sfn: SFNClient,
-    private readonly stateMachineArn: string,
-  ) {}
-
-  async start(name: string, input: unknown): Promise<{ started: boolean; executionArn?: string }> {
-    try {
-      const { executionArn } = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
-      return { started: true, ...(executionArn ? { executionArn } : {}) };
-    } catch (error) {
-      if (awsErrorName(error) === 'ExecutionAlreadyExists') return { started: false };
-      throw toWorkflowError('StartExecution', error);
-    }
-  }
+/** Answers the task tokens of waiting executions. */
+export class StepFunctionsCallbacks implements TaskCallbacks {
+  constructor(protected readonly sfn: SFNClient) {}
 
   async succeed(token: string, output: unknown): Promise<boolean> {
     return this.complete('SendTaskSuccess', () => this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })));
@@ -52,5 +40,28 @@ export class StepFunctions implements ExecutionStarter, TaskCallbacks {
   }
 }
 
+/** Starts executions of the export state machine, and answers task tokens. */
+export class StepFunctions extends StepFunctionsCallbacks implements ExecutionStarter {
+  constructor(
+    sfn: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {
+    super(sfn);
+  }
+
+  async start(name: string, input: unknown): Promise<{ started: boolean; executionArn?: string }> {
+    try {
+      const { executionArn } = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      return { started: true, ...(executionArn ? { executionArn } : {}) };
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionAlreadyExists') return { started: false };
+      throw toWorkflowError('StartExecution', error);
+    }
+  }
+}
+
 export const stepFunctions = (stateMachineArn: string, clientConfig: SFNClientConfig = {}): StepFunctions =>
   new StepFunctions(new SFNClient({ ...SDK_OPTIONS, ...clientConfig }), stateMachineArn);
+
+export const taskCallbacks = (clientConfig: SFNClientConfig = {}): StepFunctionsCallbacks =>
+  new StepFunctionsCallbacks(new SFNClient({ ...SDK_OPTIONS, ...clientConfig }));

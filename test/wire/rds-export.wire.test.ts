@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RdsExportProvider } from '../../shared/aws/rds-provider.ts';
-import { readConfig, startConfigShape, type StartConfig } from '../../shared/config.ts';
+import { readConfig, exportDefaultsShape, type ExportDefaults } from '../../shared/config.ts';
 import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound } from '../../shared/errors.ts';
 import { buildExportRequest, type ExportRequest } from '../../shared/request.ts';
 
@@ -38,7 +38,7 @@ const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 
-const config: StartConfig = readConfig(startConfigShape, {
+const config: ExportDefaults = readConfig(exportDefaultsShape, {
   EXPORT_BUCKET: 'wire-export-bucket',
   EXPORT_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/rds-s3-export`,
   EXPORT_KMS_KEY_ID: 'alias/rds-export',

@@ -1,0 +1,17 @@
+import { admitExport, type AdmissionInput } from '../../shared/admission.ts';
+import type { ExportDefaults } from '../../shared/config.ts';
+import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import type { DispatchDeps } from '../../shared/queue.ts';
+
+export interface AdmitExportDeps {
+  defaults: ExportDefaults;
+  slots: DispatchDeps;
+  clock: Clock;
+}
+
+export const makeHandler = ({ defaults, slots, clock }: AdmitExportDeps) =>
+  workflowStep<AdmissionInput, { exportId: string }>(async (event) => {
+    const { exportId, dispatch } = await admitExport(event, defaults, slots, clock());
+    logger.info('queued for an export slot', { exportId, ...dispatch });
+    return { exportId };
+  });

@@ -1,0 +1,10 @@
+import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/queue.ts';
+
+/** The periodic tick: a slot freed without an event reaching us (lost event, export started elsewhere) is still handed out. */
+export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Clock }) =>
+  workflowStep<unknown, DispatchResult>(async () => {
+    const result = await dispatch(slots, clock());
+    logger.info('dispatched export slots', { ...result });
+    return result;
+  });

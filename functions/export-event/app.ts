@@ -1,0 +1,17 @@
+import { exportFinished, parseExportFinished, type RdsEventBridgeEvent } from '../../shared/export-events.ts';
+import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { dispatch, type DispatchDeps } from '../../shared/queue.ts';
+
+export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Clock }) =>
+  workflowStep<RdsEventBridgeEvent, { handled: boolean }>(async (event) => {
+    const finished = parseExportFinished(event);
+    if (!finished) {
+      logger.debug('not an export-finished event', { eventId: event.detail?.EventID, detailType: event['detail-type'] });
+      return { handled: false };
+    }
+    const wait = await exportFinished(finished, slots);
+    // The export's slot is free: hand it to the next execution in the queue.
+    const slotsAfter = await dispatch(slots, clock());
+    logger.info('export finished', { ...finished, wait, ...slotsAfter });
+    return { handled: true };
+  });

@@ -1,0 +1,27 @@
+import type { ExportDefaults } from './config.ts';
+import { dispatch, type DispatchDeps, type DispatchResult } from './queue.ts';
+import { buildExportRequest } from './request.ts';
+import type { StartInput } from './start.ts';
+
+/** The admission step's input: the execution input as given, its start time, and the AwaitSlot task token. */
+export interface AdmissionInput {
+  token: string;
+  input: unknown;
+  requestedAt: string;
+  /** The execution's name: two executions may ask for the same export, each waits in its own place. */
+  execution: string;
+}
+
+/**
+ * Checks the request (bad input fails here, before anything is queued or started) and queues the
+ * execution for an export slot. The dispatcher answers the token with the StartInput.
+ */
+export async function admitExport(event: AdmissionInput, defaults: ExportDefaults, deps: DispatchDeps, now: Date): Promise<{ exportId: string; dispatch?: DispatchResult }> {
+  const request = buildExportRequest(event.input, defaults, new Date(event.requestedAt));
+  const released: StartInput = {
+    request,
+    bounds: { minSeconds: defaults.MIN_POLL_SECONDS, maxSeconds: defaults.MAX_POLL_SECONDS, eventSafetyNetSeconds: defaults.EVENT_SAFETY_NET_SECONDS },
+  };
+  await deps.store.enqueue({ exportId: request.exportId, sourceArn: request.source.arn, token: event.token, release: released, requestedAt: event.requestedAt, execution: event.execution });
+  return { exportId: request.exportId, dispatch: await dispatch(deps, now) };
+}

@@ -1,0 +1,178 @@
+import {
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBSnapshotsCommand,
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBSnapshots,
+  paginateDescribeExportTasks,
+  RDSClient,
+  type DBClusterSnapshot,
+  type DBSnapshot,
+  type RDSClientConfig,
+} from '@aws-sdk/client-rds';
+import { parseSourceArn } from '../source.ts';
+import type { SnapshotType } from '../triggers.ts';
+import { awsErrorName, toWorkflowError } from './errors.ts';
+import { SDK_OPTIONS } from './sdk-options.ts';
+
+/** A DB snapshot or DB cluster snapshot, in the same terms for both. */
+export interface SnapshotInfo {
+  arn: string;
+  /** The DB instance (DBInstanceIdentifier) or DB cluster (DBClusterIdentifier) it was taken of. */
+  sourceId: string;
+  /** `other`: shared or public snapshots, never selected. */
+  type: SnapshotType | 'other';
+  /** As RDS reports it: `available`, `creating`, ... */
+  status: string;
+  createdAt?: Date;
+}
+
+export interface DatabaseRef {
+  db: 'instance' | 'cluster';
+  identifier: string;
+}
+
+/** What RDS knows of snapshots and clusters, for the trigger and the planner. */
+export interface SnapshotCatalog {
+  /** undefined when RDS does not know the snapshot (deleted, or of another account or region). */
+  describe(arn: string): Promise<SnapshotInfo | undefined>;
+  /** Every manual and automated snapshot of one DB instance or cluster, all pages; undefined when RDS says the DB does not exist. */
+  snapshotsOf(db: DatabaseRef): Promise<SnapshotInfo[] | undefined>;
+  /** undefined when the cluster does not exist. */
+  clusterArn(identifier: string): Promise<string | undefined>;
+}
+
+export interface ExportTaskSummary {
+  exportId: string;
+  /** As RDS reports it (uppercase in the documentation, lowercase from emulators). */
+  status: string;
+}
+
+/** The export tasks that exported, or are exporting, one source. */
+export interface ExportHistory {
+  exportsOf(sourceArn: string): Promise<ExportTaskSummary[]>;
+}
+
+/** The statuses that mean "exported or being exported"; the filter wants them in lowercase. */
+const EXPORTING = ['starting', 'in_progress', 'complete'];
+const PAGE_SIZE = 100;
+const NOT_FOUND = new Set(['DBSnapshotNotFoundFault', 'DBClusterSnapshotNotFoundFault', 'DBInstanceNotFoundFault', 'DBClusterNotFoundFault']);
+
+export class RdsSnapshots implements SnapshotCatalog, ExportHistory {
+  constructor(private readonly rds: RDSClient) {}
+
+  async describe(arn: string): Promise<SnapshotInfo | undefined> {
+    const source = parseSourceArn(arn);
+    if (!source || source.type === 'CLUSTER') return undefined;
+    // By identifier, not ARN: moto answers an ARN with DBSnapshotNotFound, and real RDS takes the
+    // identifier for the account's own snapshots. The ARN check below keeps another region's
+    // snapshot of the same name from being taken for this one.
+    const SnapshotType = lookupType(source.name, source.type);
+    try {
+      if (source.type === 'SNAPSHOT') {
+        const { DBSnapshots = [] } = await this.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: source.name, SnapshotType }));
+        const found = DBSnapshots.find((snapshot) => snapshot.DBSnapshotArn === arn);
+        return found && fromDbSnapshot(found);
+      }
+      const { DBClusterSnapshots = [] } = await this.rds.send(
+        new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: source.name, SnapshotType }),
+      );
+      const found = DBClusterSnapshots.find((snapshot) => snapshot.DBClusterSnapshotArn === arn);
+      return found && fromClusterSnapshot(found);
+    } catch (error) {
+      if (NOT_FOUND.has(awsErrorName(error))) return undefined;
+      throw toWorkflowError(source.type === 'SNAPSHOT' ? 'DescribeDBSnapshots' : 'DescribeDBClusterSnapshots', error);
+    }
+  }
+
+  async snapshotsOf({ db, identifier }: DatabaseRef): Promise<SnapshotInfo[] | undefined> {
+    const snapshots: SnapshotInfo[] = [];
+    try {
+      // No SnapshotType: RDS then returns the manual and automated snapshots together.
+      if (db === 'instance') {
+        for await (const page of paginateDescribeDBSnapshots({ client: this.rds, pageSize: PAGE_SIZE }, { DBInstanceIdentifier: identifier })) {
+          snapshots.push(...(page.DBSnapshots ?? []).map(fromDbSnapshot));
+        }
+      } else {
+        for await (const page of paginateDescribeDBClusterSnapshots({ client: this.rds, pageSize: PAGE_SIZE }, { DBClusterIdentifier: identifier })) {
+          snapshots.push(...(page.DBClusterSnapshots ?? []).map(fromClusterSnapshot));
+        }
+      }
+    } catch (error) {
+      if (NOT_FOUND.has(awsErrorName(error))) return undefined;
+      throw toWorkflowError(db === 'instance' ? 'DescribeDBSnapshots' : 'DescribeDBClusterSnapshots', error);
+    }
+    // The identifier parameter is a request, not a guarantee (an emulator may ignore it).
+    return snapshots.filter((snapshot) => snapshot.sourceId.toLowerCase() === identifier.toLowerCase());
+  }
+
+  async clusterArn(identifier: string): Promise<string | undefined> {
+    try {
+      const { DBClusters = [] } = await this.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
+      return DBClusters.find((cluster) => cluster.DBClusterIdentifier?.toLowerCase() === identifier.toLowerCase())?.DBClusterArn;
+    } catch (error) {
+      if (NOT_FOUND.has(awsErrorName(error))) return undefined;
+      throw toWorkflowError('DescribeDBClusters', error);
+    }
+  }
+
+  async exportsOf(sourceArn: string): Promise<ExportTaskSummary[]> {
+    const tasks: ExportTaskSummary[] = [];
+    try {
+      const pages = paginateDescribeExportTasks(
+        { client: this.rds, pageSize: PAGE_SIZE },
+        { Filters: [{ Name: 'source-arn', Values: [sourceArn] }, { Name: 'status', Values: EXPORTING }] },
+      );
+      for await (const page of pages) {
+        for (const task of page.ExportTasks ?? []) {
+          // Filters are a request, not a guarantee (moto ignores them): check both here too.
+          if (task.SourceArn === sourceArn && EXPORTING.includes((task.Status ?? '').toLowerCase())) {
+            tasks.push({ exportId: task.ExportTaskIdentifier ?? '', status: task.Status ?? '' });
+          }
+        }
+      }
+    } catch (error) {
+      throw toWorkflowError('DescribeExportTasks', error);
+    }
+    return tasks;
+  }
+}
+
+/**
+ * RDS finds an automated (or AWS Backup) snapshot by identifier only when told its type. Their
+ * identifiers say it: `rds:` and `awsbackup:` prefixes, which a manual identifier cannot have.
+ * DescribeDBClusterSnapshots documents no `awsbackup` type, so a cluster's is looked up untyped.
+ */
+export function lookupType(identifier: string, kind: 'SNAPSHOT' | 'CLUSTER_SNAPSHOT'): 'automated' | 'awsbackup' | undefined {
+  if (identifier.startsWith('rds:')) return 'automated';
+  if (identifier.startsWith('awsbackup:') && kind === 'SNAPSHOT') return 'awsbackup';
+  return undefined;
+}
+
+export function snapshotType(raw: string | undefined): SnapshotType | 'other' {
+  const type = (raw ?? '').toLowerCase();
+  return type === 'manual' || type === 'automated' || type === 'awsbackup' ? type : 'other';
+}
+
+function fromDbSnapshot(snapshot: DBSnapshot): SnapshotInfo {
+  return {
+    arn: snapshot.DBSnapshotArn ?? '',
+    sourceId: snapshot.DBInstanceIdentifier ?? '',
+    type: snapshotType(snapshot.SnapshotType),
+    status: snapshot.Status ?? '',
+    ...(snapshot.SnapshotCreateTime ? { createdAt: snapshot.SnapshotCreateTime } : {}),
+  };
+}
+
+function fromClusterSnapshot(snapshot: DBClusterSnapshot): SnapshotInfo {
+  return {
+    arn: snapshot.DBClusterSnapshotArn ?? '',
+    sourceId: snapshot.DBClusterIdentifier ?? '',
+    type: snapshotType(snapshot.SnapshotType),
+    status: snapshot.Status ?? '',
+    ...(snapshot.SnapshotCreateTime ? { createdAt: snapshot.SnapshotCreateTime } : {}),
+  };
+}
+
+/** The RDS client of the trigger and planner Lambdas, made once per cold start. */
+export const rdsSnapshots = (clientConfig: RDSClientConfig = {}): RdsSnapshots => new RdsSnapshots(new RDSClient({ ...SDK_OPTIONS, ...clientConfig }));
