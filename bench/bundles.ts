@@ -23,19 +23,27 @@ interface LambdaBundle {
   floor: string;
 }
 
+const RDS = ['@aws-sdk/client-rds', 'RDSClient'];
+const SNS = ['@aws-sdk/client-sns', 'SNSClient'];
+const DYNAMODB = ['@aws-sdk/client-dynamodb', 'DynamoDBClient'];
+const SFN = ['@aws-sdk/client-sfn', 'SFNClient'];
+
 export const LAMBDAS: LambdaBundle[] = [
-  { name: 'start-export', entry: 'functions/start-export/handler.ts', floor: rdsFloor('StartExportTaskCommand') },
-  { name: 'poll-export', entry: 'functions/poll-export/handler.ts', floor: rdsFloor('DescribeExportTasksCommand') },
-  { name: 'cancel-export', entry: 'functions/cancel-export/handler.ts', floor: rdsFloor('CancelExportTaskCommand') },
-  {
-    name: 'notify',
-    entry: 'functions/notify/handler.ts',
-    floor: "import { SNSClient, PublishCommand } from '@aws-sdk/client-sns'; const sns = new SNSClient({}); export const handler = (event) => sns.send(new PublishCommand(event));",
-  },
+  { name: 'admit-export', entry: 'functions/admit-export/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
+  { name: 'start-export', entry: 'functions/start-export/handler.ts', floor: floor([RDS, 'StartExportTaskCommand']) },
+  { name: 'poll-export', entry: 'functions/poll-export/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
+  { name: 'cancel-export', entry: 'functions/cancel-export/handler.ts', floor: floor([RDS, 'CancelExportTaskCommand']) },
+  { name: 'notify', entry: 'functions/notify/handler.ts', floor: floor([SNS, 'PublishCommand']) },
+  { name: 'await-export', entry: 'functions/await-export/handler.ts', floor: floor([DYNAMODB, 'PutItemCommand'], [SFN, 'SendTaskSuccessCommand']) },
+  { name: 'export-event', entry: 'functions/export-event/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
+  { name: 'dispatch-exports', entry: 'functions/dispatch-exports/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
 ];
 
-function rdsFloor(command: string): string {
-  return `import { RDSClient, ${command} } from '@aws-sdk/client-rds'; const rds = new RDSClient({}); export const handler = (event) => rds.send(new ${command}(event));`;
+/** A handler that sends one command with each client: what any function using those clients must carry. */
+function floor(...uses: Array<[string[], string]>): string {
+  const imports = uses.map(([[module, client], command]) => `import { ${client}, ${command} } from '${module}';`).join('\n');
+  const calls = uses.map(([[, client], command]) => `await new ${client}({}).send(new ${command}(event))`).join('; ');
+  return `${imports}\nexport const handler = async (event) => { ${calls}; };`;
 }
 
 /** Enough configuration for the handlers' import-time config check to pass. */
@@ -44,6 +52,8 @@ const IMPORT_ENV = {
   EXPORT_ROLE_ARN: 'arn:aws:iam::123456789012:role/bench',
   EXPORT_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/bench',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
+  COORDINATION_TABLE: 'bench-coordination',
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:bench',
   AWS_REGION: 'us-east-1',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };

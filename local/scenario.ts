@@ -31,6 +31,8 @@ export const scenarioSchema = z.strictObject({
   fleet: z.number().int().min(0).max(2000).default(0),
   quota: z.number().int().positive().default(5),
   exportEvents: z.boolean().default(true),
+  /** false: no export-slot queue, every execution starts at once and retries on quota errors (the naive baseline). */
+  slotQueue: z.boolean().default(true),
   eventSafetyNetSeconds: z.number().int().min(0).default(6 * 3600),
   events: z.array(z.strictObject({ at: z.number().min(0), event: eventBridgeEvent })).default([]),
 });
@@ -134,7 +136,8 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       config: {
         MIN_POLL_SECONDS: scenario.minPollSeconds,
         MAX_POLL_SECONDS: scenario.maxPollSeconds,
-        EXPORT_QUOTA: scenario.quota,
+        // Without the queue the dispatcher lets everyone through; RDS (the simulator) still enforces the quota.
+        EXPORT_QUOTA: scenario.slotQueue ? scenario.quota : Number.MAX_SAFE_INTEGER,
         EVENT_SAFETY_NET_SECONDS: scenario.exportEvents ? scenario.eventSafetyNetSeconds : 0,
       },
       ...(observer.onPublish ? { onPublish: observer.onPublish } : {}),

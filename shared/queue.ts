@@ -72,6 +72,7 @@ const LOCK_SECONDS = 60;
  */
 export async function dispatch(deps: DispatchDeps, now: Date): Promise<DispatchResult> {
   const { store } = deps;
+  if (await nothingToDo(store)) return { released: [], expired: [], waiting: 0, active: 0 };
   if (!(await store.tryLock(now, LOCK_SECONDS))) {
     await store.markDirty();
     return { released: [], expired: [], waiting: -1, active: -1 };
@@ -88,12 +89,15 @@ export async function dispatch(deps: DispatchDeps, now: Date): Promise<DispatchR
   }
 }
 
+/** Nobody waits and no slot is lent: no lock to take, and no need to ask RDS (shared, throttled per account) what runs. */
+async function nothingToDo(store: DispatchDeps['store']): Promise<boolean> {
+  const [queue, leases] = await Promise.all([store.waiting(), store.leases()]);
+  return queue.length === 0 && leases.length === 0;
+}
+
 async function dispatchRound(deps: DispatchDeps, now: Date): Promise<DispatchResult> {
   const { store, callbacks } = deps;
-  const [queue, leases] = await Promise.all([store.waiting(), store.leases()]);
-  // Nobody waits: no need to ask RDS what runs (the RDS API is shared and throttled per account).
-  if (queue.length === 0 && leases.length === 0) return { released: [], expired: [], waiting: 0, active: 0 };
-  const active = await deps.exports.active();
+  const [queue, leases, active] = await Promise.all([store.waiting(), store.leases(), deps.exports.active()]);
   const plan = planDispatch(queue, leases, active, deps.quota, now);
   const released: string[] = [];
   const expired: string[] = [];

@@ -38,9 +38,9 @@ const LATENCY_SHARE = 0.02;
 export function nextWaitSeconds(reading: ProgressReading, bounds: PollBounds): number {
   const floor = Math.max(bounds.minSeconds, LATENCY_SHARE * reading.secondsSinceStart);
   let wait = clamp(untilLikelyChange(reading, bounds), Math.min(floor, bounds.maxSeconds), bounds.maxSeconds);
-  // The end comes as an event; only STARTING → IN_PROGRESS (no event) still needs the adaptive polls.
-  const running = reading.status === 'IN_PROGRESS' && reading.percent > 0;
-  if (running && bounds.eventSafetyNetSeconds) wait = Math.max(wait, bounds.eventSafetyNetSeconds);
+  // Once IN_PROGRESS, the only change left is the end, and RDS announces it: a poll is only the
+  // safety net. STARTING → IN_PROGRESS has no event, so it keeps the adaptive polls.
+  if (reading.status === 'IN_PROGRESS' && bounds.eventSafetyNetSeconds) wait = Math.max(wait, bounds.eventSafetyNetSeconds);
   // Past the deadline the task is being canceled: the deadline no longer shortens the wait.
   const untilDeadline = reading.secondsToDeadline > 0 ? Math.max(1, reading.secondsToDeadline) : Infinity;
   return Math.ceil(Math.min(wait, untilDeadline));

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario, peakConcurrency, runScenario } from '../../local/scenario.ts';
+
+// Many executions at once on the real state machine: the export-slot queue, RDS export events,
+// and what happens when events are lost. All on one virtual clock.
+
+describe('export slots and export events', () => {
+  it('runs more snapshots than slots without ever exceeding the quota, each exported once', async () => {
+    const result = await runScenario(parseScenario({ fleet: 12, quota: 3, exportSecondsRange: [600, 1800], seed: 5 }));
+
+    expect(result.succeeded).toBe(12);
+    expect(result.exportsStarted).toBe(12);
+    expect(result.apiCalls.StartExportTask).toBe(12);
+    expect(new Set(result.exports.map((e) => e.sourceArn)).size).toBe(12);
+    expect(peakConcurrency(result.exports)).toBeLessThanOrEqual(3);
+    expect(result.peakConcurrentExports).toBe(3);
+  });
+
+  it('starts the next export soon after a slot frees, close to the best possible makespan', async () => {
+    const result = await runScenario(parseScenario({ fleet: 30, quota: 5, exportSecondsRange: [900, 1200], seed: 2, deadlineSeconds: 604800 }));
+
+    expect(result.succeeded).toBe(30);
+    expect(result.makespanSeconds!).toBeLessThanOrEqual(1.1 * result.lowerBoundSeconds);
+  });
+
+  it('notices the end within seconds when RDS sends its export event', async () => {
+    const result = await runScenario(parseScenario({ exportSeconds: 7200, exportEvents: true }));
+
+    expect(result.status).toBe('COMPLETE');
+    expect(result.detectionLatencySeconds!).toBeLessThanOrEqual(10);
+  });
+
+  it('still ends the export by polling when the events are lost', async () => {
+    const result = await runScenario(parseScenario({ exportSeconds: 7200, exportEvents: false }));
+
+    expect(result.status).toBe('COMPLETE');
+    expect(result.detectionLatencySeconds!).toBeLessThanOrEqual(Math.max(60, 0.02 * result.exportSeconds));
+  });
+
+  it('keeps a long export cheap with events: its cost grows by one safety poll per 6 hours, not with its progress', async () => {
+    const short = await runScenario(parseScenario({ exportSeconds: 7200 }));
+    const long = await runScenario(parseScenario({ exportSeconds: 43200 }));
+    const longPolledOnly = await runScenario(parseScenario({ exportSeconds: 43200, exportEvents: false }));
+
+    expect(long.stateTransitions).toBeLessThanOrEqual(short.stateTransitions + 2 * 3);
+    expect(long.stateTransitions).toBeLessThan(longPolledOnly.stateTransitions / 2);
+    expect(long.detectionLatencySeconds!).toBeLessThanOrEqual(10);
+  });
+
+  it('is not confused by duplicate and out-of-order export events', async () => {
+    const source = 'arn:aws:rds:us-east-1:123456789012:snapshot:rds:prod-db-2026-11-23-03-10';
+    const completed = { source: 'aws.rds', 'detail-type': 'RDS DB Snapshot Event', detail: { EventID: 'RDS-EVENT-0161', SourceArn: source } };
+    const result = await runScenario(
+      parseScenario({
+        exportSeconds: 3600,
+        events: [
+          { at: 30, event: completed }, // early and wrong: must not end the export
+          { at: 3700, event: completed },
+          { at: 3701, event: completed },
+        ],
+      }),
+    );
+
+    expect(result.executionStatus).toBe('SUCCEEDED');
+    expect(result.notifications.map((n) => n.status)).toEqual(['STARTING', 'IN_PROGRESS', 'COMPLETE']);
+  });
+
+  it('fails an execution whose deadline passes while it waits for a slot, without starting its export', async () => {
+    // One slot, 3000 s each, deadline 4000 s: the first completes, the second starts at 3000 s and
+    // times out at 4000 s, the third never gets a slot before its deadline.
+    const result = await runScenario(parseScenario({ fleet: 3, quota: 1, exportSeconds: 3000, startingSeconds: 0, deadlineSeconds: 4000 }));
+
+    expect(result.exportsStarted).toBe(2);
+    expect(result.succeeded).toBe(1);
+    expect(result.exports.map((e) => e.status).sort()).toEqual(['CANCELED', 'COMPLETE']);
+    expect(result.notifications.filter((n) => n.status === 'TIMED_OUT')).toHaveLength(1);
+    expect(result.notifications.filter((n) => n.status === 'FAILED')).toHaveLength(1);
+  });
+});
