@@ -8,6 +8,8 @@ import { build, type BuildOptions } from 'esbuild';
 export const LAMBDA_BUILD: BuildOptions = {
   bundle: true,
   minify: true,
+  // The state machine matches errors by name, and the names are the classes' names.
+  keepNames: true,
   platform: 'node',
   target: 'node22',
   format: 'esm',

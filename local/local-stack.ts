@@ -6,10 +6,12 @@ import { makeHandler as makeDispatchExports } from '../functions/dispatch-export
 import { makeHandler as makeExportEvent } from '../functions/export-event/app.ts';
 import { makeHandler as makeNotify } from '../functions/notify/app.ts';
 import { makeHandler as makePollExport } from '../functions/poll-export/app.ts';
+import { makeHandler as makeSnapshotTrigger } from '../functions/snapshot-trigger/app.ts';
 import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
 import { dispatchDeps, rdsExportProvider, snsPublisher } from '../shared/aws/clients.ts';
 import { coordinationStore } from '../shared/aws/coordination-store.ts';
-import { taskCallbacks } from '../shared/aws/step-functions.ts';
+import { rdsSnapshots } from '../shared/aws/rds-snapshots.ts';
+import { stepFunctions, taskCallbacks } from '../shared/aws/step-functions.ts';
 import type { ExportDefaults, SlotConfig } from '../shared/config.ts';
 import type { Clock } from '../shared/lambda.ts';
 import { jsonHandler, type JsonService } from './aws-json.ts';
@@ -100,6 +102,12 @@ export class LocalStack implements JsonService {
       awaitExport: makeAwaitExport({ store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) }),
       exportEvent: makeExportEvent({ slots, clock }),
       dispatchExports: makeDispatchExports({ slots, clock }),
+      snapshotTrigger: makeSnapshotTrigger({
+        catalog: rdsSnapshots(rdsSdk),
+        starter: stepFunctions(LOCAL_STATE_MACHINE_ARN, sfnSdk),
+        settings: { selection: { include: ['*'], exclude: [], types: ['manual', 'automated'] }, backupEvents: false },
+        clock,
+      }),
     } as Record<string, LambdaHandler>;
     const { definition, taskBindings } = loadDefinition();
     this.machine = new StateMachine(definition as never);
@@ -132,12 +140,16 @@ export class LocalStack implements JsonService {
     return () => clearInterval(timer);
   }
 
-  /** EventBridge: routes an event to the Lambdas whose rules match, as serverless.yml declares them. */
+  /**
+   * EventBridge: routes an RDS event to both rules' targets, as serverless.yml declares them; each
+   * Lambda ignores what is not its own (the rules filter by event ID too).
+   */
   async deliver(event: Record<string, unknown>): Promise<void> {
     if (event.source !== 'aws.rds') return;
-    await this.lambdas.exportEvent!(event, lambdaContext('exportEvent'));
-    const trigger = this.lambdas.snapshotTrigger;
-    if (trigger) await trigger(event, lambdaContext('snapshotTrigger'));
+    await Promise.all([
+      this.lambdas.exportEvent!(event, lambdaContext('exportEvent')),
+      this.lambdas.snapshotTrigger!(event, lambdaContext('snapshotTrigger')),
+    ]);
   }
 
   /** Step Functions' API, as the Lambdas call it through the SDK. */

@@ -39,6 +39,8 @@ type RdsStatus = 'STARTING' | 'IN_PROGRESS' | 'COMPLETE' | 'FAILED' | 'CANCELING
 export interface SimulatorOptions {
   /** Sources that exist; any other SourceArn is answered with the service's not-found error. */
   sources: (arn: string) => boolean;
+  /** The snapshots DescribeDBSnapshots / DescribeDBClusterSnapshots know (ARNs), all available. */
+  snapshots?: () => string[];
   /** The behaviour of the export of a source. */
   behaviourFor: (sourceArn: string) => ExportBehaviour;
   random: Random;
@@ -77,6 +79,10 @@ export class RdsExportSimulator implements QueryService {
         return this.describe(params);
       case 'CancelExportTask':
         return this.view(this.cancel(params.get('ExportTaskIdentifier') ?? ''));
+      case 'DescribeDBSnapshots':
+        return this.describeSnapshots(params, 'snapshot');
+      case 'DescribeDBClusterSnapshots':
+        return this.describeSnapshots(params, 'cluster-snapshot');
       default:
         throw new QueryError('InvalidAction', `The simulator does not implement ${action}`);
     }
@@ -180,6 +186,32 @@ export class RdsExportSimulator implements QueryService {
       ExportTasks: { $name: 'ExportTask', $items: page.map((task) => this.view(task)) },
       Marker: offset + pageSize < matching.length ? String(offset + pageSize) : undefined,
     };
+  }
+
+  /** By identifier, as the snapshot trigger asks: enough of the snapshot for its selection. */
+  private describeSnapshots(params: URLSearchParams, kind: 'snapshot' | 'cluster-snapshot'): Record<string, unknown> {
+    const cluster = kind === 'cluster-snapshot';
+    const identifier = params.get(cluster ? 'DBClusterSnapshotIdentifier' : 'DBSnapshotIdentifier');
+    const found = (this.options.snapshots?.() ?? []).filter((arn) => arn.includes(`:${kind}:`) && arn.endsWith(`:${kind}:${identifier}`));
+    if (identifier && found.length === 0) {
+      throw cluster
+        ? new QueryError('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${identifier} not found.`, 404)
+        : new QueryError('DBSnapshotNotFound', `DBSnapshot ${identifier} not found.`, 404);
+    }
+    const snapshots = found.map((arn) => {
+      const name = arn.slice(arn.indexOf(`:${kind}:`) + kind.length + 2);
+      const database = name.replace(/^rds:/, '').replace(/-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/, '');
+      return {
+        [cluster ? 'DBClusterSnapshotIdentifier' : 'DBSnapshotIdentifier']: name,
+        [cluster ? 'DBClusterIdentifier' : 'DBInstanceIdentifier']: database,
+        [cluster ? 'DBClusterSnapshotArn' : 'DBSnapshotArn']: arn,
+        SnapshotCreateTime: new Date(this.now()),
+        Status: 'available',
+        SnapshotType: name.startsWith('rds:') ? 'automated' : 'manual',
+      };
+    });
+    const list = cluster ? 'DBClusterSnapshots' : 'DBSnapshots';
+    return { [list]: { $name: cluster ? 'DBClusterSnapshot' : 'DBSnapshot', $items: snapshots } };
   }
 
   private cancel(rawId: string): SimulatedTask {

@@ -121,6 +121,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
   const { result: outcome, virtualSeconds } = await onVirtualClock(SCENARIO_EPOCH, async () => {
     const stack = new LocalStack({
       sources: (arn) => !scenario.sourceMissing && durations.has(arn),
+      snapshots: () => (scenario.sourceMissing ? [] : [...durations.keys()]),
       behaviourFor: (arn) => ({
         startingSeconds: scenario.startingSeconds,
         exportSeconds: durations.get(arn)!,
@@ -139,6 +140,8 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
         // Without the queue the dispatcher lets everyone through; RDS (the simulator) still enforces the quota.
         EXPORT_QUOTA: scenario.slotQueue ? scenario.quota : Number.MAX_SAFE_INTEGER,
         EVENT_SAFETY_NET_SECONDS: scenario.exportEvents ? scenario.eventSafetyNetSeconds : 0,
+        // Triggered executions carry no deadline of their own: the deploy-time default applies.
+        ...(scenario.deadlineSeconds ? { DEFAULT_DEADLINE_SECONDS: scenario.deadlineSeconds } : {}),
       },
       ...(observer.onPublish ? { onPublish: observer.onPublish } : {}),
       ...(observer.onEvent ? { onEvent: observer.onEvent } : {}),
@@ -147,10 +150,12 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
     const deliveries = scenario.events.map(
       ({ at, event }) => new Promise<void>((resolve) => setTimeout(() => stack.deliver(event).catch(() => {}).finally(resolve), at * 1000)),
     );
-    for (const sourceArn of sources) {
-      const input = { sourceArn, ...(scenario.deadlineSeconds ? { deadlineSeconds: scenario.deadlineSeconds } : {}), ...scenario.input };
-      // As the snapshot trigger does: the execution is named after the snapshot, so a duplicate is refused.
-      const source = parseSourceArn(sourceArn);
+    if (scenario.fleet > 0) {
+      // The fleet's snapshots are all created now: RDS announces each, and the trigger starts its export.
+      for (const sourceArn of sources) deliveries.push(stack.deliver(snapshotCreated(sourceArn)).catch(() => {}));
+    } else {
+      const input = { sourceArn: sources[0]!, ...(scenario.deadlineSeconds ? { deadlineSeconds: scenario.deadlineSeconds } : {}), ...scenario.input };
+      const source = parseSourceArn(sources[0]!);
       void stack.execute(input, source ? exportIdentifier(source, new Date()) : undefined);
     }
     await Promise.all(deliveries);
@@ -159,6 +164,29 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
     return { executions, stack };
   });
   return summarise(scenario, outcome.stack, outcome.executions, virtualSeconds, durations);
+}
+
+/** The EventBridge event RDS sends when an automated DB snapshot is created (RDS-EVENT-0091). */
+export function snapshotCreated(sourceArn: string): Record<string, unknown> {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'RDS DB Snapshot Event',
+    source: 'aws.rds',
+    account: LOCAL_ACCOUNT,
+    time: new Date().toISOString(),
+    region: LOCAL_REGION,
+    resources: [sourceArn],
+    detail: {
+      EventCategories: ['creation'],
+      SourceType: 'SNAPSHOT',
+      SourceArn: sourceArn,
+      Date: new Date().toISOString(),
+      SourceIdentifier: sourceArn.split(':snapshot:')[1],
+      Message: 'Automated snapshot created',
+      EventID: 'RDS-EVENT-0091',
+    },
+  };
 }
 
 function drawExportSeconds(scenario: Scenario, draw: number): number {

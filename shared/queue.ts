@@ -30,6 +30,8 @@ export interface DispatchDeps {
 export interface DispatchPlan {
   /** Oldest first, at most the free slots, never two for one source, none for a busy source. */
   release: QueueEntry[];
+  /** The next eligible entries, in order: they take the slot of a released execution that is gone. */
+  standby: QueueEntry[];
   /** Entries whose deadline passed while they waited. */
   expire: QueueEntry[];
   /** Leases no longer needed: expired, or their export now listed by RDS. */
@@ -43,11 +45,11 @@ export function planDispatch(queue: QueueEntry[], leases: Lease[], active: Activ
   const liveLeases = leases.filter((lease) => !isStale(lease));
   const busySources = new Set([...active, ...liveLeases].map((held) => held.sourceArn));
   let free = quota - active.length - liveLeases.length;
-  const plan: DispatchPlan = { release: [], expire: [], staleLeases: leases.filter(isStale), free: Math.max(0, free) };
+  const plan: DispatchPlan = { release: [], standby: [], expire: [], staleLeases: leases.filter(isStale), free: Math.max(0, free) };
   for (const entry of [...queue].sort(firstComeFirstServed)) {
     if (Date.parse(entry.release.request.deadline) <= now.getTime()) plan.expire.push(entry);
-    else if (free > 0 && !busySources.has(entry.sourceArn)) {
-      plan.release.push(entry);
+    else if (!busySources.has(entry.sourceArn)) {
+      (free > 0 ? plan.release : plan.standby).push(entry);
       busySources.add(entry.sourceArn);
       free--;
     }
@@ -106,7 +108,9 @@ async function dispatchRound(deps: DispatchDeps, now: Date): Promise<DispatchRes
     await callbacks.fail(entry.token, 'ExportTimedOut', `The deadline ${entry.release.request.deadline} passed while the export waited for a free export slot.`);
     expired.push(entry.exportId);
   }
-  for (const entry of plan.release) {
+  const candidates = [...plan.release, ...plan.standby];
+  while (released.length < plan.free && candidates.length > 0) {
+    const entry = candidates.shift()!;
     // Claiming first means two dispatchers never hand out the same entry.
     if (!(await store.claim(entry))) continue;
     await store.putLease({ exportId: entry.exportId, sourceArn: entry.sourceArn, expiresAt: new Date(now.getTime() + deps.leaseSeconds * 1000).toISOString() });

@@ -1,5 +1,6 @@
 import type { ExportHistory, SnapshotCatalog, SnapshotInfo } from './aws/rds-snapshots.ts';
 import type { ExecutionStarter } from './aws/step-functions.ts';
+import { ExportServiceError } from './errors.ts';
 import { exportIdentifier, parseSourceArn, type ExportSource } from './source.ts';
 
 /**
@@ -286,7 +287,7 @@ async function planLiveCluster(identifier: string, { catalog, exports, starter }
 
 async function start(plan: { source: string; sourceArn: string }, arn: string, starter: ExecutionStarter, now: Date): Promise<SourcePlan> {
   const source = parseSourceArn(arn);
-  if (!source) throw new Error(`RDS answered ${arn}, which is not an exportable RDS ARN`);
+  if (!source) throw new ExportServiceError(`RDS answered ${arn}, which is not an exportable RDS ARN`);
   const name = executionName(source, now);
   const started = await starter.start(name, { sourceArn: arn });
   return started.started

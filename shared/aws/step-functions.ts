@@ -15,6 +15,8 @@ export interface TaskCallbacks {
   fail(token: string, error: string, cause: string): Promise<boolean>;
 }
 
+const CLOCK_SKEW_MS = 2000;
+
 const GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
 
 /** Answers the task tokens of waiting executions. */
@@ -50,9 +52,13 @@ export class StepFunctions extends StepFunctionsCallbacks implements ExecutionSt
   }
 
   async start(name: string, input: unknown): Promise<{ started: boolean; executionArn?: string }> {
+    const askedAt = Date.now();
     try {
-      const { executionArn } = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
-      return { started: true, ...(executionArn ? { executionArn } : {}) };
+      const { executionArn, startDate } = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      // Standard workflows answer a repeated start (same name, same input) of a running execution
+      // with that execution, not an error: one that began before we asked is not ours.
+      const existing = startDate !== undefined && startDate.getTime() < askedAt - CLOCK_SKEW_MS;
+      return { started: !existing, ...(executionArn ? { executionArn } : {}) };
     } catch (error) {
       if (awsErrorName(error) === 'ExecutionAlreadyExists') return { started: false };
       throw toWorkflowError('StartExecution', error);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario, peakConcurrency, runScenario } from '../../local/scenario.ts';
+import { parseScenario, peakConcurrency, runScenario, snapshotCreated } from '../../local/scenario.ts';
 
 // Many executions at once on the real state machine: the export-slot queue, RDS export events,
 // and what happens when events are lost. All on one virtual clock.
@@ -63,6 +63,27 @@ describe('export slots and export events', () => {
 
     expect(result.executionStatus).toBe('SUCCEEDED');
     expect(result.notifications.map((n) => n.status)).toEqual(['STARTING', 'IN_PROGRESS', 'COMPLETE']);
+  });
+
+  it('starts one execution per snapshot when RDS delivers its snapshot-created event again, late or early', async () => {
+    const first = 'arn:aws:rds:us-east-1:123456789012:snapshot:rds:fleet-db-0001-2026-11-23-03-10';
+    const redelivered = snapshotCreated(first);
+    const result = await runScenario(
+      parseScenario({
+        fleet: 3,
+        exportSeconds: 600,
+        events: [
+          { at: 0, event: redelivered },
+          { at: 120, event: redelivered },
+          { at: 5000, event: redelivered }, // after its export ended: the execution name is still taken
+        ],
+      }),
+    );
+
+    expect(result.executions).toBe(3);
+    expect(result.exportsStarted).toBe(3);
+    expect(result.apiCalls.StartExportTask).toBe(3);
+    expect(result.apiCalls['States.StartExecution']).toBe(6);
   });
 
   it('fails an execution whose deadline passes while it waits for a slot, without starting its export', async () => {

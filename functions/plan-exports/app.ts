@@ -1,0 +1,36 @@
+import type { ExportHistory, SnapshotCatalog } from '../../shared/aws/rds-snapshots.ts';
+import type { ExecutionStarter } from '../../shared/aws/step-functions.ts';
+import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { planExports, scheduledTime, ScheduledExportsFailed, type ScheduledSource, type SourcePlan } from '../../shared/triggers.ts';
+
+export interface PlanExportsDeps {
+  catalog: Pick<SnapshotCatalog, 'snapshotsOf' | 'clusterArn'>;
+  exports: ExportHistory;
+  starter: ExecutionStarter;
+  sources: readonly ScheduledSource[];
+  clock: Clock;
+}
+
+export interface PlanSummary {
+  plans: SourcePlan[];
+}
+
+/**
+ * The schedule's run: one plan per configured source. Failed sources are reported together, by
+ * throwing after all were planned: an asynchronous invocation's return value is seen by no one,
+ * while a failure is retried by Lambda (safely: starts dedup by name) and counted for alarms.
+ */
+export const makeHandler = ({ catalog, exports, starter, sources, clock }: PlanExportsDeps) =>
+  workflowStep<unknown, PlanSummary>(async (event) => {
+    const plans = await planExports(sources, { catalog, exports, starter }, scheduledTime(event, clock()));
+    for (const plan of plans) {
+      if (plan.outcome === 'failed') logger.warn(`${plan.source}: failed`, { ...plan });
+      else if (plan.outcome === 'not-found') logger.warn(`${plan.source}: not found`, { ...plan });
+      else logger.info(`${plan.source}: ${plan.outcome}`, { ...plan });
+    }
+    const counts = Object.fromEntries([...new Set(plans.map((plan) => plan.outcome))].map((outcome) => [outcome, plans.filter((p) => p.outcome === outcome).length]));
+    logger.info('planned scheduled exports', { sources: plans.length, ...counts });
+    const failures = plans.filter((plan) => plan.outcome === 'failed');
+    if (failures.length) throw new ScheduledExportsFailed(failures);
+    return { plans };
+  });

@@ -1,0 +1,14 @@
+import { rdsSnapshots } from '../../shared/aws/rds-snapshots.ts';
+import { stepFunctions } from '../../shared/aws/step-functions.ts';
+import { readConfig } from '../../shared/config.ts';
+import { systemClock } from '../../shared/lambda.ts';
+import { snapshotTriggerConfigShape, triggerSettings } from '../../shared/triggers-config.ts';
+import { makeHandler } from './app.ts';
+
+const config = readConfig(snapshotTriggerConfigShape);
+export const handler = makeHandler({
+  catalog: rdsSnapshots(),
+  starter: stepFunctions(config.STATE_MACHINE_ARN),
+  settings: triggerSettings(config),
+  clock: systemClock,
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { CoordinationStore, WaitRecord } from '../../shared/aws/coordination-store.ts';
+import { awaitExportEnd, exportFinished, parseExportFinished } from '../../shared/export-events.ts';
+
+const SOURCE = 'arn:aws:rds:us-east-1:123456789012:snapshot:rds:prod-db-2026-11-23-03-10';
+const event = (EventID: string, source = 'aws.rds') => ({ source, 'detail-type': 'RDS DB Snapshot Event', time: '2026-11-23T05:00:00Z', detail: { EventID, SourceArn: SOURCE } });
+
+describe('parseExportFinished', () => {
+  it.each([
+    ['RDS-EVENT-0159', 'FAILED'],
+    ['RDS-EVENT-0160', 'CANCELED'],
+    ['RDS-EVENT-0161', 'COMPLETE'],
+    ['RDS-EVENT-0162', 'FAILED'],
+    ['RDS-EVENT-0163', 'CANCELED'],
+    ['RDS-EVENT-0164', 'COMPLETE'],
+    ['RDS-EVENT-0234', 'FAILED'],
+    ['RDS-EVENT-0235', 'CANCELED'],
+    ['RDS-EVENT-0236', 'COMPLETE'],
+  ])('reads %s as an export that ended %s', (id, outcome) => {
+    expect(parseExportFinished(event(id))).toEqual({ sourceArn: SOURCE, eventId: id, outcome, at: '2026-11-23T05:00:00Z' });
+  });
+
+  it.each(['RDS-EVENT-0042', 'RDS-EVENT-0091', 'RDS-EVENT-0001'])('ignores %s, which is not an export ending', (id) => {
+    expect(parseExportFinished(event(id))).toBeUndefined();
+  });
+
+  it('ignores events from other sources', () => {
+    expect(parseExportFinished(event('RDS-EVENT-0161', 'aws.ec2'))).toBeUndefined();
+  });
+});
+
+function memoryStore(): Pick<CoordinationStore, 'swapWait' | 'takeWait'> & { waits: Map<string, WaitRecord> } {
+  const waits = new Map<string, WaitRecord>();
+  return {
+    waits,
+    async swapWait(arn, record) { const old = waits.get(arn); waits.set(arn, record); return old; },
+    async takeWait(arn) { const old = waits.get(arn); waits.delete(arn); return old; },
+  };
+}
+
+function callbacks() {
+  const woken: Array<{ token: string; output: unknown }> = [];
+  return { woken, succeed: async (token: string, output: unknown) => (woken.push({ token, output }), true), fail: async () => true };
+}
+
+const finished = { sourceArn: SOURCE, eventId: 'RDS-EVENT-0161', outcome: 'COMPLETE' as const, at: '2026-11-23T05:00:00Z' };
+
+describe('waiting for an export to end', () => {
+  it('wakes the execution waiting on the source', async () => {
+    const store = memoryStore();
+    const cb = callbacks();
+    await awaitExportEnd({ token: 't1', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store: store as never, callbacks: cb });
+
+    const result = await exportFinished(finished, { store: store as never, callbacks: cb });
+
+    expect(result).toBe('woke');
+    expect(cb.woken.map((w) => w.token)).toEqual(['t1']);
+  });
+
+  it('wakes a wait once when the event is delivered twice', async () => {
+    const store = memoryStore();
+    const cb = callbacks();
+    await awaitExportEnd({ token: 't1', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store: store as never, callbacks: cb });
+
+    await exportFinished(finished, { store: store as never, callbacks: cb });
+    const second = await exportFinished(finished, { store: store as never, callbacks: cb });
+
+    expect(second).toBe('noted');
+    expect(cb.woken).toHaveLength(1);
+  });
+
+  it('ends a wait at once when the event came between two waits', async () => {
+    const store = memoryStore();
+    const cb = callbacks();
+    await exportFinished(finished, { store: store as never, callbacks: cb });
+
+    const wait = await awaitExportEnd({ token: 't2', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store: store as never, callbacks: cb });
+
+    expect(wait).toBe('already ended');
+    expect(cb.woken.map((w) => w.token)).toEqual(['t2']);
+  });
+
+  it('ignores an end noted for an earlier export of the same source', async () => {
+    const store = memoryStore();
+    const cb = callbacks();
+    await exportFinished(finished, { store: store as never, callbacks: cb });
+
+    const wait = await awaitExportEnd({ token: 't3', sourceArn: SOURCE, exportStartedAt: '2026-11-23T06:00:00Z' }, { store: store as never, callbacks: cb });
+
+    expect(wait).toBe('waiting');
+    expect(cb.woken).toEqual([]);
+  });
+});
