@@ -43,12 +43,12 @@ const PREFIX_TOKENS = ['sourceId', 'sourceType', 'date', 'exportId'] as const;
  */
 export function buildExportRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): ExportRequest {
   const parsed = executionInputSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map(describeIssue));
-  const input = parsed.data;
-  const problems: string[] = [];
+  const problems: string[] = parsed.success ? [] : parsed.error.issues.map(describeIssue);
+  // The checks below still run on the fields that have the right type, so one answer lists every problem.
+  const input = parsed.success ? parsed.data : wellTypedFields(raw);
 
-  const source = parseSourceArn(input.sourceArn);
-  if (!source) {
+  const source = input.sourceArn === undefined ? undefined : parseSourceArn(input.sourceArn);
+  if (!source && input.sourceArn !== undefined) {
     problems.push(
       `sourceArn "${input.sourceArn}" is not an RDS snapshot, cluster snapshot or cluster ARN; ` +
         'expected arn:aws:rds:<region>:<account>:snapshot:<name> (or cluster-snapshot:<name>, cluster:<name>)',
@@ -94,6 +94,17 @@ export function buildExportRequest(raw: unknown, config: ExportDefaults, request
     requestedAt: requestedAt.toISOString(),
     deadline: new Date(requestedAt.getTime() + deadlineSeconds * 1000).toISOString(),
   };
+}
+
+/** The fields of a rejected input that still have their schema's type (the schema already named the others). */
+function wellTypedFields(raw: unknown): Partial<ExecutionInput> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const fields: Partial<ExecutionInput> = {};
+  for (const [key, schema] of Object.entries(executionInputSchema.shape)) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (value !== undefined && schema.safeParse(value).success) Object.assign(fields, { [key]: value });
+  }
+  return fields;
 }
 
 function renderPrefix(template: string, values: Record<(typeof PREFIX_TOKENS)[number], string>): string {

@@ -1,0 +1,73 @@
+import { CancelExportTaskCommand, DescribeExportTasksCommand, ExportTaskNotFoundFault, InvalidExportTaskStateFault, RDSClient, RDSServiceException } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeHandler } from '../../functions/cancel-export/app.ts';
+import { rdsExportProvider } from '../../shared/aws/clients.ts';
+import { ExportTaskNotFound, TransientAwsError } from '../../shared/errors.ts';
+import { CLIENT_CONFIG, exportState, lambdaContext, retriedErrors, SNAPSHOT_ARN } from './fixtures.ts';
+
+const rdsMock = mockClient(RDSClient);
+const context = lambdaContext('cancel-export');
+
+/** The cancel runs once the deadline has passed. */
+const state = exportState({ overdue: true, request: { ...exportState().request, deadline: '2026-03-04T05:30:00.000Z' } });
+const exportId = state.request.exportId;
+const handler = makeHandler({ provider: rdsExportProvider(CLIENT_CONFIG), clock: () => new Date('2026-03-04T05:31:00.000Z') });
+
+beforeEach(() => {
+  rdsMock.reset();
+});
+
+afterAll(() => {
+  rdsMock.restore();
+});
+
+describe('cancel-export handler', () => {
+  it('cancels the export task and reports it CANCELING', async () => {
+    rdsMock.on(CancelExportTaskCommand).resolves({ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'CANCELING', PercentProgress: 70 });
+
+    const next = await handler(state, context);
+
+    expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(CancelExportTaskCommand, { ExportTaskIdentifier: exportId });
+    expect(next).toMatchObject({ status: 'CANCELING', canceledForDeadline: true, percent: 70, overdue: true });
+  });
+
+  it('reports the task COMPLETE, not TIMED_OUT, when it completed before the cancel reached it', async () => {
+    // Prepare
+    rdsMock
+      .on(CancelExportTaskCommand)
+      .rejects(new InvalidExportTaskStateFault({ message: 'The export task is not in a cancelable state', $metadata: { httpStatusCode: 400 } }));
+    rdsMock.on(DescribeExportTasksCommand).resolves({
+      ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'COMPLETE', PercentProgress: 100, TaskEndTime: new Date('2026-03-04T05:30:30Z') }],
+    });
+
+    // Act
+    const next = await handler(state, context);
+
+    // Assess
+    expect(rdsMock).toHaveReceivedCommandWith(DescribeExportTasksCommand, { ExportTaskIdentifier: exportId });
+    expect(next).toMatchObject({ status: 'COMPLETE', percent: 100, overdue: false, taskEndTime: '2026-03-04T05:30:30.000Z' });
+  });
+
+  it('reports TIMED_OUT when the cancel answers that the task is canceled already', async () => {
+    rdsMock.on(CancelExportTaskCommand).resolves({ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'canceled' });
+
+    expect(await handler(state, context)).toMatchObject({ status: 'TIMED_OUT', overdue: false });
+  });
+
+  it('fails with ExportTaskNotFound when the task is gone', async () => {
+    rdsMock.on(CancelExportTaskCommand).rejects(new ExportTaskNotFoundFault({ message: 'not found', $metadata: { httpStatusCode: 404 } }));
+
+    await expect(handler(state, context)).rejects.toBeInstanceOf(ExportTaskNotFound);
+  });
+
+  it('fails with TransientAwsError, which the state machine retries, when RDS answers 500', async () => {
+    rdsMock
+      .on(CancelExportTaskCommand)
+      .rejects(new RDSServiceException({ name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'internal error' }));
+
+    await expect(handler(state, context)).rejects.toBeInstanceOf(TransientAwsError);
+    expect(retriedErrors('CancelExport')).toContain('TransientAwsError');
+  });
+});

@@ -1,0 +1,159 @@
+import { DescribeExportTasksCommand, ExportTaskNotFoundFault, RDSClient, RDSServiceException } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { makeHandler } from '../../functions/poll-export/app.ts';
+import { rdsExportProvider } from '../../shared/aws/clients.ts';
+import type { CoordinationStore, QueueEntry } from '../../shared/aws/coordination-store.ts';
+import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
+import { ExportTaskNotFound, TransientAwsError, UnknownExportStatus } from '../../shared/errors.ts';
+import type { DispatchDeps } from '../../shared/queue.ts';
+import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, exportRequest, exportState, lambdaContext, retriedErrors, SNAPSHOT_ARN } from './fixtures.ts';
+
+const rdsMock = mockClient(RDSClient);
+const context = lambdaContext('poll-export');
+const provider = rdsExportProvider(CLIENT_CONFIG);
+
+const state = exportState();
+const exportId = state.request.exportId;
+
+/** Another execution, queued for a slot. */
+const queued: QueueEntry = {
+  exportId: 'next-db-0123456789',
+  sourceArn: `arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:next-db`,
+  token: 'task-token-of-the-next-execution',
+  release: { request: exportRequest({ sourceArn: `arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:next-db` }), bounds: BOUNDS },
+  requestedAt: '2026-03-04T05:20:00.000Z',
+  execution: 'next-db-execution',
+};
+
+function slots(queue: QueueEntry[]): { slots: DispatchDeps; callbacks: TaskCallbacks } {
+  const store: CoordinationStore = {
+    enqueue: vi.fn(async () => {}),
+    waiting: vi.fn(async () => queue),
+    claim: vi.fn(async () => true),
+    putLease: vi.fn(async () => {}),
+    leases: vi.fn(async () => []),
+    dropLease: vi.fn(async () => {}),
+    swapWait: vi.fn(async () => undefined),
+    takeWait: vi.fn(async () => undefined),
+    tryLock: vi.fn(async () => true),
+    unlock: vi.fn(async () => {}),
+    markDirty: vi.fn(async () => {}),
+    takeDirty: vi.fn(async () => false),
+  };
+  const callbacks: TaskCallbacks = { succeed: vi.fn(async () => true), fail: vi.fn(async () => true) };
+  return { slots: { store, exports: provider, callbacks, quota: 5, leaseSeconds: 600 }, callbacks };
+}
+
+const handler = makeHandler({ provider, slots: slots([]).slots, clock });
+
+beforeEach(() => {
+  rdsMock.reset();
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+afterAll(() => {
+  rdsMock.restore();
+});
+
+describe('poll-export handler', () => {
+  it("reads moto's lowercase 'complete' as COMPLETE", async () => {
+    // moto answers at once, in lowercase, with no progress and no start time.
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'complete' }] });
+
+    const next = await handler(state, context);
+
+    expect(rdsMock).toHaveReceivedCommandWith(DescribeExportTasksCommand, { ExportTaskIdentifier: exportId });
+    expect(next).toMatchObject({ status: 'COMPLETE', percent: 100, polls: state.polls + 1, overdue: false });
+  });
+
+  it('takes over the progress, start time and data size RDS reports', async () => {
+    rdsMock.on(DescribeExportTasksCommand).resolves({
+      ExportTasks: [
+        {
+          ExportTaskIdentifier: exportId,
+          SourceArn: SNAPSHOT_ARN,
+          Status: 'IN_PROGRESS',
+          PercentProgress: 60,
+          TaskStartTime: new Date('2026-03-04T05:08:00Z'),
+          TotalExtractedDataInGB: 17,
+          WarningMessage: 'some tables were skipped',
+        },
+      ],
+    });
+
+    const next = await handler(state, context);
+
+    expect(next).toMatchObject({ status: 'IN_PROGRESS', percent: 60, taskStartTime: '2026-03-04T05:08:00.000Z', extractedDataGb: 17, warning: 'some tables were skipped' });
+    expect(next.waitSeconds).toBeGreaterThanOrEqual(BOUNDS.minSeconds);
+    expect(next.waitSeconds).toBeLessThanOrEqual(BOUNDS.maxSeconds);
+  });
+
+  it('reads a task we canceled for the deadline as TIMED_OUT once RDS says canceled', async () => {
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'canceled' }] });
+
+    expect(await handler(exportState({ status: 'CANCELING', canceledForDeadline: true }), context)).toMatchObject({ status: 'TIMED_OUT' });
+  });
+
+  it('fails with ExportTaskNotFound when RDS lists no such task', async () => {
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [] });
+
+    await expect(handler(state, context)).rejects.toBeInstanceOf(ExportTaskNotFound);
+  });
+
+  it('fails with ExportTaskNotFound when RDS lists only other tasks', async () => {
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: 'someone-elses-task', SourceArn: SNAPSHOT_ARN, Status: 'COMPLETE' }] });
+
+    await expect(handler(state, context)).rejects.toBeInstanceOf(ExportTaskNotFound);
+  });
+
+  it('fails with ExportTaskNotFound when RDS answers ExportTaskNotFoundFault', async () => {
+    rdsMock.on(DescribeExportTasksCommand).rejects(new ExportTaskNotFoundFault({ message: 'not found', $metadata: { httpStatusCode: 404 } }));
+
+    await expect(handler(state, context)).rejects.toMatchObject({ name: 'ExportTaskNotFound' });
+  });
+
+  it('fails with UnknownExportStatus rather than polling a status it does not know', async () => {
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'PAUSED' }] });
+
+    await expect(handler(state, context)).rejects.toBeInstanceOf(UnknownExportStatus);
+  });
+
+  it('fails with TransientAwsError, which the state machine retries, when RDS throttles', async () => {
+    rdsMock
+      .on(DescribeExportTasksCommand)
+      .rejects(new RDSServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+
+    await expect(handler(state, context)).rejects.toBeInstanceOf(TransientAwsError);
+    expect(retriedErrors('PollExport')).toContain('TransientAwsError');
+  });
+
+  it('wakes the next queued execution when the export ended', async () => {
+    // Prepare
+    const withQueue = slots([queued]);
+    const pollWithQueue = makeHandler({ provider, slots: withQueue.slots, clock });
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'COMPLETE' }] });
+
+    // Act
+    const next = await pollWithQueue(state, context);
+
+    // Assess
+    expect(next.status).toBe('COMPLETE');
+    expect(withQueue.callbacks.succeed).toHaveBeenCalledExactlyOnceWith(queued.token, queued.release);
+  });
+
+  it('refuses to load without its configuration, naming every missing or malformed variable', async () => {
+    vi.stubEnv('COORDINATION_TABLE', undefined);
+    vi.stubEnv('EXPORT_QUOTA', 'many');
+
+    const failure = await import('../../functions/poll-export/handler.ts').catch((e: unknown) => e);
+
+    expect(failure).toMatchObject({ name: 'ConfigurationError' });
+    expect((failure as Error).message).toContain('COORDINATION_TABLE is not set');
+    expect((failure as Error).message).toContain('EXPORT_QUOTA: ');
+  });
+});

@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shared/config.ts';
+import { InvalidExportRequest } from '../../shared/errors.ts';
+import { buildExportRequest } from '../../shared/request.ts';
+import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/source.ts';
+
+const ACCOUNT = '123456789012';
+const SNAPSHOT_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:rds:orders-db-2026-03-04-05-06`;
+const CLUSTER_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:aurora-main`;
+const REQUESTED_AT = new Date('2026-03-04T05:06:07.000Z');
+
+const config: ExportDefaults = readConfig(exportDefaultsShape, {
+  EXPORT_BUCKET: 'default-export-bucket',
+  EXPORT_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/rds-s3-export`,
+  EXPORT_KMS_KEY_ID: 'alias/rds-export',
+  DEFAULT_DEADLINE_SECONDS: '7200',
+});
+
+/** The problems of the InvalidExportRequest that building the request throws (fails the test if it does not throw one). */
+function problemsOf(raw: unknown): string[] {
+  try {
+    buildExportRequest(raw, config, REQUESTED_AT);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidExportRequest);
+    expect((error as InvalidExportRequest).name).toBe('InvalidExportRequest');
+    return (error as InvalidExportRequest).problems;
+  }
+  expect.fail(`expected ${JSON.stringify(raw)} to be refused`);
+}
+
+describe('buildExportRequest', () => {
+  it('applies the configured defaults to a request that gives only the source', () => {
+    const request = buildExportRequest({ sourceArn: SNAPSHOT_ARN }, config, REQUESTED_AT);
+
+    expect(request).toEqual({
+      source: parseSourceArn(SNAPSHOT_ARN),
+      exportId: exportIdentifier(parseSourceArn(SNAPSHOT_ARN)!, REQUESTED_AT),
+      s3Bucket: 'default-export-bucket',
+      s3Prefix: 'rds-orders-db-2026-03-04-05-06/2026-03-04',
+      iamRoleArn: `arn:aws:iam::${ACCOUNT}:role/rds-s3-export`,
+      kmsKeyId: 'alias/rds-export',
+      requestedAt: '2026-03-04T05:06:07.000Z',
+      deadline: '2026-03-04T07:06:07.000Z',
+    });
+    expect(request).not.toHaveProperty('exportOnly');
+    expect(isValidExportIdentifier(request.exportId)).toBe(true);
+  });
+
+  it('prefers the values the input gives over the defaults', () => {
+    const request = buildExportRequest(
+      {
+        sourceArn: SNAPSHOT_ARN,
+        s3Bucket: 'team.exports-2026',
+        s3Prefix: 'custom',
+        iamRoleArn: `arn:aws:iam::${ACCOUNT}:role/service-role/other-export-role`,
+        kmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+        exportOnly: ['orders', 'orders.customers', 'orders.public.items'],
+        deadlineSeconds: 600,
+      },
+      config,
+      REQUESTED_AT,
+    );
+
+    expect(request).toMatchObject({
+      s3Bucket: 'team.exports-2026',
+      s3Prefix: 'custom',
+      iamRoleArn: `arn:aws:iam::${ACCOUNT}:role/service-role/other-export-role`,
+      kmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      exportOnly: ['orders', 'orders.customers', 'orders.public.items'],
+    });
+  });
+
+  it.each([
+    ['a key id', '1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['a multi-Region key id', 'mrk-1234abcd12ab34cd56ef1234567890ab'],
+    ['an alias', 'alias/team/exports'],
+    ['an alias ARN', `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/exports`],
+  ])('accepts %s as kmsKeyId', (_, kmsKeyId) => {
+    expect(buildExportRequest({ sourceArn: SNAPSHOT_ARN, kmsKeyId }, config, REQUESTED_AT).kmsKeyId).toBe(kmsKeyId);
+  });
+
+  it('sets the deadline deadlineSeconds after the request time', () => {
+    expect(buildExportRequest({ sourceArn: SNAPSHOT_ARN, deadlineSeconds: 90 }, config, REQUESTED_AT).deadline).toBe('2026-03-04T05:07:37.000Z');
+    expect(buildExportRequest({ sourceArn: SNAPSHOT_ARN, deadlineSeconds: 7 * 24 * 3600 }, config, REQUESTED_AT).deadline).toBe(
+      '2026-03-11T05:06:07.000Z',
+    );
+  });
+
+  describe('renders the S3 prefix template', () => {
+    it('fills in {sourceId}, {date}, {sourceType} and {exportId}', () => {
+      const request = buildExportRequest({ sourceArn: SNAPSHOT_ARN, s3Prefix: 'exports/{sourceType}/{sourceId}/{date}/{exportId}' }, config, REQUESTED_AT);
+      expect(request.s3Prefix).toBe(`exports/SNAPSHOT/rds-orders-db-2026-03-04-05-06/2026-03-04/${request.exportId}`);
+    });
+
+    it('uses the request date (UTC) and the live cluster type', () => {
+      const request = buildExportRequest({ sourceArn: CLUSTER_ARN, s3Prefix: '{sourceType}/{date}/{sourceId}' }, config, new Date('2026-12-31T23:59:59Z'));
+      expect(request.s3Prefix).toBe('CLUSTER/2026-12-31/aurora-main');
+    });
+
+    it('drops leading and trailing slashes, and leaves an empty prefix empty', () => {
+      expect(buildExportRequest({ sourceArn: CLUSTER_ARN, s3Prefix: '/exports/{sourceId}/' }, config, REQUESTED_AT).s3Prefix).toBe('exports/aurora-main');
+      expect(buildExportRequest({ sourceArn: CLUSTER_ARN, s3Prefix: '' }, config, REQUESTED_AT).s3Prefix).toBe('');
+    });
+  });
+
+  describe('refuses a bad field with a problem that names it', () => {
+    it.each([
+      ['an EC2 ARN as sourceArn', { sourceArn: `arn:aws:ec2:us-east-1:${ACCOUNT}:snapshot/snap-1` }, /^sourceArn /],
+      ['a DB instance ARN as sourceArn', { sourceArn: `arn:aws:rds:us-east-1:${ACCOUNT}:db:orders` }, /^sourceArn /],
+      ['an uppercase bucket', { sourceArn: SNAPSHOT_ARN, s3Bucket: 'Exports_Bucket' }, /^s3Bucket "Exports_Bucket"/],
+      ['a bucket with two dots in a row', { sourceArn: SNAPSHOT_ARN, s3Bucket: 'exports..bucket' }, /^s3Bucket /],
+      ['a bucket named like an IP address', { sourceArn: SNAPSHOT_ARN, s3Bucket: '192.168.1.1' }, /^s3Bucket /],
+      ['a too short bucket', { sourceArn: SNAPSHOT_ARN, s3Bucket: 'ab' }, /^s3Bucket /],
+      ['a user ARN as iamRoleArn', { sourceArn: SNAPSHOT_ARN, iamRoleArn: `arn:aws:iam::${ACCOUNT}:user/exporter` }, /^iamRoleArn /],
+      ['a role name as iamRoleArn', { sourceArn: SNAPSHOT_ARN, iamRoleArn: 'rds-s3-export' }, /^iamRoleArn /],
+      ['a made-up kmsKeyId', { sourceArn: SNAPSHOT_ARN, kmsKeyId: 'my key' }, /^kmsKeyId "my key"/],
+      ['an S3 ARN as kmsKeyId', { sourceArn: SNAPSHOT_ARN, kmsKeyId: 'arn:aws:s3:::bucket' }, /^kmsKeyId /],
+      ['an empty exportOnly', { sourceArn: SNAPSHOT_ARN, exportOnly: [] }, /^exportOnly /],
+      ['an unknown prefix placeholder', { sourceArn: SNAPSHOT_ARN, s3Prefix: '{sourceId}/{month}' }, /^s3Prefix .*\{month\}/],
+      ['an empty prefix placeholder', { sourceArn: SNAPSHOT_ARN, s3Prefix: 'exports/{}' }, /^s3Prefix .*\{\}/],
+      ['a deadline over 7 days', { sourceArn: SNAPSHOT_ARN, deadlineSeconds: 7 * 24 * 3600 + 1 }, /^deadlineSeconds /],
+      ['a zero deadline', { sourceArn: SNAPSHOT_ARN, deadlineSeconds: 0 }, /^deadlineSeconds /],
+      ['a fractional deadline', { sourceArn: SNAPSHOT_ARN, deadlineSeconds: 1.5 }, /^deadlineSeconds /],
+    ])('%s', (_, raw, problem) => {
+      const problems = problemsOf(raw);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(problem);
+    });
+
+    it('names the position of each bad exportOnly entry', () => {
+      const problems = problemsOf({ sourceArn: SNAPSHOT_ARN, exportOnly: ['orders', 'orders..items', 'a.b.c.d', 'with space'] });
+      expect(problems).toHaveLength(3);
+      expect(problems[0]).toMatch(/^exportOnly\[1\] "orders\.\.items"/);
+      expect(problems[1]).toMatch(/^exportOnly\[2\] "a\.b\.c\.d"/);
+      expect(problems[2]).toMatch(/^exportOnly\[3\] "with space"/);
+    });
+
+    it('names an unknown top-level field, so a typo does not fall back to a default', () => {
+      const problems = problemsOf({ sourceArn: SNAPSHOT_ARN, bucket: 'my-bucket' });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^unknown field\(s\) "bucket"/);
+      expect(problems[0]).toContain('s3Bucket');
+    });
+
+    it('says that sourceArn is required when it is missing', () => {
+      expect(problemsOf({ s3Bucket: 'my-bucket' })).toEqual([expect.stringMatching(/^sourceArn is required/)]);
+    });
+
+    it.each([
+      ['sourceArn', { sourceArn: 42 }],
+      ['s3Bucket', { sourceArn: SNAPSHOT_ARN, s3Bucket: ['a'] }],
+      ['s3Prefix', { sourceArn: SNAPSHOT_ARN, s3Prefix: null }],
+      ['iamRoleArn', { sourceArn: SNAPSHOT_ARN, iamRoleArn: { arn: 'x' } }],
+      ['kmsKeyId', { sourceArn: SNAPSHOT_ARN, kmsKeyId: true }],
+      ['exportOnly', { sourceArn: SNAPSHOT_ARN, exportOnly: 'orders' }],
+      ['exportOnly (an entry)', { sourceArn: SNAPSHOT_ARN, exportOnly: ['orders', 7] }],
+      ['deadlineSeconds', { sourceArn: SNAPSHOT_ARN, deadlineSeconds: '3600' }],
+    ])('names %s when it has the wrong type', (field, raw) => {
+      const problems = problemsOf(raw);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${field.split(' ')[0]}\\b`));
+    });
+
+    it.each([null, 'arn:aws:rds:us-east-1:123456789012:snapshot:x', [SNAPSHOT_ARN], 42])('refuses %j as the whole input', (raw) => {
+      expect(problemsOf(raw)).toEqual([expect.stringMatching(/^input must be a JSON object/)]);
+    });
+  });
+
+  it('lists every bad field in one InvalidExportRequest', () => {
+    // Prepare
+    const raw = {
+      sourceArn: `arn:aws:rds:us-east-1:${ACCOUNT}:db:orders`,
+      s3Bucket: 'Bad_Bucket',
+      iamRoleArn: 'not-a-role',
+      kmsKeyId: 'not a key',
+      exportOnly: ['ok', 'bad..entry'],
+      s3Prefix: '{weekday}',
+    };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toHaveLength(6);
+    for (const [index, field] of ['sourceArn', 's3Bucket', 'iamRoleArn', 'kmsKeyId', 'exportOnly[1]', 's3Prefix'].entries()) {
+      expect(problems[index]!.startsWith(`${field} `), `problem ${index} names ${field}: ${problems[index]}`).toBe(true);
+    }
+    let message = '';
+    try {
+      buildExportRequest(raw, config, REQUESTED_AT);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const problem of problems) expect(message).toContain(problem);
+  });
+
+  it('lists every bad field at once even when one of them also has the wrong type', () => {
+    // A wrongly typed field must not hide the other mistakes: fixing one only to meet the next wastes a run.
+    const problems = problemsOf({
+      sourceArn: `arn:aws:ec2:us-east-1:${ACCOUNT}:snapshot/snap-1`,
+      s3Bucket: 'Bad_Bucket',
+      deadlineSeconds: 'one hour',
+      bucket: 'typo',
+    });
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^deadlineSeconds /),
+        expect.stringMatching(/^unknown field\(s\) "bucket"/),
+        expect.stringMatching(/^sourceArn /),
+        expect.stringMatching(/^s3Bucket "Bad_Bucket"/),
+      ]),
+    );
+  });
+});
