@@ -1,0 +1,99 @@
+'use strict';
+
+/**
+ * Variable resolvers for serverless.yml (osls loads .cjs files through `${file(...)}`).
+ *
+ * - `subscriptions`: the `notificationEmails` param (comma-separated) as one AWS::SNS::Subscription
+ *   per address. An empty list yields no resources. The logical ID is derived from a hash of the
+ *   lower-cased address, so adding or removing one address never replaces the others' subscriptions
+ *   (a replaced email subscription would have to be confirmed again).
+ * - `exportObjectsPattern`: the object-key pattern the export role may write, derived from the
+ *   `exportPrefix` template: its static part before the first `{placeholder}`, then `*`.
+ */
+const { createHash } = require('node:crypto');
+
+// Deliberately loose (SNS does the real check by sending the confirmation); catches list-separator mistakes.
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
+
+async function readParam(resolveVariable, name) {
+  const value = await resolveVariable(`param:${name}`);
+  return value == null ? '' : String(value);
+}
+
+function parseEmails(list) {
+  const emails = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  const invalid = emails.filter((email) => !EMAIL.test(email));
+  if (invalid.length > 0) {
+    throw new Error(
+      `notificationEmails has invalid address(es) ${invalid.map((e) => `"${e}"`).join(', ')}: ` +
+        'give a comma-separated list such as "ops@example.com,dba@example.com"',
+    );
+  }
+  const unique = new Map();
+  for (const email of emails) if (!unique.has(email.toLowerCase())) unique.set(email.toLowerCase(), email);
+  return [...unique.values()];
+}
+
+function subscriptionLogicalId(email) {
+  const digest = createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 12);
+  return `NotificationEmailSubscription${digest}`;
+}
+
+/** Resources fragment merged into `resources` (osls accepts `resources` as a list of fragments). */
+async function subscriptions({ resolveVariable }) {
+  const emails = parseEmails(await readParam(resolveVariable, 'notificationEmails'));
+  const resources = {};
+  for (const email of emails) {
+    resources[subscriptionLogicalId(email)] = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: {
+        Protocol: 'email',
+        Endpoint: email,
+        TopicArn: { Ref: 'NotificationTopic' },
+      },
+    };
+  }
+  return emails.length > 0 ? { Resources: resources } : {};
+}
+
+/** Key pattern under the bucket, e.g. "{sourceId}/{date}" -> "*", "exports/{date}" -> "exports/*". */
+function objectsPattern(template) {
+  const trimmed = template.replace(/^\/+/, '');
+  const brace = trimmed.indexOf('{');
+  if (brace >= 0) return `${trimmed.slice(0, brace)}*`;
+  const fixed = trimmed.replace(/\/+$/, '');
+  // RDS writes under <prefix>/<export task identifier>/...
+  return fixed.length > 0 ? `${fixed}/*` : '*';
+}
+
+async function exportObjectsPattern({ resolveVariable }) {
+  return objectsPattern(await readParam(resolveVariable, 'exportPrefix'));
+}
+
+/**
+ * `exportSchedules` (';'-separated, since cron expressions hold commas) as the planner's schedule
+ * events. Empty: the planner runs on no schedule.
+ */
+function parseSchedules(list) {
+  const expressions = list
+    .split(';')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  const invalid = expressions.filter((expression) => !/^(rate|cron)\(.+\)$/.test(expression));
+  if (invalid.length > 0) {
+    throw new Error(
+      `exportSchedules has invalid expression(s) ${invalid.map((e) => `"${e}"`).join(', ')}: ` +
+        'give rate(...) or cron(...) expressions separated by ";", such as "cron(0 3 * * ? *);rate(12 hours)"',
+    );
+  }
+  return expressions;
+}
+
+async function planSchedules({ resolveVariable }) {
+  return parseSchedules(await readParam(resolveVariable, 'exportSchedules')).map((rate) => ({ schedule: { rate: [rate] } }));
+}
+
+module.exports = { subscriptions, exportObjectsPattern, planSchedules, parseEmails, parseSchedules, objectsPattern, subscriptionLogicalId };
