@@ -35,9 +35,11 @@ async function main(): Promise<number> {
   const startedAt = Date.parse('2026-11-23T03:15:00Z');
   const quiet = Boolean(args.json);
   const clockLabel = () => `[+${formatDuration((Date.now() - startedAt) / 1000).padStart(10)}]`;
+  // A fleet would print thousands of steps: show one line per notification instead.
+  const fleet = scenario.fleet > 0;
   const result = await runScenario(scenario, {
-    onEvent: (event) => !quiet && printStep(event, clockLabel()),
-    onPublish: (message) => !quiet && printNotification(message, clockLabel()),
+    onEvent: (event) => !quiet && !fleet && printStep(event, clockLabel()),
+    onPublish: (message) => !quiet && (fleet ? console.log(`${clockLabel()} ✉ ${message.subject}`) : printNotification(message, clockLabel())),
   });
   if (quiet) console.log(JSON.stringify(result));
   else printSummary(result);
@@ -89,6 +91,11 @@ Export ${result.status}; execution ${result.executionStatus}${result.error ? ` (
   detection latency   ${result.detectionLatencySeconds ?? 'n/a'} s
   API calls           ${calls}
   notifications       ${result.notifications.length}`);
+  if (result.executions > 1) {
+    console.log(`  executions          ${result.executions} (${result.succeeded} succeeded, ${result.failed} failed), ${result.exportsStarted} export tasks
+  makespan            ${formatDuration(result.makespanSeconds ?? 0)} (lower bound ${formatDuration(result.lowerBoundSeconds)}, ratio ${((result.makespanSeconds ?? 0) / result.lowerBoundSeconds).toFixed(3)})
+  peak concurrent     ${result.peakConcurrentExports} export tasks`);
+  }
 }
 
 process.exitCode = await main();
