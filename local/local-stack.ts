@@ -13,6 +13,7 @@ import { coordinationStore } from '../shared/aws/coordination-store.ts';
 import { rdsSnapshots } from '../shared/aws/rds-snapshots.ts';
 import { stepFunctions, taskCallbacks } from '../shared/aws/step-functions.ts';
 import type { ExportDefaults, SlotConfig } from '../shared/config.ts';
+import type { WaitDeps } from '../shared/export-events.ts';
 import type { Clock } from '../shared/lambda.ts';
 import { jsonHandler, type JsonService } from './aws-json.ts';
 import { QueryError, queryHandler } from './aws-query.ts';
@@ -73,6 +74,8 @@ export class LocalStack implements JsonService {
   private readonly openCallback = new Map<string, string>();
   private tokens = 0;
   private unnamed = 0;
+  /** The operator's side of the stack (what the CLI's cancel talks to). */
+  readonly operator: WaitDeps;
 
   constructor(private readonly options: LocalStackOptions) {
     const eventDelayMs = (options.eventDelaySeconds ?? 5) * 1000;
@@ -93,13 +96,14 @@ export class LocalStack implements JsonService {
     const provider = rdsExportProvider(rdsSdk);
     const slots = dispatchDeps(config, { rds: rdsSdk, dynamo: dynamoSdk, sfn: sfnSdk });
     const clock: Clock = () => new Date();
+    this.operator = { store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) };
     this.lambdas = {
       admitExport: makeAdmitExport({ defaults: config, slots, clock }),
       startExport: makeStartExport({ provider, clock }),
       pollExport: makePollExport({ provider, slots, clock }),
       cancelExport: makeCancelExport({ provider, clock }),
       notify: makeNotify({ publisher: snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(this.sns, 'http://sns.amazonaws.com/doc/2010-03-31/') }), clock }),
-      awaitExport: makeAwaitExport({ store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) }),
+      awaitExport: makeAwaitExport(this.operator),
       exportEvent: makeExportEvent({ slots, clock }),
       dispatchExports: makeDispatchExports({ slots, clock }),
       snapshotTrigger: makeSnapshotTrigger({

@@ -81,8 +81,14 @@ const KIND_NAMES: Record<string, string> = {
   CLUSTER: 'DB cluster',
 };
 
+const KIND_IN_ARN: Record<string, string> = {
+  snapshot: 'DB snapshot',
+  'cluster-snapshot': 'DB cluster snapshot',
+  cluster: 'DB cluster',
+};
+
 export function renderNotification(record: NotificationRecord): Notification {
-  const kind = KIND_NAMES[record.sourceType] ?? 'source';
+  const kind = kindName(record);
   const subject = fitSubject(`${HEADLINES[record.status]}: ${kind} ${resourceName(record.sourceArn)}`);
   const lines: Array<[string, string | undefined]> = [
     ['Source', record.sourceArn],
@@ -90,21 +96,56 @@ export function renderNotification(record: NotificationRecord): Notification {
     ['Export ID', record.exportId],
     ['Status', record.percent !== undefined ? `${record.status} (${record.percent}%)` : record.status],
     ['S3 location', record.s3Uri],
+    ['S3 console', s3ConsoleUrl(record)],
     ['Elapsed', record.elapsedSeconds !== undefined ? formatDuration(record.elapsedSeconds) : undefined],
     ['Data size', record.extractedDataGb !== undefined ? `${record.extractedDataGb} GB` : undefined],
-    ['Cause', record.failureCause ?? (record.error ? `${record.error.name}: ${record.error.message}` : undefined)],
+    ['Cause', failureText(record)],
     ['Warning', record.warning],
     ['What to try', adviceFor(record)],
   ];
   const body = [
     subject,
     '',
-    ...lines.filter(([, value]) => value !== undefined).map(([label, value]) => `${`${label}:`.padEnd(13)}${value}`),
+    ...lines.filter(([, value]) => value !== undefined).map(([label, value]) => `${`${label}:`.padEnd(13)}${oneLine(value!)}`),
     '',
     '-- record --',
     JSON.stringify(record),
   ].join('\n');
   return { subject, body, attributes: { status: record.status, sourceType: record.sourceType }, record };
+}
+
+/** "DB snapshot", "DB cluster snapshot", "DB cluster"; read from the ARN when a failed start never typed the source. */
+export function kindName(record: Pick<NotificationRecord, 'sourceType' | 'sourceArn'>): string {
+  const kind = KIND_NAMES[record.sourceType];
+  if (kind) return kind;
+  const inArn = /^arn:[^:]+:rds:[^:]*:[^:]*:(snapshot|cluster-snapshot|cluster):/.exec(record.sourceArn)?.[1];
+  return (inArn && KIND_IN_ARN[inArn]) ?? 'source';
+}
+
+/** The snapshot or cluster identifier out of its ARN (`rds:prod-db-2026-11-23-03-10`), or the text as given. */
+export function resourceName(arn: string): string {
+  const match = /:(?:snapshot|cluster-snapshot|cluster):(.+)$/.exec(arn);
+  return match?.[1] ?? arn;
+}
+
+/** What went wrong, when something did: RDS's failure cause or the caught error. */
+export function failureText(record: NotificationRecord): string | undefined {
+  return record.failureCause ?? (record.error ? `${record.error.name}: ${record.error.message}` : undefined);
+}
+
+/**
+ * A link that opens the export's folder in the S3 console. RDS only exports to a bucket in the
+ * snapshot's own region, so the region comes from the source ARN. Only the commercial partition:
+ * the China and GovCloud consoles live elsewhere, and a wrong link is worse than none.
+ */
+export function s3ConsoleUrl(record: Pick<NotificationRecord, 's3Uri' | 'sourceArn'>): string | undefined {
+  const location = record.s3Uri ? /^s3:\/\/([^/]+)\/(.*)$/.exec(record.s3Uri) : null;
+  const arn = /^arn:aws:rds:([a-z0-9-]+):/.exec(record.sourceArn);
+  if (!location || !arn) return undefined;
+  const [, bucket, key] = location as unknown as [string, string, string];
+  const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
+  const encodedPrefix = prefix.split('/').map(encodeURIComponent).join('/');
+  return `https://${arn[1]}.console.aws.amazon.com/s3/buckets/${encodeURIComponent(bucket)}?prefix=${encodedPrefix}`;
 }
 
 /** SNS subjects: at most 100 ASCII characters, no line breaks. */
@@ -113,13 +154,15 @@ function fitSubject(text: string): string {
   return ascii.length <= SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 3)}...`;
 }
 
-function resourceName(arn: string): string {
-  const match = /:(?:snapshot|cluster-snapshot|cluster):(.+)$/.exec(arn);
-  return match?.[1] ?? arn;
+/** A multi-line cause would break the "Label: value" layout a reader scans. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
-function adviceFor(record: NotificationRecord): string | undefined {
+/** What a reader can do about an export that did not complete; nothing for one that is fine. */
+export function adviceFor(record: NotificationRecord): string | undefined {
   if (record.status === 'TIMED_OUT') return 'The deadline passed, so the export was canceled. Raise deadlineSeconds or export less (exportOnly).';
+  if (record.status === 'CANCELED') return 'The export task was canceled before it finished (by an operator, or in the RDS console or API). Start a new execution to export again.';
   if (record.status !== 'FAILED') return undefined;
   const text = `${record.error?.name ?? ''} ${record.error?.message ?? ''} ${record.failureCause ?? ''}`;
   if (/InvalidExportRequest/.test(text)) return 'Correct the execution input as the cause says and start the execution again.';

@@ -17,6 +17,7 @@ export async function startExport({ request, bounds }: StartInput, provider: Exp
     percent: 0,
     notifiedStatus: 'NONE',
     overdue: false,
+    cancelRequested: false,
     canceledForDeadline: false,
     waitSeconds: 0,
     exportStartedAt: started.adopted ? (started.taskStartTime ?? now.toISOString()) : now.toISOString(),

@@ -8,7 +8,7 @@ import { nextWaitSeconds, type PollBounds } from './wait-policy.ts';
 
 /**
  * What the state machine carries from step to step. The Choice state reads `status`,
- * `notifiedStatus` and `overdue`; the Wait state reads `waitSeconds`.
+ * `notifiedStatus`, `overdue` and `cancelRequested`; the wait reads `waitSeconds`.
  */
 export interface ExportState {
   request: ExportRequest;
@@ -17,6 +17,8 @@ export interface ExportState {
   /** The status last published; "NONE" before the first notification. */
   notifiedStatus: ExportStatus | 'NONE';
   overdue: boolean;
+  /** An operator asked to cancel the export (`export-orchestrator cancel`): it ends CANCELED. */
+  cancelRequested: boolean;
   canceledForDeadline: boolean;
   waitSeconds: number;
   exportStartedAt: string;
@@ -34,6 +36,7 @@ export async function pollExport(state: ExportState, provider: ExportProvider, s
   const observation = await provider.describe(state.request.exportId);
   const next = observe({ ...state, polls: state.polls + 1 }, observation, now);
   if (isTerminal(next.status)) await handOnSlot(slots, now);
+  else if (!next.cancelRequested && (await slots.store.takeCancelRequest(state.request.exportId))) next.cancelRequested = true;
   return next;
 }
 
@@ -51,7 +54,8 @@ async function handOnSlot(slots: DispatchDeps, now: Date): Promise<void> {
 
 export async function cancelExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {
   const observation = await provider.cancel(state.request.exportId);
-  return observe({ ...state, canceledForDeadline: true }, observation, now);
+  // Canceled for the deadline it ends TIMED_OUT; canceled at an operator's request, CANCELED.
+  return observe({ ...state, canceledForDeadline: state.overdue }, observation, now);
 }
 
 /**

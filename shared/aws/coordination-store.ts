@@ -44,6 +44,9 @@ export interface CoordinationStore {
   swapWait(sourceArn: string, record: WaitRecord): Promise<WaitRecord | undefined>;
   /** Returns and forgets the record, so an event delivered twice completes a wait once. */
   takeWait(sourceArn: string): Promise<WaitRecord | undefined>;
+  /** An operator asked to cancel this export (the CLI); the next poll takes the request. */
+  requestCancel(exportId: string, requestedBy: string): Promise<void>;
+  takeCancelRequest(exportId: string): Promise<boolean>;
   /** One dispatcher at a time; false while another holds the lock (until it expires). */
   tryLock(now: Date, holdSeconds: number): Promise<boolean>;
   unlock(): Promise<void>;
@@ -62,6 +65,7 @@ const QUEUE = 'QUEUE';
 const LEASE = 'LEASE';
 const WAIT = 'WAIT';
 const DISPATCHER = 'DISPATCHER';
+const CANCEL = 'CANCEL';
 
 /**
  * One DynamoDB table (pk, sk strings; the payload as JSON in `data`). Key conditions, existence
@@ -117,6 +121,14 @@ export class DynamoCoordinationStore implements CoordinationStore {
 
   async takeWait(sourceArn: string): Promise<WaitRecord | undefined> {
     return parse(await this.delete(WAIT, sourceArn));
+  }
+
+  async requestCancel(exportId: string, requestedBy: string): Promise<void> {
+    await this.put(CANCEL, exportId.toLowerCase(), { requestedBy });
+  }
+
+  async takeCancelRequest(exportId: string): Promise<boolean> {
+    return (await this.delete(CANCEL, exportId.toLowerCase())) !== undefined;
   }
 
   async tryLock(now: Date, holdSeconds: number): Promise<boolean> {

@@ -33,6 +33,7 @@ export function exportState(overrides: Partial<ExportState> = {}): ExportState {
     percent: 25,
     notifiedStatus: 'IN_PROGRESS',
     overdue: false,
+    cancelRequested: false,
     canceledForDeadline: false,
     waitSeconds: 600,
     exportStartedAt: REQUESTED_AT.toISOString(),

@@ -41,6 +41,8 @@ function slots(queue: QueueEntry[]): { slots: DispatchDeps; callbacks: TaskCallb
     unlock: vi.fn(async () => {}),
     markDirty: vi.fn(async () => {}),
     takeDirty: vi.fn(async () => false),
+    requestCancel: vi.fn(async () => {}),
+    takeCancelRequest: vi.fn(async () => false),
   };
   const callbacks: TaskCallbacks = { succeed: vi.fn(async () => true), fail: vi.fn(async () => true) };
   return { slots: { store, exports: provider, callbacks, quota: 5, leaseSeconds: 600 }, callbacks };

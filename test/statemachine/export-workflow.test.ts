@@ -5,6 +5,7 @@ import { seededRandom } from '../../local/random.ts';
 import type { ExportBehaviour } from '../../local/rds-simulator.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';
 import { onVirtualClock } from '../../local/virtual-clock.ts';
+import { requestCancel } from '../../shared/operator.ts';
 
 // The real definition (statemachines/export.asl.json) on aws-local-stepfunctions, the real
 // handlers, real SDK clients talking to the RDS simulator; every wait on a virtual clock.
@@ -73,6 +74,26 @@ describe('export workflow on the real state machine', () => {
     expect(result.stack.rds.calls.CancelExportTask).toBe(1);
     expect(result.execution.status).toBe('SUCCEEDED');
     expect(statuses(result.stack)).toEqual(['STARTING', 'IN_PROGRESS', 'COMPLETE']);
+  });
+
+  it('cancels at an operator\'s request through the workflow, notified, ending CANCELED', async () => {
+    const { result } = await onVirtualClock(Date.parse('2026-11-23T00:00:00Z'), async () => {
+      const stack = stackFor();
+      const execution = stack.execute({ sourceArn: SNAPSHOT });
+      // Act: an operator cancels 20 minutes in, while the execution waits for the export's end.
+      const cancel = new Promise((resolve) =>
+        setTimeout(() => {
+          const [task] = stack.rds.tasks.values();
+          resolve(requestCancel({ exportId: task!.id, sourceArn: SNAPSHOT }, 'operator@example.com', stack.operator));
+        }, 1200_000),
+      );
+      return { execution: await execution, cancel: await cancel, stack };
+    });
+
+    expect(result.cancel).toBe('woken');
+    expect(result.stack.rds.calls.CancelExportTask).toBe(1);
+    expect(result.execution.error).toBe('ExportCanceled');
+    expect(statuses(result.stack)).toEqual(['STARTING', 'IN_PROGRESS', 'CANCELING', 'CANCELED']);
   });
 
   it('retries throttled RDS calls with backoff and still completes; the retries are billed transitions', async () => {

@@ -36,6 +36,7 @@ function state(status: ExportStatus, overrides: Partial<ExportState> = {}): Expo
     percent: status === 'COMPLETE' ? 100 : 42,
     notifiedStatus: 'NONE',
     overdue: false,
+    cancelRequested: false,
     canceledForDeadline: false,
     waitSeconds: 60,
     exportStartedAt: '2026-03-04T05:06:07.000Z',

@@ -85,6 +85,8 @@ class MemoryStore implements CoordinationStore {
   async unlock() { this.locked = false; }
   async markDirty() { this.dirty = true; }
   async takeDirty() { const was = this.dirty; this.dirty = false; return was; }
+  async requestCancel() {}
+  async takeCancelRequest() { return false; }
 }
 
 function recordingCallbacks(gone: string[] = []): TaskCallbacks & { succeeded: string[]; failed: string[] } {

@@ -1,0 +1,258 @@
+import {
+  CancelExportTaskCommand,
+  DescribeExportImageTasksCommand,
+  EC2Client,
+  ExportImageCommand,
+  type EC2ClientConfig,
+  type ExportImageTask,
+} from '@aws-sdk/client-ec2';
+import * as z from 'zod/mini';
+import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound, InvalidExportRequest, UnknownExportStatus } from '../errors.ts';
+import type { ExportObservation, ExportProvider } from '../provider.ts';
+import type { ExportStatus } from '../status.ts';
+import { awsErrorName, isTransient, toWorkflowError } from './errors.ts';
+import { CannotCancelExport } from './provider-errors.ts';
+import { SDK_OPTIONS } from './sdk-options.ts';
+
+export const DISK_IMAGE_FORMATS = ['VMDK', 'RAW', 'VHD'] as const;
+export type DiskImageFormat = (typeof DISK_IMAGE_FORMATS)[number];
+
+/** A request ready for ExportImage: every field checked by validateEc2ImageExportRequest. */
+export interface Ec2ImageExportRequest {
+  imageId: string;
+  diskImageFormat: DiskImageFormat;
+  s3Bucket: string;
+  /** May be empty; VM Import/Export puts the image at `<s3Prefix><ExportImageTaskId>.<format>`. */
+  s3Prefix: string;
+  /** The role VM Import/Export assumes to write to the bucket; EC2 uses "vmimport" when absent. */
+  roleName?: string;
+  /** Ours, and also the ExportImage ClientToken, so a retried start gets the same task back. */
+  exportId: string;
+}
+
+const inputSchema = z.strictObject(
+  {
+    imageId: z.string('is required: the AMI to export, ami- followed by 8 or 17 hex digits'),
+    diskImageFormat: z.string(`is required: one of ${DISK_IMAGE_FORMATS.join(', ')}`),
+    s3Bucket: z.string('is required: the bucket VM Import/Export writes the image to'),
+    s3Prefix: z.optional(z.string('must be a string')),
+    roleName: z.optional(z.string('must be a string')),
+    exportId: z.string('is required: the export identifier, also sent as the ExportImage ClientToken'),
+  },
+  'must be a JSON object with imageId, diskImageFormat, s3Bucket and exportId',
+);
+
+const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** EC2 client tokens: at most 64 ASCII characters, case-sensitive. */
+const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
+
+/** Checks an EC2 image export request; every bad field is named in one InvalidExportRequest. */
+export function validateEc2ImageExportRequest(raw: unknown): Ec2ImageExportRequest {
+  const parsed = inputSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map(describeIssue));
+  const input = parsed.data;
+  const problems: string[] = [];
+  if (!AMI_ID.test(input.imageId)) {
+    problems.push(`imageId "${input.imageId}" is not an AMI id: expected ami- followed by 8 or 17 lowercase hex digits (ami-0123456789abcdef0)`);
+  }
+  if (!(DISK_IMAGE_FORMATS as readonly string[]).includes(input.diskImageFormat)) {
+    problems.push(`diskImageFormat "${input.diskImageFormat}" is not one of ${DISK_IMAGE_FORMATS.join(', ')}`);
+  }
+  if (!BUCKET.test(input.s3Bucket) || input.s3Bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(input.s3Bucket)) {
+    problems.push(`s3Bucket "${input.s3Bucket}" is not a valid bucket name: use 3-63 lowercase letters, digits, dots and hyphens`);
+  }
+  if (input.s3Prefix?.startsWith('/')) {
+    problems.push(`s3Prefix "${input.s3Prefix}" starts with "/": S3 keys do not, so the image would land under an empty folder name`);
+  }
+  if (input.roleName !== undefined && !ROLE_NAME.test(input.roleName)) {
+    problems.push(
+      input.roleName.startsWith('arn:')
+        ? `roleName "${input.roleName}" is an ARN: give the role's name only (ExportImage takes RoleName, e.g. vmimport)`
+        : `roleName "${input.roleName}" is not an IAM role name: 1-64 letters, digits and + = , . @ _ -`,
+    );
+  }
+  if (!CLIENT_TOKEN.test(input.exportId)) {
+    problems.push(`exportId "${input.exportId}" cannot be an EC2 client token: use 1-64 printable ASCII characters, no spaces`);
+  }
+  if (problems.length > 0) throw new InvalidExportRequest(problems);
+  return {
+    imageId: input.imageId,
+    diskImageFormat: input.diskImageFormat as DiskImageFormat,
+    s3Bucket: input.s3Bucket,
+    s3Prefix: input.s3Prefix ?? '',
+    ...(input.roleName !== undefined ? { roleName: input.roleName } : {}),
+    exportId: input.exportId,
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: allowed are ${Object.keys(inputSchema.shape).join(', ')}`;
+  }
+  return `${issue.path.length > 0 ? issue.path.join('.') : 'input'} ${issue.message}`;
+}
+
+/**
+ * EC2 has no "failed" or "canceled" state: a task that failed and a task that was canceled both go
+ * deleting → deleted, and only StatusMessage tells them apart. A cancel has no message of its own
+ * (or says "cancel"); a failure explains itself (VM Import/Export writes "ClientError: ..." or
+ * "ServerError: ...", or words like these).
+ */
+const FAILURE_MESSAGE = /ClientError|ServerError|\b(?:error|fail(?:ed|ure|s)?|invalid|denied|unable|cannot|could not|insufficient|exceed(?:ed|s)?|not (?:found|supported|authori[sz]ed|permitted))\b/i;
+const CANCEL_MESSAGE = /cancel/i;
+
+export interface Ec2ImageTaskReading {
+  status: ExportStatus;
+  percent: number;
+  failureCause?: string;
+}
+
+/**
+ * EC2 Status (+ StatusMessage, Progress) → workflow status:
+ *
+ * | Status    | Progress / StatusMessage            | workflow    | percent            |
+ * | active    | no Progress yet                     | STARTING    | 0                  |
+ * | active    | Progress "n"                        | IN_PROGRESS | n                  |
+ * | completed | -                                   | COMPLETE    | 100                |
+ * | deleting  | message reads as a failure          | FAILED      | last Progress or 0 |
+ * | deleting  | otherwise (none, or says cancel)    | CANCELING   | last Progress or 0 |
+ * | deleted   | message reads as a failure          | FAILED      | last Progress or 0 |
+ * | deleted   | otherwise (none, or says cancel)    | CANCELED    | last Progress or 0 |
+ * | other     | -                                   | UnknownExportStatus is thrown          |
+ *
+ * A failure is reported as soon as it shows, while deleting: its outcome is already known.
+ */
+export function normaliseEc2ImageTask(task: Pick<ExportImageTask, 'Status' | 'StatusMessage' | 'Progress'>): Ec2ImageTaskReading {
+  const state = (task.Status ?? '').trim().toLowerCase();
+  const message = task.StatusMessage?.trim() ?? '';
+  const percent = parsePercent(task.Progress);
+  const failed = message !== '' && !CANCEL_MESSAGE.test(message) && FAILURE_MESSAGE.test(message);
+  switch (state) {
+    case 'active':
+      return percent === undefined ? { status: 'STARTING', percent: 0 } : { status: 'IN_PROGRESS', percent };
+    case 'completed':
+      return { status: 'COMPLETE', percent: 100 };
+    case 'deleting':
+    case 'deleted':
+      if (failed) return { status: 'FAILED', percent: percent ?? 0, failureCause: message };
+      return { status: state === 'deleting' ? 'CANCELING' : 'CANCELED', percent: percent ?? 0 };
+    default:
+      throw new UnknownExportStatus(`EC2 reported export image task status "${task.Status}", which this workflow does not know`);
+  }
+}
+
+/** Progress is a string percentage ("42"); absent or blank means none yet. Never 100 before completed. */
+function parsePercent(progress: string | undefined): number | undefined {
+  if (progress === undefined || progress.trim() === '') return undefined;
+  const value = Number.parseFloat(progress);
+  return Number.isFinite(value) ? Math.max(0, Math.min(100, Math.floor(value))) : 0;
+}
+
+/** Errors that say the caller is wrong (rights, arguments), not that the task is in a state EC2 will not cancel. */
+const NOT_A_STATE_ERROR = /Unauthorized|AuthFailure|AccessDenied|Malformed|InvalidParameter|MissingParameter|OptInRequired|Blocked/;
+
+/**
+ * EC2 image exports (VM Import/Export): ExportImage, DescribeExportImageTasks, CancelExportTask.
+ * The task id EC2 assigns (export-ami-…) is what describe and cancel take: start returns it as exportId.
+ */
+export class Ec2ImageExportProvider implements Omit<ExportProvider, 'start'> {
+  constructor(private readonly ec2: EC2Client) {}
+
+  /**
+   * The ClientToken makes the start idempotent: the same token with the same parameters gets the
+   * same task back (a retried Lambda starts no second export); with other parameters EC2 answers
+   * IdempotentParameterMismatch. EC2 does not say whether an answer was a replay, so `adopted` is
+   * always false.
+   */
+  async start(request: Ec2ImageExportRequest): Promise<ExportObservation & { adopted: boolean }> {
+    let task: ExportImageTask;
+    try {
+      task = await this.ec2.send(
+        new ExportImageCommand({
+          ImageId: request.imageId,
+          DiskImageFormat: request.diskImageFormat,
+          S3ExportLocation: { S3Bucket: request.s3Bucket, S3Prefix: request.s3Prefix || undefined },
+          RoleName: request.roleName,
+          ClientToken: request.exportId,
+          Description: `export-orchestrator ${request.exportId}`,
+        }),
+      );
+    } catch (error) {
+      if (awsErrorName(error) === 'IdempotentParameterMismatch') {
+        throw new ExportIdentifierConflict(
+          `Export ${request.exportId} was already started with other parameters (EC2 IdempotentParameterMismatch): use another exportId for another export`,
+          { cause: error },
+        );
+      }
+      throw toWorkflowError('ExportImage', error);
+    }
+    if (!task.ExportImageTaskId) throw new ExportServiceError(`ExportImage for ${request.exportId} answered without an ExportImageTaskId`);
+    return { ...(await this.observe({ ImageId: request.imageId, ...task })), adopted: false };
+  }
+
+  async describe(taskId: string): Promise<ExportObservation> {
+    let tasks: ExportImageTask[];
+    try {
+      ({ ExportImageTasks: tasks = [] } = await this.ec2.send(new DescribeExportImageTasksCommand({ ExportImageTaskIds: [taskId] })));
+    } catch (error) {
+      if (isTaskNotFound(error)) throw new ExportTaskNotFound(`Export image task ${taskId} does not exist`, { cause: error });
+      throw toWorkflowError('DescribeExportImageTasks', error);
+    }
+    const task = tasks.find((t) => t.ExportImageTaskId === taskId);
+    if (!task) throw new ExportTaskNotFound(`Export image task ${taskId} does not exist`);
+    return this.observe(task);
+  }
+
+  async cancel(taskId: string): Promise<ExportObservation> {
+    try {
+      await this.ec2.send(new CancelExportTaskCommand({ ExportTaskId: taskId }));
+    } catch (error) {
+      if (isTaskNotFound(error)) throw new ExportTaskNotFound(`Export image task ${taskId} does not exist`, { cause: error });
+      if (isTransient(error) || NOT_A_STATE_ERROR.test(awsErrorName(error))) throw toWorkflowError('CancelExportTask', error);
+      // EC2 refuses to cancel a task that completed or is transferring its final disk image, with no
+      // documented code: what the task is now decides.
+      const now = await this.describe(taskId);
+      if (now.status === 'STARTING' || now.status === 'IN_PROGRESS') {
+        throw new CannotCancelExport(
+          `EC2 refused to cancel export image task ${taskId} at ${now.percent}% (${awsErrorName(error)}: ${(error as Error).message}): ` +
+            'it cancels no export that is transferring its final disk image, so this one goes on by itself',
+          taskId,
+          { cause: error },
+        );
+      }
+      return now;
+    }
+    // CancelExportTask answers only "true", and the task may still read active for a moment: the
+    // cancel was accepted, so it is CANCELING (reading IN_PROGRESS would make the workflow cancel again).
+    const after = await this.describe(taskId);
+    return after.status === 'STARTING' || after.status === 'IN_PROGRESS' ? { ...after, status: 'CANCELING' } : after;
+  }
+
+  private async observe(task: ExportImageTask): Promise<ExportObservation> {
+    const reading = normaliseEc2ImageTask(task);
+    return {
+      exportId: task.ExportImageTaskId ?? '',
+      sourceArn: task.ImageId ? imageArn(await this.ec2.config.region(), task.ImageId) : '',
+      status: reading.status,
+      percent: reading.percent,
+      ...(reading.failureCause ? { failureCause: reading.failureCause } : {}),
+    };
+  }
+}
+
+/** EC2 has answered unknown ids with more than one spelling of this code; all mean the same. */
+function isTaskNotFound(error: unknown): boolean {
+  return /^InvalidExport(?:Image)?Task(?:ID|Id)\.NotFound$/.test(awsErrorName(error));
+}
+
+/** AMI ARNs carry no account: arn:aws:ec2:<region>::image/ami-…. */
+export function imageArn(region: string, imageId: string): string {
+  const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  return `arn:${partition}:ec2:${region}::image/${imageId}`;
+}
+
+/** Made once per cold start, like the other clients (shared/aws/clients.ts). */
+export const ec2ImageExportProvider = (clientConfig: EC2ClientConfig = {}): Ec2ImageExportProvider =>
+  new Ec2ImageExportProvider(new EC2Client({ ...SDK_OPTIONS, ...clientConfig }));
