@@ -82,7 +82,8 @@ function parseSchedules(list) {
     .split(';')
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
-  const invalid = expressions.filter((expression) => !/^(rate|cron)\(.+\)$/.test(expression));
+  // One expression per entry: a comma-separated list would pass as one and fail only at deploy time.
+  const invalid = expressions.filter((expression) => !/^(rate|cron)\([^()]+\)$/.test(expression));
   if (invalid.length > 0) {
     throw new Error(
       `exportSchedules has invalid expression(s) ${invalid.map((e) => `"${e}"`).join(', ')}: ` +

@@ -1,7 +1,13 @@
 /**
  * Packages the service exactly as a deploy would (`serverless package`, osls + serverless-esbuild +
  * serverless-step-functions), once, without AWS credentials, and checks what would be deployed:
- * the Lambda bundles, the state machine definition, least-privilege IAM, encryption, and cfn-lint.
+ * the ten Lambda bundles and their environment, the state machine definition and what it invokes,
+ * the error names its Retry/Catch match, least-privilege IAM, the EventBridge rules and schedules,
+ * the coordination table, encryption, outputs, and cfn-lint.
+ *
+ * The planner's schedules from a non-empty `exportSchedules` are checked on config/resolvers.cjs
+ * directly (below), not by packaging a second time: one `serverless package` takes 5 to 13 s on a
+ * 2-core machine, which would double this file's run time.
  *
  * cfn-lint (pip install cfn-lint) is optional locally, where its check is skipped with a warning;
  * on CI (CI set) a missing cfn-lint fails the run.
@@ -15,7 +21,27 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { inflateRawSync } from 'node:zlib';
+import {
+  ACCOUNT,
+  REGION,
+  TemplateEvaluator,
+  cfnLintAvailable,
+  classChain,
+  credentialFreeEnv,
+  importAndReport,
+  isCi,
+  kebab,
+  keptClassNames,
+  list,
+  moduleSpecifiers,
+  pascal,
+  policyStatements,
+  readZip,
+  runNodeScript,
+  type CfnResource,
+  type CfnTemplate,
+  type FoundStatement,
+} from './packaging-helpers.ts';
 
 const require = createRequire(import.meta.url);
 type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => {
@@ -24,57 +50,86 @@ type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; chec
 };
 const validateAsl = require('asl-validator') as AslValidator;
 
+type ResolveVariable = (address: string) => Promise<unknown>;
 interface Resolvers {
-  subscriptions: (context: { resolveVariable: (address: string) => Promise<unknown> }) => Promise<{ Resources?: Record<string, CfnResource> }>;
+  subscriptions: (context: { resolveVariable: ResolveVariable }) => Promise<{ Resources?: Record<string, CfnResource> }>;
   objectsPattern: (template: string) => string;
+  parseSchedules: (list: string) => string[];
+  planSchedules: (context: { resolveVariable: ResolveVariable }) => Promise<unknown[]>;
 }
 const resolvers = require('../config/resolvers.cjs') as Resolvers;
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 const PACKAGE_TIMEOUT_MS = 180_000;
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
+const SERVICE = 'export-orchestrator';
+const STAGE = 'test';
+const STACK = `${SERVICE}-${STAGE}`;
 
-interface CfnResource {
-  Type: string;
-  Condition?: string;
-  Properties?: Record<string, unknown>;
-}
-interface CfnTemplate {
-  Resources: Record<string, CfnResource>;
-  Outputs?: Record<string, { Value: unknown }>;
-  Conditions?: Record<string, unknown>;
-}
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: unknown;
-}
-interface FoundStatement extends Statement {
-  where: string;
-}
+// ---------------------------------------------------------------------------------------------
+// What the design says each function may do. Everything else (handlers, bundles, environment
+// variables, roles, rules) is read from the package and the sources.
 
-const FUNCTIONS = {
-  startExport: { logicalId: 'StartExportLambdaFunction', handler: 'functions/start-export/handler.handler', role: 'StartExportRole', sdkOperation: 'StartExportTask' },
-  pollExport: { logicalId: 'PollExportLambdaFunction', handler: 'functions/poll-export/handler.handler', role: 'PollExportRole', sdkOperation: 'DescribeExportTasks' },
-  cancelExport: { logicalId: 'CancelExportLambdaFunction', handler: 'functions/cancel-export/handler.handler', role: 'CancelExportRole', sdkOperation: 'CancelExportTask' },
-  notify: { logicalId: 'NotifyLambdaFunction', handler: 'functions/notify/handler.handler', role: 'NotifyRole', sdkOperation: 'Publish' },
-} as const;
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** The slot queue and the export waits (shared/aws/coordination-store.ts). */
+const COORDINATION = ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+/** Answering the task tokens of waiting executions (shared/aws/step-functions.ts). */
+const WAKE = ['states:SendTaskFailure', 'states:SendTaskSuccess'];
+/** The slot dispatcher: the queue, what RDS runs, whom to wake (shared/aws/clients.ts dispatchDeps). */
+const DISPATCH = [...COORDINATION, ...WAKE, 'rds:DescribeExportTasks'];
 
-/** Stand-ins for environment values that CloudFormation only resolves at deploy time (Ref, GetAtt, Fn::If, Fn::Sub). */
-const DEPLOY_TIME_VALUES: Record<string, string> = {
-  EXPORT_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/export`,
-  EXPORT_KMS_KEY_ID: `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
-  TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:export-orchestrator-test`,
+const FUNCTIONS: Record<string, { actions: string[] }> = {
+  admitExport: { actions: [...LOGS, ...DISPATCH] },
+  startExport: { actions: [...LOGS, 'rds:StartExportTask', 'rds:DescribeExportTasks', 'iam:PassRole', 'kms:DescribeKey', 'kms:CreateGrant'] },
+  pollExport: { actions: [...LOGS, ...DISPATCH] },
+  awaitExport: { actions: [...LOGS, ...COORDINATION, ...WAKE] },
+  cancelExport: { actions: [...LOGS, 'rds:CancelExportTask', 'rds:DescribeExportTasks'] },
+  notify: { actions: [...LOGS, 'sns:Publish'] },
+  exportEvent: { actions: [...LOGS, ...DISPATCH] },
+  dispatchExports: { actions: [...LOGS, ...DISPATCH] },
+  snapshotTrigger: { actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'states:StartExecution'] },
+  planExports: {
+    actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusters', 'rds:DescribeExportTasks', 'states:StartExecution'],
+  },
 };
+const FUNCTION_NAMES = Object.keys(FUNCTIONS);
+
+/** Actions a function calls through a bundled SDK client (the others are checked by AWS on its behalf: PassRole, KMS, logs). */
+const SDK_SERVICES = new Set(['dynamodb', 'rds', 'sns', 'states']);
+
+/** Actions that have no resource type in IAM, so `Resource: "*"` is as narrow as they get. */
+const UNSCOPABLE_ACTIONS = new Set(['rds:DescribeExportTasks', 'rds:CancelExportTask', 'states:SendTaskSuccess', 'states:SendTaskFailure']);
+
+/** Variables a handler reads that serverless.yml deliberately leaves to the code's default. */
+const LEFT_TO_CODE_DEFAULTS = new Set(['SLOT_LEASE_SECONDS']);
+
+/** Which function each Task state runs, directly (Resource) or through lambda:invoke (Parameters.FunctionName). */
+const TASK_FUNCTIONS: Record<string, string> = {
+  AwaitSlot: 'admitExport',
+  StartExport: 'startExport',
+  Notify: 'notify',
+  WaitForProgress: 'awaitExport',
+  PollExport: 'pollExport',
+  CancelExport: 'cancelExport',
+  NotifyFailure: 'notify',
+};
+
+const EXPORT_FINISHED_EVENTS = [
+  'RDS-EVENT-0159', 'RDS-EVENT-0160', 'RDS-EVENT-0161', 'RDS-EVENT-0162', 'RDS-EVENT-0163', 'RDS-EVENT-0164',
+  'RDS-EVENT-0234', 'RDS-EVENT-0235', 'RDS-EVENT-0236',
+];
+const SNAPSHOT_CREATED_EVENTS = ['RDS-EVENT-0042', 'RDS-EVENT-0075', 'RDS-EVENT-0091', 'RDS-EVENT-0169', 'RDS-EVENT-0197'];
 
 /** The export role ARN as the template refers to it: the stack's own role, or the one given. */
 const EXPORT_ROLE_REF = { 'Fn::If': ['CreateExportRole', { 'Fn::GetAtt': ['ExportRole', 'Arn'] }, { Ref: 'ExportRoleArn' }] };
+const TABLE_ARN = { 'Fn::GetAtt': ['CoordinationTable', 'Arn'] };
+
+// ---------------------------------------------------------------------------------------------
 
 let packageDir: string;
 let template: CfnTemplate;
+let cfn: TemplateEvaluator;
+const bundles = new Map<string, { entries: string[]; path: string; source: string }>();
 
 beforeAll(async () => {
   // Prepare: an empty package directory and an environment in which no AWS credentials can be found.
@@ -83,7 +138,7 @@ beforeAll(async () => {
   try {
     await run(
       'npx',
-      ['--no', '--', 'serverless', 'package', '--stage', 'test', '--region', REGION, '--package', packageDir],
+      ['--no', '--', 'serverless', 'package', '--stage', STAGE, '--region', REGION, '--package', packageDir],
       { cwd: REPO_ROOT, env: credentialFreeEnv(packageDir), timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
     );
   } catch (error) {
@@ -91,6 +146,20 @@ beforeAll(async () => {
     throw new Error(`serverless package failed:\n${stdout}\n${stderr}`, { cause: error });
   }
   template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+  cfn = new TemplateEvaluator(template, STACK);
+
+  // Each bundle alone in an empty directory outside the repository (no node_modules to fall back on).
+  for (const name of FUNCTION_NAMES) {
+    const zipPath = join(packageDir, `${name}.zip`);
+    if (!existsSync(zipPath)) continue;
+    const entries = readZip(await readFile(zipPath));
+    const [entry, read] = [...entries][0]!;
+    const path = join(packageDir, 'unzipped', name, entry);
+    await mkdir(dirname(path), { recursive: true });
+    const content = read();
+    await writeFile(path, content);
+    bundles.set(name, { entries: [...entries.keys()], path, source: content.toString('utf8') });
+  }
 }, PACKAGE_TIMEOUT_MS + 10_000);
 
 afterAll(async () => {
@@ -99,107 +168,185 @@ afterAll(async () => {
 
 describe('serverless package', () => {
   describe('Lambda functions', () => {
-    it.each(Object.entries(FUNCTIONS))('packages %s as an arm64 nodejs22.x function with an ESM (.mjs) bundle', async (name, fn) => {
+    it('packages exactly the functions of the design, each with its own zip and no published versions', () => {
+      const packaged = lambdaLogicalIds().map((logicalId) => functionName(logicalId));
+
+      expect(packaged.sort()).toEqual([...FUNCTION_NAMES].sort());
+      for (const name of FUNCTION_NAMES) expect(existsSync(join(packageDir, `${name}.zip`)), `${name}.zip exists`).toBe(true);
+      expect(resourcesOfType('AWS::Lambda::Version')).toEqual([]);
+    });
+
+    it.each(FUNCTION_NAMES)('packages %s as an arm64 nodejs22.x function with an ESM (.mjs) bundle of its handler', (name) => {
       // Prepare
-      const lambda = resource(fn.logicalId, 'AWS::Lambda::Function');
-      const properties = lambda.Properties ?? {};
-      const zipPath = join(packageDir, `${name}.zip`);
+      const properties = resource(`${pascal(name)}LambdaFunction`, 'AWS::Lambda::Function').Properties ?? {};
+      const handler = `functions/${kebab(name)}/handler.handler`;
+      const bundle = bundleOf(name);
 
       // Assess: the function definition
       expect(properties.Runtime).toBe('nodejs22.x');
       expect(properties.Architectures).toEqual(['arm64']);
-      expect(properties.Handler).toBe(fn.handler);
+      expect(properties.Handler).toBe(handler);
+      expect(existsSync(join(REPO_ROOT, `functions/${kebab(name)}/handler.ts`))).toBe(true);
       expect(properties.MemorySize).toBe(256);
       expect(properties.Timeout).toBe(30);
-      expect(properties.FunctionName).toBe(`export-orchestrator-test-${name}`);
-      expect(properties.Role).toEqual({ 'Fn::GetAtt': [fn.role, 'Arn'] });
+      expect(properties.FunctionName).toBe(`${STACK}-${name}`);
+      expect(properties.Role).toEqual({ 'Fn::GetAtt': [`${pascal(name)}Role`, 'Arn'] });
       expect(JSON.stringify(properties.Code)).toContain(`${name}.zip`);
-      expect(existsSync(zipPath), `${zipPath} exists`).toBe(true);
 
       // Assess: the zip holds exactly the .mjs module the handler names, with the require() banner
       // and the AWS SDK bundled in (nothing imported from node_modules at run time).
-      const entries = readZip(await readFile(zipPath));
-      const bundlePath = `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.mjs`;
-      expect([...entries.keys()]).toEqual([bundlePath]);
-      const bundle = entries.get(bundlePath)!().toString('utf8');
-      expect(bundle.startsWith('import { createRequire'), 'the bundle starts with the createRequire banner').toBe(true);
-      expect(moduleSpecifiers(bundle).filter((specifier) => !specifier.startsWith('node:'))).toEqual([]);
-      expect(bundle.includes(`"${fn.sdkOperation}"`), `the bundled SDK client knows the ${fn.sdkOperation} operation`).toBe(true);
+      expect(bundle.entries).toEqual([`functions/${kebab(name)}/handler.mjs`]);
+      expect(bundle.source.startsWith('import { createRequire'), 'the bundle starts with the createRequire banner').toBe(true);
+      expect(moduleSpecifiers(bundle.source).filter((specifier) => !specifier.startsWith('node:'))).toEqual([]);
+
+      // Assess: the bundled SDK clients know every operation the role allows the function to call.
+      const operations = FUNCTIONS[name]!.actions.filter((action) => SDK_SERVICES.has(action.split(':')[0]!)).map((action) => action.split(':')[1]!);
+      expect(operations.filter((operation) => !bundle.source.includes(`"${operation}"`)), 'operations missing from the bundle').toEqual([]);
     });
 
-    it.each(Object.entries(FUNCTIONS))('has a %s bundle that loads on its own with the environment serverless.yml gives it', async (name, fn) => {
-      // Prepare: the bundle alone in an empty directory outside the repository (no node_modules to
-      // fall back on), and the function's environment from the template.
-      const [entry, read] = [...readZip(await readFile(join(packageDir, `${name}.zip`))).entries()][0]!;
-      const bundle = join(packageDir, 'unzipped', name, entry);
-      await mkdir(dirname(bundle), { recursive: true });
-      await writeFile(bundle, read());
+    it.concurrent.each(FUNCTION_NAMES)('has a %s bundle that loads on its own with exactly the environment serverless.yml gives it', async (name) => {
+      // Prepare: the function's environment from the template, deploy-time values stood in for.
+      const bundle = bundleOf(name);
 
       // Act: import it the way the Lambda runtime does.
-      const result = spawnSync(
-        process.execPath,
-        ['--input-type=module', '-e', importAndReport(pathToFileURL(bundle).href, fn.handler.slice(fn.handler.lastIndexOf('.') + 1))],
-        { cwd: dirname(bundle), encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, ...lambdaEnvironment(fn.logicalId) } },
-      );
+      const result = await runNodeScript(importAndReport(pathToFileURL(bundle.path).href, 'handler'), {
+        cwd: dirname(bundle.path),
+        env: { PATH: process.env.PATH, ...lambdaEnvironment(name) },
+        timeoutMs: 20_000,
+      });
 
       // Assess
       expect(result.stderr.trim()).toBe('');
       expect(result.stdout.trim()).toBe('function');
+      expect(result.status).toBe(0);
     });
 
-    it('gives each function only the environment it reads, and no secrets', () => {
-      const environment = (name: keyof typeof FUNCTIONS) =>
-        (resource(FUNCTIONS[name].logicalId).Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    it.each(FUNCTION_NAMES)('gives %s exactly the environment variables its handler reads (from its config shapes)', async (name) => {
+      // Prepare: what the handler reads, from the config shapes it passes to readConfig.
+      const reads = await variablesRead(name);
+      const given = Object.keys(environmentOf(name));
 
-      expect(Object.keys(environment('startExport')).sort()).toEqual(
-        ['DEFAULT_DEADLINE_SECONDS', 'EXPORT_BUCKET', 'EXPORT_KMS_KEY_ID', 'EXPORT_PREFIX', 'EXPORT_ROLE_ARN', 'MAX_POLL_SECONDS', 'MIN_POLL_SECONDS'],
-      );
-      expect(environment('startExport')).toMatchObject({
+      // Assess: nothing unread (no stray settings, no secrets), nothing required missing, and every
+      // setting wired to serverless.yml except those deliberately left to the code's default.
+      expect(given.filter((variable) => !reads.has(variable)), 'set but not read by the handler').toEqual([]);
+      expect([...reads.keys()].filter((variable) => !given.includes(variable) && reads.get(variable)!.required), 'required but not set').toEqual([]);
+      expect(
+        [...reads.keys()].filter((variable) => !given.includes(variable) && !LEFT_TO_CODE_DEFAULTS.has(variable)),
+        'read but not set in serverless.yml (set it, or add it to LEFT_TO_CODE_DEFAULTS)',
+      ).toEqual([]);
+    });
+
+    it('gives the export defaults to admitExport, and nothing to startExport and cancelExport', () => {
+      expect(environmentOf('admitExport')).toMatchObject({
         EXPORT_BUCKET: 'my-export-bucket',
         EXPORT_PREFIX: '{sourceId}/{date}',
         EXPORT_ROLE_ARN: EXPORT_ROLE_REF,
+        EXPORT_KMS_KEY_ID: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/00000000-0000-0000-0000-000000000000' },
         DEFAULT_DEADLINE_SECONDS: '86400',
         MIN_POLL_SECONDS: '60',
         MAX_POLL_SECONDS: '3600',
+        EVENT_SAFETY_NET_SECONDS: '21600',
       });
-      expect(environment('notify')).toEqual({ TOPIC_ARN: { Ref: 'NotificationTopic' } });
-      expect(environment('pollExport')).toEqual({});
-      expect(environment('cancelExport')).toEqual({});
+      expect(environmentOf('startExport')).toEqual({});
+      expect(environmentOf('cancelExport')).toEqual({});
+      expect(environmentOf('notify')).toEqual({ TOPIC_ARN: { Ref: 'NotificationTopic' } });
+    });
+
+    it('gives every slot function the same table and quota, and the triggers the ARN of this stack\'s state machine', () => {
+      const slotFunctions = FUNCTION_NAMES.filter((name) => 'COORDINATION_TABLE' in environmentOf(name));
+      expect(slotFunctions.sort()).toEqual(['admitExport', 'awaitExport', 'dispatchExports', 'exportEvent', 'pollExport']);
+      for (const name of slotFunctions) {
+        expect(environmentOf(name), name).toMatchObject({ COORDINATION_TABLE: { Ref: 'CoordinationTable' }, EXPORT_QUOTA: '5' });
+      }
+
+      const stateMachineArn = cfn.ref('ExportStateMachine');
+      for (const name of ['snapshotTrigger', 'planExports']) {
+        expect(cfn.value(environmentOf(name).STATE_MACHINE_ARN), name).toBe(stateMachineArn);
+      }
+      expect(environmentOf('snapshotTrigger')).toMatchObject({ SELECTION_INCLUDE: '*', SELECTION_EXCLUDE: '', SNAPSHOT_TYPES: 'manual,automated', BACKUP_EVENTS: 'false' });
+      expect(environmentOf('planExports')).toMatchObject({ SCHEDULED_SOURCES: '[]' });
     });
   });
 
   describe('state machine', () => {
-    it('has a definition that asl-validator accepts once its ARNs are substituted', () => {
+    it('has a definition that asl-validator accepts once its ARNs (Resource and Parameters.FunctionName) are substituted', () => {
       // Prepare
-      const { definition } = stateMachineDefinition();
+      const definition = stateMachineDefinition();
 
       // Act
       const result = validateAsl(definition);
 
       // Assess
       expect(result.isValid, result.errorsText()).toBe(true);
-      expect(Object.keys((definition as { States: object }).States)).toEqual(
-        expect.arrayContaining(['StartExport', 'WaitForProgress', 'PollExport', 'CancelExport', 'Notify', 'Route']),
+      expect(definition.StartAt).toBe('AwaitSlot');
+      expect(Object.keys(definition.States)).toEqual(
+        expect.arrayContaining(['AwaitSlot', 'StartExport', 'WaitForProgress', 'PollExport', 'CancelExport', 'Notify', 'Route', 'NotifyFailure']),
       );
+      expect(resource('ExportStateMachine').Properties?.StateMachineName).toBe(STACK);
     });
 
-    it('sends each Task to the Lambda function of the same step', () => {
-      const { definition } = stateMachineDefinition();
-      const states = (definition as { States: Record<string, { Type: string; Resource?: string }> }).States;
-      const taskTargets = Object.fromEntries(
-        Object.entries(states)
-          .filter(([, state]) => state.Type === 'Task')
-          .map(([name, state]) => [name, state.Resource]),
-      );
+    it('sends each Task to the Lambda function of its step', () => {
+      expect(taskFunctions()).toEqual(TASK_FUNCTIONS);
+    });
 
-      expect(taskTargets).toEqual({
-        StartExport: lambdaArn('StartExportLambdaFunction'),
-        PollExport: lambdaArn('PollExportLambdaFunction'),
-        CancelExport: lambdaArn('CancelExportLambdaFunction'),
-        Notify: lambdaArn('NotifyLambdaFunction'),
-        NotifyFailure: lambdaArn('NotifyLambdaFunction'),
+    it('parks AwaitSlot and WaitForProgress on a task token, bounded by a timeout', () => {
+      const { States: states } = stateMachineDefinition();
+      for (const name of ['AwaitSlot', 'WaitForProgress']) {
+        expect(states[name]?.Resource, name).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+        expect((states[name]?.Parameters as { Payload?: Record<string, unknown> }).Payload, name).toMatchObject({ 'token.$': '$$.Task.Token' });
+      }
+      expect(states.AwaitSlot?.TimeoutSeconds).toEqual(expect.any(Number));
+      expect(states.WaitForProgress?.TimeoutSecondsPath).toBe('$.waitSeconds');
+    });
+
+    it('lets its execution role invoke exactly the functions the definition uses, and nothing else', () => {
+      // Prepare
+      const roleArn = resource('ExportStateMachine').Properties?.RoleArn as { 'Fn::GetAtt': [string, string] };
+      const role = roleArn['Fn::GetAtt'][0];
+      const statements = policyStatements(template).filter((s) => s.where.startsWith(`${role}/Policies`));
+      const byArn = functionsByArn();
+
+      // Assess: serverless-step-functions granted lambda:InvokeFunction for the FunctionName of the
+      // lambda:invoke.waitForTaskToken states as well as for the direct Resource ARNs.
+      expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+      expect([...new Set(statements.flatMap((s) => list(s.Action)))]).toEqual(['lambda:InvokeFunction']);
+      const invoked = statements.flatMap((s) => list(s.Resource)).map((r) => {
+        const arn = cfn.string(r, `${role} resource ${JSON.stringify(r)}`);
+        return byArn.get(arn.replace(/:\*$/, '')) ?? arn;
       });
-      expect(resource('ExportStateMachine').Properties?.StateMachineName).toBe('export-orchestrator-test');
+      expect([...new Set(invoked)].sort()).toEqual([...new Set(Object.values(TASK_FUNCTIONS))].sort());
+      expect(JSON.stringify(resource(role, 'AWS::IAM::Role').Properties?.AssumeRolePolicyDocument)).toContain('states.${AWS::Region}.amazonaws.com');
+    });
+
+    it.each(Object.entries(TASK_FUNCTIONS))(
+      'keeps in the %s bundle the class names of the errors the state matches by name (esbuild keepNames)',
+      (state, name) => {
+        // Prepare: the error names of the state's Retry and Catch that are ours, not States.* or Lambda.*.
+        const definition = stateMachineDefinition().States[state]!;
+        const matched = [...new Set([...(definition.Retry ?? []), ...(definition.Catch ?? [])].flatMap((rule) => rule.ErrorEquals))].filter(
+          (error) => !/^(States|Lambda)\./.test(error),
+        );
+
+        // Act
+        const { helper, classes } = keptClassNames(bundleOf(name).source);
+
+        // Assess: esbuild's __name helper is there, each matched error is a class whose name it pins,
+        // and each extends NamedError, whose constructor sets `this.name = new.target.name`.
+        expect(matched.length, `${state} matches no error of ours by name`).toBeGreaterThan(0);
+        expect(helper, 'the __name helper esbuild emits with keepNames').toBeDefined();
+        expect(classes.get('NamedError')?.body).toContain('this.name=new.target.name');
+        for (const error of matched) {
+          expect(classes.has(error), `class ${error} keeps its name in the ${name} bundle`).toBe(true);
+          expect(classChain(classes, error), `${error} extends NamedError`).toContain('NamedError');
+        }
+      },
+    );
+
+    it('keeps TransientAwsError\'s name in the poll-export bundle as esbuild emits it: static{__name(this,"TransientAwsError")}', () => {
+      const bundle = bundleOf('pollExport').source;
+      const { helper } = keptClassNames(bundle);
+
+      expect(bundle).toMatch(new RegExp(`class extends [\\w$]+\\{static\\{${helper!.replace(/\$/g, '\\$')}\\(this,"TransientAwsError"\\)\\}`));
     });
 
     it('exposes the state machine, topic and export role ARNs as outputs', () => {
@@ -210,19 +357,22 @@ describe('serverless package', () => {
   });
 
   describe('IAM', () => {
-    it('grants no wildcard action (neither "*" nor "service:*") and uses no NotAction', () => {
-      const allows = policyStatements().filter((statement) => statement.Effect === 'Allow');
+    it('grants no wildcard action (neither "*" nor "service:*") and uses no NotAction or NotResource', () => {
+      const allows = policyStatements(template).filter((statement) => statement.Effect === 'Allow');
       expect(allows.length).toBeGreaterThan(0);
 
       const offending = allows.filter(
-        (statement) => statement.NotAction !== undefined || list(statement.Action).some((action) => action === '*' || action.endsWith(':*')),
+        (statement) =>
+          statement.NotAction !== undefined ||
+          statement.NotResource !== undefined ||
+          list(statement.Action).some((action) => action === '*' || action.endsWith(':*')),
       );
 
       expect(offending.map((statement) => `${statement.where}: ${JSON.stringify(statement.Action ?? statement.NotAction)}`)).toEqual([]);
     });
 
     it('lets only the start step pass a role, and only the export role, only to RDS', () => {
-      const passRole = policyStatements().filter(
+      const passRole = policyStatements(template).filter(
         (statement) => statement.Effect === 'Allow' && list(statement.Action).some((action) => action.toLowerCase().startsWith('iam:pass')),
       );
 
@@ -235,37 +385,77 @@ describe('serverless package', () => {
       });
     });
 
-    it.each([
-      ['StartExportRole', ['iam:PassRole', 'kms:CreateGrant', 'kms:DescribeKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'rds:DescribeExportTasks', 'rds:StartExportTask']],
-      ['PollExportRole', ['logs:CreateLogStream', 'logs:PutLogEvents', 'rds:DescribeExportTasks']],
-      ['CancelExportRole', ['logs:CreateLogStream', 'logs:PutLogEvents', 'rds:CancelExportTask', 'rds:DescribeExportTasks']],
-      ['NotifyRole', ['logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']],
-    ])('gives %s exactly the actions its step calls', (role, expected) => {
-      const actions = policyStatements()
-        .filter((statement) => statement.where.startsWith(`${role}/Policies`) && statement.Effect === 'Allow')
-        .flatMap((statement) => list(statement.Action));
+    it.each(FUNCTION_NAMES)('gives %s its own role, assumable by Lambda only, with exactly the actions its step calls', (name) => {
+      const role = `${pascal(name)}Role`;
+      const statements = functionStatements(name);
+      const trust = policyStatements(template).filter((s) => s.where.startsWith(`${role}/AssumeRolePolicyDocument`));
+      const users = lambdaLogicalIds().filter((id) => JSON.stringify(resource(id).Properties?.Role) === JSON.stringify({ 'Fn::GetAtt': [role, 'Arn'] }));
 
-      expect([...new Set(actions)].sort()).toEqual(expected);
+      expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+      expect([...new Set(statements.flatMap((s) => list(s.Action)))].sort()).toEqual([...new Set(FUNCTIONS[name]!.actions)].sort());
+      expect(trust).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } })]);
+      expect(users).toEqual([`${pascal(name)}LambdaFunction`]);
     });
 
-    it('scopes each function to its own log group, the topic, the key and source ARNs', () => {
-      const byActionIn = (role: string, action: string) =>
-        policyStatements().find((statement) => statement.where.startsWith(`${role}/Policies`) && list(statement.Action).includes(action));
+    it('lets each function write logs to its own log group only', () => {
+      const offending = allowStatements()
+        .filter((s) => list(s.Action).some((action) => action.startsWith('logs:')))
+        .filter((s) => {
+          const name = FUNCTION_NAMES.find((fn) => s.holder === `${pascal(fn)}Role`);
+          return name === undefined || JSON.stringify(s.Resource) !== JSON.stringify({ 'Fn::GetAtt': [`${pascal(name)}LogGroup`, 'Arn'] });
+        });
 
-      for (const fn of Object.values(FUNCTIONS)) {
-        const logGroup = fn.logicalId.replace(/LambdaFunction$/, 'LogGroup');
-        expect(byActionIn(fn.role, 'logs:PutLogEvents')?.Resource).toEqual({ 'Fn::GetAtt': [logGroup, 'Arn'] });
+      expect(offending.map((s) => `${s.where}: ${JSON.stringify(s.Resource)}`)).toEqual([]);
+    });
+
+    it('allows DynamoDB actions on the coordination table only, and the table has no index that would need more', () => {
+      const dynamo = allowStatements().filter((s) => list(s.Action).some((action) => action.startsWith('dynamodb:')));
+
+      expect(dynamo.length).toBeGreaterThan(0);
+      expect(dynamo.filter((s) => JSON.stringify(s.Resource) !== JSON.stringify(TABLE_ARN)).map((s) => s.where)).toEqual([]);
+      expect(dynamo.filter((s) => list(s.Action).some((action) => !action.startsWith('dynamodb:'))).map((s) => s.where)).toEqual([]);
+      const table = resource('CoordinationTable').Properties ?? {};
+      expect(table.GlobalSecondaryIndexes).toBeUndefined();
+      expect(table.LocalSecondaryIndexes).toBeUndefined();
+    });
+
+    it('allows states:StartExecution on the export state machine only', () => {
+      const start = allowStatements().filter((s) => list(s.Action).includes('states:StartExecution'));
+
+      expect(start.map((s) => s.holder).sort()).toEqual(['PlanExportsRole', 'SnapshotTriggerRole']);
+      for (const s of start) {
+        expect(s.Resource, s.where).toEqual({ Ref: 'ExportStateMachine' });
+        expect(list(s.Action), s.where).toEqual(['states:StartExecution']);
       }
+    });
+
+    it('uses Resource "*" only for actions that have no resource type in IAM', () => {
+      const starred = allowStatements().filter((s) => list(s.Resource).includes('*'));
+
+      expect(
+        starred.flatMap((s) => list(s.Action).filter((action) => !UNSCOPABLE_ACTIONS.has(action)).map((action) => `${s.where}: ${action}`)),
+      ).toEqual([]);
+    });
+
+    it('scopes publishing to the topic, the key to the configured key, and exports to snapshot and cluster ARNs', () => {
+      const byActionIn = (role: string, action: string) =>
+        allowStatements().find((statement) => statement.holder === role && list(statement.Action).includes(action));
+
+      expect(allowStatements().filter((s) => list(s.Action).includes('sns:Publish')).map((s) => s.holder)).toEqual(['NotifyRole']);
       expect(byActionIn('NotifyRole', 'sns:Publish')?.Resource).toEqual({ Ref: 'NotificationTopic' });
+      expect(allowStatements().filter((s) => list(s.Action).some((a) => a.startsWith('kms:'))).map((s) => s.holder)).toEqual(['StartExportRole']);
       expect(byActionIn('StartExportRole', 'kms:CreateGrant')?.Resource).toEqual({
         'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/00000000-0000-0000-0000-000000000000',
       });
-      expect(JSON.stringify(byActionIn('StartExportRole', 'rds:StartExportTask')?.Resource)).not.toContain('"*"');
+      const exportSources = list(byActionIn('StartExportRole', 'rds:StartExportTask')?.Resource).map((r) => cfn.string(r, 'StartExportTask resource'));
+      expect(exportSources.sort()).toEqual(
+        ['cluster', 'cluster-snapshot', 'snapshot'].map((type) => `arn:aws:rds:${REGION}:${ACCOUNT}:${type}:*`).sort(),
+      );
     });
 
     it('creates an export role, trusted only by RDS export, that reaches only the bucket and the prefix', () => {
       const role = resource('ExportRole', 'AWS::IAM::Role');
-      const statements = policyStatements().filter((statement) => statement.where.startsWith('ExportRole/Policies'));
+      const statements = policyStatements(template).filter((statement) => statement.where.startsWith('ExportRole/Policies'));
 
       expect(role.Condition).toBe('CreateExportRole');
       expect(template.Conditions?.CreateExportRole).toEqual({ 'Fn::Equals': [{ Ref: 'ExportRoleArn' }, ''] });
@@ -280,24 +470,92 @@ describe('serverless package', () => {
     });
   });
 
+  describe('EventBridge', () => {
+    it('triggers exportEvent, snapshotTrigger and dispatchExports, and nothing else, from enabled rules', () => {
+      const rules = eventRules();
+
+      expect(Object.fromEntries(Object.entries(groupBy(rules, (rule) => rule.target)).map(([name, found]) => [name, found.length]))).toEqual({
+        exportEvent: 1,
+        snapshotTrigger: 1,
+        dispatchExports: 1,
+      });
+      expect(rules.every((rule) => rule.properties.State === 'ENABLED')).toBe(true);
+    });
+
+    it('wakes exportEvent on the nine RDS export-finished events', () => {
+      const [rule] = eventRules().filter((r) => r.target === 'exportEvent');
+      const pattern = rule?.properties.EventPattern as { source: string[]; 'detail-type': string[]; detail: { EventID: string[] } };
+
+      expect(pattern.source).toEqual(['aws.rds']);
+      expect([...pattern.detail.EventID].sort()).toEqual([...EXPORT_FINISHED_EVENTS].sort());
+      expect(pattern['detail-type']).toEqual(expect.arrayContaining(['RDS DB Snapshot Event', 'RDS DB Cluster Snapshot Event']));
+    });
+
+    it('runs snapshotTrigger on the five RDS snapshot-created events', () => {
+      const [rule] = eventRules().filter((r) => r.target === 'snapshotTrigger');
+      const pattern = rule?.properties.EventPattern as { source: string[]; 'detail-type': string[]; detail: { EventID: string[] } };
+
+      expect(pattern.source).toEqual(['aws.rds']);
+      expect([...pattern.detail.EventID].sort()).toEqual([...SNAPSHOT_CREATED_EVENTS].sort());
+      expect([...pattern['detail-type']].sort()).toEqual(['RDS DB Cluster Snapshot Event', 'RDS DB Snapshot Event']);
+    });
+
+    it('runs dispatchExports every 5 minutes by default, and the planner on no schedule (exportSchedules is empty)', () => {
+      const dispatch = eventRules().filter((r) => r.target === 'dispatchExports');
+
+      expect(dispatch.map((rule) => rule.properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
+      expect(dispatch[0]?.properties.EventPattern).toBeUndefined();
+      expect(eventRules().filter((r) => r.target === 'planExports')).toEqual([]);
+    });
+
+    it('lets EventBridge invoke each target, only from its rule', () => {
+      const permissions = resourcesOfType('AWS::Lambda::Permission').map(([, r]) => r.Properties ?? {});
+
+      for (const rule of eventRules()) {
+        const granted = permissions.filter(
+          (p) => cfn.value(p.FunctionName) === cfn.getAtt(`${pascal(rule.target)}LambdaFunction`, 'Arn') && cfn.value(p.SourceArn) === cfn.getAtt(rule.logicalId, 'Arn'),
+        );
+        expect(granted, `permission for ${rule.logicalId}`).toEqual([expect.objectContaining({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' })]);
+      }
+      expect(permissions).toHaveLength(eventRules().length);
+    });
+  });
+
+  describe('coordination table', () => {
+    it('is on-demand, keyed by pk and sk strings, and encrypted', () => {
+      const table = resource('CoordinationTable', 'AWS::DynamoDB::Table').Properties ?? {};
+
+      expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      expect(table.AttributeDefinitions).toEqual([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ]);
+      expect(table.SSESpecification).toMatchObject({ SSEEnabled: true });
+    });
+  });
+
   describe('notifications', () => {
     it('encrypts the SNS topic with KMS', () => {
       expect(resource('NotificationTopic', 'AWS::SNS::Topic').Properties?.KmsMasterKeyId).toBe('alias/aws/sns');
     });
 
     it('subscribes nobody when notificationEmails is empty (the default)', () => {
-      expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::SNS::Subscription')).toEqual([]);
+      expect(resourcesOfType('AWS::SNS::Subscription')).toEqual([]);
     });
   });
 
   describe('cfn-lint', () => {
-    const cfnLint = cfnLintStatus();
-    if (!cfnLint.available && !isCi()) {
+    const available = cfnLintAvailable();
+    if (!available && !isCi()) {
       console.warn(`[packaging.test] cfn-lint is not on PATH: its check is skipped. Install with \`pip install cfn-lint\`.`);
     }
 
-    it.skipIf(!cfnLint.available && !isCi())('finds nothing to report in the compiled template (skipped when cfn-lint is missing locally)', () => {
-      expect(cfnLint.available, 'cfn-lint is not on PATH; CI must have it (pip install cfn-lint)').toBe(true);
+    it.skipIf(!available && !isCi())('finds nothing to report in the compiled template (skipped when cfn-lint is missing locally)', () => {
+      expect(available, 'cfn-lint is not on PATH; CI must have it (pip install cfn-lint)').toBe(true);
 
       const result = spawnSync('cfn-lint', ['--', join(packageDir, 'cloudformation-template-update-stack.json')], { encoding: 'utf8' });
 
@@ -309,10 +567,8 @@ describe('serverless package', () => {
 });
 
 describe('deploy-time parameters (config/resolvers.cjs)', () => {
-  const subscriptionsFor = (notificationEmails: string | null) =>
-    resolvers.subscriptions({
-      resolveVariable: async (address) => (address === 'param:notificationEmails' ? notificationEmails : undefined),
-    });
+  const resolveParam = (name: string, value: string | null): ResolveVariable => async (address) => (address === `param:${name}` ? value : undefined);
+  const subscriptionsFor = (notificationEmails: string | null) => resolvers.subscriptions({ resolveVariable: resolveParam('notificationEmails', notificationEmails) });
 
   it('subscribes each listed address once, by email, with a logical ID that does not depend on its position', async () => {
     const both = await subscriptionsFor(' ops@example.com,dba@example.com, OPS@example.com ,');
@@ -347,6 +603,25 @@ describe('deploy-time parameters (config/resolvers.cjs)', () => {
   ])('lets the export role write prefix template %j under %j', (prefix, pattern) => {
     expect(resolvers.objectsPattern(prefix)).toBe(pattern);
   });
+
+  it('turns exportSchedules into one planner schedule event per ";"-separated expression', async () => {
+    const events = await resolvers.planSchedules({ resolveVariable: resolveParam('exportSchedules', 'cron(0 3 * * ? *);rate(12 hours)') });
+
+    // osls compiles each into its own AWS::Events::Rule targeting planExports (PlanExportsEventsRuleSchedule1, 2).
+    expect(events).toEqual([{ schedule: { rate: ['cron(0 3 * * ? *)'] } }, { schedule: { rate: ['rate(12 hours)'] } }]);
+    expect(resolvers.parseSchedules(' rate(1 hour) ; ;cron(0 3 * * ? *); ')).toEqual(['rate(1 hour)', 'cron(0 3 * * ? *)']);
+  });
+
+  it('gives the planner no schedule for an empty or missing exportSchedules (the default)', async () => {
+    await expect(resolvers.planSchedules({ resolveVariable: resolveParam('exportSchedules', '') })).resolves.toEqual([]);
+    await expect(resolvers.planSchedules({ resolveVariable: resolveParam('exportSchedules', null) })).resolves.toEqual([]);
+    expect(resolvers.parseSchedules(' ; ')).toEqual([]);
+  });
+
+  it('refuses an exportSchedules entry that is not a rate() or cron() expression', () => {
+    expect(() => resolvers.parseSchedules('rate(1 hour);every day')).toThrow(/exportSchedules has invalid expression\(s\) "every day"/);
+    expect(() => resolvers.parseSchedules('rate(1 hour),rate(2 hours)')).toThrow(/exportSchedules has invalid/);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -358,151 +633,134 @@ function resource(logicalId: string, type?: string): CfnResource {
   return found;
 }
 
-/** What a function would see at run time: the template's variables, deploy-time values stood in for, plus what Lambda sets. */
-function lambdaEnvironment(logicalId: string): Record<string, string> {
-  const variables = (resource(logicalId).Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-  const env: Record<string, string> = { AWS_REGION: REGION, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  for (const [key, value] of Object.entries(variables)) {
-    if (typeof value === 'string') env[key] = value;
-    else if (key in DEPLOY_TIME_VALUES) env[key] = DEPLOY_TIME_VALUES[key]!;
-    else throw new Error(`${logicalId} sets ${key} from ${JSON.stringify(value)}: add a stand-in to DEPLOY_TIME_VALUES`);
-  }
+function resourcesOfType(type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+function lambdaLogicalIds(): string[] {
+  return resourcesOfType('AWS::Lambda::Function').map(([id]) => id);
+}
+
+/** The serverless.yml name of a packaged function ("export-orchestrator-test-admitExport" -> "admitExport"). */
+function functionName(logicalId: string): string {
+  const name = resource(logicalId).Properties?.FunctionName as string;
+  return name.startsWith(`${STACK}-`) ? name.slice(STACK.length + 1) : name;
+}
+
+/** Each function's deployed ARN (placeholder account and region) -> its serverless.yml name. */
+function functionsByArn(): Map<string, string> {
+  return new Map(lambdaLogicalIds().map((id) => [cfn.getAtt(id, 'Arn'), functionName(id)]));
+}
+
+function bundleOf(name: string): { entries: string[]; path: string; source: string } {
+  const bundle = bundles.get(name);
+  if (!bundle) throw new Error(`${name}.zip is not in the package`);
+  return bundle;
+}
+
+function environmentOf(name: string): Record<string, unknown> {
+  const properties = resource(`${pascal(name)}LambdaFunction`).Properties ?? {};
+  return (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+}
+
+/** What a function would see at run time: its template variables, evaluated with deploy-time stand-ins, plus what Lambda sets. */
+function lambdaEnvironment(name: string): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: REGION,
+    AWS_LAMBDA_FUNCTION_NAME: `${STACK}-${name}`,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  for (const [key, value] of Object.entries(environmentOf(name))) env[key] = cfn.string(value, `${name} ${key}`);
   return env;
 }
 
-function list(value: string | string[] | undefined): string[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
+/**
+ * The variables a handler reads, from the config shapes (shared/config.ts, shared/triggers-config.ts)
+ * it imports and passes to readConfig; `required` when the shape has no default for it.
+ */
+async function variablesRead(name: string): Promise<Map<string, { required: boolean }>> {
+  const handlerPath = join(REPO_ROOT, 'functions', kebab(name), 'handler.ts');
+  const source = await readFile(handlerPath, 'utf8');
+  expect(source, `${handlerPath} reads the environment through readConfig only`).not.toMatch(/process\.env/);
 
-function lambdaArn(logicalId: string): string {
-  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${logicalId}`;
-}
+  // Every readConfig argument is made of imported *Shape objects, so the imports say it all.
+  for (const [, argument] of source.matchAll(/readConfig\(([^()]*)\)/g)) {
+    const identifiers = argument!.replace(/[{}.,\s]+/g, ' ').trim().split(' ').filter(Boolean);
+    expect(identifiers.filter((identifier) => !identifier.endsWith('Shape')), `readConfig(${argument}) in ${handlerPath}`).toEqual([]);
+  }
 
-/** Every statement of every policy document in the template, identity and resource policies alike. */
-function policyStatements(): FoundStatement[] {
-  const found: FoundStatement[] = [];
-  const collect = (document: unknown, where: string) => {
-    const statement = (document as { Statement?: Statement | Statement[] } | undefined)?.Statement;
-    if (statement === undefined) return;
-    (Array.isArray(statement) ? statement : [statement]).forEach((s, index) => found.push({ ...s, where: `${where}[${index}]` }));
-  };
-  for (const [logicalId, { Type, Properties = {} }] of Object.entries(template.Resources)) {
-    if (Type === 'AWS::IAM::Role') {
-      collect(Properties.AssumeRolePolicyDocument, `${logicalId}/AssumeRolePolicyDocument`);
-      for (const policy of (Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[] | undefined) ?? []) {
-        collect(policy.PolicyDocument, `${logicalId}/Policies/${policy.PolicyName}`);
-      }
-    } else {
-      for (const key of ['PolicyDocument', 'Policy', 'KeyPolicy']) {
-        if (Properties[key]) collect(Properties[key], `${logicalId}/${key}`);
-      }
+  const reads = new Map<string, { required: boolean }>();
+  for (const [, names, specifier] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g)) {
+    const shapeNames = names!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!).filter((n) => n.endsWith('Shape'));
+    if (shapeNames.length === 0) continue;
+    const module = (await import(resolve(dirname(handlerPath), specifier!))) as Record<string, Record<string, { safeParse: (value: unknown) => { success: boolean } }>>;
+    for (const shapeName of shapeNames) {
+      const shape = module[shapeName];
+      if (!shape) throw new Error(`${specifier} exports no ${shapeName}`);
+      for (const [variable, schema] of Object.entries(shape)) reads.set(variable, { required: !schema.safeParse(undefined).success });
     }
   }
-  return found;
+  return reads;
 }
 
-/** The state machine's DefinitionString with each `${...}` replaced by a placeholder, parsed. */
-function stateMachineDefinition(): { definition: unknown } {
-  const raw = resource('ExportStateMachine', 'AWS::StepFunctions::StateMachine').Properties?.DefinitionString;
-  const [body, variables] = typeof raw === 'string'
-    ? [raw, {}]
-    : Array.isArray((raw as { 'Fn::Sub'?: unknown })['Fn::Sub'])
-      ? ((raw as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'])
-      : [(raw as { 'Fn::Sub': string })['Fn::Sub'], {}];
-  const pseudo: Record<string, string> = { 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': 'aws' };
+function allowStatements(): FoundStatement[] {
+  return policyStatements(template).filter((s) => s.Effect === 'Allow' && !s.where.includes('/AssumeRolePolicyDocument'));
+}
 
-  const substituted = body.replace(/\$\{(!?)([^}]+)\}/g, (match, literal: string, name: string) => {
-    if (literal) return `\${${name}}`;
-    if (name in pseudo) return pseudo[name]!;
-    const value = variables[name] as { 'Fn::GetAtt'?: [string, string]; Ref?: string } | undefined;
-    const target = value?.['Fn::GetAtt']?.[0] ?? value?.Ref ?? name.split('.')[0]!;
-    const targetType = template.Resources[target]?.Type;
-    if (targetType === 'AWS::Lambda::Function') return lambdaArn(target);
-    throw new Error(
-      targetType === undefined
-        ? `The state machine definition refers to ${JSON.stringify(value ?? name)}, which is not in the template: is a function missing from serverless.yml?`
-        : `Cannot substitute ${match} in the state machine definition: ${JSON.stringify(value)} is a ${targetType}, not a Lambda function`,
-    );
+function functionStatements(name: string): FoundStatement[] {
+  return policyStatements(template).filter((s) => s.where.startsWith(`${pascal(name)}Role/Policies`));
+}
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[] }[];
+}
+
+/** The state machine's DefinitionString with each `${...}` evaluated (Lambda ARNs with placeholder account and region), parsed. */
+function stateMachineDefinition(): { StartAt: string; States: Record<string, AslState> } {
+  const body = cfn.string(resource('ExportStateMachine', 'AWS::StepFunctions::StateMachine').Properties?.DefinitionString, 'DefinitionString');
+  return JSON.parse(body) as { StartAt: string; States: Record<string, AslState> };
+}
+
+/** Task state -> the function it runs: its Resource, or Parameters.FunctionName for the lambda:invoke integrations. */
+function taskFunctions(): Record<string, string> {
+  const byArn = functionsByArn();
+  return Object.fromEntries(
+    Object.entries(stateMachineDefinition().States)
+      .filter(([, state]) => state.Type === 'Task')
+      .map(([name, state]) => {
+        const target = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/.test(state.Resource ?? '')
+          ? (state.Parameters?.FunctionName as string)
+          : state.Resource!;
+        return [name, byArn.get(target) ?? target];
+      }),
+  );
+}
+
+interface EventRule {
+  logicalId: string;
+  target: string;
+  properties: Record<string, unknown>;
+}
+
+/** Every EventBridge rule, by the function it targets (one target each). */
+function eventRules(): EventRule[] {
+  const byArn = functionsByArn();
+  return resourcesOfType('AWS::Events::Rule').map(([logicalId, rule]) => {
+    const targets = (rule.Properties?.Targets as { Arn: unknown }[] | undefined) ?? [];
+    expect(targets, `${logicalId} targets`).toHaveLength(1);
+    const arn = cfn.string(targets[0]!.Arn, `${logicalId} target`);
+    return { logicalId, target: byArn.get(arn) ?? arn, properties: rule.Properties ?? {} };
   });
-  return { definition: JSON.parse(substituted) };
 }
 
-/**
- * The modules a bundle loads at run time: its static `import ... from "x"` statements and dynamic
- * `import("x")` calls. (Mentions inside strings, such as an SDK error message that says
- * `[import "@aws-sdk/signature-v4a"]`, are not at a statement boundary and are not counted.)
- */
-function moduleSpecifiers(bundle: string): string[] {
-  const statics = [...bundle.matchAll(/(?:^|[;}\n])\s*import\s*(?:[\w$*{},\s]+?\s*from\s*)?["']([^"']+)["']/g)];
-  const dynamics = [...bundle.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)];
-  return [...new Set([...statics, ...dynamics].map((match) => match[1]!))].sort();
-}
-
-/** A module script that imports the bundle and prints the type of its handler export, or the error's name and message alone. */
-function importAndReport(url: string, exportName: string): string {
-  return [
-    'try {',
-    `  const module = await import(${JSON.stringify(url)});`,
-    `  console.log(typeof module[${JSON.stringify(exportName)}]);`,
-    '} catch (error) {',
-    '  console.error(`${error?.name}: ${error?.message}`);',
-    '  process.exitCode = 1;',
-    '}',
-  ].join('\n');
-}
-
-/** Entries of a zip archive (stored or deflated), read from its central directory. */
-function readZip(zip: Buffer): Map<string, () => Buffer> {
-  const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
-  const CENTRAL_DIRECTORY_ENTRY = 0x02014b50;
-  let end = zip.length - 22;
-  while (end >= 0 && zip.readUInt32LE(end) !== END_OF_CENTRAL_DIRECTORY) end--;
-  if (end < 0) throw new Error('not a zip archive');
-
-  const entries = new Map<string, () => Buffer>();
-  let offset = zip.readUInt32LE(end + 16);
-  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
-    if (zip.readUInt32LE(offset) !== CENTRAL_DIRECTORY_ENTRY) throw new Error('corrupt zip central directory');
-    const method = zip.readUInt16LE(offset + 10);
-    const compressedSize = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    const localHeader = zip.readUInt32LE(offset + 42);
-    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
-    entries.set(name, () => {
-      const dataStart = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
-      const data = zip.subarray(dataStart, dataStart + compressedSize);
-      return method === 0 ? data : inflateRawSync(data);
-    });
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
-
-/** The child's environment: this one without any way to find AWS credentials (packaging must not need them). */
-function credentialFreeEnv(scratchDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('AWS_')) env[key] = value;
-  }
-  return {
-    ...env,
-    AWS_SHARED_CREDENTIALS_FILE: join(scratchDir, 'no-credentials'),
-    AWS_CONFIG_FILE: join(scratchDir, 'no-config'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-  };
-}
-
-function cfnLintStatus(): { available: boolean } {
-  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
-  // A pyenv or asdf shim exits 127 when the active Python has no cfn-lint.
-  return { available: probe.error === undefined && probe.status === 0 };
-}
-
-function isCi(): boolean {
-  const ci = process.env.CI?.trim().toLowerCase();
-  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+function groupBy<T>(items: T[], key: (item: T) => string): Record<string, T[]> {
+  const groups: Record<string, T[]> = {};
+  for (const item of items) (groups[key(item)] ??= []).push(item);
+  return groups;
 }

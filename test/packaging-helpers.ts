@@ -1,0 +1,353 @@
+/**
+ * Helpers of test/packaging.test.ts: reading the packaged template (CloudFormation intrinsic
+ * functions evaluated to plausible placeholder values), the zips and the bundles, and the tools.
+ * No expectations live here: they are all in the test file.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
+export interface CfnResource {
+  Type: string;
+  Condition?: string;
+  DependsOn?: string | string[];
+  Properties?: Record<string, unknown>;
+}
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, { Value: unknown }>;
+  Conditions?: Record<string, unknown>;
+  Parameters?: Record<string, { Default?: unknown }>;
+}
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: unknown;
+  NotResource?: unknown;
+  Condition?: unknown;
+}
+export interface FoundStatement extends Statement {
+  /** The resource that holds the statement. */
+  holder: string;
+  /** Where it is: `<logical id>/Policies/<name>[i]`, `<logical id>/AssumeRolePolicyDocument[i]`, ... */
+  where: string;
+}
+
+export function list<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** "admitExport" -> "admit-export" */
+export const kebab = (name: string): string => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+/** "admitExport" -> "AdmitExport" (how osls and our roles name a function's resources) */
+export const pascal = (name: string): string => name[0]!.toUpperCase() + name.slice(1);
+
+/**
+ * Evaluates the intrinsic functions the template uses (Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Join,
+ * Fn::Equals...) the way CloudFormation would on deploy, with plausible placeholders for what only
+ * exists once deployed (physical names, ARNs). Parameters take their defaults.
+ */
+export class TemplateEvaluator {
+  constructor(
+    private readonly template: CfnTemplate,
+    private readonly stackName: string,
+  ) {}
+
+  value(node: unknown): unknown {
+    if (Array.isArray(node)) return node.map((item) => this.value(item));
+    if (node === null || typeof node !== 'object') return node;
+    const entries = Object.entries(node);
+    if (entries.length !== 1 || !(entries[0]![0] === 'Ref' || entries[0]![0].startsWith('Fn::'))) {
+      return Object.fromEntries(entries.map(([key, item]) => [key, this.value(item)]));
+    }
+    const [fn, args] = entries[0]! as [string, unknown];
+    switch (fn) {
+      case 'Ref':
+        return this.ref(args as string);
+      case 'Fn::GetAtt': {
+        const [logicalId, attribute] = typeof args === 'string' ? (args.split('.') as [string, string]) : (args as [string, string]);
+        return this.getAtt(logicalId, attribute);
+      }
+      case 'Fn::Sub': {
+        const [body, variables] = typeof args === 'string' ? [args, {}] : (args as [string, Record<string, unknown>]);
+        return body.replace(/\$\{(!?)([^}]+)\}/g, (_match, literal: string, name: string) => {
+          if (literal) return `\${${name}}`;
+          if (name in variables) return String(this.value(variables[name]));
+          const dot = name.indexOf('.');
+          return String(dot > 0 && !name.startsWith('AWS::') ? this.getAtt(name.slice(0, dot), name.slice(dot + 1)) : this.ref(name));
+        });
+      }
+      case 'Fn::If': {
+        const [condition, whenTrue, whenFalse] = args as [string, unknown, unknown];
+        return this.value(this.condition(condition) ? whenTrue : whenFalse);
+      }
+      case 'Fn::Join': {
+        const [separator, items] = args as [string, unknown[]];
+        return (this.value(items) as unknown[]).join(separator);
+      }
+      case 'Fn::Equals': {
+        const [a, b] = this.value(args) as [unknown, unknown];
+        return a === b;
+      }
+      case 'Fn::Not':
+        return !(this.value((args as unknown[])[0]) as boolean);
+      case 'Fn::And':
+        return (args as unknown[]).every((item) => this.value(item) === true);
+      case 'Fn::Or':
+        return (args as unknown[]).some((item) => this.value(item) === true);
+      default:
+        throw new Error(`The test cannot evaluate ${fn} (${JSON.stringify(args)}): teach TemplateEvaluator`);
+    }
+  }
+
+  /** A string, or an error naming what could not be made one. */
+  string(node: unknown, what: string): string {
+    const value = this.value(node);
+    if (typeof value !== 'string') throw new Error(`${what} evaluates to ${JSON.stringify(value)}, not a string`);
+    return value;
+  }
+
+  condition(name: string): boolean {
+    const definition = this.template.Conditions?.[name];
+    if (definition === undefined) throw new Error(`Condition ${name} is not in the template`);
+    return this.value(definition) === true;
+  }
+
+  ref(name: string): unknown {
+    const pseudo: Record<string, string> = {
+      'AWS::Region': REGION,
+      'AWS::AccountId': ACCOUNT,
+      'AWS::Partition': 'aws',
+      'AWS::StackName': this.stackName,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    if (name in pseudo) return pseudo[name];
+    const parameter = this.template.Parameters?.[name];
+    if (parameter) return parameter.Default ?? '';
+    const resource = this.resource(name);
+    const properties = resource.Properties ?? {};
+    switch (resource.Type) {
+      case 'AWS::DynamoDB::Table':
+        return (properties.TableName as string | undefined) ?? this.physicalName(name);
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${REGION}:${ACCOUNT}:${(properties.TopicName as string | undefined) ?? this.physicalName(name)}`;
+      case 'AWS::StepFunctions::StateMachine':
+        return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${(properties.StateMachineName as string | undefined) ?? this.physicalName(name)}`;
+      case 'AWS::Lambda::Function':
+        return (properties.FunctionName as string | undefined) ?? this.physicalName(name);
+      case 'AWS::IAM::Role':
+        return (properties.RoleName as string | undefined) ?? this.physicalName(name);
+      case 'AWS::Logs::LogGroup':
+        return (properties.LogGroupName as string | undefined) ?? this.physicalName(name);
+      case 'AWS::Events::Rule':
+        return (properties.Name as string | undefined) ?? this.physicalName(name);
+      case 'AWS::S3::Bucket':
+        return (properties.BucketName as string | undefined) ?? this.physicalName(name).toLowerCase();
+      default:
+        throw new Error(`The test has no placeholder for Ref ${name} (${resource.Type}): teach TemplateEvaluator.ref`);
+    }
+  }
+
+  getAtt(logicalId: string, attribute: string): string {
+    const resource = this.resource(logicalId);
+    if (attribute !== 'Arn') throw new Error(`The test has no placeholder for Fn::GetAtt ${logicalId}.${attribute}`);
+    const name = this.ref(logicalId) as string;
+    switch (resource.Type) {
+      case 'AWS::IAM::Role':
+        return `arn:aws:iam::${ACCOUNT}:role/${name}`;
+      case 'AWS::Lambda::Function':
+        return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+      case 'AWS::DynamoDB::Table':
+        return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
+      case 'AWS::Logs::LogGroup':
+        return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`;
+      case 'AWS::Events::Rule':
+        return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${name}`;
+      case 'AWS::S3::Bucket':
+        return `arn:aws:s3:::${name}`;
+      case 'AWS::SNS::Topic':
+      case 'AWS::StepFunctions::StateMachine':
+        return name;
+      default:
+        throw new Error(`The test has no placeholder for Fn::GetAtt ${logicalId}.Arn (${resource.Type})`);
+    }
+  }
+
+  private resource(logicalId: string): CfnResource {
+    const resource = this.template.Resources[logicalId];
+    if (!resource) throw new Error(`${logicalId} is referred to but is not in the template`);
+    if (resource.Condition && !this.condition(resource.Condition)) {
+      throw new Error(`${logicalId} is referred to but its condition ${resource.Condition} is false with the default parameters`);
+    }
+    return resource;
+  }
+
+  /** What CloudFormation generates for an unnamed resource: <stack>-<logical id>-<suffix>. */
+  private physicalName(logicalId: string): string {
+    return `${this.stackName}-${logicalId}-PLACEHOLDER`;
+  }
+}
+
+/** Every statement of every policy document in the template, identity and resource policies alike. */
+export function policyStatements(template: CfnTemplate): FoundStatement[] {
+  const found: FoundStatement[] = [];
+  const collect = (document: unknown, holder: string, where: string) => {
+    const statement = (document as { Statement?: Statement | Statement[] } | undefined)?.Statement;
+    list(statement).forEach((s, index) => found.push({ ...s, holder, where: `${where}[${index}]` }));
+  };
+  for (const [logicalId, { Type, Properties = {} }] of Object.entries(template.Resources)) {
+    if (Type === 'AWS::IAM::Role') {
+      collect(Properties.AssumeRolePolicyDocument, logicalId, `${logicalId}/AssumeRolePolicyDocument`);
+      for (const policy of (Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[] | undefined) ?? []) {
+        collect(policy.PolicyDocument, logicalId, `${logicalId}/Policies/${policy.PolicyName}`);
+      }
+    } else {
+      for (const key of ['PolicyDocument', 'Policy', 'KeyPolicy']) {
+        if (Properties[key]) collect(Properties[key], logicalId, `${logicalId}/${key}`);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The modules a bundle loads at run time: its static `import ... from "x"` statements and dynamic
+ * `import("x")` calls. (Mentions inside strings, such as an SDK error message that says
+ * `[import "@aws-sdk/signature-v4a"]`, are not at a statement boundary and are not counted.)
+ */
+export function moduleSpecifiers(bundle: string): string[] {
+  const statics = [...bundle.matchAll(/(?:^|[;}\n])\s*import\s*(?:[\w$*{},\s]+?\s*from\s*)?["']([^"']+)["']/g)];
+  const dynamics = [...bundle.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)];
+  return [...new Set([...statics, ...dynamics].map((match) => match[1]!))].sort();
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export interface KeptClass {
+  /** The minified binding (`var <binding>=class ...`), when the class is bound to one. */
+  binding?: string;
+  /** The minified expression it extends. */
+  base: string;
+  /** The start of the class body (enough to read a constructor). */
+  body: string;
+}
+
+/**
+ * The class names esbuild's keepNames pins in a minified bundle. For a class it emits
+ * `class extends Base{static{__name(this,"Original")}...}` with the helper
+ * `var __name=(target,value)=>__defProp(target,"name",{value,configurable:true})` (both renamed by
+ * the minifier), so `Class.name` stays the source name although the binding is renamed.
+ */
+export function keptClassNames(bundle: string): { helper?: string; classes: Map<string, KeptClass> } {
+  const classes = new Map<string, KeptClass>();
+  const helperMatch = /(?:\bvar |,)([\w$]+)=\(([\w$]+),([\w$]+)\)=>([\w$]+)\(\2,"name",\{value:\3,configurable:!0\}\)/.exec(bundle);
+  if (!helperMatch) return { classes };
+  const [, helper, , , defineProperty] = helperMatch as unknown as [string, string, string, string, string];
+  if (!new RegExp(`(?:\\bvar |,)${escapeRegExp(defineProperty)}=Object\\.defineProperty\\b`).test(bundle)) return { classes };
+  const pattern = new RegExp(`(?:([\\w$]+)=)?class(?: [\\w$]+)? extends ([\\w$.]+)\\{static\\{${escapeRegExp(helper)}\\(this,"([\\w$]+)"\\)\\}`, 'g');
+  for (const match of bundle.matchAll(pattern)) {
+    classes.set(match[3]!, { ...(match[1] ? { binding: match[1] } : {}), base: match[2]!, body: bundle.slice(match.index!, match.index! + 400) });
+  }
+  return { helper, classes };
+}
+
+/** The kept names of a class and of the classes it extends, nearest first (as far as the bundle names them). */
+export function classChain(classes: Map<string, KeptClass>, name: string): string[] {
+  const byBinding = new Map([...classes].flatMap(([kept, { binding }]) => (binding ? [[binding, kept] as const] : [])));
+  const chain: string[] = [];
+  for (let current: string | undefined = name; current !== undefined && !chain.includes(current); current = byBinding.get(classes.get(current)?.base ?? '')) {
+    chain.push(current);
+    if (!classes.has(current)) break;
+  }
+  return chain;
+}
+
+/** A module script that imports the bundle and prints the type of its handler export, or the error's name and message alone. */
+export function importAndReport(url: string, exportName: string): string {
+  return [
+    'try {',
+    `  const module = await import(${JSON.stringify(url)});`,
+    `  console.log(typeof module[${JSON.stringify(exportName)}]);`,
+    '} catch (error) {',
+    '  console.error(`${error?.name}: ${error?.message}`);',
+    '  process.exitCode = 1;',
+    '}',
+  ].join('\n');
+}
+
+/** Entries of a zip archive (stored or deflated), read from its central directory. */
+export function readZip(zip: Buffer): Map<string, () => Buffer> {
+  const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
+  const CENTRAL_DIRECTORY_ENTRY = 0x02014b50;
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== END_OF_CENTRAL_DIRECTORY) end--;
+  if (end < 0) throw new Error('not a zip archive');
+
+  const entries = new Map<string, () => Buffer>();
+  let offset = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    if (zip.readUInt32LE(offset) !== CENTRAL_DIRECTORY_ENTRY) throw new Error('corrupt zip central directory');
+    const method = zip.readUInt16LE(offset + 10);
+    const compressedSize = zip.readUInt32LE(offset + 20);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    const localHeader = zip.readUInt32LE(offset + 42);
+    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
+    entries.set(name, () => {
+      const dataStart = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
+      const data = zip.subarray(dataStart, dataStart + compressedSize);
+      return method === 0 ? data : inflateRawSync(data);
+    });
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+/** The child's environment: this one without any way to find AWS credentials (packaging must not need them). */
+export function credentialFreeEnv(scratchDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('AWS_')) env[key] = value;
+  }
+  return {
+    ...env,
+    AWS_SHARED_CREDENTIALS_FILE: join(scratchDir, 'no-credentials'),
+    AWS_CONFIG_FILE: join(scratchDir, 'no-config'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+}
+
+export function cfnLintAvailable(): boolean {
+  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  // A pyenv or asdf shim exits 127 when the active Python has no cfn-lint.
+  return probe.error === undefined && probe.status === 0;
+}
+
+export function isCi(): boolean {
+  const ci = process.env.CI?.trim().toLowerCase();
+  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+}
+
+/** Runs node on a module script; never rejects, so a failing import is reported by the test. */
+export function runNodeScript(script: string, options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, stdout, stderr });
+    });
+  });
+}
