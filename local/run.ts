@@ -46,14 +46,20 @@ async function main(): Promise<number> {
   return 0;
 }
 
+let waitTimedOut = false;
+
 function printStep(event: EventLog, at: string): void {
   if (event.type === 'StateRetried') {
     console.log(`${at} ${event.state.name} retried (attempt ${event.retry.attempt}) after a transient error`);
     return;
   }
   if ('state' in event && event.state.name === 'WaitForProgress') {
-    // Timing out is this state's normal end (the next poll); an answered token means RDS said the export ended.
-    if (event.type === 'StateExited') console.log(`${at} WaitForProgress woken by an RDS export event`);
+    // Timing out (caught) is this state's normal end, the next poll; an answered token means RDS said the export ended.
+    if (event.type === 'StateCaught') waitTimedOut = true;
+    if (event.type === 'StateExited') {
+      if (!waitTimedOut) console.log(`${at} WaitForProgress woken by an RDS export event`);
+      waitTimedOut = false;
+    }
     return;
   }
   if (event.type === 'StateFailed' && event.state.type === 'Task') {
