@@ -9,13 +9,12 @@
  * following it, not that it failed or was canceled.
  */
 export class CannotCancelExport extends Error {
-  constructor(
-    message: string,
-    /** The export that goes on. */
-    readonly exportId: string,
-    options?: { cause?: unknown },
-  ) {
+  /** The export that goes on. Declared, not a class field: esbuild must emit the class's static name block first. */
+  declare readonly exportId: string;
+
+  constructor(message: string, exportId: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+    this.exportId = exportId;
   }
 }
