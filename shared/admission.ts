@@ -1,5 +1,5 @@
 import type { ExportDefaults } from './config.ts';
-import { dispatch, type DispatchDeps, type DispatchResult } from './queue.ts';
+import { dispatchBestEffort, type DispatchDeps, type DispatchResult } from './queue.ts';
 import { buildExportRequest } from './request.ts';
 import type { StartInput } from './start.ts';
 
@@ -16,12 +16,17 @@ export interface AdmissionInput {
  * Checks the request (bad input fails here, before anything is queued or started) and queues the
  * execution for an export slot. The dispatcher answers the token with the StartInput.
  */
-export async function admitExport(event: AdmissionInput, defaults: ExportDefaults, deps: DispatchDeps, now: Date): Promise<{ exportId: string; dispatch?: DispatchResult }> {
+export async function admitExport(
+  event: AdmissionInput,
+  defaults: ExportDefaults,
+  deps: DispatchDeps,
+  now: Date,
+): Promise<{ exportId: string; dispatch: DispatchResult | undefined }> {
   const request = buildExportRequest(event.input, defaults, new Date(event.requestedAt));
   const released: StartInput = {
     request,
     bounds: { minSeconds: defaults.MIN_POLL_SECONDS, maxSeconds: defaults.MAX_POLL_SECONDS, eventSafetyNetSeconds: defaults.EVENT_SAFETY_NET_SECONDS },
   };
   await deps.store.enqueue({ exportId: request.exportId, sourceArn: request.source.arn, token: event.token, release: released, requestedAt: event.requestedAt, execution: event.execution });
-  return { exportId: request.exportId, dispatch: await dispatch(deps, now) };
+  return { exportId: request.exportId, dispatch: await dispatchBestEffort(deps, now) };
 }

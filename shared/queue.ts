@@ -1,5 +1,6 @@
 import type { CoordinationStore, Lease, QueueEntry } from './aws/coordination-store.ts';
 import type { TaskCallbacks } from './aws/step-functions.ts';
+import { logger } from './lambda.ts';
 
 /**
  * The account's export slots. RDS runs at most `quota` export tasks at once (snapshot and cluster
@@ -92,6 +93,19 @@ export async function dispatch(deps: DispatchDeps, now: Date): Promise<DispatchR
 }
 
 /** Nobody waits and no slot is lent: no lock to take, and no need to ask RDS (shared, throttled per account) what runs. */
+/**
+ * For callers whose own work is done either way (an execution queued, a poll that saw the end):
+ * a failed dispatch is logged, and the next trigger or the schedule hands the slot out.
+ */
+export async function dispatchBestEffort(deps: DispatchDeps, now: Date): Promise<DispatchResult | undefined> {
+  try {
+    return await dispatch(deps, now);
+  } catch (error) {
+    logger.warn('could not dispatch export slots now; the dispatcher schedule will', { error });
+    return undefined;
+  }
+}
+
 async function nothingToDo(store: DispatchDeps['store']): Promise<boolean> {
   const [queue, leases] = await Promise.all([store.waiting(), store.leases()]);
   return queue.length === 0 && leases.length === 0;

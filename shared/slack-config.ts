@@ -12,7 +12,5 @@ export const slackConfigShape = {
     // The IAM policy builds the parameter ARN as `parameter${name}`, which only holds with a leading slash.
     z.regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'must be an SSM parameter name starting with "/", e.g. /export-orchestrator/prod/slack-webhook'),
   ),
-  /** Posts per notification, first one included; past them the message goes to the dead-letter queue. */
-  SLACK_MAX_ATTEMPTS: z._default(z.coerce.number().check(z.int('must be a whole number'), z.gte(1, 'must be 1 or more'), z.lte(10, 'must be 10 or less')), 5),
 };
 export type SlackConfig = z.infer<z.ZodMiniObject<typeof slackConfigShape>>;

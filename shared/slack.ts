@@ -144,7 +144,8 @@ export function slackMessagePreview(message: SlackMessage): string[] {
     else if ('fields' in block) lines.push(block.fields.map((entry) => entry.text.replace('\n', ' ')).join('  |  '));
     else lines.push(...block.text.text.split('\n'));
   }
-  return lines.map(unescapeText);
+  // As Slack shows them: a link by its label, a date by its fallback text.
+  return lines.map((line) => unescapeText(line.replace(/<!date\^[^|>]*\|([^>]*)>/g, '$1').replace(/<[^|>]+\|([^>]*)>/g, '$1 ↗')));
 }
 
 function field(label: string, value: string, escape = true): SlackText {
@@ -214,7 +215,7 @@ export class SlackDeliveryFailed extends SlackError {}
 
 /**
  * Slack answered that the webhook itself is no good (403 invalid_token, 404 no_service or
- * channel_not_found, 410 channel_is_archived). Retrying now cannot help, but the message is kept:
+ * channel_not_found, 410 channel_is_archived, or a redirect). Retrying now cannot help, but the message is kept:
  * thrown, it ends in the dead-letter queue, to be redriven once the parameter holds a working URL.
  */
 export class SlackWebhookRejected extends SlackError {}
@@ -321,7 +322,8 @@ async function postOnce(url: string, body: string, timeoutMs: number, fetcher: t
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body,
       signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
+      // A webhook that redirects is not one Slack issued: say so rather than post elsewhere.
+      redirect: 'manual',
     });
   } catch (error) {
     return { kind: 'retry', problem: describeFetchError(error, url) };
@@ -330,7 +332,8 @@ async function postOnce(url: string, body: string, timeoutMs: number, fetcher: t
   if (response.ok) return { kind: 'posted' };
   if (PAYLOAD_FAULTS.has(response.status)) return { kind: 'refused', httpStatus: response.status, reason };
   if (TRANSIENT(response.status)) {
-    const retryAfterMs = response.status === 429 ? parseRetryAfter(response.headers.get('retry-after'), Date.now()) : undefined;
+    // Slack sends Retry-After with 429; a 503 may carry one too.
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
     return { kind: 'retry', problem: `HTTP ${response.status} ${reason}`, httpStatus: response.status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   return { kind: 'rejected', httpStatus: response.status, reason };

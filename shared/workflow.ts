@@ -1,6 +1,5 @@
-import { logger } from './lambda.ts';
 import type { ExportObservation, ExportProvider } from './provider.ts';
-import { dispatch, type DispatchDeps } from './queue.ts';
+import { dispatchBestEffort, type DispatchDeps } from './queue.ts';
 import type { ExportRequest } from './request.ts';
 import type { ExportStatus } from './status.ts';
 import { isTerminal } from './status.ts';
@@ -35,21 +34,9 @@ export interface ExportState {
 export async function pollExport(state: ExportState, provider: ExportProvider, slots: DispatchDeps, now: Date): Promise<ExportState> {
   const observation = await provider.describe(state.request.exportId);
   const next = observe({ ...state, polls: state.polls + 1 }, observation, now);
-  if (isTerminal(next.status)) await handOnSlot(slots, now);
+  if (isTerminal(next.status)) await dispatchBestEffort(slots, now);
   else if (!next.cancelRequested && (await slots.store.takeCancelRequest(state.request.exportId))) next.cancelRequested = true;
   return next;
-}
-
-/**
- * The export's slot is free: wake the next execution in the queue now rather than at the next
- * tick. Best-effort: the dispatcher's schedule and the export events do it too.
- */
-async function handOnSlot(slots: DispatchDeps, now: Date): Promise<void> {
-  try {
-    await dispatch(slots, now);
-  } catch (error) {
-    logger.warn('could not dispatch the freed export slot; the periodic dispatcher will', { error });
-  }
 }
 
 export async function cancelExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {

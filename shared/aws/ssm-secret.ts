@@ -5,6 +5,8 @@ import { SDK_OPTIONS } from './sdk-options.ts';
 /** A secret read on first use and kept for the life of the Lambda execution environment. */
 export interface SecretSource {
   get(): Promise<string>;
+  /** Drops the kept value, so the next get() reads it again (after the secret was rotated). */
+  forget?(): void;
 }
 
 /** The SSM parameter holding a secret could not be read, or holds nothing. The message names the parameter, never its value. */
@@ -34,6 +36,10 @@ export class SsmSecret implements SecretSource {
       throw error;
     });
     return this.value;
+  }
+
+  forget(): void {
+    this.value = undefined;
   }
 
   private async read(): Promise<string> {
