@@ -39,6 +39,8 @@ export const LAMBDAS: LambdaBundle[] = [
   { name: 'await-export', entry: 'functions/await-export/handler.ts', floor: floor([DYNAMODB, 'PutItemCommand'], [SFN, 'SendTaskSuccessCommand']) },
   { name: 'export-event', entry: 'functions/export-event/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
   { name: 'dispatch-exports', entry: 'functions/dispatch-exports/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
+  { name: 'snapshot-trigger', entry: 'functions/snapshot-trigger/handler.ts', floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
+  { name: 'plan-exports', entry: 'functions/plan-exports/handler.ts', floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
 ];
 
 /** A handler that sends one command with each client: what any function using those clients must carry. */
@@ -56,6 +58,7 @@ const IMPORT_ENV = {
   TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
   COORDINATION_TABLE: 'bench-coordination',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:bench',
+  SCHEDULED_SOURCES: '[{"dbInstanceIdentifier":"bench-db"}]',
   AWS_REGION: 'us-east-1',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
