@@ -29,6 +29,7 @@ const RDS = ['@aws-sdk/client-rds', 'RDSClient'];
 const SNS = ['@aws-sdk/client-sns', 'SNSClient'];
 const DYNAMODB = ['@aws-sdk/client-dynamodb', 'DynamoDBClient'];
 const SFN = ['@aws-sdk/client-sfn', 'SFNClient'];
+const SSM = ['@aws-sdk/client-ssm', 'SSMClient'];
 
 export const LAMBDAS: LambdaBundle[] = [
   { name: 'admit-export', entry: 'functions/admit-export/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
@@ -39,6 +40,7 @@ export const LAMBDAS: LambdaBundle[] = [
   { name: 'await-export', entry: 'functions/await-export/handler.ts', floor: floor([DYNAMODB, 'PutItemCommand'], [SFN, 'SendTaskSuccessCommand']) },
   { name: 'export-event', entry: 'functions/export-event/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
   { name: 'dispatch-exports', entry: 'functions/dispatch-exports/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
+  { name: 'slack-notify', entry: 'functions/slack-notify/handler.ts', floor: floor([SSM, 'GetParameterCommand']) },
   { name: 'snapshot-trigger', entry: 'functions/snapshot-trigger/handler.ts', floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
   { name: 'plan-exports', entry: 'functions/plan-exports/handler.ts', floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
 ];
@@ -58,6 +60,7 @@ const IMPORT_ENV = {
   TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
   COORDINATION_TABLE: 'bench-coordination',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:bench',
+  SLACK_WEBHOOK_PARAMETER: '/export-orchestrator/bench/slack-webhook',
   SCHEDULED_SOURCES: '[{"dbInstanceIdentifier":"bench-db"}]',
   AWS_REGION: 'us-east-1',
   POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -6,14 +6,20 @@
  * - `subscriptions`: the `notificationEmails` param (comma-separated) as one AWS::SNS::Subscription
  *   per address. An empty list yields no resources. The logical ID is derived from a hash of the
  *   lower-cased address, so adding or removing one address never replaces the others' subscriptions
- *   (a replaced email subscription would have to be confirmed again).
+ *   (a replaced email subscription would have to be confirmed again). Each subscription gets a
+ *   filter policy on the `status` message attribute when `emailFilterStatuses` is set, or when the
+ *   address carries its own list (`dba@example.com=FAILED|TIMED_OUT`, which wins); changing a filter
+ *   updates the subscription in place.
  * - `exportObjectsPattern`: the object-key pattern the export role may write, derived from the
  *   `exportPrefix` template: its static part before the first `{placeholder}`, then `*`.
  */
 const { createHash } = require('node:crypto');
 
 // Deliberately loose (SNS does the real check by sending the confirmation); catches list-separator mistakes.
-const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
+const EMAIL = /^[^\s@,;=]+@[^\s@,;=]+\.[^\s@,;=]+$/;
+
+// The `status` message attribute's values (shared/status.ts). A misspelt one would silently filter out every message.
+const STATUSES = ['STARTING', 'IN_PROGRESS', 'COMPLETE', 'FAILED', 'CANCELING', 'CANCELED', 'TIMED_OUT'];
 
 async function readParam(resolveVariable, name) {
   const value = await resolveVariable(`param:${name}`);
@@ -42,21 +48,51 @@ function subscriptionLogicalId(email) {
   return `NotificationEmailSubscription${digest}`;
 }
 
+/** A list of statuses ("FAILED,TIMED_OUT" or "FAILED|TIMED_OUT"), upper-cased, checked, without duplicates. */
+function parseStatuses(list, origin) {
+  const statuses = [...new Set(list.split(/[,|]/).map((entry) => entry.trim().toUpperCase()).filter((entry) => entry.length > 0))];
+  const unknown = statuses.filter((status) => !STATUSES.includes(status));
+  if (unknown.length > 0) {
+    throw new Error(`${origin} has unknown status(es) ${unknown.map((s) => `"${s}"`).join(', ')}: use any of ${STATUSES.join(', ')}`);
+  }
+  return statuses;
+}
+
+/**
+ * `notificationEmails` entries with their filters: `address` takes the default statuses (empty: every
+ * message), `address=FAILED|TIMED_OUT` its own. An address cannot hold "=" after its "@", so the split is unambiguous.
+ */
+function parseEmailSubscriptions(list, defaultStatuses) {
+  const entries = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const split = entry.indexOf('=', entry.lastIndexOf('@'));
+      return split < 0 ? { email: entry, statuses: defaultStatuses } : { email: entry.slice(0, split).trim(), statuses: parseStatuses(entry.slice(split + 1), `notificationEmails (${entry})`) };
+    });
+  const emails = new Set(parseEmails(entries.map((entry) => entry.email).join(',')));
+  return entries.filter((entry) => emails.delete(entry.email));
+}
+
 /** Resources fragment merged into `resources` (osls accepts `resources` as a list of fragments). */
 async function subscriptions({ resolveVariable }) {
-  const emails = parseEmails(await readParam(resolveVariable, 'notificationEmails'));
+  const defaultStatuses = parseStatuses(await readParam(resolveVariable, 'emailFilterStatuses'), 'emailFilterStatuses');
+  const entries = parseEmailSubscriptions(await readParam(resolveVariable, 'notificationEmails'), defaultStatuses);
   const resources = {};
-  for (const email of emails) {
+  for (const { email, statuses } of entries) {
     resources[subscriptionLogicalId(email)] = {
       Type: 'AWS::SNS::Subscription',
       Properties: {
         Protocol: 'email',
         Endpoint: email,
         TopicArn: { Ref: 'NotificationTopic' },
+        // The notify step sets `status` as a message attribute on every message it publishes.
+        ...(statuses.length > 0 ? { FilterPolicyScope: 'MessageAttributes', FilterPolicy: { status: statuses } } : {}),
       },
     };
   }
-  return emails.length > 0 ? { Resources: resources } : {};
+  return entries.length > 0 ? { Resources: resources } : {};
 }
 
 /** Key pattern under the bucket, e.g. "{sourceId}/{date}" -> "*", "exports/{date}" -> "exports/*". */
@@ -97,4 +133,14 @@ async function planSchedules({ resolveVariable }) {
   return parseSchedules(await readParam(resolveVariable, 'exportSchedules')).map((rate) => ({ schedule: { rate: [rate] } }));
 }
 
-module.exports = { subscriptions, exportObjectsPattern, planSchedules, parseEmails, parseSchedules, objectsPattern, subscriptionLogicalId };
+module.exports = {
+  subscriptions,
+  exportObjectsPattern,
+  planSchedules,
+  parseEmails,
+  parseEmailSubscriptions,
+  parseStatuses,
+  parseSchedules,
+  objectsPattern,
+  subscriptionLogicalId,
+};

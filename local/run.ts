@@ -2,21 +2,23 @@ import './polyfills.ts';
 import './log-level.ts';
 import { parseArgs } from 'node:util';
 import { formatDuration } from '../shared/notification.ts';
+import { postToSlack, slackMessageFor, slackMessagePreview } from '../shared/slack.ts';
 import type { ExportState } from '../shared/workflow.ts';
 import type { EventLog } from './local-stack.ts';
 import { parseScenario, readScenarioFile, runScenario, type ScenarioResult } from './scenario.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 
-const USAGE = `Usage: npm start -- [--scenario FILE] [--json] [--verbose]
+const USAGE = `Usage: npm start -- [--scenario FILE] [--json] [--verbose] [--slack-webhook URL]
   Runs the export workflow (the real state machine and Lambda handlers) on the embedded RDS simulator.
   --scenario FILE  a JSON scenario (fields in README.md); without it, a 2-hour DB snapshot export
   --json           print the run's figures as one JSON object on the last line
-  --verbose        also print the Lambdas' structured logs`;
+  --verbose        also print the Lambdas' structured logs
+  --slack-webhook URL  after the run, post each notification to this Slack incoming webhook`;
 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { scenario: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+    args = parseArgs({ options: { scenario: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, 'slack-webhook': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -37,13 +39,45 @@ async function main(): Promise<number> {
   const clockLabel = () => `[+${formatDuration((Date.now() - startedAt) / 1000).padStart(10)}]`;
   // A fleet would print thousands of steps: show one line per notification instead.
   const fleet = scenario.fleet > 0;
+  const published: PublishedMessage[] = [];
   const result = await runScenario(scenario, {
     onEvent: (event) => !quiet && !fleet && printStep(event, clockLabel()),
-    onPublish: (message) => !quiet && (fleet ? console.log(`${clockLabel()} ✉ ${message.subject}`) : printNotification(message, clockLabel())),
+    onPublish: (message) => {
+      published.push(message);
+      if (quiet) return;
+      if (fleet) console.log(`${clockLabel()} ✉ ${message.subject}`);
+      else printNotification(message, clockLabel());
+    },
   });
+  // Posted once the run is over: on the run's virtual clock, Slack's timeouts and Retry-After would pass in no time.
+  const slackFailed = args['slack-webhook'] ? await postAllToSlack(args['slack-webhook'], published, quiet) : false;
   if (quiet) console.log(JSON.stringify(result));
   else printSummary(result);
-  return 0;
+  return slackFailed ? 1 : 0;
+}
+
+/** Posts each notification as the deployed slackNotify Lambda would, and says how each went (never the URL). */
+async function postAllToSlack(url: string, messages: PublishedMessage[], quiet: boolean): Promise<boolean> {
+  // With --json, stdout ends with the JSON line alone.
+  const say = (line: string) => (quiet ? console.error(line) : console.log(line));
+  let failed = false;
+  for (const published of messages) {
+    const { message } = slackMessageFor({ Subject: published.subject, Message: published.message });
+    try {
+      const outcome = await postToSlack(url, message, {
+        fetch: globalThis.fetch,
+        onRetry: (retry) => say(`  Slack: ${retry.problem}; trying again in ${formatDuration(retry.waitMs / 1000)}`),
+      });
+      if (outcome.outcome === 'posted') say(`Slack ← ${message.text}`);
+      else say(`Slack refused ${message.text}: HTTP ${outcome.httpStatus} ${outcome.reason}`);
+      failed ||= outcome.outcome !== 'posted';
+    } catch (error) {
+      // postToSlack's errors are already redacted.
+      say(`Slack ✗ ${message.text}: ${(error as Error).name}: ${(error as Error).message}`);
+      failed = true;
+    }
+  }
+  return failed;
 }
 
 let waitTimedOut = false;
@@ -79,8 +113,13 @@ function printStep(event: EventLog, at: string): void {
 
 function printNotification(message: PublishedMessage, at: string): void {
   const body = message.message.split('\n-- record --')[0]!.trimEnd().split('\n').slice(2);
+  const indent = ' '.repeat(at.length);
   console.log(`${at} ✉ SNS → ${message.subject}`);
-  for (const line of body) console.log(`${' '.repeat(at.length)}   │ ${line}`);
+  for (const line of body) console.log(`${indent}   │ ${line}`);
+  // The Slack message the slackNotify Lambda would post for the same SNS message.
+  const [colour, ...slack] = slackMessagePreview(slackMessageFor({ Subject: message.subject, Message: message.message }).message);
+  console.log(`${indent} # Slack ${colour}`);
+  for (const line of slack) console.log(`${indent}   │ ${line}`);
 }
 
 function progressBar(percent: number, width = 24): string {

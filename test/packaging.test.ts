@@ -85,6 +85,8 @@ const FUNCTIONS: Record<string, { actions: string[] }> = {
   awaitExport: { actions: [...LOGS, ...COORDINATION, ...WAKE] },
   cancelExport: { actions: [...LOGS, 'rds:CancelExportTask', 'rds:DescribeExportTasks'] },
   notify: { actions: [...LOGS, 'sns:Publish'] },
+  /** Reads the webhook URL (a SecureString, decrypted via SSM) and parks what it cannot deliver (on-failure destination). */
+  slackNotify: { actions: [...LOGS, 'ssm:GetParameter', 'kms:Decrypt', 'sqs:SendMessage'] },
   exportEvent: { actions: [...LOGS, ...DISPATCH] },
   dispatchExports: { actions: [...LOGS, ...DISPATCH] },
   snapshotTrigger: { actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'states:StartExecution'] },
@@ -95,7 +97,7 @@ const FUNCTIONS: Record<string, { actions: string[] }> = {
 const FUNCTION_NAMES = Object.keys(FUNCTIONS);
 
 /** Actions a function calls through a bundled SDK client (the others are checked by AWS on its behalf: PassRole, KMS, logs). */
-const SDK_SERVICES = new Set(['dynamodb', 'rds', 'sns', 'states']);
+const SDK_SERVICES = new Set(['dynamodb', 'rds', 'sns', 'states', 'ssm']);
 
 /** Actions that have no resource type in IAM, so `Resource: "*"` is as narrow as they get. */
 const UNSCOPABLE_ACTIONS = new Set(['rds:DescribeExportTasks', 'rds:CancelExportTask', 'states:SendTaskSuccess', 'states:SendTaskFailure']);
@@ -443,7 +445,12 @@ describe('serverless package', () => {
 
       expect(allowStatements().filter((s) => list(s.Action).includes('sns:Publish')).map((s) => s.holder)).toEqual(['NotifyRole']);
       expect(byActionIn('NotifyRole', 'sns:Publish')?.Resource).toEqual({ Ref: 'NotificationTopic' });
-      expect(allowStatements().filter((s) => list(s.Action).some((a) => a.startsWith('kms:'))).map((s) => s.holder)).toEqual(['StartExportRole']);
+      // NotifyTopicKeyPolicy exists only with a customer-managed topic key (snsKmsKeyArn); SlackNotifyRole decrypts its parameter via SSM.
+      expect(allowStatements().filter((s) => list(s.Action).some((a) => a.startsWith('kms:'))).map((s) => s.holder).sort()).toEqual(['NotifyTopicKeyPolicy', 'SlackNotifyRole', 'StartExportRole']);
+      expect(resource('NotifyTopicKeyPolicy', 'AWS::IAM::RolePolicy')).toMatchObject({
+        Condition: 'CustomerManagedTopicKey',
+        Properties: { RoleName: { Ref: 'NotifyRole' }, PolicyDocument: { Statement: [{ Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: { Ref: 'SnsKmsKeyArn' } }] } },
+      });
       expect(byActionIn('StartExportRole', 'kms:CreateGrant')?.Resource).toEqual({
         'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/00000000-0000-0000-0000-000000000000',
       });
@@ -509,7 +516,9 @@ describe('serverless package', () => {
     });
 
     it('lets EventBridge invoke each target, only from its rule', () => {
-      const permissions = resourcesOfType('AWS::Lambda::Permission').map(([, r]) => r.Properties ?? {});
+      const permissions = resourcesOfType('AWS::Lambda::Permission')
+        .map(([, r]) => r.Properties ?? {})
+        .filter((p) => p.Principal === 'events.amazonaws.com');
 
       for (const rule of eventRules()) {
         const granted = permissions.filter(
@@ -539,12 +548,61 @@ describe('serverless package', () => {
   });
 
   describe('notifications', () => {
-    it('encrypts the SNS topic with KMS', () => {
-      expect(resource('NotificationTopic', 'AWS::SNS::Topic').Properties?.KmsMasterKeyId).toBe('alias/aws/sns');
+    it('encrypts the SNS topic with KMS: alias/aws/sns unless snsKmsKeyArn names a key', () => {
+      expect(resource('NotificationTopic', 'AWS::SNS::Topic').Properties?.KmsMasterKeyId).toEqual({
+        'Fn::If': ['CustomerManagedTopicKey', { Ref: 'SnsKmsKeyArn' }, 'alias/aws/sns'],
+      });
+      expect((template as { Parameters?: Record<string, { Default?: string }> }).Parameters?.SnsKmsKeyArn?.Default).toBe('');
     });
 
-    it('subscribes nobody when notificationEmails is empty (the default)', () => {
-      expect(resourcesOfType('AWS::SNS::Subscription')).toEqual([]);
+    it('subscribes nobody by email when notificationEmails is empty (the default)', () => {
+      expect(resourcesOfType('AWS::SNS::Subscription').filter(([, r]) => r.Properties?.Protocol === 'email')).toEqual([]);
+    });
+
+    it('subscribes the Slack notifier only when slackNotifications is true, with a dead-letter queue for what SNS cannot deliver', () => {
+      const subscription = resource('SlackNotifySubscription', 'AWS::SNS::Subscription');
+      expect(subscription.Condition).toBe('SlackNotifications');
+      expect(subscription.Properties).toEqual({
+        TopicArn: { Ref: 'NotificationTopic' },
+        Protocol: 'lambda',
+        Endpoint: { 'Fn::GetAtt': ['SlackNotifyLambdaFunction', 'Arn'] },
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['SlackNotifyDeadLetterQueue', 'Arn'] } },
+      });
+      expect(template.Conditions?.SlackNotifications).toEqual({ 'Fn::Equals': [{ Ref: 'SlackNotifications' }, 'true'] });
+      expect(resource('SlackNotifyInvokePermission', 'AWS::Lambda::Permission')).toMatchObject({
+        Condition: 'SlackNotifications',
+        Properties: { Principal: 'sns.amazonaws.com', SourceArn: { Ref: 'NotificationTopic' } },
+      });
+    });
+
+    it('parks what the Slack notifier fails on in an encrypted queue, and alarms on it', () => {
+      expect(resource('SlackNotifyInvokeConfig', 'AWS::Lambda::EventInvokeConfig').Properties).toMatchObject({
+        FunctionName: { Ref: 'SlackNotifyLambdaFunction' },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['SlackNotifyDeadLetterQueue', 'Arn'] } } },
+      });
+      expect(resource('SlackNotifyDeadLetterQueue', 'AWS::SQS::Queue').Properties?.SqsManagedSseEnabled).toBe(true);
+      expect(resource('SlackUndeliveredAlarm', 'AWS::CloudWatch::Alarm').Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['SlackNotifyDeadLetterQueue', 'QueueName'] } }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+
+    it('lets the Slack notifier read its one parameter, and decrypt it only through SSM', () => {
+      const parameterArn = { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/export-orchestrator/test/slack-webhook' };
+      const statements = functionStatements('slackNotify');
+      expect(statements.find((s) => s.Action === 'ssm:GetParameter')?.Resource).toEqual(parameterArn);
+      expect(statements.find((s) => s.Action === 'kms:Decrypt')).toMatchObject({
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' }, 'kms:EncryptionContext:PARAMETER_ARN': parameterArn } },
+      });
+      expect(environmentOf('slackNotify')).toEqual({ SLACK_WEBHOOK_PARAMETER: '/export-orchestrator/test/slack-webhook' });
+    });
+
+    it('holds no Slack webhook URL anywhere in the template', () => {
+      expect(JSON.stringify(template)).not.toMatch(/hooks\.slack\.com|\/services\/T[A-Z0-9]+\//);
     });
   });
 
@@ -568,7 +626,11 @@ describe('serverless package', () => {
 
 describe('deploy-time parameters (config/resolvers.cjs)', () => {
   const resolveParam = (name: string, value: string | null): ResolveVariable => async (address) => (address === `param:${name}` ? value : undefined);
-  const subscriptionsFor = (notificationEmails: string | null) => resolvers.subscriptions({ resolveVariable: resolveParam('notificationEmails', notificationEmails) });
+  const subscriptionsFor = (notificationEmails: string | null, emailFilterStatuses: string | null = null) =>
+    resolvers.subscriptions({
+      resolveVariable: async (address) =>
+        address === 'param:notificationEmails' ? notificationEmails : address === 'param:emailFilterStatuses' ? emailFilterStatuses : undefined,
+    });
 
   it('subscribes each listed address once, by email, with a logical ID that does not depend on its position', async () => {
     const both = await subscriptionsFor(' ops@example.com,dba@example.com, OPS@example.com ,');
@@ -588,6 +650,30 @@ describe('deploy-time parameters (config/resolvers.cjs)', () => {
     await expect(subscriptionsFor('')).resolves.toEqual({});
     await expect(subscriptionsFor(' , ')).resolves.toEqual({});
     await expect(subscriptionsFor(null)).resolves.toEqual({});
+  });
+
+  it('filters every email subscription on the status attribute when emailFilterStatuses is set', async () => {
+    const { Resources = {} } = await subscriptionsFor('ops@example.com,dba@example.com', 'failed, CANCELED,TIMED_OUT');
+
+    for (const subscription of Object.values(Resources)) {
+      expect(subscription.Properties).toMatchObject({ FilterPolicyScope: 'MessageAttributes', FilterPolicy: { status: ['FAILED', 'CANCELED', 'TIMED_OUT'] } });
+    }
+  });
+
+  it('lets an address carry its own filter, which wins, and keeps its logical ID', async () => {
+    const plain = await subscriptionsFor('dba@example.com');
+    const { Resources = {} } = await subscriptionsFor('ops@example.com,dba@example.com=FAILED|TIMED_OUT', 'FAILED,CANCELED,TIMED_OUT');
+
+    const byEndpoint = Object.fromEntries(Object.entries(Resources).map(([id, s]) => [s.Properties?.Endpoint as string, { id, properties: s.Properties }]));
+    expect(byEndpoint['dba@example.com']?.properties?.FilterPolicy).toEqual({ status: ['FAILED', 'TIMED_OUT'] });
+    expect(byEndpoint['ops@example.com']?.properties?.FilterPolicy).toEqual({ status: ['FAILED', 'CANCELED', 'TIMED_OUT'] });
+    expect(byEndpoint['dba@example.com']?.id).toBe(Object.keys(plain.Resources ?? {})[0]);
+    expect(plain.Resources?.[byEndpoint['dba@example.com']!.id]?.Properties).not.toHaveProperty('FilterPolicy');
+  });
+
+  it('refuses a status filter that names no status, rather than silence every email', async () => {
+    await expect(subscriptionsFor('ops@example.com', 'FAIL')).rejects.toThrow(/emailFilterStatuses has unknown status\(es\) "FAIL"/);
+    await expect(subscriptionsFor('ops@example.com=DONE')).rejects.toThrow(/notificationEmails \(ops@example.com=DONE\) has unknown status/);
   });
 
   it('refuses a list that is not comma-separated addresses', async () => {

@@ -246,6 +246,18 @@ describe('slack-notify handler', () => {
     );
   });
 
+  it('honours Retry-After on a 503 too', async () => {
+    // Prepare
+    answer({ status: 503, body: 'maintenance', headers: { 'retry-after': '3' } }, { status: 200, body: 'ok' });
+    const { invoke, sleeps } = notifier();
+
+    // Act
+    await invoke();
+
+    // Assess
+    expect(sleeps).toEqual([3000]);
+  });
+
   it('backs off exponentially after 5xx answers, then posts', async () => {
     // Prepare
     answer({ status: 500, body: 'rollup_error' }, { status: 503 }, { status: 200, body: 'ok' });
@@ -320,6 +332,7 @@ describe('slack-notify handler', () => {
     [403, 'invalid_token'],
     [404, 'no_service'],
     [410, 'channel_is_archived'],
+    [302, 'moved'],
   ])('throws SlackWebhookRejected without retrying when Slack answers %i %s', async (status, reason) => {
     // Prepare
     answer({ status, body: reason });
@@ -331,6 +344,21 @@ describe('slack-notify handler', () => {
     expect(error).toBeInstanceOf(SlackWebhookRejected);
     expect(error.message).toBe(`Slack rejected the webhook: HTTP ${status} ${reason}; check the URL in the parameter`);
     expect(received).toHaveLength(1);
+  });
+
+  it('reads the parameter again after Slack rejected the webhook, so a replaced URL is picked up', async () => {
+    // Prepare
+    answer({ status: 403, body: 'invalid_token' }, { status: 200, body: 'ok' });
+    const { invoke } = notifier();
+
+    // Act
+    const error = await failureOf(invoke());
+    const retried = await invoke();
+
+    // Assess
+    expect(error).toBeInstanceOf(SlackWebhookRejected);
+    expect(retried).toEqual({ posted: 1, refused: 0 });
+    expect(ssmMock.commandCalls(GetParameterCommand)).toHaveLength(2);
   });
 
   it('abandons a request Slack does not answer and tries again', async () => {
