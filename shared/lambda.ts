@@ -10,7 +10,7 @@ export const logger = new Logger({ serviceName: 'export-orchestrator' });
  * once with their name (the name is what the state machine's Retry/Catch match) and rethrown.
  */
 export function workflowStep<TEvent, TResult>(
-  step: (event: TEvent) => Promise<TResult>,
+  step: (event: TEvent, context: Context) => Promise<TResult>,
 ): MiddyfiedHandler<TEvent, TResult, Error, Context> {
   return middy<TEvent, TResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -19,7 +19,7 @@ export function workflowStep<TEvent, TResult>(
         if (error) logger.error(`${error.name}: ${error.message}`, { errorName: error.name, error });
       },
     })
-    .handler((event) => step(event));
+    .handler((event, context) => step(event, context));
 }
 
 /** Injected wherever "now" matters, so tests and the local simulator run on their own clock. */
