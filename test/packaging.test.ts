@@ -351,8 +351,9 @@ describe('serverless package', () => {
       expect(bundle).toMatch(new RegExp(`class extends [\\w$]+\\{static\\{${helper!.replace(/\$/g, '\\$')}\\(this,"TransientAwsError"\\)\\}`));
     });
 
-    it('exposes the state machine, topic and export role ARNs as outputs', () => {
+    it('exposes the state machine, topic and export role ARNs and the queue table as outputs', () => {
       expect(template.Outputs?.StateMachineArn?.Value).toEqual({ Ref: 'ExportStateMachine' });
+      expect(template.Outputs?.CoordinationTableName?.Value).toEqual({ Ref: 'CoordinationTable' });
       expect(template.Outputs?.TopicArn?.Value).toEqual({ Ref: 'NotificationTopic' });
       expect(template.Outputs?.ExportRoleArn?.Value).toEqual(EXPORT_ROLE_REF);
     });

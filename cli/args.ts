@@ -1,0 +1,227 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.ts';
+import { parseFilterArg, type FilterArg } from './kinds.ts';
+
+/** As the AWS CLI has them; passed to every SDK client. */
+export interface GlobalOptions {
+  endpointUrl?: string;
+  region?: string;
+  profile?: string;
+}
+
+export const KINDS = ['rds', 'ec2-image', 'ads'] as const;
+export type KindName = (typeof KINDS)[number];
+
+export interface ListArgs {
+  command: 'list';
+  kind: KindName;
+  maxItems?: number;
+  pageSize?: number;
+  startingToken?: string;
+  filters: FilterArg[];
+  sourceType?: string;
+  json: boolean;
+}
+
+export interface WatchArgs {
+  command: 'watch';
+  /** Empty: every running export. */
+  ids: string[];
+  intervalSeconds: number;
+}
+
+export interface StartArgs {
+  command: 'start';
+  sourceArn?: string;
+  deadlineSeconds?: number;
+  stateMachineArn?: string;
+  local: boolean;
+  /** Only with --local: a scenario file, as `npm start -- --scenario FILE` takes. */
+  scenario?: string;
+  json: boolean;
+}
+
+export interface CancelArgs {
+  command: 'cancel';
+  exportId: string;
+  table?: string;
+  json: boolean;
+}
+
+export interface HelpArgs {
+  command: 'help';
+  topic?: CommandName;
+}
+
+export type CommandArgs = ListArgs | WatchArgs | StartArgs | CancelArgs | HelpArgs;
+export const COMMANDS = ['list', 'watch', 'start', 'cancel'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface CommandLine {
+  globals: GlobalOptions;
+  args: CommandArgs;
+}
+
+const OPTIONS = {
+  'endpoint-url': { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  kind: { type: 'string' },
+  'max-items': { type: 'string' },
+  'page-size': { type: 'string' },
+  'starting-token': { type: 'string' },
+  filter: { type: 'string', multiple: true },
+  'source-type': { type: 'string' },
+  interval: { type: 'string' },
+  'source-arn': { type: 'string' },
+  'deadline-seconds': { type: 'string' },
+  'state-machine-arn': { type: 'string' },
+  local: { type: 'boolean' },
+  scenario: { type: 'string' },
+  table: { type: 'string' },
+} as const;
+
+const GLOBAL = ['endpoint-url', 'region', 'profile', 'help'];
+const PER_COMMAND: Record<CommandName, string[]> = {
+  list: ['json', 'kind', 'max-items', 'page-size', 'starting-token', 'filter', 'source-type'],
+  watch: ['interval'],
+  start: ['json', 'source-arn', 'deadline-seconds', 'state-machine-arn', 'local', 'scenario'],
+  cancel: ['json', 'table'],
+};
+
+/** The most a workflow deadline may be (README: Execution input). */
+export const MAX_DEADLINE_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_INTERVAL_SECONDS = 10;
+
+/** Reads the command line; anything wrong is a UsageError naming it (exit status 2). */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(parseErrorText(error as Error & { code?: string }));
+  }
+  const { values, positionals } = parsed;
+  const globals: GlobalOptions = {
+    ...(values['endpoint-url'] !== undefined ? { endpointUrl: endpointUrl(values['endpoint-url']) } : {}),
+    ...(values.region !== undefined ? { region: nonEmpty('--region', values.region) } : {}),
+    ...(values.profile !== undefined ? { profile: nonEmpty('--profile', values.profile) } : {}),
+  };
+  const [first, ...rest] = positionals;
+  if (first === undefined || first === 'help') {
+    if (first === undefined && !values.help) throw new UsageError('no command: use list, watch, start or cancel');
+    const topic = rest[0];
+    if (topic !== undefined && !isCommand(topic)) throw new UsageError(`unknown command "${topic}": use list, watch, start or cancel`);
+    return { globals, args: { command: 'help', ...(topic ? { topic } : {}) } };
+  }
+  if (!isCommand(first)) throw new UsageError(`unknown command "${first}": use list, watch, start or cancel`);
+  if (values.help) return { globals, args: { command: 'help', topic: first } };
+
+  const allowed = new Set([...GLOBAL, ...PER_COMMAND[first]]);
+  const stray = Object.keys(values).filter((name) => !allowed.has(name));
+  if (stray.length > 0) throw new UsageError(`${stray.map((name) => `--${name}`).join(', ')} ${stray.length === 1 ? 'is not an option' : 'are not options'} of ${first}`);
+
+  switch (first) {
+    case 'list': {
+      noArguments('list', rest);
+      const kind = values.kind ?? 'rds';
+      if (!(KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind "${kind}": use ${KINDS.join(', ')}`);
+      return {
+        globals,
+        args: {
+          command: 'list',
+          kind: kind as KindName,
+          ...(values['max-items'] !== undefined ? { maxItems: wholeNumber('--max-items', values['max-items'], 1) } : {}),
+          ...(values['page-size'] !== undefined ? { pageSize: wholeNumber('--page-size', values['page-size'], 1) } : {}),
+          ...(values['starting-token'] !== undefined ? { startingToken: nonEmpty('--starting-token', values['starting-token']) } : {}),
+          filters: (values.filter ?? []).map(parseFilterArg),
+          ...(values['source-type'] !== undefined ? { sourceType: values['source-type'] } : {}),
+          json: values.json ?? false,
+        },
+      };
+    }
+    case 'watch': {
+      const intervalSeconds = values.interval !== undefined ? seconds('--interval', values.interval) : DEFAULT_INTERVAL_SECONDS;
+      return { globals, args: { command: 'watch', ids: [...new Set(rest)], intervalSeconds } };
+    }
+    case 'start': {
+      noArguments('start', rest);
+      const local = values.local ?? false;
+      if (!local && values['source-arn'] === undefined) throw new UsageError('start needs --source-arn ARN (or --local to run the workflow on the embedded simulator)');
+      if (local && values['state-machine-arn'] !== undefined) throw new UsageError('--state-machine-arn and --local do not go together: --local runs no deployed state machine');
+      if (!local && values.scenario !== undefined) throw new UsageError('--scenario goes with --local only');
+      return {
+        globals,
+        args: {
+          command: 'start',
+          ...(values['source-arn'] !== undefined ? { sourceArn: nonEmpty('--source-arn', values['source-arn']) } : {}),
+          ...(values['deadline-seconds'] !== undefined ? { deadlineSeconds: wholeNumber('--deadline-seconds', values['deadline-seconds'], 1, MAX_DEADLINE_SECONDS) } : {}),
+          ...(values['state-machine-arn'] !== undefined ? { stateMachineArn: nonEmpty('--state-machine-arn', values['state-machine-arn']) } : {}),
+          local,
+          ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
+          json: values.json ?? false,
+        },
+      };
+    }
+    case 'cancel': {
+      if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'cancel needs the export id: cancel ID' : `cancel takes one export id, not ${rest.length} (${rest.join(' ')})`);
+      return {
+        globals,
+        args: { command: 'cancel', exportId: rest[0]!, ...(values.table !== undefined ? { table: nonEmpty('--table', values.table) } : {}), json: values.json ?? false },
+      };
+    }
+  }
+}
+
+function isCommand(name: string): name is CommandName {
+  return (COMMANDS as readonly string[]).includes(name);
+}
+
+function noArguments(command: string, rest: string[]): void {
+  if (rest.length > 0) throw new UsageError(`${command} takes no arguments, only options (got "${rest.join(' ')}")`);
+}
+
+function nonEmpty(flag: string, value: string): string {
+  if (value.trim() === '') throw new UsageError(`${flag} is empty`);
+  return value.trim();
+}
+
+export function wholeNumber(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${flag} "${raw}": expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}`);
+  }
+  return value;
+}
+
+function seconds(flag: string, raw: string): number {
+  const value = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= 3600)) throw new UsageError(`${flag} "${raw}": expected seconds from 1 to 3600`);
+  return value;
+}
+
+function endpointUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--endpoint-url "${raw}" is not a URL: expected e.g. http://127.0.0.1:5000`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--endpoint-url "${raw}": expected an http:// or https:// URL`);
+  return raw.replace(/\/+$/, '');
+}
+
+/** node:util parseArgs explains at length; one short sentence is enough here. */
+function parseErrorText(error: Error & { code?: string }): string {
+  const option = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1];
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option ?? error.message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return option && /argument missing/.test(error.message) ? `${option} needs a value` : (error.message.split('. ')[0] ?? error.message);
+    default:
+      return error.message.split('. ')[0] ?? error.message;
+  }
+}

@@ -1,0 +1,156 @@
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { awsErrorName, toWorkflowError } from '../../shared/aws/errors.ts';
+import { StepFunctions } from '../../shared/aws/step-functions.ts';
+import { formatDuration } from '../../shared/notification.ts';
+import { exportIdentifier, parseSourceArn, type ExportSource, type SourceType } from '../../shared/source.ts';
+import type { StartArgs } from '../args.ts';
+import { EXIT_AWS, EXIT_OK, UsageError } from '../errors.ts';
+import type { Output } from '../io.ts';
+
+export const STATE_MACHINE_ENV = 'EXPORT_ORCHESTRATOR_STATE_MACHINE_ARN';
+
+const STATE_MACHINE_ARN = /^arn:(aws|aws-cn|aws-us-gov):states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+
+export function sourceOf(arn: string): ExportSource {
+  const source = parseSourceArn(arn);
+  if (!source) {
+    throw new UsageError(
+      `--source-arn "${arn}" is not an exportable RDS ARN: expected arn:aws:rds:REGION:ACCOUNT:snapshot:NAME, …:cluster-snapshot:NAME or …:cluster:NAME`,
+    );
+  }
+  return source;
+}
+
+/** The state machine's ARN: from --state-machine-arn, else the environment. */
+export function stateMachineArnOf(args: StartArgs, env: Readonly<Record<string, string | undefined>>): string {
+  const arn = args.stateMachineArn ?? env[STATE_MACHINE_ENV]?.trim();
+  if (!arn) throw new UsageError(`start needs the state machine: --state-machine-arn ARN or ${STATE_MACHINE_ENV} (the stack's StateMachineArn output)`);
+  if (!STATE_MACHINE_ARN.test(arn)) throw new UsageError(`state machine ARN "${arn}" is not one: expected arn:aws:states:REGION:ACCOUNT:stateMachine:NAME`);
+  return arn;
+}
+
+/** The ARN Step Functions gives the execution of that name: known before starting it. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+export interface StartOutcome {
+  outcome: 'started' | 'already started';
+  executionArn: string;
+  exportId: string;
+  input: Record<string, unknown>;
+  /** Of an execution that already existed. */
+  status?: string;
+  startDate?: string;
+}
+
+/**
+ * `start`: StartExecution of the deployed state machine, named by the source's export id (as the
+ * snapshot trigger and the planner name theirs), so a start of a snapshot already started is a
+ * no-op, reported as such: the execution is looked up first, and a start that races another one is
+ * told apart by Step Functions itself (shared/aws/step-functions.ts).
+ */
+export async function startCommand(args: StartArgs, deps: { sfn: SFNClient; stdout: Output; env: Readonly<Record<string, string | undefined>>; now(): Date }): Promise<StartOutcome> {
+  const source = sourceOf(args.sourceArn ?? '');
+  const stateMachineArn = stateMachineArnOf(args, deps.env);
+  const name = exportIdentifier(source, deps.now());
+  const executionArn = executionArnOf(stateMachineArn, name);
+  const input = { sourceArn: source.arn, ...(args.deadlineSeconds !== undefined ? { deadlineSeconds: args.deadlineSeconds } : {}) };
+  const existing = await describeExecution(deps.sfn, executionArn);
+  let outcome: StartOutcome;
+  if (existing) {
+    outcome = { outcome: 'already started', executionArn, exportId: name, input, ...existing };
+  } else {
+    const started = await new StepFunctions(deps.sfn, stateMachineArn).start(name, input);
+    outcome = { outcome: started.started ? 'started' : 'already started', executionArn: started.executionArn ?? executionArn, exportId: name, input };
+  }
+  if (args.json) deps.stdout.write(`${JSON.stringify(outcome)}\n`);
+  else if (outcome.outcome === 'started') deps.stdout.write(`Started ${outcome.executionArn}\n  export id ${name}; follow it with: export-orchestrator watch ${name}\n`);
+  else {
+    const what = outcome.status ? ` (${outcome.status}${outcome.startDate ? ` since ${outcome.startDate}` : ''})` : '';
+    deps.stdout.write(`Already started, nothing done: ${outcome.executionArn}${what}\n  an execution of that name exists, so this snapshot is not exported twice\n`);
+  }
+  return outcome;
+}
+
+async function describeExecution(sfn: SFNClient, executionArn: string): Promise<{ status?: string; startDate?: string } | undefined> {
+  try {
+    const { status, startDate } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return { ...(status ? { status } : {}), ...(startDate ? { startDate: startDate.toISOString() } : {}) };
+  } catch (error) {
+    if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
+    throw toWorkflowError('DescribeExecution', error);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// --local
+
+/** What `npm start -- --json` prints (local/scenario.ts ScenarioResult), as far as `start --local` shows it. */
+export interface LocalResult {
+  status: string;
+  executionStatus: string;
+  error?: string;
+  cause?: string;
+  exportId?: string;
+  sourceArn: string;
+  notifications: Array<{ status: string }>;
+  stateTransitions: number;
+  simulatedSeconds: number;
+  exportSeconds: number;
+  [field: string]: unknown;
+}
+
+export type LocalRunner = (overrides: { sourceType?: SourceType; deadlineSeconds?: number; scenarioFile?: string }) => Promise<LocalResult>;
+
+/**
+ * The run `npm start` makes (local/scenario.ts runScenario): the real state machine and handlers on
+ * the embedded simulators and a virtual clock. Loaded only for --local: it brings the whole local stack.
+ */
+export const runLocalScenario: LocalRunner = async (overrides) => {
+  await import('../../local/polyfills.ts');
+  // As local/log-level.ts: the Lambdas' JSON logs would drown the result; chosen before the handlers load.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  const { parseScenario, readScenarioFile, runScenario } = await import('../../local/scenario.ts');
+  let scenario;
+  try {
+    scenario = parseScenario({
+      ...(overrides.scenarioFile ? readScenarioFile(overrides.scenarioFile) : {}),
+      ...(overrides.sourceType ? { sourceType: overrides.sourceType } : {}),
+      ...(overrides.deadlineSeconds !== undefined ? { deadlineSeconds: overrides.deadlineSeconds } : {}),
+    });
+  } catch (error) {
+    // A scenario file that cannot be read, or a wrong one: the command line's fault.
+    throw new UsageError((error as Error).message);
+  }
+  return (await runScenario(scenario)) as unknown as LocalResult;
+};
+
+/** `start --local`: the result of the local run; exit status 1 when the execution failed. */
+export async function startLocalCommand(args: StartArgs, deps: { stdout: Output; stderr: Output; runLocal?: LocalRunner }): Promise<number> {
+  const source = args.sourceArn !== undefined ? sourceOf(args.sourceArn) : undefined;
+  const result = await (deps.runLocal ?? runLocalScenario)({
+    ...(source ? { sourceType: source.type } : {}),
+    ...(args.deadlineSeconds !== undefined ? { deadlineSeconds: args.deadlineSeconds } : {}),
+    ...(args.scenario !== undefined ? { scenarioFile: args.scenario } : {}),
+  });
+  if (source && source.arn !== result.sourceArn) {
+    deps.stderr.write(`note: the simulator exports its own sample source of that type (${result.sourceArn}), not ${source.arn}\n`);
+  }
+  if (args.json) {
+    deps.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    deps.stdout.write(
+      [
+        `Local run (embedded simulator): export ${result.status}; execution ${result.executionStatus}${result.error ? ` (${result.error})` : ''}`,
+        `  source              ${result.sourceArn}`,
+        ...(result.exportId ? [`  export id           ${result.exportId}`] : []),
+        `  simulated time      ${formatDuration(result.simulatedSeconds)} (export ran ${formatDuration(result.exportSeconds)})`,
+        `  state transitions   ${result.stateTransitions}`,
+        `  notifications       ${result.notifications.map((n) => n.status).join(' → ') || 'none'}`,
+        ...(result.cause ? [`  cause               ${result.cause}`] : []),
+      ].join('\n') + '\n',
+    );
+  }
+  return result.executionStatus === 'SUCCEEDED' ? EXIT_OK : EXIT_AWS;
+}

@@ -1,0 +1,78 @@
+import { isTransient } from '../shared/aws/errors.ts';
+import { ExportTaskNotFound } from '../shared/errors.ts';
+
+/** The command line is wrong (unknown flag, bad value, missing argument): exit status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Something the operator should know, already phrased for them (an unknown export id, nothing to cancel): exit status 1. */
+export class CliError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CliError';
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_AWS = 1;
+export const EXIT_USAGE = 2;
+
+interface ErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  cause?: unknown;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** The error and its causes, outermost first (the shared adapters wrap SDK errors in named ones). */
+function chain(error: unknown): ErrorShape[] {
+  const errors: ErrorShape[] = [];
+  let current: unknown = error;
+  while (current && typeof current === 'object' && errors.length < 8) {
+    errors.push(current as ErrorShape);
+    current = (current as ErrorShape).cause;
+  }
+  return errors;
+}
+
+const CREDENTIALS = /CredentialsProviderError|Could not load credentials|Could not resolve credentials|credentials? (?:is|are) missing|Unable to find (?:a )?credentials/i;
+const BAD_CREDENTIALS = new Set(['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'ExpiredToken', 'ExpiredTokenException', 'AuthFailure']);
+const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'AuthorizationError', 'UnauthorizedOperation']);
+const NETWORK = /^(?:ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|TimeoutError|RequestTimeout)$/;
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
+
+/**
+ * Every failure of a command as ONE line for stderr, and the exit status: 2 for a wrong command
+ * line, 1 for anything AWS (or the export) said.
+ */
+export function describeFailure(error: unknown, context: { profile?: string } = {}): { line: string; exitCode: number } {
+  if (error instanceof UsageError) return { line: `export-orchestrator: ${oneLine(error.message)} (see export-orchestrator --help)`, exitCode: EXIT_USAGE };
+  const line = (text: string) => ({ line: `export-orchestrator: ${oneLine(text)}`, exitCode: EXIT_AWS });
+  if (error instanceof CliError) return line(error.message);
+  const errors = chain(error);
+  const root = errors.at(-1) ?? {};
+  const outer = errors[0] ?? {};
+  // The shared adapters name the operation ("DescribeExportTasks failed: Throttling: Rate exceeded"); a raw SDK error only itself.
+  const said = outer !== root && outer.message ? outer.message : `${root.name ?? 'Error'}: ${root.message ?? String(error)}`;
+  if (errors.some((e) => CREDENTIALS.test(`${e.name} ${e.message}`))) {
+    if (context.profile) return line(`no AWS credentials from profile "${context.profile}": is it in ~/.aws/config or ~/.aws/credentials, and logged in? (${said})`);
+    return line(`no AWS credentials: pass --profile, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (${said})`);
+  }
+  if (errors.some((e) => /Region is missing/i.test(e.message ?? ''))) return line('no AWS region: pass --region, or set AWS_REGION, or give the profile a region');
+  if (errors.some((e) => BAD_CREDENTIALS.has(e.name ?? ''))) return line(`AWS refused the credentials (${said}): check --profile or renew the session`);
+  if (errors.some((e) => DENIED.has(e.name ?? ''))) return line(`not allowed (${said})`);
+  const notFound = errors.find((e): e is ExportTaskNotFound => e instanceof ExportTaskNotFound);
+  if (notFound) return line(`${notFound.message} (in this account and region)`);
+  const network = errors.find((e) => NETWORK.test(e.code ?? '') || NETWORK.test(e.name ?? ''));
+  if (network) return line(`cannot reach AWS (${network.code ?? network.name}: ${network.message}): check --endpoint-url, --region and the network`);
+  if (errors.some((e) => isTransient(e) && ((e.$metadata?.httpStatusCode ?? 0) === 429 || /thrott|rate exceeded|too many requests|slow ?down|limit exceeded/i.test(`${e.name} ${e.message}`)))) {
+    return line(`AWS throttled the request even after retries (${said}): try again in a minute, or with a larger --page-size or --interval`);
+  }
+  return line(said);
+}

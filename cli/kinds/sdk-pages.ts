@@ -1,0 +1,25 @@
+import { toWorkflowError } from '../../shared/aws/errors.ts';
+import type { Page } from '../kinds.ts';
+
+/**
+ * An SDK paginator (paginateDescribeExportTasks and friends) as pages of `list`: each answer mapped
+ * by `toPage`, and an error of the service named by its operation, as the shared adapters name them.
+ * Stopping early (--max-items) ends the paginator: no page is asked for that is not needed.
+ */
+export async function* sdkPages<Output>(operation: string, paginator: AsyncIterable<Output>, toPage: (output: Output) => Page): AsyncGenerator<Page> {
+  const iterator = paginator[Symbol.asyncIterator]();
+  try {
+    while (true) {
+      let result: IteratorResult<Output>;
+      try {
+        result = await iterator.next();
+      } catch (error) {
+        throw toWorkflowError(operation, error);
+      }
+      if (result.done) return;
+      yield toPage(result.value);
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}

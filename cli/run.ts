@@ -1,0 +1,160 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { hostname, userInfo } from 'node:os';
+import { DynamoCoordinationStore } from '../shared/aws/coordination-store.ts';
+import { StepFunctionsCallbacks } from '../shared/aws/step-functions.ts';
+import { parseCommandLine, type GlobalOptions, type KindName } from './args.ts';
+import { cancelCommand, tableOf } from './commands/cancel.ts';
+import { listCommand } from './commands/list.ts';
+import { startCommand, startLocalCommand, type LocalRunner } from './commands/start.ts';
+import { watchCommand } from './commands/watch.ts';
+import { describeFailure, EXIT_OK } from './errors.ts';
+import type { Io } from './io.ts';
+import type { ExportKind } from './kinds.ts';
+import { rdsKind } from './kinds/rds.ts';
+import { usage } from './usage.ts';
+
+/** The SDK clients of one run, made when first needed, with the global options. */
+export interface Clients {
+  rds(): RDSClient;
+  sfn(): SFNClient;
+  dynamo(): DynamoDBClient;
+  ec2(): EC2Client;
+  destroy(): void;
+}
+
+/**
+ * What --region, --endpoint-url and --profile become for every SDK client. The clients' own
+ * `profile` option reads that profile's credentials (including SSO, assume-role, process) and region
+ * through the SDK's default chain, as the AWS CLI does: no separate credential provider is needed.
+ */
+export function clientConfig(globals: GlobalOptions): { region?: string; endpoint?: string; profile?: string; logger: typeof QUIET } {
+  return {
+    // The SDK's warnings (e.g. "Multiple credential sources" when --profile meets AWS_ACCESS_KEY_ID;
+    // --profile wins, as in the AWS CLI) would break "one line on stderr"; errors still surface as errors.
+    logger: QUIET,
+    ...(globals.region ? { region: globals.region } : {}),
+    ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
+    ...(globals.profile ? { profile: globals.profile } : {}),
+  };
+}
+
+const ignore = (): void => {};
+const QUIET = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+
+export function sdkClients(globals: GlobalOptions): Clients {
+  const config = clientConfig(globals);
+  const made: Array<{ destroy(): void }> = [];
+  const lazy = <C extends { destroy(): void }>(make: () => C): (() => C) => {
+    let client: C | undefined;
+    return () => {
+      if (!client) made.push((client = make()));
+      return client;
+    };
+  };
+  return {
+    rds: lazy(() => new RDSClient(config)),
+    sfn: lazy(() => new SFNClient(config)),
+    dynamo: lazy(() => new DynamoDBClient(config)),
+    ec2: lazy(() => new EC2Client(config)),
+    destroy: () => made.forEach((client) => client.destroy()),
+  };
+}
+
+export interface RunDeps extends Io {
+  /** The SDK clients for the global options; tests may give clients of their own. */
+  clients?: (globals: GlobalOptions) => Clients;
+  /** Who asks to cancel, recorded with the request. */
+  requestedBy?: string;
+  runLocal?: LocalRunner;
+}
+
+/** Runs one command line; returns the exit status. Every failure is one line on stderr. */
+export async function run(argv: readonly string[], deps: RunDeps): Promise<number> {
+  let clients: Clients | undefined;
+  const clientsFor = (globals: GlobalOptions): Clients => (clients ??= (deps.clients ?? sdkClients)(globals));
+  try {
+    const { globals, args } = parseCommandLine(argv);
+    switch (args.command) {
+      case 'help':
+        deps.stdout.write(usage(args.topic));
+        return EXIT_OK;
+      case 'list': {
+        const kind = await kindFor(args.kind, clientsFor(globals), globals);
+        await listCommand(args, { kind, stdout: deps.stdout });
+        return EXIT_OK;
+      }
+      case 'watch':
+        return await watchCommand(args, { source: rdsKind(clientsFor(globals).rds()), stdout: deps.stdout, now: deps.now, sleep: deps.sleep });
+      case 'start':
+        if (args.local) return await startLocalCommand(args, { stdout: deps.stdout, stderr: deps.stderr, ...(deps.runLocal ? { runLocal: deps.runLocal } : {}) });
+        await startCommand(args, { sfn: clientsFor(globals).sfn(), stdout: deps.stdout, env: deps.env, now: deps.now });
+        return EXIT_OK;
+      case 'cancel': {
+        const table = tableOf(args, deps.env);
+        const aws = clientsFor(globals);
+        await cancelCommand(args, {
+          exports: rdsKind(aws.rds()),
+          store: new DynamoCoordinationStore(aws.dynamo(), table),
+          callbacks: new StepFunctionsCallbacks(aws.sfn()),
+          stdout: deps.stdout,
+          requestedBy: deps.requestedBy ?? operatorName(),
+        });
+        return EXIT_OK;
+      }
+      default:
+        return unreachable(args);
+    }
+  } catch (error) {
+    const { line, exitCode } = describeFailure(error, { profile: profileOf(argv) });
+    deps.stderr.write(`${line}\n`);
+    return exitCode;
+  } finally {
+    clients?.destroy();
+  }
+}
+
+/**
+ * The adapter of each kind. EC2 and ADS are loaded only when asked for: each is one small file over
+ * its provider in shared/aws.
+ */
+async function kindFor(name: KindName, clients: Clients, globals: GlobalOptions): Promise<ExportKind> {
+  switch (name) {
+    case 'rds':
+      return rdsKind(clients.rds());
+    case 'ec2-image': {
+      const { ec2ImageKind } = await import('./kinds/ec2-image.ts');
+      return ec2ImageKind(clients.ec2());
+    }
+    case 'ads': {
+      const { adsKind, adsClient } = await import('./kinds/ads.ts');
+      // ADS has no SDK client here: the region and credentials are resolved as the SDK clients resolve
+      // them (--region, --profile, the environment), through one of those.
+      const probe = clients.rds();
+      return adsKind(adsClient({ region: await probe.config.region(), ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}), credentials: () => probe.config.credentials() }));
+    }
+  }
+}
+
+/** --profile as given, for the message of a credentials error (the command line may be what failed to parse). */
+function profileOf(argv: readonly string[]): string | undefined {
+  const at = argv.findIndex((arg) => arg === '--profile' || arg.startsWith('--profile='));
+  if (at < 0) return undefined;
+  return argv[at]!.includes('=') ? argv[at]!.slice('--profile='.length) : argv[at + 1];
+}
+
+function unreachable(args: never): never {
+  throw new Error(`unknown command ${JSON.stringify(args)}`);
+}
+
+function operatorName(): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the host is still worth recording.
+  }
+  return `${user}@${hostname()} (export-orchestrator cancel)`;
+}

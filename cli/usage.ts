@@ -1,0 +1,56 @@
+import type { CommandName } from './args.ts';
+
+const GLOBAL = `Global options (as the AWS CLI has them):
+  --region REGION        AWS region (else AWS_REGION, or the profile's region)
+  --profile NAME         named profile of ~/.aws/config and ~/.aws/credentials (else AWS_PROFILE)
+  --endpoint-url URL     send every AWS call there (moto_server, LocalStack)
+  -h, --help             this help, or a command's: export-orchestrator COMMAND --help`;
+
+const COMMANDS: Record<CommandName, string> = {
+  list: `export-orchestrator list [--kind rds|ec2-image|ads] [--filter NAME=V1,V2]... [--source-type SNAPSHOT|CLUSTER]
+                        [--max-items N] [--page-size N] [--starting-token T] [--json]
+  Every export task of the account in the region, all pages (RDS: DescribeExportTasks).
+  --filter NAME=V1,V2    repeatable; any of the values matches, every filter must match. RDS: export-task-identifier,
+                         s3-bucket, source-arn, status (starting, in_progress, complete, canceling, canceled, failed).
+                         ec2-image: task-state (active, completed, deleting, deleted), export-image-task-id.
+                         ads: export-id, agent-id. The AWS CLI's Name=status,Values=a,b is read too.
+  --source-type T        RDS only: SNAPSHOT (DB and cluster snapshots) or CLUSTER (live clusters)
+  --max-items N          stop after N tasks and print the NextToken to go on with
+  --starting-token T     go on from that NextToken (even in the middle of a page)
+  --page-size N          tasks per API call (RDS 20-100, ec2-image 1-500, ads 1-100); the listing is the same
+  --json                 one JSON document: {"items": [...], "nextToken": "..." or null}`,
+  watch: `export-orchestrator watch [ID...] [--interval SECONDS]
+  Progress bars of RDS exports, refreshed every --interval seconds (default 10) until every watched export ended:
+  redrawn in place on a terminal, one line per refresh into a file or pipe. Without IDs: every running export
+  (also those that start while watching). Exit status 0 when all completed, 1 when any failed or was canceled.`,
+  start: `export-orchestrator start --source-arn ARN [--deadline-seconds N] [--state-machine-arn ARN] [--json]
+export-orchestrator start --local [--source-arn ARN] [--deadline-seconds N] [--scenario FILE] [--json]
+  Starts an execution of the deployed export state machine for the snapshot or cluster ARN, named by its export id,
+  so starting the same snapshot again does nothing (and says so). --state-machine-arn, else
+  EXPORT_ORCHESTRATOR_STATE_MACHINE_ARN (the stack's StateMachineArn output).
+  --deadline-seconds N   cancel the export if it has not finished N seconds after the start (at most 604800)
+  --local                run the whole workflow on the embedded simulator instead (what npm start runs) and print
+                         its result; the ARN's type picks the simulated source (DB snapshot, cluster snapshot, cluster)`,
+  cancel: `export-orchestrator cancel ID [--table NAME] [--json]
+  Cancels an RDS export through the workflow: the request is recorded in the coordination table and the
+  execution following the export is woken; it cancels the task, notifies and ends CANCELED.
+  --table NAME           the coordination DynamoDB table (else EXPORT_ORCHESTRATOR_TABLE)`,
+};
+
+export function usage(topic?: CommandName): string {
+  if (topic) return `Usage: ${COMMANDS[topic]}\n\n${GLOBAL}\n`;
+  return `Usage: export-orchestrator COMMAND [options]
+
+Commands:
+  list     every export task, with the AWS CLI's pagination (--max-items, --page-size, --starting-token)
+  watch    live progress bars until the exports end
+  start    start the export workflow for a snapshot or cluster (or run it locally with --local)
+  cancel   cancel an export through the workflow
+
+${Object.values(COMMANDS).join('\n\n')}
+
+${GLOBAL}
+
+Exit status: 0 done, 1 AWS (or the export) said no, 2 wrong command line.
+`;
+}
