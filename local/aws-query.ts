@@ -20,7 +20,26 @@ export class QueryError extends Error {
   }
 }
 
-export function queryHandler(service: QueryService, xmlNamespace: string) {
+/** How a service's Query dialect wraps answers and errors, and names list items. */
+export interface QueryDialect {
+  listItem: string;
+  success(action: string, fieldsXml: string, requestId: string): string;
+  failure(error: QueryError, requestId: string): string;
+}
+
+/** RDS and SNS: `<ActionResponse><ActionResult>…`, lists of `<member>`, errors in `<ErrorResponse>`. */
+export function awsQueryDialect(xmlNamespace: string): QueryDialect {
+  return {
+    listItem: 'member',
+    success: (action, fieldsXml, requestId) =>
+      `<${action}Response xmlns="${xmlNamespace}"><${action}Result>${fieldsXml}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+    failure: (error, requestId) =>
+      `<ErrorResponse xmlns="${xmlNamespace}"><Error><Type>Sender</Type><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+  };
+}
+
+export function queryHandler(service: QueryService, dialect: QueryDialect | string) {
+  const { listItem, success, failure } = typeof dialect === 'string' ? awsQueryDialect(dialect) : dialect;
   let requestCount = 0;
   return {
     metadata: { handlerProtocol: 'http/1.1' },
@@ -29,13 +48,10 @@ export function queryHandler(service: QueryService, xmlNamespace: string) {
       const action = params.get('Action') ?? '';
       const requestId = `sim-${++requestCount}`;
       try {
-        const result = service.handle(action, params);
-        const xml = `<${action}Response xmlns="${xmlNamespace}"><${action}Result>${toXml(result)}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
-        return respond(200, xml);
+        return respond(200, success(action, toXml(service.handle(action, params), listItem), requestId));
       } catch (error) {
         if (!(error instanceof QueryError)) throw error;
-        const xml = `<ErrorResponse xmlns="${xmlNamespace}"><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
-        return respond(error.statusCode, xml);
+        return respond(error.statusCode, failure(error, requestId));
       }
     },
     updateHttpClientConfig(): void {},
@@ -62,22 +78,22 @@ function bodyText(body: unknown): string {
   return '';
 }
 
-/** Objects become elements, arrays become repeated `<member>` (or the given item name via `{ $items, $name }`). */
-function toXml(value: unknown): string {
+/** Objects become elements, arrays become repeated list items (or the given item name via `{ $items, $name }`). */
+function toXml(value: unknown, listItem: string): string {
   if (value === undefined || value === null) return '';
   if (value instanceof Date) return value.toISOString();
   if (typeof value !== 'object') return escapeXml(String(value));
-  if (Array.isArray(value)) return value.map((item) => `<member>${toXml(item)}</member>`).join('');
+  if (Array.isArray(value)) return value.map((item) => `<${listItem}>${toXml(item, listItem)}</${listItem}>`).join('');
   const record = value as Record<string, unknown>;
   if (Array.isArray(record.$items)) {
-    return record.$items.map((item) => `<${String(record.$name)}>${toXml(item)}</${String(record.$name)}>`).join('');
+    return record.$items.map((item) => `<${String(record.$name)}>${toXml(item, listItem)}</${String(record.$name)}>`).join('');
   }
   return Object.entries(record)
     .filter(([, v]) => v !== undefined && v !== null)
-    .map(([key, v]) => `<${key}>${toXml(v)}</${key}>`)
+    .map(([key, v]) => `<${key}>${toXml(v, listItem)}</${key}>`)
     .join('');
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { HttpRequest, HttpResponse } from '@smithy/types';
-import { QueryError, type QueryService } from './aws-query.ts';
+import { escapeXml, QueryError, queryHandler, type QueryService } from './aws-query.ts';
 import type { Random } from './random.ts';
 
 /** How one simulated image export behaves once started. */
@@ -239,33 +238,18 @@ export class Ec2ImageExportSimulator implements QueryService {
 }
 
 /**
- * EC2's flavour of the Query protocol, which aws-query.ts's envelope does not fit: the answer's
- * fields sit directly under `<ActionResponse>` (no `<ActionResult>`), lists are `<item>` elements,
- * and errors are `<Response><Errors><Error><Code>`. Sits behind the real EC2 client as its HTTP handler.
+ * EC2's flavour of the Query protocol: the answer's fields sit directly under `<ActionResponse>`
+ * (no `<ActionResult>`), lists are `<item>` elements, and errors are `<Response><Errors><Error>`.
+ * Sits behind the real EC2 client as its HTTP handler.
  */
 export function ec2QueryHandler(service: QueryService, xmlNamespace = 'http://ec2.amazonaws.com/doc/2016-11-15/') {
-  let requestCount = 0;
-  return {
-    metadata: { handlerProtocol: 'http/1.1' },
-    async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
-      const params = new URLSearchParams(bodyText(request.body));
-      const action = params.get('Action') ?? '';
-      const requestId = `sim-ec2-${++requestCount}`;
-      try {
-        const result = service.handle(action, params);
-        return respond(200, `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${xmlNamespace}"><requestId>${requestId}</requestId>${toXml(result)}</${action}Response>`);
-      } catch (error) {
-        if (!(error instanceof QueryError)) throw error;
-        return respond(
-          error.statusCode,
-          `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
-        );
-      }
-    },
-    updateHttpClientConfig(): void {},
-    httpHandlerConfigs: () => ({}),
-    destroy(): void {},
-  };
+  return queryHandler(service, {
+    listItem: 'item',
+    success: (action, fieldsXml, requestId) =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${xmlNamespace}"><requestId>${requestId}</requestId>${fieldsXml}</${action}Response>`,
+    failure: (error, requestId) =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+  });
 }
 
 /** `ExportImageTaskId.1=a&ExportImageTaskId.2=b` → ['a', 'b']: EC2 flattens lists without a member name. */
@@ -279,31 +263,4 @@ function required(params: URLSearchParams, name: string): string {
   const value = params.get(name);
   if (!value) throw new QueryError('MissingParameter', `The request must contain the parameter ${name}`);
   return value;
-}
-
-function respond(statusCode: number, xml: string): { response: HttpResponse } {
-  const body = new TextEncoder().encode(xml);
-  return { response: { statusCode, headers: { 'content-type': 'text/xml;charset=UTF-8', 'content-length': String(body.length) }, body } as HttpResponse };
-}
-
-function bodyText(body: unknown): string {
-  if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
-  return '';
-}
-
-/** Objects become elements, arrays become repeated `<item>`; undefined fields are left out. */
-function toXml(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value !== 'object') return escapeXml(String(value));
-  if (Array.isArray(value)) return value.map((item) => `<item>${toXml(item)}</item>`).join('');
-  return Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && v !== null)
-    .map(([key, v]) => `<${key}>${toXml(v)}</${key}>`)
-    .join('');
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
