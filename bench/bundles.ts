@@ -30,12 +30,18 @@ const SNS = ['@aws-sdk/client-sns', 'SNSClient'];
 const DYNAMODB = ['@aws-sdk/client-dynamodb', 'DynamoDBClient'];
 const SFN = ['@aws-sdk/client-sfn', 'SFNClient'];
 const SSM = ['@aws-sdk/client-ssm', 'SSMClient'];
+const EC2 = ['@aws-sdk/client-ec2', 'EC2Client'];
 
 export const LAMBDAS: LambdaBundle[] = [
   { name: 'admit-export', entry: 'functions/admit-export/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  { name: 'start-export', entry: 'functions/start-export/handler.ts', floor: floor([RDS, 'StartExportTaskCommand']) },
-  { name: 'poll-export', entry: 'functions/poll-export/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  { name: 'cancel-export', entry: 'functions/cancel-export/handler.ts', floor: floor([RDS, 'CancelExportTaskCommand']) },
+  // Start, poll and cancel serve every kind: the EC2 client is theirs too (ADS has no SDK client: ours counts against us).
+  { name: 'start-export', entry: 'functions/start-export/handler.ts', floor: floor([RDS, 'StartExportTaskCommand'], [EC2, 'ExportImageCommand']) },
+  {
+    name: 'poll-export',
+    entry: 'functions/poll-export/handler.ts',
+    floor: floor([RDS, 'DescribeExportTasksCommand'], [EC2, 'DescribeExportImageTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']),
+  },
+  { name: 'cancel-export', entry: 'functions/cancel-export/handler.ts', floor: floor([RDS, 'CancelExportTaskCommand'], [EC2, 'CancelExportTaskCommand']) },
   { name: 'notify', entry: 'functions/notify/handler.ts', floor: floor([SNS, 'PublishCommand']) },
   { name: 'await-export', entry: 'functions/await-export/handler.ts', floor: floor([DYNAMODB, 'PutItemCommand'], [SFN, 'SendTaskSuccessCommand']) },
   { name: 'export-event', entry: 'functions/export-event/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
@@ -47,8 +53,9 @@ export const LAMBDAS: LambdaBundle[] = [
 
 /** A handler that sends one command with each client: what any function using those clients must carry. */
 function floor(...uses: Array<[string[], string]>): string {
-  const imports = uses.map(([[module, client], command]) => `import { ${client}, ${command} } from '${module}';`).join('\n');
-  const calls = uses.map(([[, client], command]) => `await new ${client}({}).send(new ${command}(event))`).join('; ');
+  // Aliased: two services may have commands of the same name (RDS and EC2 both have CancelExportTask).
+  const imports = uses.map(([[module, client], command], i) => `import { ${client} as Client${i}, ${command} as Command${i} } from '${module}';`).join('\n');
+  const calls = uses.map((_, i) => `await new Client${i}({}).send(new Command${i}(event))`).join('; ');
   return `${imports}\nexport const handler = async (event) => { ${calls}; };`;
 }
 

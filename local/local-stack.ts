@@ -8,7 +8,7 @@ import { makeHandler as makeNotify } from '../functions/notify/app.ts';
 import { makeHandler as makePollExport } from '../functions/poll-export/app.ts';
 import { makeHandler as makeSnapshotTrigger } from '../functions/snapshot-trigger/app.ts';
 import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
-import { dispatchDeps, rdsExportProvider, snsPublisher } from '../shared/aws/clients.ts';
+import { dispatchDeps, exportProviders, rdsExportProvider, snsPublisher } from '../shared/aws/clients.ts';
 import { coordinationStore } from '../shared/aws/coordination-store.ts';
 import { rdsSnapshots } from '../shared/aws/rds-snapshots.ts';
 import { stepFunctions, taskCallbacks } from '../shared/aws/step-functions.ts';
@@ -18,7 +18,9 @@ import type { Clock } from '../shared/lambda.ts';
 import { jsonHandler, type JsonService } from './aws-json.ts';
 import { QueryError, queryHandler } from './aws-query.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, loadDefinition, localFunctionArn, type TaskBinding } from './definition.ts';
+import { AdsExportSimulator, type AdsExportBehaviour } from './ads-simulator.ts';
 import { DynamoDbSimulator } from './dynamodb-simulator.ts';
+import { Ec2ImageExportSimulator, ec2QueryHandler, type ImageExportBehaviour } from './ec2-image-simulator.ts';
 import { RdsExportSimulator, type SimulatedTask, type SimulatorOptions } from './rds-simulator.ts';
 import { SnsRecorder, type PublishedMessage } from './sns-recorder.ts';
 
@@ -35,6 +37,7 @@ export const LOCAL_CONFIG: ExportDefaults & SlotConfig = {
   MAX_POLL_SECONDS: 3600,
   EVENT_SAFETY_NET_SECONDS: 6 * 3600,
   COORDINATION_TABLE: 'export-orchestrator-local-coordination',
+  AWS_REGION: LOCAL_REGION,
   EXPORT_QUOTA: 5,
   SLOT_LEASE_SECONDS: 600,
 };
@@ -53,6 +56,11 @@ export interface LocalStackOptions extends SimulatorOptions {
   onPublish?: (message: PublishedMessage) => void;
   /** Sees the event log of every execution, with the execution's name. */
   onEvent?: (event: EventLog, execution: string) => void;
+  /** AMIs that exist for kind ec2-image (none when absent), and how their exports behave. */
+  images?: (imageId: string) => boolean;
+  imageExport?: (imageId: string) => ImageExportBehaviour;
+  /** How exports of kind ads behave. */
+  adsExport?: () => AdsExportBehaviour;
 }
 
 /**
@@ -63,6 +71,8 @@ export interface LocalStackOptions extends SimulatorOptions {
  */
 export class LocalStack implements JsonService {
   readonly rds: RdsExportSimulator;
+  readonly ec2: Ec2ImageExportSimulator;
+  readonly ads: AdsExportSimulator;
   readonly sns: SnsRecorder;
   readonly dynamo: DynamoDbSimulator;
   readonly lambdas: Record<string, LambdaHandler>;
@@ -94,14 +104,21 @@ export class LocalStack implements JsonService {
     const dynamoSdk = { ...sdk, requestHandler: jsonHandler(this.dynamo) };
     const sfnSdk = { ...sdk, requestHandler: jsonHandler(this) };
     const provider = rdsExportProvider(rdsSdk);
+    this.ec2 = new Ec2ImageExportSimulator({ images: options.images ?? (() => false), ...(options.imageExport ? { behaviourFor: options.imageExport } : {}) });
+    this.ads = new AdsExportSimulator({ region: LOCAL_REGION, credentials: sdk.credentials, ...(options.adsExport ? { behaviourFor: options.adsExport } : {}) });
+    const providerFor = exportProviders({
+      rds: rdsSdk,
+      ec2: { ...sdk, requestHandler: ec2QueryHandler(this.ec2) },
+      ads: { region: LOCAL_REGION, credentials: sdk.credentials, fetch: this.ads.fetch },
+    });
     const slots = dispatchDeps(config, { rds: rdsSdk, dynamo: dynamoSdk, sfn: sfnSdk });
     const clock: Clock = () => new Date();
     this.operator = { store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) };
     this.lambdas = {
       admitExport: makeAdmitExport({ defaults: config, slots, clock }),
-      startExport: makeStartExport({ provider, clock }),
-      pollExport: makePollExport({ provider, slots, clock }),
-      cancelExport: makeCancelExport({ provider, clock }),
+      startExport: makeStartExport({ provider, providerFor, clock }),
+      pollExport: makePollExport({ provider, providerFor, slots, clock }),
+      cancelExport: makeCancelExport({ provider, providerFor, clock }),
       notify: makeNotify({ publisher: snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(this.sns, 'http://sns.amazonaws.com/doc/2010-03-31/') }), clock }),
       awaitExport: makeAwaitExport(this.operator),
       exportEvent: makeExportEvent({ slots, clock }),

@@ -13,7 +13,7 @@ const eventBridgeEvent = z.object({ source: z.string(), 'detail-type': z.string(
 
 /** A scenario file for `npm start -- --scenario FILE`. Every field is optional; an unknown one is an error. */
 export const scenarioSchema = z.strictObject({
-  sourceType: z.enum(['SNAPSHOT', 'CLUSTER_SNAPSHOT', 'CLUSTER']).default('SNAPSHOT'),
+  sourceType: z.enum(['SNAPSHOT', 'CLUSTER_SNAPSHOT', 'CLUSTER', 'EC2_IMAGE', 'ADS']).default('SNAPSHOT'),
   exportSeconds: z.number().positive().default(7200),
   exportSecondsRange: z.tuple([z.number().positive(), z.number().positive()]).refine(([min, max]) => min <= max, 'min must not exceed max').optional(),
   startingSeconds: z.number().min(0).default(60),
@@ -58,6 +58,15 @@ export function readScenarioFile(path: string): Scenario {
   }
   return parseScenario(raw, path);
 }
+
+const LOCAL_AMI = 'ami-0123456789abcdef0';
+const LOCAL_AGENT = 'o-0123456789abcdef0';
+
+/** The execution input of the other kinds (RDS kinds take the source ARN). */
+const OTHER_KIND_INPUTS: Record<'EC2_IMAGE' | 'ADS', Record<string, unknown>> = {
+  EC2_IMAGE: { kind: 'ec2-image', imageId: LOCAL_AMI, diskImageFormat: 'VMDK' },
+  ADS: { kind: 'ads', agentIds: [LOCAL_AGENT], startTime: '2026-11-01T00:00:00Z', endTime: '2026-11-20T00:00:00Z' },
+};
 
 const SOURCE_ARNS: Record<SourceType, string> = {
   SNAPSHOT: `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:snapshot:rds:prod-db-2026-11-23-03-10`,
@@ -113,10 +122,12 @@ const DISPATCH_SCHEDULE_SECONDS = 300;
  */
 export async function runScenario(scenario: Scenario, observer: ScenarioObserver = {}): Promise<ScenarioResult> {
   const random = seededRandom(scenario.seed);
+  const otherKind = scenario.sourceType === 'EC2_IMAGE' || scenario.sourceType === 'ADS' ? scenario.sourceType : undefined;
   const sources =
-    scenario.fleet > 0
+    otherKind ? [`arn:aws:ec2:${LOCAL_REGION}::image/${LOCAL_AMI}`]
+    : scenario.fleet > 0
       ? Array.from({ length: scenario.fleet }, (_, i) => `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:snapshot:rds:fleet-db-${String(i + 1).padStart(4, '0')}-2026-11-23-03-10`)
-      : [SOURCE_ARNS[scenario.sourceType]];
+      : [SOURCE_ARNS[scenario.sourceType as SourceType]];
   const durations = new Map(sources.map((arn) => [arn, drawExportSeconds(scenario, random.next())]));
   const { result: outcome, virtualSeconds } = await onVirtualClock(SCENARIO_EPOCH, async () => {
     const stack = new LocalStack({
@@ -145,6 +156,21 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       },
       ...(observer.onPublish ? { onPublish: observer.onPublish } : {}),
       ...(observer.onEvent ? { onEvent: observer.onEvent } : {}),
+      // The other kinds' simulators play their own service's vocabulary (EC2 active/deleting, ADS SUCCEEDED).
+      images: (imageId) => !scenario.sourceMissing && imageId === LOCAL_AMI,
+      imageExport: () => ({
+        validatingSeconds: scenario.startingSeconds,
+        exportSeconds: scenario.exportSeconds,
+        deletingSeconds: scenario.cancelSeconds,
+        finalTransferPercent: 95,
+        ...(scenario.failAtPercent !== undefined ? { failAtPercent: scenario.failAtPercent } : {}),
+      }),
+      adsExport: () => ({
+        exportSeconds: scenario.startingSeconds + scenario.exportSeconds,
+        ...(scenario.failAtPercent !== undefined
+          ? { fail: { afterSeconds: ((scenario.startingSeconds + scenario.exportSeconds) * scenario.failAtPercent) / 100, message: 'The export failed (simulated).' } }
+          : {}),
+      }),
     });
     const stopSchedule = stack.startDispatchSchedule(DISPATCH_SCHEDULE_SECONDS);
     const deliveries = scenario.events.map(
@@ -154,7 +180,8 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       // The fleet's snapshots are all created now: RDS announces each, and the trigger starts its export.
       for (const sourceArn of sources) deliveries.push(stack.deliver(snapshotCreated(sourceArn)).catch(() => {}));
     } else {
-      const input = { sourceArn: sources[0]!, ...(scenario.deadlineSeconds ? { deadlineSeconds: scenario.deadlineSeconds } : {}), ...scenario.input };
+      const target = otherKind ? OTHER_KIND_INPUTS[otherKind] : { sourceArn: sources[0]! };
+      const input = { ...target, ...(scenario.deadlineSeconds ? { deadlineSeconds: scenario.deadlineSeconds } : {}), ...scenario.input };
       const source = parseSourceArn(sources[0]!);
       void stack.execute(input, source ? exportIdentifier(source, new Date()) : undefined);
     }
@@ -226,7 +253,14 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
     sourceArn: task?.sourceArn ?? [...durations.keys()][0]!,
     notifications,
     stateTransitions: executions.reduce((sum, e) => sum + e.stateTransitions, 0),
-    apiCalls: { ...stack.rds.calls, ...stack.sns.calls, ...prefixed('DynamoDB', stack.dynamo.calls), ...prefixed('States', stack.sfnCalls) },
+    apiCalls: {
+      ...stack.rds.calls,
+      ...stack.sns.calls,
+      ...prefixed('EC2', stack.ec2.calls),
+      ...prefixed('Discovery', stack.ads.calls),
+      ...prefixed('DynamoDB', stack.dynamo.calls),
+      ...prefixed('States', stack.sfnCalls),
+    },
     simulatedSeconds: Math.round(virtualSeconds),
     exportSeconds: jobSeconds[0] ?? 0,
     detectionLatencySeconds: task?.terminalSeenAt !== undefined && endedAt !== undefined ? Math.round((task.terminalSeenAt - endedAt) / 1000) : null,

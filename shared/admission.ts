@@ -1,6 +1,6 @@
 import type { ExportDefaults } from './config.ts';
 import { dispatchBestEffort, type DispatchDeps, type DispatchResult } from './queue.ts';
-import { buildExportRequest } from './request.ts';
+import { buildWorkflowRequest } from './request.ts';
 import type { StartInput } from './start.ts';
 
 /** The admission step's input: the execution input as given, its start time, and the AwaitSlot task token. */
@@ -22,11 +22,18 @@ export async function admitExport(
   deps: DispatchDeps,
   now: Date,
 ): Promise<{ exportId: string; dispatch: DispatchResult | undefined }> {
-  const request = buildExportRequest(event.input, defaults, new Date(event.requestedAt));
+  const request = buildWorkflowRequest(event.input, defaults, new Date(event.requestedAt));
+  const rds = (request.kind ?? 'rds') === 'rds';
   const released: StartInput = {
     request,
-    bounds: { minSeconds: defaults.MIN_POLL_SECONDS, maxSeconds: defaults.MAX_POLL_SECONDS, eventSafetyNetSeconds: defaults.EVENT_SAFETY_NET_SECONDS },
+    // Only RDS sends export events that end a wait early: other kinds are found done by polling alone.
+    bounds: { minSeconds: defaults.MIN_POLL_SECONDS, maxSeconds: defaults.MAX_POLL_SECONDS, eventSafetyNetSeconds: rds ? defaults.EVENT_SAFETY_NET_SECONDS : 0 },
   };
+  if (!rds) {
+    // The slots are RDS's export quota; EC2 and ADS exports do not take one, so they start at once.
+    await deps.callbacks.succeed(event.token, released);
+    return { exportId: request.exportId, dispatch: undefined };
+  }
   await deps.store.enqueue({ exportId: request.exportId, sourceArn: request.source.arn, token: event.token, release: released, requestedAt: event.requestedAt, execution: event.execution });
   return { exportId: request.exportId, dispatch: await dispatchBestEffort(deps, now) };
 }

@@ -37,6 +37,10 @@ export const exportDefaultsShape = {
   MAX_POLL_SECONDS: seconds(3600),
   /** With RDS export events on, the longest wait for an event before polling anyway; 0 turns events off. */
   EVENT_SAFETY_NET_SECONDS: z._default(z.coerce.number().check(z.int('must be a whole number of seconds'), z.gte(0, 'must be 0 or more')), 6 * 3600),
+  /** Set by the Lambda runtime; names the region of an exported AMI and of ADS (unless ADS_REGION). */
+  AWS_REGION: z.optional(z.string()),
+  /** Application Discovery Service answers in the Migration Hub home region only. */
+  ADS_REGION: z.optional(z.string()),
 };
 export type ExportDefaults = z.infer<z.ZodMiniObject<typeof exportDefaultsShape>>;
 
@@ -48,6 +52,15 @@ export const slotConfigShape = {
   SLOT_LEASE_SECONDS: seconds(600),
 };
 export type SlotConfig = z.infer<z.ZodMiniObject<typeof slotConfigShape>>;
+
+/** What the start, poll and cancel steps need beyond RDS: where Application Discovery Service answers. */
+export const providerConfigShape = {
+  ADS_REGION: z.optional(z.string()),
+  AWS_REGION: z.optional(z.string()),
+};
+
+/** The region Application Discovery Service is called in: ADS_REGION, else the Lambda's own. */
+export const adsRegionOf = (config: { ADS_REGION?: string | undefined; AWS_REGION?: string | undefined }): string | undefined => config.ADS_REGION ?? config.AWS_REGION;
 
 export const notifyConfigShape = {
   TOPIC_ARN: arn,

@@ -37,3 +37,17 @@ export class ExportServiceError extends NamedError {}
 
 /** The account already runs as many export tasks as its quota allows: retried later, with jitter. */
 export class ExportQuotaExceeded extends NamedError {}
+
+/**
+ * The service cannot cancel this export (ADS has no cancel; EC2 refuses during the final transfer
+ * of the disk image). The export goes on by itself: the workflow says it stopped following it.
+ */
+export class CannotCancelExport extends NamedError {
+  /** The export that goes on. Declared, not a class field: esbuild must emit the class's static name block first. */
+  declare readonly exportId: string;
+
+  constructor(message: string, exportId: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.exportId = exportId;
+  }
+}

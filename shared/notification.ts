@@ -43,13 +43,23 @@ export function recordForState(state: ExportState, now: Date): NotificationRecor
     sourceType: request.source.type,
     exportId: request.exportId,
     percent: state.percent,
-    s3Uri: `s3://${request.s3Bucket}/${request.s3Prefix ? `${request.s3Prefix}/` : ''}${request.exportId}/`,
+    ...s3UriOf(state),
     elapsedSeconds: Math.round((now.getTime() - Date.parse(request.requestedAt)) / 1000),
     ...(state.failureCause ? { failureCause: state.failureCause } : {}),
     ...(state.warning ? { warning: state.warning } : {}),
     ...(state.extractedDataGb !== undefined ? { extractedDataGb: state.extractedDataGb } : {}),
     at: now.toISOString(),
   };
+}
+
+/** Where the export lands: RDS writes a folder, EC2 one file named after its task; ADS hands out a pre-signed URL instead. */
+function s3UriOf(state: ExportState): { s3Uri?: string } {
+  const { request } = state;
+  if (request.kind === 'ads') return {};
+  if (request.kind === 'ec2-image' && request.ec2Image) {
+    return state.taskId ? { s3Uri: `s3://${request.s3Bucket}/${request.ec2Image.s3Prefix}${state.taskId}.${request.ec2Image.diskImageFormat.toLowerCase()}` } : {};
+  }
+  return { s3Uri: `s3://${request.s3Bucket}/${request.s3Prefix ? `${request.s3Prefix}/` : ''}${request.exportId}/` };
 }
 
 export function recordForFailure(failed: FailedStepInput, now: Date): NotificationRecord {
@@ -79,6 +89,8 @@ const KIND_NAMES: Record<string, string> = {
   SNAPSHOT: 'DB snapshot',
   CLUSTER_SNAPSHOT: 'DB cluster snapshot',
   CLUSTER: 'DB cluster',
+  EC2_IMAGE: 'EC2 image',
+  ADS_EXPORT: 'Discovery export',
 };
 
 const KIND_IN_ARN: Record<string, string> = {
@@ -124,7 +136,7 @@ export function kindName(record: Pick<NotificationRecord, 'sourceType' | 'source
 
 /** The snapshot or cluster identifier out of its ARN (`rds:prod-db-2026-11-23-03-10`), or the text as given. */
 export function resourceName(arn: string): string {
-  const match = /:(?:snapshot|cluster-snapshot|cluster):(.+)$/.exec(arn);
+  const match = /:(?:snapshot|cluster-snapshot|cluster):(.+)$/.exec(arn) ?? /:(?:image|agent)\/(.+)$/.exec(arn);
   return match?.[1] ?? arn;
 }
 

@@ -16,10 +16,13 @@ export interface ExportObservation {
   extractedDataGb?: number;
 }
 
-/** One implementation per export kind; the workflow knows nothing else of the service. */
-export interface ExportProvider {
+/**
+ * One implementation per export kind; the workflow knows nothing else of the service. `exportId`
+ * of describe and cancel is the id start returned: ours for RDS, the service's for EC2 and ADS.
+ */
+export interface ExportProvider<Request = ExportRequest> {
   /** Starts the export, or adopts the task already started for this request (a duplicate). */
-  start(request: ExportRequest): Promise<ExportObservation & { adopted: boolean }>;
+  start(request: Request): Promise<ExportObservation & { adopted: boolean }>;
   describe(exportId: string): Promise<ExportObservation>;
   /** Asks the service to cancel; a task that already ended is returned as it ended. */
   cancel(exportId: string): Promise<ExportObservation>;

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import { validateAdsExportRequest, type AdsExportRequest } from './aws/ads-provider.ts';
+import { imageArn, validateEc2ImageExportRequest, type Ec2ImageExportRequest } from './aws/ec2-image-provider.ts';
 import type { ExportDefaults } from './config.ts';
 import { InvalidExportRequest } from './errors.ts';
 import { exportIdentifier, parseSourceArn, sourceId, type ExportSource } from './source.ts';
@@ -17,9 +20,27 @@ const executionInputSchema = z.strictObject({
 }, 'must be a JSON object with at least sourceArn');
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
+export const EXPORT_KINDS = ['rds', 'ec2-image', 'ads'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+
+/** What an ec2-image or ads request exports, named like an RDS source for the notifications and logs. */
+export interface OtherSource {
+  arn: string;
+  type: 'EC2_IMAGE' | 'ADS_EXPORT';
+  region: string;
+  account: string;
+  name: string;
+}
+
 /** A request ready for StartExportTask: every default applied, every field checked. */
 export interface ExportRequest {
-  source: ExportSource;
+  /** Which service exports; absent means rds (and every request made before kinds existed). */
+  kind?: ExportKind;
+  /** The ExportImage request, for kind ec2-image. */
+  ec2Image?: Ec2ImageExportRequest;
+  /** The StartExportTask request of Application Discovery Service, for kind ads. */
+  ads?: AdsExportRequest;
+  source: ExportSource | OtherSource;
   exportId: string;
   s3Bucket: string;
   s3Prefix: string;
@@ -105,6 +126,104 @@ function wellTypedFields(raw: unknown): Partial<ExecutionInput> {
     if (value !== undefined && schema.safeParse(value).success) Object.assign(fields, { [key]: value });
   }
   return fields;
+}
+
+/**
+ * The execution input of any kind: `kind` ("rds" when absent, "ec2-image" or "ads") picks the
+ * fields that are allowed and how they are checked. Every problem is reported at once.
+ */
+export function buildWorkflowRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): ExportRequest {
+  const { kind = 'rds', ...input } = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : { input: raw }) as Record<string, unknown>;
+  switch (kind) {
+    case 'rds':
+      return buildExportRequest(typeof raw === 'object' && raw !== null ? input : raw, config, requestedAt);
+    case 'ec2-image':
+      return buildEc2ImageRequest(input, config, requestedAt);
+    case 'ads':
+      return buildAdsRequest(input, config, requestedAt);
+    default:
+      throw new InvalidExportRequest([`kind ${JSON.stringify(kind)} is not one of ${EXPORT_KINDS.map((k) => `"${k}"`).join(', ')}`]);
+  }
+}
+
+const deadlineSchema = z.optional(
+  z.number('must be a number of seconds').check(z.int('must be a whole number'), z.positive('must be positive'), z.lte(7 * 24 * 3600, 'must be at most 7 days (604800)')),
+);
+
+const ec2ImageInputSchema = z.strictObject({
+  imageId: z.string('is required: the AMI to export'),
+  diskImageFormat: z.string('is required: VMDK, RAW or VHD'),
+  s3Bucket: z.optional(z.string('must be a string')),
+  s3Prefix: z.optional(z.string('must be a string')),
+  roleName: z.optional(z.string('must be a string')),
+  deadlineSeconds: deadlineSchema,
+});
+
+/**
+ * An AMI is exported once per format and destination: the export id (also EC2's ClientToken) comes
+ * from those, so a duplicate execution gets the task of the first back from ExportImage.
+ */
+function buildEc2ImageRequest(raw: Record<string, unknown>, config: ExportDefaults, requestedAt: Date): ExportRequest {
+  const parsed = ec2ImageInputSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map((issue) => describeKindIssue(issue, 'ec2-image', ec2ImageInputSchema.shape)));
+  const { deadlineSeconds, ...input } = parsed.data;
+  const s3Bucket = input.s3Bucket ?? config.EXPORT_BUCKET;
+  const s3Prefix = renderPrefix(input.s3Prefix ?? '{sourceId}/{date}', { sourceId: input.imageId, sourceType: 'EC2_IMAGE', date: requestedAt.toISOString().slice(0, 10), exportId: '' });
+  const hash = createHash('sha256').update([input.imageId, input.diskImageFormat, s3Bucket, s3Prefix].join('|')).digest('hex').slice(0, 10);
+  const exportId = `${input.imageId}-${input.diskImageFormat.toLowerCase()}-${hash}`;
+  // EC2 writes <S3Prefix><task id>.<format>: a prefix meant as a folder needs its slash.
+  const ec2Image = validateEc2ImageExportRequest({ ...input, s3Bucket, s3Prefix: s3Prefix ? `${s3Prefix}/` : '', exportId });
+  const region = config.AWS_REGION ?? '';
+  return {
+    kind: 'ec2-image',
+    ec2Image,
+    source: { arn: imageArn(region, input.imageId), type: 'EC2_IMAGE', region, account: '', name: input.imageId },
+    exportId,
+    s3Bucket,
+    s3Prefix,
+    iamRoleArn: '',
+    kmsKeyId: '',
+    requestedAt: requestedAt.toISOString(),
+    deadline: new Date(requestedAt.getTime() + (deadlineSeconds ?? config.DEFAULT_DEADLINE_SECONDS) * 1000).toISOString(),
+  };
+}
+
+/** ADS exports are not deduplicated by the service (no client token): each execution is its own export. */
+function buildAdsRequest(raw: Record<string, unknown>, config: ExportDefaults, requestedAt: Date): ExportRequest {
+  const { deadlineSeconds, ...rest } = raw;
+  const deadline = deadlineSchema.safeParse(deadlineSeconds);
+  const problems = deadline.success ? [] : deadline.error.issues.map((issue) => `deadlineSeconds ${issue.message}`);
+  let ads: AdsExportRequest | undefined;
+  try {
+    ads = validateAdsExportRequest(rest);
+  } catch (error) {
+    if (!(error instanceof InvalidExportRequest)) throw error;
+    problems.push(...error.problems.map((problem) => problem.replace('allowed are agentIds, startTime, endTime', 'allowed are kind, agentIds, startTime, endTime, deadlineSeconds')));
+  }
+  if (problems.length > 0 || !ads) throw new InvalidExportRequest(problems);
+  const region = config.ADS_REGION ?? config.AWS_REGION ?? '';
+  const scope = ads.agentIds?.[0] ?? 'all-data';
+  const hash = createHash('sha256').update(JSON.stringify([ads, requestedAt.toISOString()])).digest('hex').slice(0, 10);
+  return {
+    kind: 'ads',
+    ads,
+    // ADS has no ARN for what it exports: a readable name of it, in the same place.
+    source: { arn: `discovery:${region}:agent/${scope}`, type: 'ADS_EXPORT', region, account: '', name: scope },
+    exportId: `ads-${scope.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${hash}`,
+    s3Bucket: '',
+    s3Prefix: '',
+    iamRoleArn: '',
+    kmsKeyId: '',
+    requestedAt: requestedAt.toISOString(),
+    deadline: new Date(requestedAt.getTime() + ((deadline.success ? deadline.data : undefined) ?? config.DEFAULT_DEADLINE_SECONDS) * 1000).toISOString(),
+  };
+}
+
+function describeKindIssue(issue: z.core.$ZodIssue, kind: ExportKind, shape: object): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} for kind "${kind}": allowed are kind, ${Object.keys(shape).join(', ')}`;
+  }
+  return `${issue.path.length > 0 ? issue.path.join('.') : 'input'} ${issue.message}`;
 }
 
 function renderPrefix(template: string, values: Record<(typeof PREFIX_TOKENS)[number], string>): string {

@@ -13,6 +13,8 @@ export async function startExport({ request, bounds }: StartInput, provider: Exp
   const started = await provider.start(request);
   const initial: ExportState = {
     request,
+    // EC2 and ADS name the task themselves; RDS answers with our id, so this changes nothing there.
+    ...(started.exportId && started.exportId !== request.exportId ? { taskId: started.exportId } : {}),
     status: started.status,
     percent: 0,
     notifiedStatus: 'NONE',

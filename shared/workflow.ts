@@ -11,6 +11,8 @@ import { nextWaitSeconds, type PollBounds } from './wait-policy.ts';
  */
 export interface ExportState {
   request: ExportRequest;
+  /** The id the service gave the task (EC2 export-ami-…, ADS export id); absent: request.exportId (RDS). */
+  taskId?: string;
   status: ExportStatus;
   percent: number;
   /** The status last published; "NONE" before the first notification. */
@@ -32,7 +34,7 @@ export interface ExportState {
 }
 
 export async function pollExport(state: ExportState, provider: ExportProvider, slots: DispatchDeps, now: Date): Promise<ExportState> {
-  const observation = await provider.describe(state.request.exportId);
+  const observation = await provider.describe(taskIdOf(state));
   const next = observe({ ...state, polls: state.polls + 1 }, observation, now);
   if (isTerminal(next.status)) await dispatchBestEffort(slots, now);
   else if (!next.cancelRequested && (await slots.store.takeCancelRequest(state.request.exportId))) next.cancelRequested = true;
@@ -40,7 +42,7 @@ export async function pollExport(state: ExportState, provider: ExportProvider, s
 }
 
 export async function cancelExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {
-  const observation = await provider.cancel(state.request.exportId);
+  const observation = await provider.cancel(taskIdOf(state));
   // Canceled for the deadline it ends TIMED_OUT; canceled at an operator's request, CANCELED.
   return observe({ ...state, canceledForDeadline: state.overdue }, observation, now);
 }
@@ -73,6 +75,11 @@ export function observe(state: ExportState, observation: ExportObservation, now:
     state.bounds,
   );
   return next;
+}
+
+/** What describe and cancel take: the service's id of the task, which for RDS is our export id. */
+export function taskIdOf(state: Pick<ExportState, 'taskId' | 'request'>): string {
+  return state.taskId ?? state.request.exportId;
 }
 
 export function markNotified(state: ExportState): ExportState {

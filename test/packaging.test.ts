@@ -80,10 +80,12 @@ const DISPATCH = [...COORDINATION, ...WAKE, 'rds:DescribeExportTasks'];
 
 const FUNCTIONS: Record<string, { actions: string[] }> = {
   admitExport: { actions: [...LOGS, ...DISPATCH] },
-  startExport: { actions: [...LOGS, 'rds:StartExportTask', 'rds:DescribeExportTasks', 'iam:PassRole', 'kms:DescribeKey', 'kms:CreateGrant'] },
-  pollExport: { actions: [...LOGS, ...DISPATCH] },
+  startExport: {
+    actions: [...LOGS, 'rds:StartExportTask', 'rds:DescribeExportTasks', 'iam:PassRole', 'kms:DescribeKey', 'kms:CreateGrant', 'ec2:ExportImage', 'discovery:StartExportTask'],
+  },
+  pollExport: { actions: [...LOGS, ...DISPATCH, 'ec2:DescribeExportImageTasks', 'discovery:DescribeExportTasks'] },
   awaitExport: { actions: [...LOGS, ...COORDINATION, ...WAKE] },
-  cancelExport: { actions: [...LOGS, 'rds:CancelExportTask', 'rds:DescribeExportTasks'] },
+  cancelExport: { actions: [...LOGS, 'rds:CancelExportTask', 'rds:DescribeExportTasks', 'ec2:CancelExportTask', 'ec2:DescribeExportImageTasks'] },
   notify: { actions: [...LOGS, 'sns:Publish'] },
   /** Reads the webhook URL (a SecureString, decrypted via SSM) and parks what it cannot deliver (on-failure destination). */
   slackNotify: { actions: [...LOGS, 'ssm:GetParameter', 'kms:Decrypt', 'sqs:SendMessage'] },
@@ -97,13 +99,21 @@ const FUNCTIONS: Record<string, { actions: string[] }> = {
 const FUNCTION_NAMES = Object.keys(FUNCTIONS);
 
 /** Actions a function calls through a bundled SDK client (the others are checked by AWS on its behalf: PassRole, KMS, logs). */
-const SDK_SERVICES = new Set(['dynamodb', 'rds', 'sns', 'states', 'ssm']);
+const SDK_SERVICES = new Set(['dynamodb', 'rds', 'sns', 'states', 'ssm', 'ec2', 'discovery']);
 
 /** Actions that have no resource type in IAM, so `Resource: "*"` is as narrow as they get. */
-const UNSCOPABLE_ACTIONS = new Set(['rds:DescribeExportTasks', 'rds:CancelExportTask', 'states:SendTaskSuccess', 'states:SendTaskFailure']);
+const UNSCOPABLE_ACTIONS = new Set([
+  'rds:DescribeExportTasks',
+  'rds:CancelExportTask',
+  'states:SendTaskSuccess',
+  'states:SendTaskFailure',
+  'ec2:DescribeExportImageTasks',
+  'discovery:StartExportTask',
+  'discovery:DescribeExportTasks',
+]);
 
 /** Variables a handler reads that serverless.yml deliberately leaves to the code's default. */
-const LEFT_TO_CODE_DEFAULTS = new Set(['SLOT_LEASE_SECONDS']);
+const LEFT_TO_CODE_DEFAULTS = new Set(['SLOT_LEASE_SECONDS', 'AWS_REGION', 'ADS_REGION']);
 
 /** Which function each Task state runs, directly (Resource) or through lambda:invoke (Parameters.FunctionName). */
 const TASK_FUNCTIONS: Record<string, string> = {
@@ -114,6 +124,7 @@ const TASK_FUNCTIONS: Record<string, string> = {
   PollExport: 'pollExport',
   CancelExport: 'cancelExport',
   NotifyFailure: 'notify',
+  NotifyNotFollowed: 'notify',
 };
 
 const EXPORT_FINISHED_EVENTS = [

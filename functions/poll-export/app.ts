@@ -1,17 +1,20 @@
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
 import type { ExportProvider } from '../../shared/provider.ts';
+import type { ExportRequest } from '../../shared/request.ts';
 import type { DispatchDeps } from '../../shared/queue.ts';
 import { pollExport, type ExportState } from '../../shared/workflow.ts';
 
 export interface PollExportDeps {
   provider: ExportProvider;
+  /** The provider of the request's kind; without it every export is `provider`'s. */
+  providerFor?: (request: ExportRequest) => ExportProvider;
   slots: DispatchDeps;
   clock: Clock;
 }
 
-export const makeHandler = ({ provider, slots, clock }: PollExportDeps) =>
+export const makeHandler = ({ provider, providerFor, slots, clock }: PollExportDeps) =>
   workflowStep<ExportState, ExportState>(async (state) => {
-    const next = await pollExport(state, provider, slots, clock());
+    const next = await pollExport(state, providerFor?.(state.request) ?? provider, slots, clock());
     logger.info('polled export task', { exportId: next.request.exportId, status: next.status, percent: next.percent, waitSeconds: next.waitSeconds });
     return next;
   });
