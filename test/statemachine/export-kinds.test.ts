@@ -80,4 +80,12 @@ describe('scenario kinds (npm start -- --scenario)', () => {
     expect(result.apiCalls[startCall]).toBe(1);
     expect(result.apiCalls.StartExportTask ?? 0).toBe(0);
   });
+
+  it.each(['EC2_IMAGE', 'ADS'] as const)('fails a %s export that its service reports failed, notified with the cause', async (sourceType) => {
+    const result = await runScenario(parseScenario({ sourceType, exportSeconds: 1800, failAtPercent: 40 }));
+
+    expect(result.executionStatus).toBe('FAILED');
+    expect(result.error).toBe('ExportFailed');
+    expect(result.notifications.at(-1)!.status).toBe('FAILED');
+  });
 });
