@@ -80,6 +80,24 @@ const clusterEntry = z.strictObject(
   { error: unknownFields },
 );
 
+const imageEntry = z.strictObject(
+  {
+    imageId: z.string({ error: 'must be a string' }).check(z.regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an AMI id: ami- and 8 or 17 lowercase hex digits')),
+    diskImageFormat: z._default(z.enum(['VMDK', 'RAW', 'VHD'], { error: 'must be "VMDK", "RAW" or "VHD"' }), 'VMDK'),
+  },
+  { error: unknownFields },
+);
+
+const adsEntry = z.strictObject(
+  {
+    adsAgentIds: z.array(z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty')), { error: 'must be a list of agent ids' }).check(
+      z.minLength(1, 'must name at least one agent'),
+    ),
+    lookbackHours: z._default(z.number({ error: 'must be a number of hours' }).check(z.positive('must be positive'), z.lte(24 * 365, 'must be at most a year')), 24),
+  },
+  { error: unknownFields },
+);
+
 function unknownFields(issue: { code?: string; keys?: string[] }): string | undefined {
   return issue.code === 'unrecognized_keys' ? `unknown field(s) ${(issue.keys ?? []).map((key) => `"${key}"`).join(', ')}` : undefined;
 }
@@ -107,17 +125,30 @@ export function parseScheduledSources(text: string): ParsedSources {
       problems.push(`${label}: ${parsed}`);
       return;
     }
-    const key = `${parsed.db}|${parsed.identifier.toLowerCase()}|${parsed.mode}`;
-    const first = seen.get(key);
-    if (first !== undefined) problems.push(`${label}: repeats [${first}]`);
-    else seen.set(key, index);
-    sources.push(parsed);
+    // An ADS entry names an agent set: one export per agent (StartExportTask takes one agent).
+    for (const source of Array.isArray(parsed) ? parsed : [parsed]) {
+      const key = `${source.db}|${source.identifier.toLowerCase()}|${source.mode}`;
+      const first = seen.get(key);
+      if (first !== undefined) problems.push(`${label}: repeats [${first}]`);
+      else seen.set(key, index);
+      sources.push(source);
+    }
   });
   return problems.length ? { ok: false, problems } : { ok: true, sources };
 }
 
-function parseEntry(entry: unknown): ScheduledSource | string {
+function parseEntry(entry: unknown): ScheduledSource | ScheduledSource[] | string {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'must be an object';
+  if ('imageId' in entry) {
+    const result = imageEntry.safeParse(entry);
+    return result.success ? { db: 'image', identifier: result.data.imageId, mode: result.data.diskImageFormat } : describeIssues(result.error.issues);
+  }
+  if ('adsAgentIds' in entry) {
+    const result = adsEntry.safeParse(entry);
+    if (!result.success) return describeIssues(result.error.issues);
+    const { adsAgentIds, lookbackHours } = result.data;
+    return adsAgentIds.map((agent) => ({ db: 'ads-agent', identifier: agent, mode: 'lookback', lookbackHours }) as const);
+  }
   const hasInstance = 'dbInstanceIdentifier' in entry;
   const hasCluster = 'dbClusterIdentifier' in entry;
   if (hasInstance && hasCluster) return 'give dbInstanceIdentifier or dbClusterIdentifier, not both';
@@ -129,7 +160,7 @@ function parseEntry(entry: unknown): ScheduledSource | string {
     const result = clusterEntry.safeParse(entry);
     return result.success ? { db: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode } : describeIssues(result.error.issues);
   }
-  return 'needs dbInstanceIdentifier or dbClusterIdentifier';
+  return 'needs dbInstanceIdentifier, dbClusterIdentifier, imageId or adsAgentIds';
 }
 
 function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {

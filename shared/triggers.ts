@@ -178,13 +178,27 @@ export async function handleSnapshotEvent(event: RdsEvent, { catalog, starter, s
 // Schedules
 // ---------------------------------------------------------------------------------------------
 
-/** One entry of SCHEDULED_SOURCES. A DB instance is only ever exported from a snapshot. */
+/**
+ * One entry of SCHEDULED_SOURCES. A DB instance is only ever exported from a snapshot; an AMI is
+ * exported as a disk image; an ADS agent's data over the last `lookbackHours`.
+ */
 export type ScheduledSource =
   | { db: 'instance'; identifier: string; mode: 'snapshot' }
-  | { db: 'cluster'; identifier: string; mode: 'snapshot' | 'live' };
+  | { db: 'cluster'; identifier: string; mode: 'snapshot' | 'live' }
+  | { db: 'image'; identifier: string; mode: 'VMDK' | 'RAW' | 'VHD' }
+  | { db: 'ads-agent'; identifier: string; mode: 'lookback'; lookbackHours: number };
 
 export function describeSource(source: ScheduledSource): string {
-  return `${source.db === 'instance' ? 'DB instance' : 'DB cluster'} ${source.identifier}${source.mode === 'live' ? ' (live)' : ''}`;
+  switch (source.db) {
+    case 'instance':
+      return `DB instance ${source.identifier}`;
+    case 'cluster':
+      return `DB cluster ${source.identifier}${source.mode === 'live' ? ' (live)' : ''}`;
+    case 'image':
+      return `EC2 image ${source.identifier} (${source.mode})`;
+    case 'ads-agent':
+      return `ADS agent ${source.identifier} (last ${source.lookbackHours} h)`;
+  }
 }
 
 export type PlanOutcome = 'started' | 'already-exported' | 'already-running' | 'execution-exists' | 'no-snapshot' | 'not-found' | 'failed';
@@ -251,10 +265,37 @@ export async function planExports(sources: readonly ScheduledSource[], deps: Pla
 }
 
 export async function planSource(source: ScheduledSource, deps: PlannerDeps, now: Date): Promise<SourcePlan> {
-  return source.mode === 'live' ? planLiveCluster(source.identifier, deps, now) : planLatestSnapshot(source, deps, now);
+  switch (source.db) {
+    case 'image':
+      return startOtherKind(source, { kind: 'ec2-image', imageId: source.identifier, diskImageFormat: source.mode }, deps.starter, now);
+    case 'ads-agent': {
+      const startTime = new Date(now.getTime() - source.lookbackHours * 3600_000).toISOString();
+      return startOtherKind(source, { kind: 'ads', agentIds: [source.identifier], startTime, endTime: now.toISOString() }, deps.starter, now);
+    }
+    default:
+      return source.mode === 'live' ? planLiveCluster(source.identifier, deps, now) : planLatestSnapshot(source, deps, now);
+  }
 }
 
-async function planLatestSnapshot(source: ScheduledSource, { catalog, exports, starter }: PlannerDeps, now: Date): Promise<SourcePlan> {
+/**
+ * EC2 images and ADS agents have no snapshot to pick: each scheduled run exports them once, named
+ * after the source and the schedule's minute, so a retried run starts nothing twice.
+ */
+async function startOtherKind(source: ScheduledSource, input: Record<string, unknown>, starter: ExecutionStarter, now: Date): Promise<SourcePlan> {
+  const minute = now.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', 't');
+  const name = `${input.kind}-${source.identifier}-${source.mode.toLowerCase()}-${minute}`.slice(0, 80);
+  const plan = { source: describeSource(source) };
+  const started = await starter.start(name, input);
+  return started.started
+    ? { ...plan, outcome: 'started', executionName: name, ...(started.executionArn ? { executionArn: started.executionArn } : {}) }
+    : { ...plan, outcome: 'execution-exists', executionName: name, detail: 'an execution of this name exists (an earlier run of this schedule)' };
+}
+
+async function planLatestSnapshot(
+  source: Extract<ScheduledSource, { db: 'instance' | 'cluster' }>,
+  { catalog, exports, starter }: PlannerDeps,
+  now: Date,
+): Promise<SourcePlan> {
   const label = describeSource(source);
   const snapshots = await catalog.snapshotsOf({ db: source.db, identifier: source.identifier });
   if (!snapshots) return { source: label, outcome: 'not-found', detail: `RDS does not know ${label}` };

@@ -467,7 +467,7 @@ describe('SCHEDULED_SOURCES', () => {
   it.each([
     ['not JSON', '[{dbInstanceIdentifier:', /not valid JSON/],
     ['not an array', '{"dbInstanceIdentifier":"prod-db"}', /must be a JSON array/],
-    ['neither identifier', '[{"identifier":"prod-db"}]', /\[0\] .*needs dbInstanceIdentifier or dbClusterIdentifier/],
+    ['neither identifier', '[{"identifier":"prod-db"}]', /\[0\] .*needs dbInstanceIdentifier, dbClusterIdentifier, imageId or adsAgentIds/],
     ['both identifiers', '[{"dbInstanceIdentifier":"a","dbClusterIdentifier":"b"}]', /not both/],
     ['a live instance', '[{"dbInstanceIdentifier":"prod-db","mode":"live"}]', /\[0\] .*mode must be "snapshot": a DB instance is exported from its snapshots/],
     ['a bad identifier', '[{"dbInstanceIdentifier":"prod_db"}]', /dbInstanceIdentifier must be an RDS identifier/],
