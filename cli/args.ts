@@ -25,6 +25,7 @@ export interface ListArgs {
 
 export interface WatchArgs {
   command: 'watch';
+  kind: KindName;
   /** Empty: every running export. */
   ids: string[];
   intervalSeconds: number;
@@ -43,6 +44,7 @@ export interface StartArgs {
 
 export interface CancelArgs {
   command: 'cancel';
+  kind: KindName;
   exportId: string;
   table?: string;
   json: boolean;
@@ -86,14 +88,20 @@ const OPTIONS = {
 const GLOBAL = ['endpoint-url', 'region', 'profile', 'help'];
 const PER_COMMAND: Record<CommandName, string[]> = {
   list: ['json', 'kind', 'max-items', 'page-size', 'starting-token', 'filter', 'source-type'],
-  watch: ['interval'],
+  watch: ['interval', 'kind'],
   start: ['json', 'source-arn', 'deadline-seconds', 'state-machine-arn', 'local', 'scenario'],
-  cancel: ['json', 'table'],
+  cancel: ['json', 'table', 'kind'],
 };
 
 /** The most a workflow deadline may be (README: Execution input). */
 export const MAX_DEADLINE_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_INTERVAL_SECONDS = 10;
+
+function kindOf(value: string | undefined): KindName {
+  const kind = value ?? 'rds';
+  if (!(KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind "${kind}": use ${KINDS.join(', ')}`);
+  return kind as KindName;
+}
 
 /** Reads the command line; anything wrong is a UsageError naming it (exit status 2). */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
@@ -126,13 +134,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   switch (first) {
     case 'list': {
       noArguments('list', rest);
-      const kind = values.kind ?? 'rds';
-      if (!(KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind "${kind}": use ${KINDS.join(', ')}`);
+      const kind = kindOf(values.kind);
       return {
         globals,
         args: {
           command: 'list',
-          kind: kind as KindName,
+          kind,
           ...(values['max-items'] !== undefined ? { maxItems: wholeNumber('--max-items', values['max-items'], 1) } : {}),
           ...(values['page-size'] !== undefined ? { pageSize: wholeNumber('--page-size', values['page-size'], 1) } : {}),
           ...(values['starting-token'] !== undefined ? { startingToken: nonEmpty('--starting-token', values['starting-token']) } : {}),
@@ -144,7 +151,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     case 'watch': {
       const intervalSeconds = values.interval !== undefined ? seconds('--interval', values.interval) : DEFAULT_INTERVAL_SECONDS;
-      return { globals, args: { command: 'watch', ids: [...new Set(rest)], intervalSeconds } };
+      return { globals, args: { command: 'watch', kind: kindOf(values.kind), ids: [...new Set(rest)], intervalSeconds } };
     }
     case 'start': {
       noArguments('start', rest);
@@ -169,7 +176,13 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'cancel needs the export id: cancel ID' : `cancel takes one export id, not ${rest.length} (${rest.join(' ')})`);
       return {
         globals,
-        args: { command: 'cancel', exportId: rest[0]!, ...(values.table !== undefined ? { table: nonEmpty('--table', values.table) } : {}), json: values.json ?? false },
+        args: {
+          command: 'cancel',
+          kind: kindOf(values.kind),
+          exportId: rest[0]!,
+          ...(values.table !== undefined ? { table: nonEmpty('--table', values.table) } : {}),
+          json: values.json ?? false,
+        },
       };
     }
   }

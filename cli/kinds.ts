@@ -1,3 +1,4 @@
+import { ExportTaskNotFound } from '../shared/errors.ts';
 import { UsageError } from './errors.ts';
 
 /** One export task as `list` and `watch` show it, whatever service runs it. */
@@ -64,6 +65,30 @@ export interface ExportKind {
   sourceTypes?: readonly string[];
   /** Pages from `from` (a token of this kind, undefined: the first page) on. */
   pages(query: ListQuery, from: string | undefined): AsyncIterable<Page>;
+  /** The filter that selects one export by its id (what `watch ID` and `cancel ID` look up). */
+  idFilter: string;
+}
+
+/**
+ * `watch` and `cancel` of any kind, through its listing: one export by its id filter, and every
+ * export that has not ended. (RDS has direct calls of its own for both.)
+ */
+export function lookupsOf(kind: ExportKind): { describe(exportId: string): Promise<ListedExport>; running(): Promise<ListedExport[]> } {
+  const all = async (filters: Map<string, string[]>): Promise<ListedExport[]> => {
+    const found: ListedExport[] = [];
+    for await (const page of kind.pages({ filters }, undefined)) for (const entry of page.entries) if (entry.matches) found.push(entry.item);
+    return found;
+  };
+  return {
+    async describe(exportId) {
+      const [found] = await all(new Map([[kind.idFilter, [exportId]]]));
+      if (!found) throw new ExportTaskNotFound(`${kind.name} export ${exportId} does not exist`);
+      return found;
+    },
+    async running() {
+      return (await all(new Map())).filter((item) => !['COMPLETE', 'FAILED', 'CANCELED', 'TIMED_OUT'].includes(item.status));
+    },
+  };
 }
 
 /**

@@ -10,9 +10,9 @@ import { cancelCommand, tableOf } from './commands/cancel.ts';
 import { listCommand } from './commands/list.ts';
 import { startCommand, startLocalCommand, type LocalRunner } from './commands/start.ts';
 import { watchCommand } from './commands/watch.ts';
-import { describeFailure, EXIT_OK } from './errors.ts';
+import { CliError, describeFailure, EXIT_OK } from './errors.ts';
 import type { Io } from './io.ts';
-import type { ExportKind } from './kinds.ts';
+import { lookupsOf, type ExportKind } from './kinds.ts';
 import { rdsKind } from './kinds/rds.ts';
 import { usage } from './usage.ts';
 
@@ -87,16 +87,17 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
         return EXIT_OK;
       }
       case 'watch':
-        return await watchCommand(args, { source: rdsKind(clientsFor(globals).rds()), stdout: deps.stdout, now: deps.now, sleep: deps.sleep });
+        return await watchCommand(args, { source: await lookupsFor(args.kind, clientsFor(globals), globals), stdout: deps.stdout, now: deps.now, sleep: deps.sleep });
       case 'start':
         if (args.local) return await startLocalCommand(args, { stdout: deps.stdout, stderr: deps.stderr, ...(deps.runLocal ? { runLocal: deps.runLocal } : {}) });
         await startCommand(args, { sfn: clientsFor(globals).sfn(), stdout: deps.stdout, env: deps.env, now: deps.now });
         return EXIT_OK;
       case 'cancel': {
+        if (args.kind === 'ads') throw new CliError('Application Discovery Service exports cannot be canceled (the service has no cancel): the workflow stops following one at its deadline');
         const table = tableOf(args, deps.env);
         const aws = clientsFor(globals);
         await cancelCommand(args, {
-          exports: rdsKind(aws.rds()),
+          exports: await lookupsFor(args.kind, aws, globals),
           store: new DynamoCoordinationStore(aws.dynamo(), table),
           callbacks: new StepFunctionsCallbacks(aws.sfn()),
           stdout: deps.stdout,
@@ -136,6 +137,11 @@ async function kindFor(name: KindName, clients: Clients, globals: GlobalOptions)
       return adsKind(adsClient({ region: await probe.config.region(), ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}), credentials: () => probe.config.credentials() }));
     }
   }
+}
+
+/** What watch and cancel read: RDS's direct calls, or any other kind through its listing. */
+async function lookupsFor(name: KindName, clients: Clients, globals: GlobalOptions) {
+  return name === 'rds' ? rdsKind(clients.rds()) : lookupsOf(await kindFor(name, clients, globals));
 }
 
 /** --profile as given, for the message of a credentials error (the command line may be what failed to parse). */

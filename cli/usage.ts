@@ -19,8 +19,8 @@ const COMMANDS: Record<CommandName, string> = {
   --starting-token T     go on from that NextToken (even in the middle of a page)
   --page-size N          tasks per API call (RDS 20-100, ec2-image 1-500, ads 1-100); the listing is the same
   --json                 one JSON document: {"items": [...], "nextToken": "..." or null}`,
-  watch: `export-orchestrator watch [ID...] [--interval SECONDS]
-  Progress bars of RDS exports, refreshed every --interval seconds (default 10) until every watched export ended:
+  watch: `export-orchestrator watch [ID...] [--kind rds|ec2-image|ads] [--interval SECONDS]
+  Progress bars of exports (RDS by default; --kind for EC2 image or ADS exports), refreshed every --interval seconds (default 10) until every watched export ended:
   redrawn in place on a terminal, one line per refresh into a file or pipe. Without IDs: every running export
   (also those that start while watching). Exit status 0 when all completed, 1 when any failed or was canceled.`,
   start: `export-orchestrator start --source-arn ARN [--deadline-seconds N] [--state-machine-arn ARN] [--json]
@@ -31,8 +31,8 @@ export-orchestrator start --local [--source-arn ARN] [--deadline-seconds N] [--s
   --deadline-seconds N   cancel the export if it has not finished N seconds after the start (at most 604800)
   --local                run the whole workflow on the embedded simulator instead (what npm start runs) and print
                          its result; the ARN's type picks the simulated source (DB snapshot, cluster snapshot, cluster)`,
-  cancel: `export-orchestrator cancel ID [--table NAME] [--json]
-  Cancels an RDS export through the workflow: the request is recorded in the coordination table and the
+  cancel: `export-orchestrator cancel ID [--kind rds|ec2-image] [--table NAME] [--json]
+  Cancels an export (RDS by default; --kind ec2-image for an export-ami-… id) through the workflow: the request is recorded in the coordination table and the
   execution following the export is woken; it cancels the task, notifies and ends CANCELED.
   --table NAME           the coordination DynamoDB table (else EXPORT_ORCHESTRATOR_TABLE)`,
 };

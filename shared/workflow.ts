@@ -37,8 +37,15 @@ export async function pollExport(state: ExportState, provider: ExportProvider, s
   const observation = await provider.describe(taskIdOf(state));
   const next = observe({ ...state, polls: state.polls + 1 }, observation, now);
   if (isTerminal(next.status)) await dispatchBestEffort(slots, now);
-  else if (!next.cancelRequested && (await slots.store.takeCancelRequest(state.request.exportId))) next.cancelRequested = true;
+  else if (!next.cancelRequested && (await cancelRequested(state, slots))) next.cancelRequested = true;
   return next;
+}
+
+/** An operator names the export by our id, or by the service's own (an EC2 export-ami-… id). */
+async function cancelRequested(state: ExportState, slots: DispatchDeps): Promise<boolean> {
+  if (await slots.store.takeCancelRequest(state.request.exportId)) return true;
+  const taskId = taskIdOf(state);
+  return taskId !== state.request.exportId && (await slots.store.takeCancelRequest(taskId));
 }
 
 export async function cancelExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {

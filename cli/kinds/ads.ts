@@ -12,6 +12,7 @@ import type { ExportKind, ListQuery, ListedExport, Page } from '../kinds.ts';
 export function adsKind(ads: Pick<AdsClient, 'call'>): ExportKind {
   return {
     name: 'ads',
+    idFilter: 'export-id',
     tokenKey: 'nextToken',
     pageSize: { min: 1, max: 100 },
     filters: {

@@ -12,6 +12,7 @@ const TASK_STATES = ['active', 'completed', 'deleting', 'deleted'] as const;
 export function ec2ImageKind(ec2: EC2Client): ExportKind {
   return {
     name: 'ec2-image',
+    idFilter: 'export-image-task-id',
     tokenKey: 'NextToken',
     pageSize: { min: 1, max: 500 },
     filters: {

@@ -25,6 +25,7 @@ export interface RdsKind extends ExportKind {
 export function rdsKind(rds: RDSClient): RdsKind {
   const kind: RdsKind = {
     name: 'rds',
+    idFilter: 'export-task-identifier',
     tokenKey: 'Marker',
     pageSize: { min: 20, max: 100 },
     filters: {

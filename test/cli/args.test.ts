@@ -38,15 +38,15 @@ describe('parseCommandLine', () => {
   });
 
   it('reads watch with ids and an interval, 10 s by default', () => {
-    expect(parseCommandLine(['watch', 'a', 'b', 'a', '--interval', '2.5']).args).toEqual({ command: 'watch', ids: ['a', 'b'], intervalSeconds: 2.5 });
-    expect(parseCommandLine(['watch']).args).toEqual({ command: 'watch', ids: [], intervalSeconds: 10 });
+    expect(parseCommandLine(['watch', 'a', 'b', 'a', '--interval', '2.5']).args).toEqual({ command: 'watch', kind: 'rds', ids: ['a', 'b'], intervalSeconds: 2.5 });
+    expect(parseCommandLine(['watch']).args).toEqual({ command: 'watch', kind: 'rds', ids: [], intervalSeconds: 10 });
   });
 
   it('reads start, deployed and --local, and cancel', () => {
     const arn = 'arn:aws:rds:us-east-1:123456789012:snapshot:db';
     expect(parseCommandLine(['start', '--source-arn', arn, '--deadline-seconds', '3600']).args).toEqual({ command: 'start', sourceArn: arn, deadlineSeconds: 3600, local: false, json: false });
     expect(parseCommandLine(['start', '--local', '--json']).args).toEqual({ command: 'start', local: true, json: true });
-    expect(parseCommandLine(['cancel', 'export-1', '--table', 'coordination']).args).toEqual({ command: 'cancel', exportId: 'export-1', table: 'coordination', json: false });
+    expect(parseCommandLine(['cancel', 'export-1', '--table', 'coordination']).args).toEqual({ command: 'cancel', kind: 'rds', exportId: 'export-1', table: 'coordination', json: false });
   });
 
   it('--help anywhere, and help COMMAND, ask for help', () => {

@@ -16,6 +16,7 @@ function fakeKind(pages: Array<[number[], string | undefined]>, hidden: number[]
   const asked: Array<string | undefined> = [];
   return {
     name: 'fake',
+    idFilter: 'id',
     tokenKey: 'Marker',
     pageSize: { min: 1, max: 100 },
     filters: {},

@@ -50,7 +50,7 @@ describe('watch', () => {
     const source = progressingSource([{ id: 'fast', rate: 2 }, { id: 'slow', rate: 1 }], () => seconds);
     const stdout = sink(false);
 
-    const code = await watchCommand({ command: 'watch', ids: ['fast', 'slow'], intervalSeconds: 30 }, { source, stdout, now: time.now, sleep: time.sleep });
+    const code = await watchCommand({ command: 'watch', kind: 'rds', ids: ['fast', 'slow'], intervalSeconds: 30 }, { source, stdout, now: time.now, sleep: time.sleep });
 
     expect(code).toBe(0);
     expect(time.sleeps).toEqual([30_000, 30_000, 30_000, 30_000]);
@@ -73,7 +73,7 @@ describe('watch', () => {
     const source = progressingSource([{ id: 'ok', rate: 1 }, { id: 'bad', rate: 1, failAt: 30 }], () => seconds);
     const stdout = sink(true, 60);
 
-    const code = await watchCommand({ command: 'watch', ids: ['ok', 'bad'], intervalSeconds: 50 }, { source, stdout, now: time.now, sleep: time.sleep });
+    const code = await watchCommand({ command: 'watch', kind: 'rds', ids: ['ok', 'bad'], intervalSeconds: 50 }, { source, stdout, now: time.now, sleep: time.sleep });
 
     expect(code).toBe(1);
     const frames = stdout.text.split('\x1b[3A\r\x1b[J');
@@ -103,7 +103,7 @@ describe('watch', () => {
     };
     const stdout = sink();
 
-    const code = await watchCommand({ command: 'watch', ids: ['a'], intervalSeconds: 60 }, { source: flaky, stdout, now: time.now, sleep: time.sleep });
+    const code = await watchCommand({ command: 'watch', kind: 'rds', ids: ['a'], intervalSeconds: 60 }, { source: flaky, stdout, now: time.now, sleep: time.sleep });
 
     expect(code).toBe(0);
     expect(stdout.lines()[1]).toBe('2026-11-23T03:01:00.000Z  a IN_PROGRESS 0% [░░░░░░░░░░]  (refresh failed: DescribeExportTasks failed: Throttling: Rate exceeded; trying again)');

@@ -4,6 +4,7 @@ import { LocalStack } from '../../local/local-stack.ts';
 import { seededRandom } from '../../local/random.ts';
 import { onVirtualClock } from '../../local/virtual-clock.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';
+import { requestCancel } from '../../shared/operator.ts';
 
 const AMI = 'ami-0123456789abcdef0';
 const AGENT = 'o-0123456789abcdef0';
@@ -66,6 +67,27 @@ describe('export kinds on the real state machine', () => {
   it('bad input of a kind is refused with every problem named', async () => {
     const { execution } = await run({ kind: 'ec2-image', imageId: 'ami-x', diskImageFormat: 'ISO', s3Bucket: 'Bad_Bucket' });
     expect(execution).toMatchObject({ status: 'FAILED', error: 'InvalidExportRequest' });
+  });
+});
+
+describe('an operator cancel of another kind', () => {
+  it('ec2-image: cancels by EC2\'s own task id through the workflow, notified, ending CANCELED', async () => {
+    const { result } = await onVirtualClock(Date.parse('2026-11-23T00:00:00Z'), async () => {
+      const local = stack();
+      const execution = local.execute({ kind: 'ec2-image', imageId: AMI, diskImageFormat: 'VMDK' });
+      // Act: 20 minutes in, the operator cancels export-ami-… (what `list --kind ec2-image` shows).
+      const cancel = new Promise((resolve) =>
+        setTimeout(() => {
+          const [task] = local.ec2.tasks.values();
+          resolve(requestCancel({ exportId: task!.id, sourceArn: `arn:aws:ec2:us-east-1::image/${AMI}` }, 'operator', local.operator));
+        }, 1_200_000),
+      );
+      return { execution: await execution, cancel: await cancel, local };
+    });
+    const notes = result.local.sns.messages.map((m) => m.attributes.status);
+
+    expect(result.execution.error).toBe('ExportCanceled');
+    expect(notes).toEqual(['STARTING', 'IN_PROGRESS', 'CANCELING', 'CANCELED']);
   });
 });
 
