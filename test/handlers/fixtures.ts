@@ -4,6 +4,8 @@ import type { Context } from 'aws-lambda';
 import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shared/config.ts';
 import { buildExportRequest, type ExportRequest } from '../../shared/request.ts';
 import type { ExportState } from '../../shared/workflow.ts';
+import { vi } from 'vitest';
+import type { CoordinationStore, QueueEntry } from '../../shared/aws/coordination-store.ts';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -72,4 +74,25 @@ export function retriedErrors(stateName: string): string[] {
   const state = asl.States[stateName];
   if (!state) throw new Error(`no state ${stateName} in export.asl.json`);
   return (state.Retry ?? []).flatMap((retry) => retry.ErrorEquals);
+}
+
+/** A coordination store of mocks: the given queue waiting, one dispatcher, nothing lent, nothing to cancel. */
+export function mockCoordinationStore(queue: QueueEntry[], overrides: Partial<CoordinationStore> = {}): CoordinationStore {
+  return {
+    enqueue: vi.fn(async () => {}),
+    waiting: vi.fn(async () => queue),
+    claim: vi.fn(async () => true),
+    putLease: vi.fn(async () => {}),
+    leases: vi.fn(async () => []),
+    dropLease: vi.fn(async () => {}),
+    swapWait: vi.fn(async () => undefined),
+    takeWait: vi.fn(async () => undefined),
+    tryLock: vi.fn(async () => true),
+    unlock: vi.fn(async () => {}),
+    markDirty: vi.fn(async () => {}),
+    takeDirty: vi.fn(async () => false),
+    requestCancel: vi.fn(async () => {}),
+    takeCancelRequest: vi.fn(async () => false),
+    ...overrides,
+  };
 }

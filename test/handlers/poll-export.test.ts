@@ -4,11 +4,11 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../functions/poll-export/app.ts';
 import { rdsExportProvider } from '../../shared/aws/clients.ts';
-import type { CoordinationStore, QueueEntry } from '../../shared/aws/coordination-store.ts';
+import type { QueueEntry } from '../../shared/aws/coordination-store.ts';
 import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
 import { ExportTaskNotFound, TransientAwsError, UnknownExportStatus } from '../../shared/errors.ts';
 import type { DispatchDeps } from '../../shared/queue.ts';
-import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, exportRequest, exportState, lambdaContext, retriedErrors, SNAPSHOT_ARN } from './fixtures.ts';
+import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, exportRequest, exportState, lambdaContext, mockCoordinationStore, retriedErrors, SNAPSHOT_ARN } from './fixtures.ts';
 
 const rdsMock = mockClient(RDSClient);
 const context = lambdaContext('poll-export');
@@ -28,22 +28,7 @@ const queued: QueueEntry = {
 };
 
 function slots(queue: QueueEntry[]): { slots: DispatchDeps; callbacks: TaskCallbacks } {
-  const store: CoordinationStore = {
-    enqueue: vi.fn(async () => {}),
-    waiting: vi.fn(async () => queue),
-    claim: vi.fn(async () => true),
-    putLease: vi.fn(async () => {}),
-    leases: vi.fn(async () => []),
-    dropLease: vi.fn(async () => {}),
-    swapWait: vi.fn(async () => undefined),
-    takeWait: vi.fn(async () => undefined),
-    tryLock: vi.fn(async () => true),
-    unlock: vi.fn(async () => {}),
-    markDirty: vi.fn(async () => {}),
-    takeDirty: vi.fn(async () => false),
-    requestCancel: vi.fn(async () => {}),
-    takeCancelRequest: vi.fn(async () => false),
-  };
+  const store = mockCoordinationStore(queue);
   const callbacks: TaskCallbacks = { succeed: vi.fn(async () => true), fail: vi.fn(async () => true) };
   return { slots: { store, exports: provider, callbacks, quota: 5, leaseSeconds: 600 }, callbacks };
 }

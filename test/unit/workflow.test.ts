@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CoordinationStore, QueueEntry } from '../../shared/aws/coordination-store.ts';
 import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
+import { mockCoordinationStore } from '../handlers/fixtures.ts';
 import type { ExportObservation, ExportProvider } from '../../shared/provider.ts';
 import type { DispatchDeps } from '../../shared/queue.ts';
 import type { ExportRequest } from '../../shared/request.ts';
@@ -88,23 +89,7 @@ const queued: QueueEntry = {
 
 /** Export slots with one execution queued (or none), one dispatcher, and nothing else running. */
 function slotsWithQueue(queue: QueueEntry[], overrides: Partial<CoordinationStore> = {}): { slots: DispatchDeps; store: CoordinationStore; callbacks: TaskCallbacks } {
-  const store: CoordinationStore = {
-    enqueue: vi.fn(async () => {}),
-    waiting: vi.fn(async () => queue),
-    claim: vi.fn(async () => true),
-    putLease: vi.fn(async () => {}),
-    leases: vi.fn(async () => []),
-    dropLease: vi.fn(async () => {}),
-    swapWait: vi.fn(async () => undefined),
-    takeWait: vi.fn(async () => undefined),
-    tryLock: vi.fn(async () => true),
-    requestCancel: vi.fn(async () => {}),
-    takeCancelRequest: vi.fn(async () => false),
-    unlock: vi.fn(async () => {}),
-    markDirty: vi.fn(async () => {}),
-    takeDirty: vi.fn(async () => false),
-    ...overrides,
-  };
+  const store = mockCoordinationStore(queue, overrides);
   const callbacks: TaskCallbacks = { succeed: vi.fn(async () => true), fail: vi.fn(async () => true) };
   const slots: DispatchDeps = { store, exports: { active: vi.fn(async () => []) }, callbacks, quota: 5, leaseSeconds: 600 };
   return { slots, store, callbacks };
