@@ -8,7 +8,7 @@ import { makeHandler as makeNotify } from '../functions/notify/app.ts';
 import { makeHandler as makePollExport } from '../functions/poll-export/app.ts';
 import { makeHandler as makeSnapshotTrigger } from '../functions/snapshot-trigger/app.ts';
 import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
-import { dispatchDeps, exportProviders, rdsExportProvider, snsPublisher } from '../shared/aws/clients.ts';
+import { dispatchDeps, exportProviders, snsPublisher } from '../shared/aws/clients.ts';
 import { coordinationStore } from '../shared/aws/coordination-store.ts';
 import { rdsSnapshots } from '../shared/aws/rds-snapshots.ts';
 import { stepFunctions, taskCallbacks } from '../shared/aws/step-functions.ts';
@@ -103,7 +103,6 @@ export class LocalStack implements JsonService {
     const rdsSdk = { ...sdk, requestHandler: queryHandler(this.rds, 'http://rds.amazonaws.com/doc/2014-10-31/') };
     const dynamoSdk = { ...sdk, requestHandler: jsonHandler(this.dynamo) };
     const sfnSdk = { ...sdk, requestHandler: jsonHandler(this) };
-    const provider = rdsExportProvider(rdsSdk);
     this.ec2 = new Ec2ImageExportSimulator({ images: options.images ?? (() => false), ...(options.imageExport ? { behaviourFor: options.imageExport } : {}) });
     this.ads = new AdsExportSimulator({ region: LOCAL_REGION, credentials: sdk.credentials, ...(options.adsExport ? { behaviourFor: options.adsExport } : {}) });
     const providerFor = exportProviders({
@@ -116,9 +115,9 @@ export class LocalStack implements JsonService {
     this.operator = { store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) };
     this.lambdas = {
       admitExport: makeAdmitExport({ defaults: config, slots, clock }),
-      startExport: makeStartExport({ provider, providerFor, clock }),
-      pollExport: makePollExport({ provider, providerFor, slots, clock }),
-      cancelExport: makeCancelExport({ provider, providerFor, clock }),
+      startExport: makeStartExport({ providerFor, clock }),
+      pollExport: makePollExport({ providerFor, slots, clock }),
+      cancelExport: makeCancelExport({ providerFor, clock }),
       notify: makeNotify({ publisher: snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(this.sns, 'http://sns.amazonaws.com/doc/2010-03-31/') }), clock }),
       awaitExport: makeAwaitExport(this.operator),
       exportEvent: makeExportEvent({ slots, clock }),

@@ -5,16 +5,15 @@ import type { DispatchDeps } from '../../shared/queue.ts';
 import { pollExport, type ExportState } from '../../shared/workflow.ts';
 
 export interface PollExportDeps {
-  provider: ExportProvider;
-  /** The provider of the request's kind; without it every export is `provider`'s. */
-  providerFor?: (request: ExportRequest) => ExportProvider;
+  /** The provider of the request's kind (shared/aws/clients.ts exportProviders). */
+  providerFor: (request: ExportRequest) => ExportProvider;
   slots: DispatchDeps;
   clock: Clock;
 }
 
-export const makeHandler = ({ provider, providerFor, slots, clock }: PollExportDeps) =>
+export const makeHandler = ({ providerFor, slots, clock }: PollExportDeps) =>
   workflowStep<ExportState, ExportState>(async (state) => {
-    const next = await pollExport(state, providerFor?.(state.request) ?? provider, slots, clock());
+    const next = await pollExport(state, providerFor(state.request), slots, clock());
     logger.info('polled export task', { exportId: next.request.exportId, status: next.status, percent: next.percent, waitSeconds: next.waitSeconds });
     return next;
   });

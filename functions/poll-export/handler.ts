@@ -1,6 +1,6 @@
-import { dispatchDeps, exportProviders, rdsExportProvider } from '../../shared/aws/clients.ts';
+import { dispatchDeps, exportProviders } from '../../shared/aws/clients.ts';
 import { adsRegionOf, providerConfigShape, readConfig, slotConfigShape } from '../../shared/config.ts';
 import { systemClock } from '../../shared/lambda.ts';
 import { makeHandler } from './app.ts';
 
-export const handler = makeHandler({ provider: rdsExportProvider(), providerFor: exportProviders({ adsRegion: adsRegionOf(readConfig(providerConfigShape)) }), slots: dispatchDeps(readConfig(slotConfigShape)), clock: systemClock });
+export const handler = makeHandler({ providerFor: exportProviders({ adsRegion: adsRegionOf(readConfig(providerConfigShape)) }), slots: dispatchDeps(readConfig(slotConfigShape)), clock: systemClock });

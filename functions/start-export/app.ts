@@ -5,15 +5,14 @@ import { startExport, type StartInput } from '../../shared/start.ts';
 import type { ExportState } from '../../shared/workflow.ts';
 
 export interface StartExportDeps {
-  provider: ExportProvider;
-  /** The provider of the request's kind; without it every export is `provider`'s. */
-  providerFor?: (request: ExportRequest) => ExportProvider;
+  /** The provider of the request's kind (shared/aws/clients.ts exportProviders). */
+  providerFor: (request: ExportRequest) => ExportProvider;
   clock: Clock;
 }
 
-export const makeHandler = ({ provider, providerFor, clock }: StartExportDeps) =>
+export const makeHandler = ({ providerFor, clock }: StartExportDeps) =>
   workflowStep<StartInput, ExportState>(async (event) => {
-    const state = await startExport(event, providerFor?.(event.request) ?? provider, clock());
+    const state = await startExport(event, providerFor(event.request), clock());
     logger.info(state.adopted ? 'adopted existing export task' : 'started export task', {
       exportId: state.request.exportId,
       sourceArn: state.request.source.arn,

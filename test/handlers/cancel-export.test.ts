@@ -13,7 +13,8 @@ const context = lambdaContext('cancel-export');
 /** The cancel runs once the deadline has passed. */
 const state = exportState({ overdue: true, request: { ...exportState().request, deadline: '2026-03-04T05:30:00.000Z' } });
 const exportId = state.request.exportId;
-const handler = makeHandler({ provider: rdsExportProvider(CLIENT_CONFIG), clock: () => new Date('2026-03-04T05:31:00.000Z') });
+const rdsProvider = rdsExportProvider(CLIENT_CONFIG);
+const handler = makeHandler({ providerFor: () => rdsProvider, clock: () => new Date('2026-03-04T05:31:00.000Z') });
 
 beforeEach(() => {
   rdsMock.reset();

@@ -33,7 +33,7 @@ function slots(queue: QueueEntry[]): { slots: DispatchDeps; callbacks: TaskCallb
   return { slots: { store, exports: provider, callbacks, quota: 5, leaseSeconds: 600 }, callbacks };
 }
 
-const handler = makeHandler({ provider, slots: slots([]).slots, clock });
+const handler = makeHandler({ providerFor: () => provider, slots: slots([]).slots, clock });
 
 beforeEach(() => {
   rdsMock.reset();
@@ -122,7 +122,7 @@ describe('poll-export handler', () => {
   it('wakes the next queued execution when the export ended', async () => {
     // Prepare
     const withQueue = slots([queued]);
-    const pollWithQueue = makeHandler({ provider, slots: withQueue.slots, clock });
+    const pollWithQueue = makeHandler({ providerFor: () => provider, slots: withQueue.slots, clock });
     rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'COMPLETE' }] });
 
     // Act

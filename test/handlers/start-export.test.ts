@@ -20,7 +20,8 @@ import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, defaults, exportRequest, lambdaC
 
 const rdsMock = mockClient(RDSClient);
 const context = lambdaContext('start-export');
-const handler = makeHandler({ provider: rdsExportProvider(CLIENT_CONFIG), clock });
+const rdsProvider = rdsExportProvider(CLIENT_CONFIG);
+const handler = makeHandler({ providerFor: () => rdsProvider, clock });
 
 const request = exportRequest({ exportOnly: ['orders', 'orders.public.items'] });
 const event: StartInput = { request, bounds: BOUNDS };
