@@ -1,5 +1,6 @@
 import { ExportTaskNotFound } from '../shared/errors.ts';
 import { UsageError } from './errors.ts';
+import { hasEnded } from './render.ts';
 
 /** One export task as `list` and `watch` show it, whatever service runs it. */
 export interface ListedExport {
@@ -86,7 +87,7 @@ export function lookupsOf(kind: ExportKind): { describe(exportId: string): Promi
       return found;
     },
     async running() {
-      return (await all(new Map())).filter((item) => !['COMPLETE', 'FAILED', 'CANCELED', 'TIMED_OUT'].includes(item.status));
+      return (await all(new Map())).filter((item) => !hasEnded(item));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { TERMINAL_STATUSES } from '../shared/status.ts';
 import { formatDuration } from '../shared/notification.ts';
 import type { ListedExport } from './kinds.ts';
 import type { Listing } from './paging.ts';
@@ -55,8 +56,7 @@ export function renderJson(listing: Listing): string {
   return `${JSON.stringify({ items: listing.items, nextToken: listing.nextToken }, null, 2)}\n`;
 }
 
-export const TERMINAL = ['COMPLETE', 'FAILED', 'CANCELED', 'TIMED_OUT'];
-export const hasEnded = (item: ListedExport): boolean => TERMINAL.includes(item.status);
+export const hasEnded = (item: ListedExport): boolean => (TERMINAL_STATUSES as readonly string[]).includes(item.status);
 
 function elapsed(item: ListedExport, now: Date): string {
   if (!item.startedAt) return '';

@@ -5,7 +5,8 @@ import { formatDuration } from '../shared/notification.ts';
 import { postToSlack, slackMessageFor, slackMessagePreview } from '../shared/slack.ts';
 import type { ExportState } from '../shared/workflow.ts';
 import type { EventLog } from './local-stack.ts';
-import { parseScenario, readScenarioFile, runScenario, type ScenarioResult } from './scenario.ts';
+import { parseScenario, readScenarioFile, runScenario, SCENARIO_EPOCH, type ScenarioResult } from './scenario.ts';
+import { isTerminal } from '../shared/status.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 
 const USAGE = `Usage: npm start -- [--scenario FILE] [--json] [--verbose] [--slack-webhook URL]
@@ -34,9 +35,8 @@ async function main(): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  const startedAt = Date.parse('2026-11-23T03:15:00Z');
   const quiet = Boolean(args.json);
-  const clockLabel = () => `[+${formatDuration((Date.now() - startedAt) / 1000).padStart(10)}]`;
+  const clockLabel = () => `[+${formatDuration((Date.now() - SCENARIO_EPOCH) / 1000).padStart(10)}]`;
   // A fleet would print thousands of steps: show one line per notification instead.
   const fleet = scenario.fleet > 0;
   const published: PublishedMessage[] = [];
@@ -103,7 +103,7 @@ function printStep(event: EventLog, at: string): void {
   if (event.type !== 'StateExited' || !['StartExport', 'PollExport', 'CancelExport'].includes(event.state.name)) return;
   const state = event.state.output as unknown as ExportState;
   if (!state?.request) return;
-  const next = ['COMPLETE', 'FAILED', 'CANCELED', 'TIMED_OUT'].includes(state.status)
+  const next = isTerminal(state.status)
     ? ''
     : state.overdue && state.status !== 'CANCELING'
       ? '  deadline passed: canceling'
