@@ -10,6 +10,8 @@
  *   filter policy on the `status` message attribute when `emailFilterStatuses` is set, or when the
  *   address carries its own list (`dba@example.com=FAILED|TIMED_OUT`, which wins); changing a filter
  *   updates the subscription in place.
+ * - `selectionInclude`: the `selectionInclude` param, unchanged; with neither a selection nor scheduled
+ *   sources it prints a warning, since such a stack exports nothing until told what (opt-in).
  * - `exportObjectsPattern`: the object-key pattern the export role may write, derived from the
  *   `exportPrefix` template: its static part before the first `{placeholder}`, then `*`.
  */
@@ -133,8 +135,40 @@ async function planSchedules({ resolveVariable }) {
   return parseSchedules(await readParam(resolveVariable, 'exportSchedules')).map((rate) => ({ schedule: { rate: [rate] } }));
 }
 
+/** True when the stack would export nothing by itself: no selection pattern and no scheduled source. */
+function selectsNothing(include, scheduledSources) {
+  const patterns = include.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  let sources;
+  try {
+    sources = JSON.parse(scheduledSources.trim() === '' ? '[]' : scheduledSources);
+  } catch {
+    return false; // Malformed: the planner's configuration check names the problem.
+  }
+  return patterns.length === 0 && Array.isArray(sources) && sources.length === 0;
+}
+
+const NOTHING_SELECTED_WARNING =
+  'export-orchestrator: nothing will be exported. Neither selectionInclude nor scheduledSources is set, so no ' +
+  'new snapshot and no schedule starts an export (exports are billed per GB: the stack exports only what you name). ' +
+  'Name what to export, e.g. --param="selectionInclude=sandbox-db" or ' +
+  '--param=\'scheduledSources=[{"dbInstanceIdentifier":"sandbox-db"}]\' with --param="exportSchedules=cron(0 3 * * ? *)". ' +
+  'Manual starts (npx export-orchestrator start) work either way.';
+
+let warned = false;
+async function selectionInclude({ resolveVariable }) {
+  const include = await readParam(resolveVariable, 'selectionInclude');
+  if (!warned && selectsNothing(include, await readParam(resolveVariable, 'scheduledSources'))) {
+    warned = true;
+    process.stderr.write(`\nWarning: ${NOTHING_SELECTED_WARNING}\n\n`);
+  }
+  return include;
+}
+
 module.exports = {
   subscriptions,
+  selectionInclude,
+  selectsNothing,
+  NOTHING_SELECTED_WARNING,
   exportObjectsPattern,
   planSchedules,
   parseEmails,

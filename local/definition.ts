@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 export const DEFINITION_PATH = fileURLToPath(new URL('../statemachines/export.asl.json', import.meta.url));
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
+/** The partition CloudFormation substitutes for `${AWS::Partition}` in the definition (aws-cn, aws-us-gov elsewhere). */
+export const LOCAL_PARTITION = 'aws';
 
 export interface TaskBinding {
   /** The serverless.yml function the Task state invokes. */
@@ -13,7 +15,7 @@ export interface TaskBinding {
 }
 
 export interface LocalDefinition {
-  /** The ASL with each `{"Fn::GetAtt": [fn, "Arn"]}` replaced by a Lambda ARN, as CloudFormation would. */
+  /** The ASL with each `{"Fn::GetAtt": [fn, "Arn"]}` replaced by a Lambda ARN and each `${AWS::Partition}` (the deployed definition is an Fn::Sub) by the local partition, as CloudFormation would. */
   definition: Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
   taskBindings: Record<string, TaskBinding>;
 }
@@ -55,9 +57,21 @@ function getAttTarget(value: unknown): string | undefined {
   return Array.isArray(getAtt) ? getAtt[0] : undefined;
 }
 
+/** The pseudo parameters the definition may name in an `Fn::Sub`. */
+const PSEUDO_PARAMETERS: Record<string, string> = { 'AWS::Partition': LOCAL_PARTITION, 'AWS::Region': LOCAL_REGION, 'AWS::AccountId': LOCAL_ACCOUNT };
+
+function substitute(text: string): string {
+  return text.replace(/\$\{(AWS::[A-Za-z]+)\}/g, (_match, name: string) => {
+    const value = PSEUDO_PARAMETERS[name];
+    if (value === undefined) throw new Error(`The definition names \${${name}}: only ${Object.keys(PSEUDO_PARAMETERS).join(', ')} are known locally`);
+    return value;
+  });
+}
+
 function resolveGetAtt(value: unknown): unknown {
   const target = getAttTarget(value);
   if (target) return localFunctionArn(target);
+  if (typeof value === 'string') return substitute(value);
   if (Array.isArray(value)) return value.map(resolveGetAtt);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveGetAtt(v)]));
   return value;

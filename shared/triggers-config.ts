@@ -10,12 +10,11 @@ const arn = z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)'));
 /** What a pattern may hold: what an RDS identifier may hold, and the two wildcards. */
 const GLOB = /^[A-Za-z0-9*?-]+$/;
 
-const globList = (fallback: string, required: boolean) =>
+const globList = (fallback: string) =>
   z.pipe(
     z._default(z.string(), fallback),
     z.transform((text: string, ctx) => {
       const globs = splitList(text);
-      if (required && globs.length === 0) ctx.issues.push({ code: 'custom', input: text, message: 'must name at least one pattern (* selects every DB)' });
       for (const glob of globs.filter((g) => !GLOB.test(g))) {
         ctx.issues.push({ code: 'custom', input: text, message: `"${glob}" can never match an RDS identifier (letters, digits and hyphens, with * and ?)` });
       }
@@ -39,8 +38,9 @@ const flag = (fallback: boolean) => z._default(z.stringbool({ truthy: ['true'], 
 
 export const snapshotTriggerConfigShape = {
   STATE_MACHINE_ARN: arn,
-  SELECTION_INCLUDE: globList('*', true),
-  SELECTION_EXCLUDE: globList('', false),
+  // Opt-in: empty (the default) selects no snapshot; `*` selects every DB.
+  SELECTION_INCLUDE: globList(''),
+  SELECTION_EXCLUDE: globList(''),
   SNAPSHOT_TYPES: snapshotTypes,
   BACKUP_EVENTS: flag(false),
 };

@@ -49,6 +49,9 @@ export function matchesSelection(snapshot: Pick<SnapshotInfo, 'sourceId' | 'type
   }
   const excludedBy = selection.exclude.find((glob) => matchesGlob(snapshot.sourceId, glob));
   if (excludedBy !== undefined) return { selected: false, reason: `${snapshot.sourceId} matches the exclude pattern "${excludedBy}"` };
+  if (selection.include.length === 0) {
+    return { selected: false, reason: `no snapshot is selected: SELECTION_INCLUDE is empty (name the DBs to export, or * for every one)` };
+  }
   if (!selection.include.some((glob) => matchesGlob(snapshot.sourceId, glob))) {
     return { selected: false, reason: `${snapshot.sourceId} matches no include pattern (${selection.include.join(',')})` };
   }

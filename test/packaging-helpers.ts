@@ -3,8 +3,11 @@
  * functions evaluated to plausible placeholder values), the zips and the bundles, and the tools.
  * No expectations live here: they are all in the test file.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 
 export const ACCOUNT = '123456789012';
@@ -56,6 +59,8 @@ export class TemplateEvaluator {
   constructor(
     private readonly template: CfnTemplate,
     private readonly stackName: string,
+    /** Where the stack is deployed: aws-cn and aws-us-gov change every ARN's partition. */
+    private readonly where: { partition: string; region: string } = { partition: 'aws', region: REGION },
   ) {}
 
   value(node: unknown): unknown {
@@ -120,9 +125,9 @@ export class TemplateEvaluator {
 
   ref(name: string): unknown {
     const pseudo: Record<string, string> = {
-      'AWS::Region': REGION,
+      'AWS::Region': this.where.region,
       'AWS::AccountId': ACCOUNT,
-      'AWS::Partition': 'aws',
+      'AWS::Partition': this.where.partition,
       'AWS::StackName': this.stackName,
       'AWS::URLSuffix': 'amazonaws.com',
     };
@@ -131,13 +136,14 @@ export class TemplateEvaluator {
     if (parameter) return parameter.Default ?? '';
     const resource = this.resource(name);
     const properties = resource.Properties ?? {};
+    const { partition, region } = this.where;
     switch (resource.Type) {
       case 'AWS::DynamoDB::Table':
         return (properties.TableName as string | undefined) ?? this.physicalName(name);
       case 'AWS::SNS::Topic':
-        return `arn:aws:sns:${REGION}:${ACCOUNT}:${(properties.TopicName as string | undefined) ?? this.physicalName(name)}`;
+        return `arn:${partition}:sns:${region}:${ACCOUNT}:${(properties.TopicName as string | undefined) ?? this.physicalName(name)}`;
       case 'AWS::StepFunctions::StateMachine':
-        return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${(properties.StateMachineName as string | undefined) ?? this.physicalName(name)}`;
+        return `arn:${partition}:states:${region}:${ACCOUNT}:stateMachine:${(properties.StateMachineName as string | undefined) ?? this.physicalName(name)}`;
       case 'AWS::Lambda::Function':
         return (properties.FunctionName as string | undefined) ?? this.physicalName(name);
       case 'AWS::IAM::Role':
@@ -148,6 +154,8 @@ export class TemplateEvaluator {
         return (properties.Name as string | undefined) ?? this.physicalName(name);
       case 'AWS::S3::Bucket':
         return (properties.BucketName as string | undefined) ?? this.physicalName(name).toLowerCase();
+      case 'AWS::KMS::Key':
+        return '1234abcd-12ab-34cd-56ef-1234567890ab';
       default:
         throw new Error(`The test has no placeholder for Ref ${name} (${resource.Type}): teach TemplateEvaluator.ref`);
     }
@@ -157,19 +165,22 @@ export class TemplateEvaluator {
     const resource = this.resource(logicalId);
     if (attribute !== 'Arn') throw new Error(`The test has no placeholder for Fn::GetAtt ${logicalId}.${attribute}`);
     const name = this.ref(logicalId) as string;
+    const { partition, region } = this.where;
     switch (resource.Type) {
       case 'AWS::IAM::Role':
-        return `arn:aws:iam::${ACCOUNT}:role/${name}`;
+        return `arn:${partition}:iam::${ACCOUNT}:role/${name}`;
       case 'AWS::Lambda::Function':
-        return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+        return `arn:${partition}:lambda:${region}:${ACCOUNT}:function:${name}`;
       case 'AWS::DynamoDB::Table':
-        return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
+        return `arn:${partition}:dynamodb:${region}:${ACCOUNT}:table/${name}`;
       case 'AWS::Logs::LogGroup':
-        return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`;
+        return `arn:${partition}:logs:${region}:${ACCOUNT}:log-group:${name}:*`;
       case 'AWS::Events::Rule':
-        return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${name}`;
+        return `arn:${partition}:events:${region}:${ACCOUNT}:rule/${name}`;
       case 'AWS::S3::Bucket':
-        return `arn:aws:s3:::${name}`;
+        return `arn:${partition}:s3:::${name}`;
+      case 'AWS::KMS::Key':
+        return `arn:${partition}:kms:${region}:${ACCOUNT}:key/${name}`;
       case 'AWS::SNS::Topic':
       case 'AWS::StepFunctions::StateMachine':
         return name;
@@ -191,6 +202,28 @@ export class TemplateEvaluator {
   private physicalName(logicalId: string): string {
     return `${this.stackName}-${logicalId}-PLACEHOLDER`;
   }
+}
+
+/**
+ * Packages the service into a fresh directory, without AWS credentials, and returns the directory,
+ * the template and what the command printed. `args` adds options (`--region`, `--param=...`).
+ */
+export async function packageService(repoRoot: string, stage: string, args: string[], timeoutMs: number): Promise<{ packageDir: string; template: CfnTemplate; stderr: string }> {
+  const packageDir = await mkdtemp(join(tmpdir(), 'export-orchestrator-package-'));
+  let stderr: string;
+  try {
+    ({ stderr } = await promisify(execFile)('npx', ['--no', '--', 'serverless', 'package', '--stage', stage, ...args, '--package', packageDir], {
+      cwd: repoRoot,
+      env: credentialFreeEnv(packageDir),
+      timeout: timeoutMs,
+      maxBuffer: 16 * 1024 * 1024,
+    }));
+  } catch (error) {
+    const { stdout = '', stderr: err = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`serverless package failed:\n${stdout}\n${err}`, { cause: error });
+  }
+  const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+  return { packageDir, template, stderr };
 }
 
 /** Every statement of every policy document in the template, identity and resource policies alike. */

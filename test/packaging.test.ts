@@ -13,21 +13,19 @@
  * on CI (CI set) a missing cfn-lint fails the run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import {
   ACCOUNT,
   REGION,
   TemplateEvaluator,
   cfnLintAvailable,
   classChain,
-  credentialFreeEnv,
+  packageService,
   importAndReport,
   isCi,
   kebab,
@@ -59,7 +57,6 @@ interface Resolvers {
 }
 const resolvers = require('../config/resolvers.cjs') as Resolvers;
 
-const run = promisify(execFile);
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 const PACKAGE_TIMEOUT_MS = 180_000;
 const SERVICE = 'export-orchestrator';
@@ -136,6 +133,14 @@ const SNAPSHOT_CREATED_EVENTS = ['RDS-EVENT-0042', 'RDS-EVENT-0075', 'RDS-EVENT-
 /** The export role ARN as the template refers to it: the stack's own role, or the one given. */
 const EXPORT_ROLE_REF = { 'Fn::If': ['CreateExportRole', { 'Fn::GetAtt': ['ExportRole', 'Arn'] }, { Ref: 'ExportRoleArn' }] };
 const TABLE_ARN = { 'Fn::GetAtt': ['CoordinationTable', 'Arn'] };
+/** The export bucket and key as the template refers to them: the stack's own, or the ones given. */
+const EXPORT_BUCKET_REF = { 'Fn::If': ['CreateExportBucket', { Ref: 'ExportBucket' }, { Ref: 'ExportBucketName' }] };
+const EXPORT_KEY_REF = { 'Fn::If': ['CreateExportKey', { 'Fn::GetAtt': ['ExportKey', 'Arn'] }, { Ref: 'KmsKeyArn' }] };
+/** What RDS asks of the export role on the export key (shared/reference/rds-export-output.md, section 5). */
+const EXPORT_ROLE_KMS = [
+  'kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:RetireGrant',
+];
 
 // ---------------------------------------------------------------------------------------------
 
@@ -144,21 +149,12 @@ let template: CfnTemplate;
 let cfn: TemplateEvaluator;
 const bundles = new Map<string, { entries: string[]; path: string; source: string }>();
 
+let packagingOutput: string;
+
 beforeAll(async () => {
-  // Prepare: an empty package directory and an environment in which no AWS credentials can be found.
-  packageDir = await mkdtemp(join(tmpdir(), 'export-orchestrator-package-'));
-  // Act: package once for the whole file.
-  try {
-    await run(
-      'npx',
-      ['--no', '--', 'serverless', 'package', '--stage', STAGE, '--region', REGION, '--package', packageDir],
-      { cwd: REPO_ROOT, env: credentialFreeEnv(packageDir), timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
-    );
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`serverless package failed:\n${stdout}\n${stderr}`, { cause: error });
-  }
-  template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+  // Act: package once for the whole file, with every parameter at its default, in an environment in
+  // which no AWS credentials can be found.
+  ({ packageDir, template, stderr: packagingOutput } = await packageService(REPO_ROOT, STAGE, ['--region', REGION], PACKAGE_TIMEOUT_MS));
   cfn = new TemplateEvaluator(template, STACK);
 
   // Each bundle alone in an empty directory outside the repository (no node_modules to fall back on).
@@ -251,10 +247,10 @@ describe('serverless package', () => {
 
     it('gives the export defaults to admitExport, and nothing to startExport and cancelExport', () => {
       expect(environmentOf('admitExport')).toMatchObject({
-        EXPORT_BUCKET: 'my-export-bucket',
+        EXPORT_BUCKET: EXPORT_BUCKET_REF,
         EXPORT_PREFIX: '{sourceId}/{date}',
         EXPORT_ROLE_ARN: EXPORT_ROLE_REF,
-        EXPORT_KMS_KEY_ID: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/00000000-0000-0000-0000-000000000000' },
+        EXPORT_KMS_KEY_ID: EXPORT_KEY_REF,
         DEFAULT_DEADLINE_SECONDS: '86400',
         MIN_POLL_SECONDS: '60',
         MAX_POLL_SECONDS: '3600',
@@ -276,7 +272,7 @@ describe('serverless package', () => {
       for (const name of ['snapshotTrigger', 'planExports']) {
         expect(cfn.value(environmentOf(name).STATE_MACHINE_ARN), name).toBe(stateMachineArn);
       }
-      expect(environmentOf('snapshotTrigger')).toMatchObject({ SELECTION_INCLUDE: '*', SELECTION_EXCLUDE: '', SNAPSHOT_TYPES: 'manual,automated', BACKUP_EVENTS: 'false' });
+      expect(environmentOf('snapshotTrigger')).toMatchObject({ SELECTION_INCLUDE: '', SELECTION_EXCLUDE: '', SNAPSHOT_TYPES: 'manual,automated', BACKUP_EVENTS: 'false' });
       expect(environmentOf('planExports')).toMatchObject({ SCHEDULED_SOURCES: '[]' });
     });
   });
@@ -443,8 +439,8 @@ describe('serverless package', () => {
       }
     });
 
-    it('uses Resource "*" only for actions that have no resource type in IAM', () => {
-      const starred = allowStatements().filter((s) => list(s.Resource).includes('*'));
+    it('uses Resource "*" only for actions that have no resource type in IAM (a key policy\'s "*" is the key itself)', () => {
+      const starred = identityStatements().filter((s) => list(s.Resource).includes('*'));
 
       expect(
         starred.flatMap((s) => list(s.Action).filter((action) => !UNSCOPABLE_ACTIONS.has(action)).map((action) => `${s.where}: ${action}`)),
@@ -458,33 +454,42 @@ describe('serverless package', () => {
       expect(allowStatements().filter((s) => list(s.Action).includes('sns:Publish')).map((s) => s.holder)).toEqual(['NotifyRole']);
       expect(byActionIn('NotifyRole', 'sns:Publish')?.Resource).toEqual({ Ref: 'NotificationTopic' });
       // NotifyTopicKeyPolicy exists only with a customer-managed topic key (snsKmsKeyArn); SlackNotifyRole decrypts its parameter via SSM.
-      expect(allowStatements().filter((s) => list(s.Action).some((a) => a.startsWith('kms:'))).map((s) => s.holder).sort()).toEqual(['NotifyTopicKeyPolicy', 'SlackNotifyRole', 'StartExportRole']);
+      expect([...new Set(identityStatements().filter((s) => list(s.Action).some((a) => a.startsWith('kms:'))).map((s) => s.holder))].sort()).toEqual([
+        'ExportRoleAccess',
+        'NotifyTopicKeyPolicy',
+        'SlackNotifyRole',
+        'StartExportKeyAccess',
+      ]);
       expect(resource('NotifyTopicKeyPolicy', 'AWS::IAM::RolePolicy')).toMatchObject({
         Condition: 'CustomerManagedTopicKey',
         Properties: { RoleName: { Ref: 'NotifyRole' }, PolicyDocument: { Statement: [{ Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: { Ref: 'SnsKmsKeyArn' } }] } },
       });
-      expect(byActionIn('StartExportRole', 'kms:CreateGrant')?.Resource).toEqual({
-        'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/00000000-0000-0000-0000-000000000000',
-      });
+      expect(byActionIn('StartExportKeyAccess', 'kms:CreateGrant')?.Resource).toEqual(EXPORT_KEY_REF);
+      expect(resource('StartExportKeyAccess', 'AWS::IAM::RolePolicy').Properties?.RoleName).toEqual({ Ref: 'StartExportRole' });
       const exportSources = list(byActionIn('StartExportRole', 'rds:StartExportTask')?.Resource).map((r) => cfn.string(r, 'StartExportTask resource'));
       expect(exportSources.sort()).toEqual(
         ['cluster', 'cluster-snapshot', 'snapshot'].map((type) => `arn:aws:rds:${REGION}:${ACCOUNT}:${type}:*`).sort(),
       );
     });
 
-    it('creates an export role, trusted only by RDS export, that reaches only the bucket and the prefix', () => {
+    it('creates an export role, trusted only by RDS export, that reaches only the bucket, the prefix and the export key', () => {
       const role = resource('ExportRole', 'AWS::IAM::Role');
-      const statements = policyStatements(template).filter((statement) => statement.where.startsWith('ExportRole/Policies'));
+      const access = resource('ExportRoleAccess', 'AWS::IAM::RolePolicy');
+      const statements = policyStatements(template).filter((statement) => statement.holder === 'ExportRoleAccess');
+      const bucket = cfn.ref('ExportBucket');
 
       expect(role.Condition).toBe('CreateExportRole');
+      expect(access).toMatchObject({ Condition: 'CreateExportRole', Properties: { RoleName: { Ref: 'ExportRole' } } });
+      expect(role.Properties?.Policies).toBeUndefined();
       expect(template.Conditions?.CreateExportRole).toEqual({ 'Fn::Equals': [{ Ref: 'ExportRoleArn' }, ''] });
       expect(JSON.stringify(role.Properties?.AssumeRolePolicyDocument)).toContain('"Service":"export.rds.amazonaws.com"');
       expect(statements.flatMap((statement) => list(statement.Action)).sort()).toEqual(
-        ['s3:DeleteObject*', 's3:GetBucketLocation', 's3:GetObject*', 's3:ListBucket', 's3:PutObject*'],
+        ['s3:DeleteObject*', 's3:GetBucketLocation', 's3:GetObject*', 's3:ListBucket', 's3:PutObject*', ...EXPORT_ROLE_KMS].sort(),
       );
-      expect(statements.map((statement) => statement.Resource)).toEqual([
-        { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::my-export-bucket' },
-        { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::my-export-bucket/*' },
+      expect(statements.map((statement) => cfn.value(statement.Resource))).toEqual([
+        `arn:aws:s3:::${bucket}`,
+        `arn:aws:s3:::${bucket}/*`,
+        cfn.getAtt('ExportKey', 'Arn'),
       ]);
     });
   });
@@ -615,6 +620,86 @@ describe('serverless package', () => {
 
     it('holds no Slack webhook URL anywhere in the template', () => {
       expect(JSON.stringify(template)).not.toMatch(/hooks\.slack\.com|\/services\/T[A-Z0-9]+\//);
+    });
+  });
+
+  // Issue 13: defaults that deploy and then work, export nothing unasked, and hold no placeholder.
+  describe('defaults', () => {
+    it('holds no placeholder value: no all-zero key id, no example bucket, no example account', () => {
+      const text = JSON.stringify(template);
+
+      expect(text).not.toMatch(/0{8}-0{4}-0{4}-0{4}-0{12}/);
+      expect(text).not.toMatch(/my-export-bucket|example\.com|123456789012/);
+      expect(template.Parameters?.KmsKeyArn?.Default).toBe('');
+      expect(template.Parameters?.ExportBucketName?.Default).toBe('');
+    });
+
+    it('creates a rotating customer-managed key that only the export role and the start function may use, and that outlives the stack', () => {
+      const key = resource('ExportKey', 'AWS::KMS::Key') as CfnResource & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+      const statements = policyStatements(template).filter((s) => s.holder === 'ExportKey');
+      const usedBy = (action: string) =>
+        statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes(action)).map((s) => cfn.value((s as { Principal?: { AWS?: unknown } }).Principal?.AWS));
+      const root = `arn:aws:iam::${ACCOUNT}:root`;
+      const exportRole = cfn.getAtt('ExportRole', 'Arn');
+      const startRole = cfn.getAtt('StartExportRole', 'Arn');
+
+      expect(template.Conditions?.CreateExportKey).toEqual({ 'Fn::Equals': [{ Ref: 'KmsKeyArn' }, ''] });
+      expect(key).toMatchObject({ Condition: 'CreateExportKey', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(key.Properties).toMatchObject({ EnableKeyRotation: true, KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' });
+      // Encryption and decryption: the export role only; the account administers the key but cannot use it.
+      for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom']) expect(usedBy(action), action).toEqual([exportRole]);
+      expect(usedBy('kms:CreateGrant').sort()).toEqual([exportRole, startRole].sort());
+      expect(usedBy('kms:DescribeKey').sort()).toEqual([exportRole, root, startRole].sort());
+      expect(usedBy('kms:PutKeyPolicy')).toEqual([root]);
+      expect(statements.flatMap((s) => list(s.Action)).filter((action) => action.endsWith('*'))).toEqual([]);
+      for (const grant of statements.filter((s) => list(s.Action).includes('kms:CreateGrant'))) {
+        expect(grant.Condition, grant.where).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+      }
+      expect(environmentOf('admitExport').EXPORT_KMS_KEY_ID).toEqual(EXPORT_KEY_REF);
+      expect(template.Outputs?.ExportKeyArn?.Value).toEqual(EXPORT_KEY_REF);
+    });
+
+    it('creates a private, TLS-only export bucket encrypted with the export key, kept on remove, with optional lifecycle rules', () => {
+      const bucket = resource('ExportBucket', 'AWS::S3::Bucket') as CfnResource & { DeletionPolicy?: string };
+      const policy = policyStatements(template).filter((s) => s.holder === 'ExportBucketPolicy');
+      const rules = (bucket.Properties?.LifecycleConfiguration as { Rules: unknown[] }).Rules;
+
+      expect(template.Conditions?.CreateExportBucket).toEqual({ 'Fn::Equals': [{ Ref: 'ExportBucketName' }, ''] });
+      expect(bucket).toMatchObject({ Condition: 'CreateExportBucket', DeletionPolicy: 'Retain' });
+      expect(bucket.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: EXPORT_KEY_REF }, BucketKeyEnabled: true }] },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+      expect(policy).toEqual([
+        expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]);
+      expect(cfn.value(policy[0]!.Resource)).toEqual([cfn.getAtt('ExportBucket', 'Arn'), `${cfn.getAtt('ExportBucket', 'Arn')}/*`]);
+      // Expiry and tiering only when their parameters are set (both empty by default).
+      expect(rules).toEqual([
+        expect.objectContaining({ Id: 'abort-incomplete-uploads' }),
+        { 'Fn::If': ['ExpireExports', expect.objectContaining({ ExpirationInDays: { Ref: 'ExportExpirationDays' } }), { Ref: 'AWS::NoValue' }] },
+        { 'Fn::If': ['TierExports', expect.objectContaining({ Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: { Ref: 'ExportInfrequentAccessDays' } }] }), { Ref: 'AWS::NoValue' }] },
+      ]);
+      expect(cfn.condition('ExpireExports') || cfn.condition('TierExports')).toBe(false);
+      expect(environmentOf('admitExport').EXPORT_BUCKET).toEqual(EXPORT_BUCKET_REF);
+      expect(template.Outputs?.ExportBucketName?.Value).toEqual(EXPORT_BUCKET_REF);
+    });
+
+    it('exports nothing until told what: no selection pattern, no scheduled source, and a warning that says so', () => {
+      expect(environmentOf('snapshotTrigger').SELECTION_INCLUDE).toBe('');
+      expect(environmentOf('planExports').SCHEDULED_SOURCES).toBe('[]');
+      expect(eventRules().filter((r) => r.target === 'planExports')).toEqual([]);
+      expect(packagingOutput).toContain('Warning: export-orchestrator: nothing will be exported');
+      expect(packagingOutput).toContain('selectionInclude=');
+    });
+
+    it('names no partition in the definition or the template: every ARN takes ${AWS::Partition}', () => {
+      const definition = JSON.stringify(resource('ExportStateMachine').Properties?.DefinitionString);
+      const literalArns = JSON.stringify(template).match(/arn:aws(-[a-z]+)*:[a-z0-9-]*:/g) ?? [];
+
+      expect(definition).toContain('arn:${AWS::Partition}:states:::lambda:invoke.waitForTaskToken');
+      expect(literalArns).toEqual([]);
     });
   });
 
@@ -805,8 +890,18 @@ function allowStatements(): FoundStatement[] {
   return policyStatements(template).filter((s) => s.Effect === 'Allow' && !s.where.includes('/AssumeRolePolicyDocument'));
 }
 
+/** Allow statements of identity policies (roles' own and AWS::IAM::RolePolicy), not of resource policies such as key policies. */
+function identityStatements(): FoundStatement[] {
+  return allowStatements().filter((s) => ['AWS::IAM::Role', 'AWS::IAM::RolePolicy'].includes(template.Resources[s.holder]!.Type));
+}
+
+/** What a function's role may do: its inline policies and the AWS::IAM::RolePolicy resources attached to it. */
 function functionStatements(name: string): FoundStatement[] {
-  return policyStatements(template).filter((s) => s.where.startsWith(`${pascal(name)}Role/Policies`));
+  const role = `${pascal(name)}Role`;
+  const attached = resourcesOfType('AWS::IAM::RolePolicy')
+    .filter(([, policy]) => JSON.stringify(policy.Properties?.RoleName) === JSON.stringify({ Ref: role }) && (!policy.Condition || cfn.condition(policy.Condition)))
+    .map(([id]) => id);
+  return policyStatements(template).filter((s) => s.where.startsWith(`${role}/Policies`) || attached.includes(s.holder));
 }
 
 interface AslState {

@@ -386,12 +386,14 @@ describe('snapshot lookups (adapter helpers)', () => {
 describe('trigger configuration', () => {
   const base = { STATE_MACHINE_ARN: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:export` };
 
-  it('defaults to every DB, manual and automated snapshots, no backup events', () => {
+  it('defaults to no DB at all (opt-in), manual and automated snapshots, no backup events', () => {
     // Act
     const settingsRead = triggerSettings(readConfig(snapshotTriggerConfigShape, base));
+    const verdict = matchesSelection({ sourceId: 'prod-db', type: 'automated' }, settingsRead.selection);
 
     // Assess
-    expect(settingsRead).toEqual({ selection: { include: ['*'], exclude: [], types: ['manual', 'automated'] }, backupEvents: false });
+    expect(settingsRead).toEqual({ selection: { include: [], exclude: [], types: ['manual', 'automated'] }, backupEvents: false });
+    expect(verdict).toEqual({ selected: false, reason: expect.stringContaining('SELECTION_INCLUDE is empty') });
   });
 
   it('reads comma-separated patterns and types, trimming spaces', () => {
