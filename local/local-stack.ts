@@ -113,12 +113,13 @@ export class LocalStack implements JsonService {
     const slots = dispatchDeps(config, { rds: rdsSdk, dynamo: dynamoSdk, sfn: sfnSdk });
     const clock: Clock = () => new Date();
     this.operator = { store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) };
+    const publisher = snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(this.sns, 'http://sns.amazonaws.com/doc/2010-03-31/') });
     this.lambdas = {
       admitExport: makeAdmitExport({ defaults: config, slots, clock }),
-      startExport: makeStartExport({ providerFor, clock }),
-      pollExport: makePollExport({ providerFor, slots, clock }),
-      cancelExport: makeCancelExport({ providerFor, clock }),
-      notify: makeNotify({ publisher: snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(this.sns, 'http://sns.amazonaws.com/doc/2010-03-31/') }), clock }),
+      startExport: makeStartExport({ providerFor, publisher, clock }),
+      pollExport: makePollExport({ providerFor, slots, publisher, clock }),
+      cancelExport: makeCancelExport({ providerFor, publisher, clock }),
+      notify: makeNotify({ publisher, clock }),
       awaitExport: makeAwaitExport(this.operator),
       exportEvent: makeExportEvent({ slots, clock }),
       dispatchExports: makeDispatchExports({ slots, clock }),

@@ -14,13 +14,31 @@ export interface NotificationRecord {
   warning?: string;
   extractedDataGb?: number;
   error?: { name: string; message: string };
+  /** The service's own id of the task when it is not ours (EC2 export-ami-…): what a manual cancel names. */
+  taskId?: string;
+  /** Not a change of status but news about following it (see NOTICES). */
+  notice?: Notice;
   at: string;
 }
+
+/**
+ * Notices: following was interrupted for long (once), it resumed (once), a cancel past the
+ * deadline does not get through (once, loudly, with the command to cancel by hand).
+ */
+export const NOTICES = ['FOLLOWING_INTERRUPTED', 'FOLLOWING_RESUMED', 'CANCEL_STUCK'] as const;
+export type Notice = (typeof NOTICES)[number];
+
+const NOTICE_HEADLINES: Record<Notice, string> = {
+  FOLLOWING_INTERRUPTED: 'Export following INTERRUPTED',
+  FOLLOWING_RESUMED: 'Export following RESUMED',
+  CANCEL_STUCK: 'Export NOT CANCELED past its deadline',
+};
 
 export interface Notification {
   subject: string;
   body: string;
-  attributes: { status: string; sourceType: string };
+  /** For subscription filter policies; `notice` only on notices. */
+  attributes: { status: string; sourceType: string; notice?: string };
   record: NotificationRecord;
 }
 
@@ -101,7 +119,7 @@ const KIND_IN_ARN: Record<string, string> = {
 
 export function renderNotification(record: NotificationRecord): Notification {
   const kind = kindName(record);
-  const subject = fitSubject(`${HEADLINES[record.status]}: ${kind} ${resourceName(record.sourceArn)}`);
+  const subject = fitSubject(`${headlineOf(record)}: ${kind} ${resourceName(record.sourceArn)}`);
   const lines: Array<[string, string | undefined]> = [
     ['Source', record.sourceArn],
     ['Kind', kind],
@@ -123,7 +141,25 @@ export function renderNotification(record: NotificationRecord): Notification {
     '-- record --',
     JSON.stringify(record),
   ].join('\n');
-  return { subject, body, attributes: { status: record.status, sourceType: record.sourceType }, record };
+  const attributes = { status: record.status, sourceType: record.sourceType, ...(record.notice ? { notice: record.notice } : {}) };
+  return { subject, body, attributes, record };
+}
+
+/** "Export COMPLETE", or the notice's own headline. */
+export function headlineOf(record: Pick<NotificationRecord, 'status' | 'notice'>): string {
+  return record.notice ? NOTICE_HEADLINES[record.notice] : HEADLINES[record.status];
+}
+
+/** A notice about following the export in this state, with the error that caused it. */
+export function recordForNotice(state: ExportState, notice: Notice, now: Date): NotificationRecord {
+  const lastError = notice === 'CANCEL_STUCK' ? state.cancelFailure?.lastError : notice === 'FOLLOWING_INTERRUPTED' ? state.interruption?.lastError : undefined;
+  const [name, ...message] = (lastError ?? '').split(': ');
+  return {
+    ...recordForState(state, now),
+    notice,
+    ...(state.taskId ? { taskId: state.taskId } : {}),
+    ...(lastError ? { error: { name: name!, message: message.join(': ') } } : {}),
+  };
 }
 
 /** "DB snapshot", "DB cluster snapshot", "DB cluster"; read from the ARN when a failed start never typed the source. */
@@ -173,6 +209,7 @@ function oneLine(text: string): string {
 
 /** What a reader can do about an export that did not complete; nothing for one that is fine. */
 export function adviceFor(record: NotificationRecord): string | undefined {
+  if (record.notice) return noticeAdvice(record);
   if (record.status === 'TIMED_OUT') return 'The deadline passed, so the export was canceled. Raise deadlineSeconds or export less (exportOnly).';
   if (record.status === 'CANCELED') return 'The export task was canceled before it finished (by an operator, or in the RDS console or API). Start a new execution to export again.';
   if (record.status !== 'FAILED') return undefined;
@@ -184,6 +221,23 @@ export function adviceFor(record: NotificationRecord): string | undefined {
   if (/S3|bucket/i.test(text)) return 'Check that the bucket exists in this region and the export role can write to it.';
   if (/Quota|Limit/i.test(text)) return 'Too many exports at once: try again when one has finished.';
   return 'See the cause above; the execution history in Step Functions has the details.';
+}
+
+function noticeAdvice(record: NotificationRecord): string | undefined {
+  switch (record.notice) {
+    case 'FOLLOWING_INTERRUPTED':
+      return 'The export itself goes on; the workflow keeps looking, waiting longer each time (at most maxPollSeconds), and says when it sees the export again. If this lasts, check the API throttling of the account (other tools share its request rate) and the poll role\'s permissions.';
+    case 'CANCEL_STUCK':
+      return `The workflow keeps trying to cancel until the task ends. To stop it now yourself: ${manualCancelCommand(record)}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The AWS CLI command that cancels this export by hand. */
+function manualCancelCommand(record: NotificationRecord): string {
+  if (record.sourceType === 'EC2_IMAGE') return `aws ec2 cancel-export-task --export-task-id ${record.taskId ?? '<export-ami-id>'}`;
+  return `aws rds cancel-export-task --export-task-identifier ${record.exportId ?? '<export id>'}`;
 }
 
 export function formatDuration(totalSeconds: number): string {

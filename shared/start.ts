@@ -26,6 +26,8 @@ export async function startExport({ request, bounds }: StartInput, provider: Exp
     adopted: started.adopted,
     polls: 0,
     bounds,
+    wakeByEvent: (bounds.eventSafetyNetSeconds ?? 0) > 0,
+    cancelBackoff: false,
   };
   return observe(initial, started, now);
 }

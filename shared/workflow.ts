@@ -1,3 +1,6 @@
+import { ExportServiceError, TransientAwsError, UnknownExportStatus } from './errors.ts';
+import { backoffSeconds, cancelFailed, describeError, interrupted, QUICK_ATTEMPTS, quickPause, type CancelFailure, type Interruption, type NotifyError } from './following.ts';
+import { logger } from './lambda.ts';
 import type { ExportObservation, ExportProvider } from './provider.ts';
 import { dispatchBestEffort, type DispatchDeps } from './queue.ts';
 import type { ExportRequest } from './request.ts';
@@ -31,27 +34,113 @@ export interface ExportState {
   failureCause?: string;
   warning?: string;
   extractedDataGb?: number;
+  /**
+   * RDS export events end the wait (a task-token wait); false: a plain Wait state, which costs no
+   * Lambda and no DynamoDB call (EC2 images, ADS, RDS with events off). Read by the Route choice.
+   */
+  wakeByEvent: boolean;
+  /** Observations failing in a row: following goes on, backing off (see following.ts). */
+  interruption?: Interruption;
+  /** A notice for the next step to publish: following works again after an interruption that was notified. */
+  pendingNotice?: 'FOLLOWING_RESUMED';
+  /** Cancels failing in a row; while set, Route waits before trying again. */
+  cancelFailure?: CancelFailure;
+  /** The last cancel failed: wait and look (poll) before the next try. Read by the Route choice. */
+  cancelBackoff: boolean;
+  /** The last notification that could not be sent (kept in the execution output). */
+  notifyError?: NotifyError;
+  /** What a Catch put here when a step's Lambda itself could not run; cleared by the next poll. */
+  stepError?: unknown;
 }
 
+/** Errors of an observation (describe, cancel) that leave the export running: back off and look again. */
+function isObservationError(error: unknown): boolean {
+  return error instanceof TransientAwsError || error instanceof ExportServiceError || error instanceof UnknownExportStatus;
+}
+
+/** An observation with its quick retries: a throttled call usually goes through a second later. */
+async function quickly<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (n >= QUICK_ATTEMPTS || !(error instanceof TransientAwsError)) throw error;
+      await quickPause();
+    }
+  }
+}
+
+/**
+ * Looks at the task. A failed look (after its quick retries) is not the end of following: the
+ * state goes back to waiting, longer after each failure (at most the wait policy's maximum), and
+ * keeps the deadline, so a task that cannot be observed is still canceled on time.
+ */
 export async function pollExport(state: ExportState, provider: ExportProvider, slots: DispatchDeps, now: Date): Promise<ExportState> {
-  const observation = await provider.describe(taskIdOf(state));
-  const next = observe({ ...state, polls: state.polls + 1 }, observation, now);
+  const { stepError: _cleared, ...current } = { ...state, cancelBackoff: false, polls: state.polls + 1 };
+  let observation: ExportObservation;
+  try {
+    observation = await quickly(() => provider.describe(taskIdOf(state)));
+  } catch (error) {
+    if (!isObservationError(error)) throw error;
+    return observationFailed(current, error, now);
+  }
+  const next = observe(resumed(current), observation, now);
   if (isTerminal(next.status)) await dispatchBestEffort(slots, now);
   else if (!next.cancelRequested && (await cancelRequested(state, slots))) next.cancelRequested = true;
   return next;
 }
 
-/** An operator names the export by our id, or by the service's own (an EC2 export-ami-… id). */
-async function cancelRequested(state: ExportState, slots: DispatchDeps): Promise<boolean> {
-  if (await slots.store.takeCancelRequest(state.request.exportId)) return true;
-  const taskId = taskIdOf(state);
-  return taskId !== state.request.exportId && (await slots.store.takeCancelRequest(taskId));
+/** Following goes on without this observation: wait (backing off) and look again; the deadline still counts. */
+export function observationFailed(state: ExportState, error: unknown, now: Date): ExportState {
+  const interruption = interrupted(state.interruption, describeError(error), now);
+  const secondsToDeadline = (Date.parse(state.request.deadline) - now.getTime()) / 1000;
+  const log = error instanceof TransientAwsError ? logger.warn.bind(logger) : logger.error.bind(logger);
+  log('could not observe the export task; waiting and looking again', { exportId: state.request.exportId, failures: interruption.failures, since: interruption.since, error: interruption.lastError });
+  return {
+    ...state,
+    interruption,
+    overdue: secondsToDeadline <= 0 && !isTerminal(state.status),
+    waitSeconds: backoffSeconds(interruption.failures, state.bounds, secondsToDeadline),
+  };
 }
 
+/** A successful observation ends an interruption; one that was notified gets its "resumed" notice. */
+function resumed(state: ExportState): ExportState {
+  if (!state.interruption) return state;
+  const { interruption, ...rest } = state;
+  return interruption.noticed ? { ...rest, pendingNotice: 'FOLLOWING_RESUMED' } : rest;
+}
+
+/** An operator names the export by our id, or by the service's own (an EC2 export-ami-… id). */
+async function cancelRequested(state: ExportState, slots: DispatchDeps): Promise<boolean> {
+  try {
+    if (await slots.store.takeCancelRequest(state.request.exportId)) return true;
+    const taskId = taskIdOf(state);
+    return taskId !== state.request.exportId && (await slots.store.takeCancelRequest(taskId));
+  } catch (error) {
+    // The request stays recorded: the next poll sees it. Not a reason to stop following.
+    if (!(error instanceof TransientAwsError)) throw error;
+    logger.warn('could not read cancel requests; looking again at the next poll', { exportId: state.request.exportId, error: describeError(error) });
+    return false;
+  }
+}
+
+/**
+ * Asks the service to cancel. A cancel that does not get through is tried again after a wait (and
+ * a look at the task, which may have ended meanwhile) until the task is really canceled or ends.
+ */
 export async function cancelExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {
-  const observation = await provider.cancel(taskIdOf(state));
+  let observation: ExportObservation;
+  try {
+    observation = await quickly(() => provider.cancel(taskIdOf(state)));
+  } catch (error) {
+    if (!isObservationError(error)) throw error;
+    const failed = observationFailed(state, error, now);
+    return { ...failed, cancelBackoff: true, cancelFailure: cancelFailed(state.cancelFailure, describeError(error), now) };
+  }
+  const { cancelFailure: _done, ...rest } = state;
   // Canceled for the deadline it ends TIMED_OUT; canceled at an operator's request, CANCELED.
-  return observe({ ...state, canceledForDeadline: state.overdue }, observation, now);
+  return observe({ ...resumed(rest), cancelBackoff: false, canceledForDeadline: state.overdue }, observation, now);
 }
 
 /**
@@ -90,7 +179,8 @@ export function taskIdOf(state: Pick<ExportState, 'taskId' | 'request'>): string
 }
 
 export function markNotified(state: ExportState): ExportState {
-  return { ...state, notifiedStatus: state.status };
+  const { notifyError: _sent, ...rest } = state;
+  return { ...rest, notifiedStatus: state.status };
 }
 
 function secondsBetween(isoStart: string, now: Date): number {

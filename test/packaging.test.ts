@@ -78,11 +78,11 @@ const DISPATCH = [...COORDINATION, ...WAKE, 'rds:DescribeExportTasks'];
 const FUNCTIONS: Record<string, { actions: string[] }> = {
   admitExport: { actions: [...LOGS, ...DISPATCH] },
   startExport: {
-    actions: [...LOGS, 'rds:StartExportTask', 'rds:DescribeExportTasks', 'iam:PassRole', 'kms:DescribeKey', 'kms:CreateGrant', 'ec2:ExportImage', 'discovery:StartExportTask'],
+    actions: [...LOGS, 'rds:StartExportTask', 'rds:DescribeExportTasks', 'iam:PassRole', 'kms:DescribeKey', 'kms:CreateGrant', 'ec2:ExportImage', 'discovery:StartExportTask', 'sns:Publish'],
   },
-  pollExport: { actions: [...LOGS, ...DISPATCH, 'ec2:DescribeExportImageTasks', 'discovery:DescribeExportTasks'] },
+  pollExport: { actions: [...LOGS, ...DISPATCH, 'ec2:DescribeExportImageTasks', 'discovery:DescribeExportTasks', 'sns:Publish'] },
   awaitExport: { actions: [...LOGS, ...COORDINATION, ...WAKE] },
-  cancelExport: { actions: [...LOGS, 'rds:CancelExportTask', 'rds:DescribeExportTasks', 'ec2:CancelExportTask', 'ec2:DescribeExportImageTasks'] },
+  cancelExport: { actions: [...LOGS, 'rds:CancelExportTask', 'rds:DescribeExportTasks', 'ec2:CancelExportTask', 'ec2:DescribeExportImageTasks', 'sns:Publish'] },
   notify: { actions: [...LOGS, 'sns:Publish'] },
   /** Reads the webhook URL (a SecureString, decrypted via SSM) and parks what it cannot deliver (on-failure destination). */
   slackNotify: { actions: [...LOGS, 'ssm:GetParameter', 'kms:Decrypt', 'sqs:SendMessage'] },
@@ -245,7 +245,7 @@ describe('serverless package', () => {
       ).toEqual([]);
     });
 
-    it('gives the export defaults to admitExport, and nothing to startExport and cancelExport', () => {
+    it('gives the export defaults to admitExport, and only the topic to startExport, cancelExport and notify', () => {
       expect(environmentOf('admitExport')).toMatchObject({
         EXPORT_BUCKET: EXPORT_BUCKET_REF,
         EXPORT_PREFIX: '{sourceId}/{date}',
@@ -256,9 +256,9 @@ describe('serverless package', () => {
         MAX_POLL_SECONDS: '3600',
         EVENT_SAFETY_NET_SECONDS: '21600',
       });
-      expect(environmentOf('startExport')).toEqual({});
-      expect(environmentOf('cancelExport')).toEqual({});
-      expect(environmentOf('notify')).toEqual({ TOPIC_ARN: { Ref: 'NotificationTopic' } });
+      // Start, poll and cancel publish the changes of status they observe.
+      for (const name of ['startExport', 'cancelExport', 'notify']) expect(environmentOf(name), name).toEqual({ TOPIC_ARN: { Ref: 'NotificationTopic' } });
+      expect(environmentOf('pollExport')).toMatchObject({ TOPIC_ARN: { Ref: 'NotificationTopic' } });
     });
 
     it('gives every slot function the same table and quota, and the triggers the ARN of this stack\'s state machine', () => {
@@ -451,14 +451,19 @@ describe('serverless package', () => {
       const byActionIn = (role: string, action: string) =>
         allowStatements().find((statement) => statement.holder === role && list(statement.Action).includes(action));
 
-      expect(allowStatements().filter((s) => list(s.Action).includes('sns:Publish')).map((s) => s.holder)).toEqual(['NotifyRole']);
-      expect(byActionIn('NotifyRole', 'sns:Publish')?.Resource).toEqual({ Ref: 'NotificationTopic' });
+      // Start, poll and cancel publish the changes of status they observe; notify the rest.
+      const publishers = ['CancelExportRole', 'NotifyRole', 'PollExportRole', 'StartExportRole'];
+      expect(allowStatements().filter((s) => list(s.Action).includes('sns:Publish')).map((s) => s.holder).sort()).toEqual(publishers);
+      for (const role of publishers) expect(byActionIn(role, 'sns:Publish')?.Resource).toEqual({ Ref: 'NotificationTopic' });
       // NotifyTopicKeyPolicy exists only with a customer-managed topic key (snsKmsKeyArn); SlackNotifyRole decrypts its parameter via SSM.
       expect([...new Set(identityStatements().filter((s) => list(s.Action).some((a) => a.startsWith('kms:'))).map((s) => s.holder))].sort()).toEqual([
+        'CancelExportTopicKeyPolicy',
         'ExportRoleAccess',
         'NotifyTopicKeyPolicy',
+        'PollExportTopicKeyPolicy',
         'SlackNotifyRole',
         'StartExportKeyAccess',
+        'StartExportTopicKeyPolicy',
       ]);
       expect(resource('NotifyTopicKeyPolicy', 'AWS::IAM::RolePolicy')).toMatchObject({
         Condition: 'CustomerManagedTopicKey',

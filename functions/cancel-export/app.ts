@@ -1,4 +1,6 @@
+import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { announce } from '../../shared/notify.ts';
 import type { ExportProvider } from '../../shared/provider.ts';
 import type { ExportRequest } from '../../shared/request.ts';
 import { cancelExport, type ExportState } from '../../shared/workflow.ts';
@@ -6,13 +8,17 @@ import { cancelExport, type ExportState } from '../../shared/workflow.ts';
 export interface CancelExportDeps {
   /** The provider of the request's kind (shared/aws/clients.ts exportProviders). */
   providerFor: (request: ExportRequest) => ExportProvider;
+  /** Publishes CANCELING itself, and the loud notice when the cancel does not get through. */
+  publisher: NotificationPublisher;
   clock: Clock;
 }
 
-export const makeHandler = ({ providerFor, clock }: CancelExportDeps) =>
+export const makeHandler = ({ providerFor, publisher, clock }: CancelExportDeps) =>
   workflowStep<ExportState, ExportState>(async (state) => {
-    const next = await cancelExport(state, providerFor(state.request), clock());
+    const now = clock();
+    const next = await announce(await cancelExport(state, providerFor(state.request), now), publisher, now);
     const reason = state.overdue ? 'the deadline passed' : 'an operator asked';
-    logger.warn(`canceled export task: ${reason}`, { exportId: next.request.exportId, deadline: next.request.deadline, status: next.status });
+    if (next.cancelBackoff) logger.warn(`could not cancel the export task yet (${reason}); trying again after a wait`, { exportId: next.request.exportId, attempts: next.cancelFailure?.attempts });
+    else logger.warn(`canceled export task: ${reason}`, { exportId: next.request.exportId, deadline: next.request.deadline, status: next.status });
     return next;
   });

@@ -1,4 +1,6 @@
+import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { announce } from '../../shared/notify.ts';
 import type { ExportProvider } from '../../shared/provider.ts';
 import type { ExportRequest } from '../../shared/request.ts';
 import type { DispatchDeps } from '../../shared/queue.ts';
@@ -8,12 +10,15 @@ export interface PollExportDeps {
   /** The provider of the request's kind (shared/aws/clients.ts exportProviders). */
   providerFor: (request: ExportRequest) => ExportProvider;
   slots: DispatchDeps;
+  /** Publishes a change of status (and the notices about following) itself. */
+  publisher: NotificationPublisher;
   clock: Clock;
 }
 
-export const makeHandler = ({ providerFor, slots, clock }: PollExportDeps) =>
+export const makeHandler = ({ providerFor, slots, publisher, clock }: PollExportDeps) =>
   workflowStep<ExportState, ExportState>(async (state) => {
-    const next = await pollExport(state, providerFor(state.request), slots, clock());
+    const now = clock();
+    const next = await announce(await pollExport(state, providerFor(state.request), slots, now), publisher, now);
     logger.info('polled export task', { exportId: next.request.exportId, status: next.status, percent: next.percent, waitSeconds: next.waitSeconds });
     return next;
   });

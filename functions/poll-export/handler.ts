@@ -1,6 +1,12 @@
-import { dispatchDeps, exportProviders } from '../../shared/aws/clients.ts';
-import { adsRegionOf, providerConfigShape, readConfig, slotConfigShape } from '../../shared/config.ts';
+import { dispatchDeps, exportProviders, snsPublisher } from '../../shared/aws/clients.ts';
+import { adsRegionOf, notifyConfigShape, providerConfigShape, readConfig, slotConfigShape } from '../../shared/config.ts';
 import { systemClock } from '../../shared/lambda.ts';
 import { makeHandler } from './app.ts';
 
-export const handler = makeHandler({ providerFor: exportProviders({ adsRegion: adsRegionOf(readConfig(providerConfigShape)) }), slots: dispatchDeps(readConfig(slotConfigShape)), clock: systemClock });
+const config = readConfig({ ...providerConfigShape, ...slotConfigShape, ...notifyConfigShape });
+export const handler = makeHandler({
+  providerFor: exportProviders({ adsRegion: adsRegionOf(config) }),
+  slots: dispatchDeps(config),
+  publisher: snsPublisher(config.TOPIC_ARN),
+  clock: systemClock,
+});

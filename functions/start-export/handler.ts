@@ -1,6 +1,7 @@
-import { exportProviders } from '../../shared/aws/clients.ts';
-import { adsRegionOf, providerConfigShape, readConfig } from '../../shared/config.ts';
+import { exportProviders, snsPublisher } from '../../shared/aws/clients.ts';
+import { adsRegionOf, notifyConfigShape, providerConfigShape, readConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/lambda.ts';
 import { makeHandler } from './app.ts';
 
-export const handler = makeHandler({ providerFor: exportProviders({ adsRegion: adsRegionOf(readConfig(providerConfigShape)) }), clock: systemClock });
+const config = readConfig({ ...providerConfigShape, ...notifyConfigShape });
+export const handler = makeHandler({ providerFor: exportProviders({ adsRegion: adsRegionOf(config) }), publisher: snsPublisher(config.TOPIC_ARN), clock: systemClock });

@@ -4,8 +4,8 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/cancel-export/app.ts';
 import { rdsExportProvider } from '../../shared/aws/clients.ts';
-import { ExportTaskNotFound, TransientAwsError } from '../../shared/errors.ts';
-import { CLIENT_CONFIG, exportState, lambdaContext, retriedErrors, SNAPSHOT_ARN } from './fixtures.ts';
+import { ExportTaskNotFound } from '../../shared/errors.ts';
+import { CLIENT_CONFIG, exportState, lambdaContext, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
 
 const rdsMock = mockClient(RDSClient);
 const context = lambdaContext('cancel-export');
@@ -14,7 +14,8 @@ const context = lambdaContext('cancel-export');
 const state = exportState({ overdue: true, request: { ...exportState().request, deadline: '2026-03-04T05:30:00.000Z' } });
 const exportId = state.request.exportId;
 const rdsProvider = rdsExportProvider(CLIENT_CONFIG);
-const handler = makeHandler({ providerFor: () => rdsProvider, clock: () => new Date('2026-03-04T05:31:00.000Z') });
+const publisher = recordingPublisher();
+const handler = makeHandler({ providerFor: () => rdsProvider, publisher, clock: () => new Date('2026-03-04T05:31:00.000Z') });
 
 beforeEach(() => {
   rdsMock.reset();
@@ -63,12 +64,32 @@ describe('cancel-export handler', () => {
     await expect(handler(state, context)).rejects.toBeInstanceOf(ExportTaskNotFound);
   });
 
-  it('fails with TransientAwsError, which the state machine retries, when RDS answers 500', async () => {
+  it('tries again after a wait when RDS answers 500, until the cancel gets through', async () => {
     rdsMock
       .on(CancelExportTaskCommand)
       .rejects(new RDSServiceException({ name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'internal error' }));
 
-    await expect(handler(state, context)).rejects.toBeInstanceOf(TransientAwsError);
+    const next = await handler(state, context);
+
+    expect(next).toMatchObject({ status: 'IN_PROGRESS', overdue: true, cancelBackoff: true, cancelFailure: { attempts: 1, escalated: false } });
+    expect(next.waitSeconds).toBe(60);
     expect(retriedErrors('CancelExport')).toContain('TransientAwsError');
+  });
+
+  it('notifies loudly, once, with the command to cancel by hand, when the cancel has not got through for an hour', async () => {
+    // Prepare
+    const loud = recordingPublisher();
+    const cancelLate = makeHandler({ providerFor: () => rdsProvider, publisher: loud, clock: () => new Date('2026-03-04T06:31:00.000Z') });
+    rdsMock.on(CancelExportTaskCommand).rejects(new RDSServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+    const stuck = { ...state, cancelFailure: { since: '2026-03-04T05:31:00.000Z', attempts: 9, lastError: 'TransientAwsError: Rate exceeded', escalated: false } };
+
+    // Act
+    const once = await cancelLate(stuck, context);
+    await cancelLate(once, context);
+
+    // Assess
+    expect(loud.published.map((n) => n.attributes.notice)).toEqual(['CANCEL_STUCK']);
+    expect(loud.published[0]!.subject).toMatch(/^Export NOT CANCELED past its deadline: /);
+    expect(loud.published[0]!.body).toContain(`aws rds cancel-export-task --export-task-identifier ${exportId}`);
   });
 });

@@ -6,6 +6,8 @@ import { buildExportRequest, type ExportRequest } from '../../shared/request.ts'
 import type { ExportState } from '../../shared/workflow.ts';
 import { vi } from 'vitest';
 import type { CoordinationStore, QueueEntry } from '../../shared/aws/coordination-store.ts';
+import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
+import type { Notification } from '../../shared/notification.ts';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -42,6 +44,8 @@ export function exportState(overrides: Partial<ExportState> = {}): ExportState {
     adopted: false,
     polls: 3,
     bounds: BOUNDS,
+    wakeByEvent: false,
+    cancelBackoff: false,
     ...overrides,
   };
 }
@@ -94,5 +98,17 @@ export function mockCoordinationStore(queue: QueueEntry[], overrides: Partial<Co
     requestCancel: vi.fn(async () => {}),
     takeCancelRequest: vi.fn(async () => false),
     ...overrides,
+  };
+}
+
+/** A publisher that keeps what it was given (or fails with `failWith`), for the steps that notify themselves. */
+export function recordingPublisher(failWith?: () => Error): NotificationPublisher & { published: Notification[] } {
+  const published: Notification[] = [];
+  return {
+    published,
+    async publish(notification) {
+      if (failWith) throw failWith();
+      published.push(notification);
+    },
   };
 }

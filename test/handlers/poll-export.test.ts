@@ -6,13 +6,14 @@ import { makeHandler } from '../../functions/poll-export/app.ts';
 import { rdsExportProvider } from '../../shared/aws/clients.ts';
 import type { QueueEntry } from '../../shared/aws/coordination-store.ts';
 import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
-import { ExportTaskNotFound, TransientAwsError, UnknownExportStatus } from '../../shared/errors.ts';
+import { ExportServiceError, ExportTaskNotFound } from '../../shared/errors.ts';
 import type { DispatchDeps } from '../../shared/queue.ts';
-import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, exportRequest, exportState, lambdaContext, mockCoordinationStore, retriedErrors, SNAPSHOT_ARN } from './fixtures.ts';
+import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, NOW, exportRequest, exportState, lambdaContext, mockCoordinationStore, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
 
 const rdsMock = mockClient(RDSClient);
 const context = lambdaContext('poll-export');
 const provider = rdsExportProvider(CLIENT_CONFIG);
+const publisher = recordingPublisher();
 
 const state = exportState();
 const exportId = state.request.exportId;
@@ -33,7 +34,7 @@ function slots(queue: QueueEntry[]): { slots: DispatchDeps; callbacks: TaskCallb
   return { slots: { store, exports: provider, callbacks, quota: 5, leaseSeconds: 600 }, callbacks };
 }
 
-const handler = makeHandler({ providerFor: () => provider, slots: slots([]).slots, clock });
+const handler = makeHandler({ providerFor: () => provider, slots: slots([]).slots, publisher, clock });
 
 beforeEach(() => {
   rdsMock.reset();
@@ -104,25 +105,72 @@ describe('poll-export handler', () => {
     await expect(handler(state, context)).rejects.toMatchObject({ name: 'ExportTaskNotFound' });
   });
 
-  it('fails with UnknownExportStatus rather than polling a status it does not know', async () => {
+  it('goes back to waiting, backing off, when RDS reports a status it does not know: the export may still run', async () => {
     rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'PAUSED' }] });
 
-    await expect(handler(state, context)).rejects.toBeInstanceOf(UnknownExportStatus);
+    const next = await handler(state, context);
+
+    expect(next).toMatchObject({ status: 'IN_PROGRESS', interruption: { failures: 1, noticed: false } });
+    expect(next.interruption?.lastError).toMatch(/^UnknownExportStatus: /);
   });
 
-  it('fails with TransientAwsError, which the state machine retries, when RDS throttles', async () => {
+  it('goes back to waiting after its quick retries when RDS throttles, longer after each failure, never failing the execution', async () => {
+    // Prepare
     rdsMock
       .on(DescribeExportTasksCommand)
       .rejects(new RDSServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
 
-    await expect(handler(state, context)).rejects.toBeInstanceOf(TransientAwsError);
+    // Act
+    const first = await handler(state, context);
+    const second = await handler(first, context);
+
+    // Assess: two quick attempts each (the mock stands in for the SDK's own retry), then the wait policy's minimum, doubled the next time.
+    expect(rdsMock).toHaveReceivedCommandTimes(DescribeExportTasksCommand, 4);
+    expect(first).toMatchObject({ status: 'IN_PROGRESS', waitSeconds: BOUNDS.minSeconds, interruption: { failures: 1, since: NOW.toISOString() } });
+    expect(second).toMatchObject({ waitSeconds: 2 * BOUNDS.minSeconds, interruption: { failures: 2, since: NOW.toISOString() } });
     expect(retriedErrors('PollExport')).toContain('TransientAwsError');
+  });
+
+  it('notifies once that following is interrupted after 15 minutes, and once that it resumed', async () => {
+    // Prepare: RDS has not answered for 15 minutes.
+    const since = new Date(NOW.getTime() - 15 * 60_000).toISOString();
+    const failing = exportState({ interruption: { since, failures: 6, lastError: 'TransientAwsError: Rate exceeded', noticed: false } });
+    const notices = recordingPublisher();
+    const poll = makeHandler({ providerFor: () => provider, slots: slots([]).slots, publisher: notices, clock });
+    rdsMock.on(DescribeExportTasksCommand).rejects(new RDSServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+
+    // Act
+    const interrupted = await poll(failing, context);
+    const stillInterrupted = await poll(interrupted, context);
+    rdsMock.reset();
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'IN_PROGRESS', PercentProgress: 40 }] });
+    const back = await poll(stillInterrupted, context);
+
+    // Assess
+    expect(notices.published.map((n) => n.attributes.notice)).toEqual(['FOLLOWING_INTERRUPTED', 'FOLLOWING_RESUMED']);
+    expect(notices.published[0]!.subject).toMatch(/^Export following INTERRUPTED: /);
+    expect(notices.published[0]!.body).toMatch(/Cause: +TransientAwsError: DescribeExportTasks failed: Throttling/);
+    expect(back.interruption).toBeUndefined();
+    expect(back.pendingNotice).toBeUndefined();
+  });
+
+  it('keeps following when SNS refuses the notification, with the failure in the state for the next step', async () => {
+    // Prepare: KMS denies SNS the topic key (permanent).
+    const refusing = recordingPublisher(() => new ExportServiceError('SNS Publish failed: KMSAccessDenied: denied'));
+    const poll = makeHandler({ providerFor: () => provider, slots: slots([]).slots, publisher: refusing, clock });
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'IN_PROGRESS', PercentProgress: 40 }] });
+
+    // Act
+    const next = await poll(exportState({ status: 'STARTING', notifiedStatus: 'STARTING' }), context);
+
+    // Assess
+    expect(next).toMatchObject({ status: 'IN_PROGRESS', notifiedStatus: 'STARTING', notifyError: { status: 'IN_PROGRESS', name: 'ExportServiceError', permanent: true, failures: 1 } });
   });
 
   it('wakes the next queued execution when the export ended', async () => {
     // Prepare
     const withQueue = slots([queued]);
-    const pollWithQueue = makeHandler({ providerFor: () => provider, slots: withQueue.slots, clock });
+    const pollWithQueue = makeHandler({ providerFor: () => provider, slots: withQueue.slots, publisher, clock });
     rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: exportId, SourceArn: SNAPSHOT_ARN, Status: 'COMPLETE' }] });
 
     // Act

@@ -16,12 +16,13 @@ import type { CoordinationStore } from '../../shared/aws/coordination-store.ts';
 import { ExportIdentifierConflict, ExportServiceError, InvalidExportRequest, TransientAwsError } from '../../shared/errors.ts';
 import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/source.ts';
 import type { StartInput } from '../../shared/start.ts';
-import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, defaults, exportRequest, lambdaContext, NOW, REQUESTED_AT, retriedErrors, SNAPSHOT_ARN } from './fixtures.ts';
+import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, defaults, exportRequest, lambdaContext, NOW, REQUESTED_AT, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
 
 const rdsMock = mockClient(RDSClient);
 const context = lambdaContext('start-export');
 const rdsProvider = rdsExportProvider(CLIENT_CONFIG);
-const handler = makeHandler({ providerFor: () => rdsProvider, clock });
+const publisher = recordingPublisher();
+const handler = makeHandler({ providerFor: () => rdsProvider, publisher, clock });
 
 const request = exportRequest({ exportOnly: ['orders', 'orders.public.items'] });
 const event: StartInput = { request, bounds: BOUNDS };
@@ -60,7 +61,9 @@ describe('start-export handler', () => {
     });
     expect(request.s3Prefix).toBe('rds-orders-db-2026-03-04-05-06/2026-03-04');
     expect(rdsMock).toHaveReceivedCommandTimes(DescribeExportTasksCommand, 0);
-    expect(state).toMatchObject({ request, status: 'STARTING', adopted: false, notifiedStatus: 'NONE', polls: 0, exportStartedAt: NOW.toISOString() });
+    // The start publishes STARTING itself (no Notify state after it).
+    expect(state).toMatchObject({ request, status: 'STARTING', adopted: false, notifiedStatus: 'STARTING', polls: 0, exportStartedAt: NOW.toISOString() });
+    expect(publisher.published.at(-1)?.attributes.status).toBe('STARTING');
   });
 
   it('leaves S3Prefix and ExportOnly out when the request has none', async () => {

@@ -71,9 +71,10 @@ describe('export kinds on the real state machine', () => {
 });
 
 describe('an operator cancel of another kind', () => {
-  it('ec2-image: cancels by EC2\'s own task id through the workflow, notified, ending CANCELED', async () => {
+  it('ec2-image: cancels by EC2\'s own task id through the workflow at its next poll, notified, ending CANCELED', async () => {
     const { result } = await onVirtualClock(Date.parse('2026-11-23T00:00:00Z'), async () => {
-      const local = stack();
+      // A plain Wait state has no token to wake: the cancel request is taken at the next poll.
+      const local = stack({ imageExport: () => ({ validatingSeconds: 120, exportSeconds: 4 * 3600, deletingSeconds: 60, finalTransferPercent: 95 }) });
       const execution = local.execute({ kind: 'ec2-image', imageId: AMI, diskImageFormat: 'VMDK' });
       // Act: 20 minutes in, the operator cancels export-ami-… (what `list --kind ec2-image` shows).
       const cancel = new Promise((resolve) =>
@@ -86,6 +87,7 @@ describe('an operator cancel of another kind', () => {
     });
     const notes = result.local.sns.messages.map((m) => m.attributes.status);
 
+    expect(result.cancel).toBe('at next poll');
     expect(result.execution.error).toBe('ExportCanceled');
     expect(notes).toEqual(['STARTING', 'IN_PROGRESS', 'CANCELING', 'CANCELED']);
   });

@@ -43,6 +43,8 @@ function state(status: ExportStatus, overrides: Partial<ExportState> = {}): Expo
     adopted: false,
     polls: 3,
     bounds: { minSeconds: 60, maxSeconds: 3600 },
+    wakeByEvent: false,
+    cancelBackoff: false,
     ...overrides,
   };
 }

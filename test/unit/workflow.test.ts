@@ -47,6 +47,8 @@ function state(overrides: Partial<ExportState> = {}): ExportState {
     adopted: false,
     polls: 2,
     bounds: BOUNDS,
+    wakeByEvent: false,
+    cancelBackoff: false,
     ...overrides,
   };
 }
