@@ -1,27 +1,42 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
+import { join, resolve } from 'node:path';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 
-/** The same esbuild options serverless.yml gives serverless-esbuild (custom.esbuild). */
-export const LAMBDA_BUILD: BuildOptions = {
+/** The same esbuild options serverless.yml gives serverless-esbuild (custom.esbuild; test/packaging.test.ts checks they agree). */
+export const LAMBDA_BUILD = {
   bundle: true,
   minify: true,
   // The state machine matches errors by name, and the names are the classes' names.
   keepNames: true,
+  sourcemap: false,
   platform: 'node',
   target: 'node22',
   format: 'esm',
+  // What only some invocations need loads on first use (shared/aws/clients.ts rdsAdapter).
+  splitting: true,
+  chunkNames: 'handler.[name]-[hash]',
   mainFields: ['module', 'main'],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  logLevel: 'silent',
+} satisfies BuildOptions;
+
+type Kind = 'rds' | 'ec2-image' | 'ads';
+
+/** The adapter module each kind loads on its first request (shared/aws/providers.ts). */
+const KIND_ADAPTERS: Record<Kind, string> = {
+  rds: 'shared/aws/rds-provider.ts',
+  'ec2-image': 'shared/aws/ec2-image-provider.ts',
+  ads: 'shared/aws/ads-provider.ts',
 };
 
-interface LambdaBundle {
+/** One cold start: a function serving one kind of export (or `any`), beside its floor. */
+interface ColdStart {
   name: string;
-  entry: string;
-  /** The floor: a handler of only the SDK client(s) this function uses, one command each. */
+  kind: Kind | 'any';
+  /** The lazily loaded adapters this cold start reaches before its work is done. */
+  loads: Kind[];
+  /** The floor: a handler of only the SDK client(s) this cold start uses, one command each. */
   floor: string;
 }
 
@@ -32,31 +47,52 @@ const SFN = ['@aws-sdk/client-sfn', 'SFNClient'];
 const SSM = ['@aws-sdk/client-ssm', 'SSMClient'];
 const EC2 = ['@aws-sdk/client-ec2', 'EC2Client'];
 
-export const LAMBDAS: LambdaBundle[] = [
-  { name: 'admit-export', entry: 'functions/admit-export/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  // Start, poll and cancel serve every kind: the EC2 client is theirs too (ADS has no SDK client: ours counts against us).
-  { name: 'start-export', entry: 'functions/start-export/handler.ts', floor: floor([RDS, 'StartExportTaskCommand'], [EC2, 'ExportImageCommand']) },
-  {
-    name: 'poll-export',
-    entry: 'functions/poll-export/handler.ts',
-    floor: floor([RDS, 'DescribeExportTasksCommand'], [EC2, 'DescribeExportImageTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']),
-  },
-  { name: 'cancel-export', entry: 'functions/cancel-export/handler.ts', floor: floor([RDS, 'CancelExportTaskCommand'], [EC2, 'CancelExportTaskCommand']) },
-  { name: 'notify', entry: 'functions/notify/handler.ts', floor: floor([SNS, 'PublishCommand']) },
-  { name: 'await-export', entry: 'functions/await-export/handler.ts', floor: floor([DYNAMODB, 'PutItemCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  { name: 'export-event', entry: 'functions/export-event/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  { name: 'dispatch-exports', entry: 'functions/dispatch-exports/handler.ts', floor: floor([RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  { name: 'slack-notify', entry: 'functions/slack-notify/handler.ts', floor: floor([SSM, 'GetParameterCommand']) },
-  { name: 'snapshot-trigger', entry: 'functions/snapshot-trigger/handler.ts', floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
-  { name: 'plan-exports', entry: 'functions/plan-exports/handler.ts', floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
+type Use = [string[], string];
+/** ADS has no SDK client on our registry: its floor is what ours is made of, SigV4 and the default credential chain. */
+const ADS = 'ads';
+
+/** The slot dispatcher's clients (DynamoDB queue, Step Functions callbacks, RDS for what holds a slot). */
+const SLOTS: Use[] = [[RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']];
+
+export const COLD_STARTS: ColdStart[] = [
+  { name: 'admit-export', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },
+  // EC2 and ADS take no slot: admission answers the task token at once.
+  { name: 'admit-export', kind: 'ec2-image', loads: [], floor: floor([SFN, 'SendTaskSuccessCommand']) },
+  { name: 'start-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'StartExportTaskCommand']) },
+  { name: 'start-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'ExportImageCommand']) },
+  { name: 'start-export', kind: 'ads', loads: ['ads'], floor: floor(ADS) },
+  { name: 'poll-export', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },
+  // Other kinds read cancel requests (DynamoDB) and, once ended, dispatch (Step Functions; RDS only with a queue).
+  { name: 'poll-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'DescribeExportImageTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
+  { name: 'poll-export', kind: 'ads', loads: ['ads'], floor: floor(ADS, [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
+  { name: 'cancel-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'CancelExportTaskCommand']) },
+  { name: 'cancel-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'CancelExportTaskCommand']) },
+  { name: 'notify', kind: 'any', loads: [], floor: floor([SNS, 'PublishCommand']) },
+  { name: 'await-export', kind: 'any', loads: [], floor: floor([DYNAMODB, 'PutItemCommand'], [SFN, 'SendTaskSuccessCommand']) },
+  { name: 'export-event', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },
+  { name: 'dispatch-exports', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },
+  { name: 'slack-notify', kind: 'any', loads: [], floor: floor([SSM, 'GetParameterCommand']) },
+  { name: 'snapshot-trigger', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
+  { name: 'plan-exports', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
 ];
 
 /** A handler that sends one command with each client: what any function using those clients must carry. */
-function floor(...uses: Array<[string[], string]>): string {
-  // Aliased: two services may have commands of the same name (RDS and EC2 both have CancelExportTask).
-  const imports = uses.map(([[module, client], command], i) => `import { ${client} as Client${i}, ${command} as Command${i} } from '${module}';`).join('\n');
-  const calls = uses.map((_, i) => `await new Client${i}({}).send(new Command${i}(event))`).join('; ');
-  return `${imports}\nexport const handler = async (event) => { ${calls}; };`;
+function floor(...uses: Array<Use | typeof ADS>): string {
+  const lines: string[] = [];
+  const calls: string[] = [];
+  uses.forEach((use, i) => {
+    if (use === ADS) {
+      lines.push("import { SignatureV4 } from '@smithy/signature-v4';", "import { defaultProvider } from '@aws-sdk/credential-provider-node';", "import { createHash, createHmac } from 'node:crypto';");
+      lines.push(`class Sha${i} { constructor(s) { this.h = s ? createHmac('sha256', s) : createHash('sha256'); } update(d) { this.h.update(d); } async digest() { return this.h.digest(); } reset() {} }`);
+      calls.push(`await fetch('https://discovery.us-east-1.amazonaws.com/', await new SignatureV4({ service: 'discovery', region: 'us-east-1', credentials: defaultProvider(), sha256: Sha${i} }).sign({ method: 'POST', protocol: 'https:', hostname: 'discovery.us-east-1.amazonaws.com', path: '/', query: {}, headers: {}, body: JSON.stringify(event) }))`);
+      return;
+    }
+    // Aliased: two services may have commands of the same name (RDS and EC2 both have CancelExportTask).
+    const [[module, client], command] = use;
+    lines.push(`import { ${client} as Client${i}, ${command} as Command${i} } from '${module}';`);
+    calls.push(`await new Client${i}({}).send(new Command${i}(event))`);
+  });
+  return `${lines.join('\n')}\nexport const handler = async (event) => { ${calls.join('; ')}; };`;
 }
 
 /** Enough configuration for the handlers' import-time config check to pass. */
@@ -73,42 +109,107 @@ const IMPORT_ENV = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
-export interface BundleFigures {
+export interface ColdStartFigures {
   name: string;
+  kind: string;
+  /** The handler's module and every chunk it, or the adapters it loads, imports statically. */
   bytes: number;
   floorBytes: number;
+  /** Whether the EC2 client is among what this cold start loads. */
+  loadsEc2: boolean;
   importMs: number;
   floorImportMs: number;
+  /** The median of the per-round ratios (each bundle timed right beside its floor). */
+  ratio: number;
+  /** The fastest of the rounds, bundle and floor: what a quiet machine shows. */
+  minMs: number;
+  floorMinMs: number;
 }
 
-export async function measureBundles(importRuns = 7): Promise<BundleFigures[]> {
+interface Built {
+  /** Files imported in order: the handler, then each adapter chunk. */
+  files: string[];
+  bytes: number;
+  loadsEc2: boolean;
+}
+
+/**
+ * Builds every function as serverless.yml does, and times each cold start (the handler's import,
+ * then its adapters' chunks) interleaved with its floor: bundle, floor, bundle, floor, ... so that
+ * the machine's drift affects both alike; the ratio is taken per round, then the median.
+ */
+export async function measureColdStarts(rounds = Number(process.env.BENCH_IMPORT_ROUNDS ?? 9)): Promise<ColdStartFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bundles-'));
-  const figures: BundleFigures[] = [];
-  for (const lambda of LAMBDAS) {
-    await build({ ...LAMBDA_BUILD, entryPoints: [lambda.entry], outfile: join(dir, `${lambda.name}.mjs`) });
-    const floorSource = join(dir, `${lambda.name}-floor.src.mjs`);
-    writeFileSync(floorSource, lambda.floor);
-    await build({ ...LAMBDA_BUILD, entryPoints: [floorSource], outfile: join(dir, `${lambda.name}-floor.mjs`), nodePaths: [join(process.cwd(), 'node_modules')] });
-    figures.push({
-      name: lambda.name,
-      bytes: sizeOf(join(dir, `${lambda.name}.mjs`)),
-      floorBytes: sizeOf(join(dir, `${lambda.name}-floor.mjs`)),
-      importMs: medianImportMs(join(dir, `${lambda.name}.mjs`), importRuns),
-      floorImportMs: medianImportMs(join(dir, `${lambda.name}-floor.mjs`), importRuns),
-    });
+  const bundles = new Map<string, Built>();
+  const builtFunctions = new Map<string, Metafile>();
+  const cases: Array<{ start: ColdStart; bundle: Built; floor: Built }> = [];
+  const only = process.env.BENCH_COLD_STARTS?.split(',');
+  for (const [index, start] of COLD_STARTS.entries()) {
+    if (only && !only.includes(start.name)) continue;
+    if (!builtFunctions.has(start.name)) {
+      const result = await build({ ...LAMBDA_BUILD, entryPoints: [`functions/${start.name}/handler.ts`], outdir: join(dir, start.name), metafile: true, logLevel: 'silent' });
+      builtFunctions.set(start.name, result.metafile);
+    }
+    const metafile = builtFunctions.get(start.name)!;
+    const key = `${start.name}/${start.kind}`;
+    bundles.set(key, loaded(metafile, [`functions/${start.name}/handler.ts`, ...start.loads.map((kind) => KIND_ADAPTERS[kind])]));
+    const floorSource = join(dir, `floor-${index}.src.mjs`);
+    writeFileSync(floorSource, start.floor);
+    const floorResult = await build({ ...LAMBDA_BUILD, entryPoints: [floorSource], outdir: join(dir, `floor-${index}`), metafile: true, logLevel: 'silent', nodePaths: [join(process.cwd(), 'node_modules')] });
+    cases.push({ start, bundle: bundles.get(key)!, floor: loaded(floorResult.metafile, [floorSource]) });
   }
-  return figures;
+  const times = cases.map(() => ({ bundle: [] as number[], floor: [] as number[], ratio: [] as number[] }));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, { bundle, floor }] of cases.entries()) {
+      const bundleMs = importMs(bundle.files);
+      const floorMs = importMs(floor.files);
+      times[i]!.bundle.push(bundleMs);
+      times[i]!.floor.push(floorMs);
+      times[i]!.ratio.push(bundleMs / floorMs);
+    }
+  }
+  return cases.map(({ start, bundle, floor }, i) => ({
+    name: start.name,
+    kind: start.kind,
+    bytes: bundle.bytes,
+    floorBytes: floor.bytes,
+    loadsEc2: bundle.loadsEc2,
+    importMs: median(times[i]!.bundle),
+    floorImportMs: median(times[i]!.floor),
+    ratio: median(times[i]!.ratio),
+    minMs: Math.min(...times[i]!.bundle),
+    floorMinMs: Math.min(...times[i]!.floor),
+  }));
 }
 
-function sizeOf(path: string): number {
-  return statSync(path).size;
+/** The outputs of these entry points (the handler, dynamically imported adapters) and everything they import statically. */
+function loaded(metafile: Metafile, entryPoints: string[]): Built {
+  const outputs = Object.entries(metafile.outputs);
+  const files = entryPoints.map((entry) => {
+    const output = outputs.find(([, out]) => out.entryPoint !== undefined && resolve(out.entryPoint) === resolve(entry));
+    if (!output) throw new Error(`no output chunk for ${entry}: is it still loaded with import()?`);
+    return output[0];
+  });
+  const reached = new Set<string>();
+  const visit = (file: string) => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    for (const imported of metafile.outputs[file]!.imports) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+  };
+  files.forEach(visit);
+  const bytes = [...reached].reduce((sum, file) => sum + metafile.outputs[file]!.bytes, 0);
+  const loadsEc2 = [...reached].some((file) => Object.keys(metafile.outputs[file]!.inputs).some((input) => input.includes('@aws-sdk/client-ec2/')));
+  return { files: files.map((file) => resolve(file)), bytes, loadsEc2 };
 }
 
-/** Module import time in a fresh Node process (what a cold start pays for the code), the median of several runs. */
-function medianImportMs(path: string, runs: number): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(path)}); process.stdout.write(String(performance.now() - t));`;
-  const times = Array.from({ length: runs }, () =>
-    Number(execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], { env: { ...process.env, ...IMPORT_ENV }, encoding: 'utf8' })),
-  ).sort((a, b) => a - b);
-  return times[Math.floor(runs / 2)]!;
+/** The time to import these modules, in order, in a fresh Node process: what a cold start pays for the code. */
+function importMs(files: string[]): number {
+  const script = `const t = performance.now(); for (const f of ${JSON.stringify(files)}) await import(f); process.stdout.write(String(performance.now() - t));`;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], { env: { ...process.env, ...IMPORT_ENV }, encoding: 'utf8' }));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

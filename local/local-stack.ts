@@ -8,7 +8,9 @@ import { makeHandler as makeNotify } from '../functions/notify/app.ts';
 import { makeHandler as makePollExport } from '../functions/poll-export/app.ts';
 import { makeHandler as makeSnapshotTrigger } from '../functions/snapshot-trigger/app.ts';
 import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
-import { dispatchDeps, exportProviders, snsPublisher } from '../shared/aws/clients.ts';
+import { dispatchDeps } from '../shared/aws/clients.ts';
+import { exportProviders, loadAllAdapters } from '../shared/aws/providers.ts';
+import { snsPublisher } from '../shared/aws/sns-publisher.ts';
 import { coordinationStore } from '../shared/aws/coordination-store.ts';
 import { rdsSnapshots } from '../shared/aws/rds-snapshots.ts';
 import { stepFunctions, taskCallbacks } from '../shared/aws/step-functions.ts';
@@ -23,6 +25,10 @@ import { DynamoDbSimulator } from './dynamodb-simulator.ts';
 import { Ec2ImageExportSimulator, ec2QueryHandler, type ImageExportBehaviour } from './ec2-image-simulator.ts';
 import { RdsExportSimulator, type SimulatedTask, type SimulatorOptions } from './rds-simulator.ts';
 import { SnsRecorder, type PublishedMessage } from './sns-recorder.ts';
+
+// The local stack runs every kind: their adapters load with it, before any virtual clock starts (a
+// module that loads mid-run is real work the clock cannot see, and could be overtaken by a timer).
+await loadAllAdapters();
 
 export const LOCAL_TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:export-orchestrator-local`;
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:export-orchestrator-local`;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { validateAdsExportRequest, type AdsExportRequest } from './aws/ads-provider.ts';
-import { imageArn, validateEc2ImageExportRequest, type Ec2ImageExportRequest } from './aws/ec2-image-provider.ts';
+import { validateAdsExportRequest, type AdsExportRequest } from './ads-request.ts';
 import type { ExportDefaults } from './config.ts';
+import { imageArn, validateEc2ImageExportRequest, type Ec2ImageExportRequest } from './ec2-image-request.ts';
 import { InvalidExportRequest } from './errors.ts';
 import { exportIdentifier, parseSourceArn, sourceId, type ExportSource } from './source.ts';
 

@@ -6,7 +6,7 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 
@@ -287,6 +287,90 @@ export function keptClassNames(bundle: string): { helper?: string; classes: Map<
     classes.set(match[3]!, { ...(match[1] ? { binding: match[1] } : {}), base: match[2]!, body: bundle.slice(match.index!, match.index! + 400) });
   }
   return { helper, classes };
+}
+
+/**
+ * The modules of a split bundle (esbuild `splitting`): the handler's module and its chunks, by path
+ * in the zip. Chunks share bindings through minified `import{a as b}from"./handler.chunk-X.mjs"` and
+ * `export{b as a}` clauses; `resolve` follows them to where a binding is defined.
+ */
+export class SplitBundle {
+  private readonly imports = new Map<string, Map<string, { from: string; name: string }>>();
+  private readonly exports = new Map<string, Map<string, string>>();
+
+  constructor(readonly files: Map<string, string>) {
+    for (const [file, source] of files) {
+      const imported = new Map<string, { from: string; name: string }>();
+      for (const match of source.matchAll(/import\{([^}]*)\}from"\.\/([^"]+)"/g)) {
+        for (const [name, local] of bindings(match[1]!)) imported.set(local, { from: join(dirname(file), match[2]!), name });
+      }
+      this.imports.set(file, imported);
+      const exported = new Map<string, string>();
+      for (const match of source.matchAll(/export\{([^}]*)\}/g)) for (const [local, name] of bindings(match[1]!)) exported.set(name, local);
+      this.exports.set(file, exported);
+    }
+  }
+
+  /** `<file>#<binding>` of where a binding used in `file` is defined. */
+  resolve(file: string, local: string): string {
+    for (let hops = 0; hops < 10; hops++) {
+      const imported = this.imports.get(file)?.get(local);
+      const next = imported && this.exports.get(imported.from)?.get(imported.name);
+      if (!imported || next === undefined) break;
+      [file, local] = [imported.from, next];
+    }
+    return `${file}#${local}`;
+  }
+
+  /** The modules loaded with `file`: it and, transitively, every module it imports statically. */
+  staticallyLoaded(file: string): string[] {
+    const loaded = new Set<string>();
+    const visit = (current: string) => {
+      if (loaded.has(current) || !this.files.has(current)) return;
+      loaded.add(current);
+      const source = this.files.get(current)!;
+      for (const match of source.matchAll(/(?:^|[;}\n])\s*import\s*(?:[\w$*{},\s]+?\s*from\s*)?"\.\/([^"]+)"/g)) visit(join(dirname(current), match[1]!));
+    };
+    visit(file);
+    return [...loaded];
+  }
+
+  /** keptClassNames over every module; bindings and bases are `<file>#<binding>`, resolved across modules. */
+  keptClassNames(): { helper?: string; classes: Map<string, KeptClass> } {
+    // Each module that defines the helper (normally one shared chunk; others import it).
+    const helpers = new Set<string>();
+    for (const [file, source] of this.files) {
+      const found = keptClassNames(source).helper;
+      if (found) helpers.add(`${file}#${found}`);
+    }
+    const classes = new Map<string, KeptClass>();
+    const helper = [...helpers][0];
+    if (!helper) return { classes };
+    const pattern = /(?:([\w$]+)=)?class(?: [\w$]+)? extends ([\w$.]+)\{static\{([\w$]+)\(this,"([\w$]+)"\)\}/g;
+    for (const [file, source] of this.files) {
+      for (const match of source.matchAll(pattern)) {
+        if (!helpers.has(this.resolve(file, match[3]!))) continue;
+        classes.set(match[4]!, {
+          ...(match[1] ? { binding: this.resolve(file, match[1]) } : {}),
+          base: this.resolve(file, match[2]!),
+          body: source.slice(match.index!, match.index! + 400),
+        });
+      }
+    }
+    return { helper, classes };
+  }
+}
+
+/** `a as b, c` -> [[a, b], [c, c]] */
+function bindings(clause: string): Array<[string, string]> {
+  return clause
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [left, right] = part.split(/\s+as\s+/);
+      return [left!, right ?? left!];
+    });
 }
 
 /** The kept names of a class and of the classes it extends, nearest first (as far as the bundle names them). */

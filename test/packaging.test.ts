@@ -29,13 +29,13 @@ import {
   importAndReport,
   isCi,
   kebab,
-  keptClassNames,
   list,
   moduleSpecifiers,
   pascal,
   policyStatements,
   readZip,
   runNodeScript,
+  SplitBundle,
   type CfnResource,
   type CfnTemplate,
   type FoundStatement,
@@ -147,7 +147,8 @@ const EXPORT_ROLE_KMS = [
 let packageDir: string;
 let template: CfnTemplate;
 let cfn: TemplateEvaluator;
-const bundles = new Map<string, { entries: string[]; path: string; source: string }>();
+/** Each function's zip, unzipped: the handler's module (path, source) and, split from it, its chunks. */
+const bundles = new Map<string, { entries: string[]; path: string; source: string; modules: SplitBundle }>();
 
 let packagingOutput: string;
 
@@ -162,12 +163,21 @@ beforeAll(async () => {
     const zipPath = join(packageDir, `${name}.zip`);
     if (!existsSync(zipPath)) continue;
     const entries = readZip(await readFile(zipPath));
-    const [entry, read] = [...entries][0]!;
-    const path = join(packageDir, 'unzipped', name, entry);
-    await mkdir(dirname(path), { recursive: true });
-    const content = read();
-    await writeFile(path, content);
-    bundles.set(name, { entries: [...entries.keys()], path, source: content.toString('utf8') });
+    const files = new Map<string, string>();
+    for (const [entry, read] of entries) {
+      const path = join(packageDir, 'unzipped', name, entry);
+      await mkdir(dirname(path), { recursive: true });
+      const content = read();
+      await writeFile(path, content);
+      files.set(entry, content.toString('utf8'));
+    }
+    const handler = `functions/${kebab(name)}/handler.mjs`;
+    bundles.set(name, {
+      entries: [...entries.keys()],
+      path: join(packageDir, 'unzipped', name, handler),
+      source: files.get(handler) ?? '',
+      modules: new SplitBundle(files),
+    });
   }
 }, PACKAGE_TIMEOUT_MS + 10_000);
 
@@ -202,15 +212,49 @@ describe('serverless package', () => {
       expect(properties.Role).toEqual({ 'Fn::GetAtt': [`${pascal(name)}Role`, 'Arn'] });
       expect(JSON.stringify(properties.Code)).toContain(`${name}.zip`);
 
-      // Assess: the zip holds exactly the .mjs module the handler names, with the require() banner
-      // and the AWS SDK bundled in (nothing imported from node_modules at run time).
-      expect(bundle.entries).toEqual([`functions/${kebab(name)}/handler.mjs`]);
-      expect(bundle.source.startsWith('import { createRequire'), 'the bundle starts with the createRequire banner').toBe(true);
-      expect(moduleSpecifiers(bundle.source).filter((specifier) => !specifier.startsWith('node:'))).toEqual([]);
+      // Assess: the zip holds the .mjs module the handler names and its own chunks (code splitting),
+      // each with the require() banner and the AWS SDK bundled in: nothing imported from node_modules
+      // at run time, and every chunk a module imports (statically or with import()) is in the zip.
+      const directory = `functions/${kebab(name)}/`;
+      expect(bundle.entries).toContain(`${directory}handler.mjs`);
+      expect(bundle.entries.filter((entry) => !(entry.startsWith(`${directory}handler.`) && entry.endsWith('.mjs'))), 'not a module of this handler').toEqual([]);
+      for (const [entry, source] of bundle.modules.files) {
+        expect(source.startsWith('import { createRequire'), `${entry} starts with the createRequire banner`).toBe(true);
+        const specifiers = moduleSpecifiers(source).filter((specifier) => !specifier.startsWith('node:'));
+        expect(specifiers.filter((specifier) => !bundle.entries.includes(join(directory, specifier))), `${entry} imports only node: builtins and chunks in the zip`).toEqual([]);
+      }
 
       // Assess: the bundled SDK clients know every operation the role allows the function to call.
       const operations = FUNCTIONS[name]!.actions.filter((action) => SDK_SERVICES.has(action.split(':')[0]!)).map((action) => action.split(':')[1]!);
-      expect(operations.filter((operation) => !bundle.source.includes(`"${operation}"`)), 'operations missing from the bundle').toEqual([]);
+      const everything = [...bundle.modules.files.values()].join('\n');
+      expect(operations.filter((operation) => !everything.includes(`"${operation}"`)), 'operations missing from the bundle').toEqual([]);
+    });
+
+    it.each(FUNCTION_NAMES)('loads the EC2 client in %s only for an EC2 image export: never at cold start, never for an RDS export', (name) => {
+      // Prepare: what the cold start loads (the handler and its static imports), and what an RDS
+      // export adds (the RDS adapter's chunk, imported on its first use), told by EC2's operations.
+      const { modules } = bundleOf(name);
+      const directory = `functions/${kebab(name)}/`;
+      const chunkOf = (adapter: string) => [...modules.files.keys()].find((entry) => entry.startsWith(`${directory}handler.${adapter}-`));
+      const rdsAdapter = chunkOf('rds-provider');
+      const ec2Adapter = chunkOf('ec2-image-provider');
+      const namesEc2 = (entries: string[]) => entries.filter((entry) => modules.files.get(entry)!.includes('"DescribeExportImageTasks"'));
+
+      // Assess
+      expect(namesEc2(modules.staticallyLoaded(`${directory}handler.mjs`)), 'EC2 client loaded at cold start').toEqual([]);
+      if (rdsAdapter) expect(namesEc2(modules.staticallyLoaded(rdsAdapter)), 'EC2 client loaded with the RDS adapter').toEqual([]);
+      const servesEc2 = FUNCTIONS[name]!.actions.some((action) => action.startsWith('ec2:'));
+      expect(ec2Adapter !== undefined, `${name} has an EC2 adapter chunk`).toBe(servesEc2);
+      if (ec2Adapter) expect(namesEc2(modules.staticallyLoaded(ec2Adapter)).length, 'the EC2 adapter chunk brings the EC2 client').toBeGreaterThan(0);
+    });
+
+    it('is built by `npm run bench` with the esbuild options serverless.yml gives serverless-esbuild', async () => {
+      const state = JSON.parse(await readFile(join(packageDir, 'serverless-state.json'), 'utf8')) as { service: { custom: { esbuild: Record<string, unknown> } } };
+      const { LAMBDA_BUILD } = await import('../bench/bundles.ts');
+      // Options of the plugin itself, not of esbuild.
+      const { outputFileExtension: _, exclude: __, packager: ___, skipRebuild: ____, ...esbuildOptions } = state.service.custom.esbuild;
+
+      expect(LAMBDA_BUILD).toEqual(esbuildOptions);
     });
 
     it.concurrent.each(FUNCTION_NAMES)('has a %s bundle that loads on its own with exactly the environment serverless.yml gives it', async (name) => {
@@ -337,7 +381,7 @@ describe('serverless package', () => {
         );
 
         // Act
-        const { helper, classes } = keptClassNames(bundleOf(name).source);
+        const { helper, classes } = bundleOf(name).modules.keptClassNames();
 
         // Assess: esbuild's __name helper is there, each matched error is a class whose name it pins,
         // and each extends NamedError, whose constructor sets `this.name = new.target.name`.
@@ -352,10 +396,9 @@ describe('serverless package', () => {
     );
 
     it('keeps TransientAwsError\'s name in the poll-export bundle as esbuild emits it: static{__name(this,"TransientAwsError")}', () => {
-      const bundle = bundleOf('pollExport').source;
-      const { helper } = keptClassNames(bundle);
+      const { classes } = bundleOf('pollExport').modules.keptClassNames();
 
-      expect(bundle).toMatch(new RegExp(`class extends [\\w$]+\\{static\\{${helper!.replace(/\$/g, '\\$')}\\(this,"TransientAwsError"\\)\\}`));
+      expect(classes.get('TransientAwsError')?.body).toMatch(/^(?:[\w$]+=)?class extends [\w$]+\{static\{[\w$]+\(this,"TransientAwsError"\)\}/);
     });
 
     it('exposes the state machine, topic and export role ARNs and the queue table as outputs', () => {
@@ -840,7 +883,7 @@ function functionsByArn(): Map<string, string> {
   return new Map(lambdaLogicalIds().map((id) => [cfn.getAtt(id, 'Arn'), functionName(id)]));
 }
 
-function bundleOf(name: string): { entries: string[]; path: string; source: string } {
+function bundleOf(name: string): { entries: string[]; path: string; source: string; modules: SplitBundle } {
   const bundle = bundles.get(name);
   if (!bundle) throw new Error(`${name}.zip is not in the package`);
   return bundle;

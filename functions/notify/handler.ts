@@ -1,5 +1,5 @@
 import { notifyConfigShape, readConfig } from '../../shared/config.ts';
-import { snsPublisher } from '../../shared/aws/clients.ts';
+import { snsPublisher } from '../../shared/aws/sns-publisher.ts';
 import { systemClock } from '../../shared/lambda.ts';
 import { makeHandler } from './app.ts';
 

@@ -1,4 +1,6 @@
-import { dispatchDeps, exportProviders, snsPublisher } from '../../shared/aws/clients.ts';
+import { dispatchDeps } from '../../shared/aws/clients.ts';
+import { exportProviders } from '../../shared/aws/providers.ts';
+import { snsPublisher } from '../../shared/aws/sns-publisher.ts';
 import { adsRegionOf, notifyConfigShape, providerConfigShape, readConfig, slotConfigShape } from '../../shared/config.ts';
 import { systemClock } from '../../shared/lambda.ts';
 import { makeHandler } from './app.ts';

@@ -1,4 +1,5 @@
-import { exportProviders, snsPublisher } from '../../shared/aws/clients.ts';
+import { exportProviders } from '../../shared/aws/providers.ts';
+import { snsPublisher } from '../../shared/aws/sns-publisher.ts';
 import { adsRegionOf, notifyConfigShape, providerConfigShape, readConfig } from '../../shared/config.ts';
 import { systemClock } from '../../shared/lambda.ts';
 import { makeHandler } from './app.ts';

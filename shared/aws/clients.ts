@@ -1,84 +1,37 @@
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
+import type { RDSClientConfig } from '@aws-sdk/client-rds';
 import type { SFNClientConfig } from '@aws-sdk/client-sfn';
-import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import type { SlotConfig } from '../config.ts';
-import type { DispatchDeps } from '../queue.ts';
-import type { ExportProvider } from '../provider.ts';
-import { ConfigurationError, InvalidExportRequest } from '../errors.ts';
-import type { ExportRequest } from '../request.ts';
-import { adsExportProvider, type AdsClientOptions } from './ads-provider.ts';
+import type { ActiveExports, DispatchDeps } from '../queue.ts';
 import { coordinationStore } from './coordination-store.ts';
-import { ec2ImageExportProvider } from './ec2-image-provider.ts';
-import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { RdsExportProvider } from './rds-provider.ts';
-import { SDK_OPTIONS } from './sdk-options.ts';
-import { SnsPublisher } from './sns-publisher.ts';
+import { onFirstUse } from './lazy.ts';
 import { taskCallbacks } from './step-functions.ts';
 
-/** Clients for the deployed Lambdas, made once per cold start (and for the local run, with its own endpoint). */
-
-export const rdsExportProvider = (clientConfig: RDSClientConfig = {}): RdsExportProvider =>
-  new RdsExportProvider(new RDSClient({ ...SDK_OPTIONS, ...clientConfig }));
-
-/** Where the providers of the other kinds talk to; the local run points them at its simulators. */
-export interface ProviderConfig {
-  /** Application Discovery Service answers in the Migration Hub home region only. */
-  adsRegion?: string;
-  rds?: RDSClientConfig;
-  ec2?: EC2ClientConfig;
-  ads?: Partial<AdsClientOptions>;
-}
-
 /**
- * The provider of a request's kind. Each is made on first use and kept for the warm Lambda, so an
- * RDS export never builds the EC2 or ADS client.
+ * Clients for the deployed Lambdas, made once per cold start (and for the local run, with its own endpoint).
+ *
+ * An adapter that only some invocations need is imported on its first use, through a loader like
+ * `rdsAdapter` (once per process). esbuild's code splitting (serverless.yml custom.esbuild.splitting)
+ * puts it in a chunk of its own with the SDK client only it uses, so a cold start loads the clients
+ * of the export it serves and no other: an RDS export never loads the EC2 client. Reach such a module
+ * only through its loader (a static import anywhere in a handler's graph puts it back into every
+ * cold start), and keep a loader in a module that only the handlers needing it import: esbuild emits
+ * the chunk of every `import()` in a bundled file, used or not. `npm run bench` prints each
+ * function's import time per export kind beside the floor of the clients it needs.
  */
-export function exportProviders(config: ProviderConfig = {}): (request: ExportRequest) => ExportProvider {
-  const made = new Map<string, ExportProvider>();
-  const make = (kind: string): ExportProvider => {
-    switch (kind) {
-      case 'rds':
-        return rdsExportProvider(config.rds);
-      case 'ec2-image':
-        return withRequest(ec2ImageExportProvider(config.ec2), (request) => request.ec2Image);
-      case 'ads': {
-        const region = config.ads?.region ?? config.adsRegion;
-        if (!region) throw new ConfigurationError('Configuration: ADS_REGION (or AWS_REGION) is not set: kind "ads" needs the Migration Hub home region');
-        return withRequest(adsExportProvider({ ...config.ads, region }), (request) => request.ads);
-      }
-      default:
-        throw new InvalidExportRequest([`kind "${kind}" has no export provider`]);
-    }
-  };
-  return (request) => {
-    const kind = request.kind ?? 'rds';
-    if (!made.has(kind)) made.set(kind, make(kind));
-    return made.get(kind)!;
-  };
-}
+export const rdsAdapter = /* @__PURE__ */ onFirstUse(() => import('./rds-provider.ts'));
 
-/** A provider of another start request, behind the workflow's ExportRequest. */
-function withRequest<R>(provider: ExportProvider<R>, requestOf: (request: ExportRequest) => R | undefined): ExportProvider {
-  return {
-    start: (request) => {
-      const own = requestOf(request);
-      if (own === undefined) throw new InvalidExportRequest([`a ${request.kind} request carries no ${request.kind} parameters`]);
-      return provider.start(own);
-    },
-    describe: (taskId) => provider.describe(taskId),
-    cancel: (taskId) => provider.cancel(taskId),
-  };
+/** What holds RDS's export slots, asked through the RDS adapter, which loads when the dispatcher first needs it. */
+function activeRdsExports(clientConfig: RDSClientConfig = {}): ActiveExports {
+  const rds = onFirstUse(async () => (await rdsAdapter()).rdsExportProvider(clientConfig));
+  return { active: async () => (await rds()).active() };
 }
-
-export const snsPublisher = (topicArn: string, clientConfig: SNSClientConfig = {}): SnsPublisher =>
-  new SnsPublisher(new SNSClient({ ...SDK_OPTIONS, ...clientConfig }), topicArn);
 
 /** Everything the slot dispatcher talks to: the queue table, RDS (what runs), Step Functions (whom to wake). */
 export const dispatchDeps = (config: SlotConfig, clientConfig: { rds?: RDSClientConfig; dynamo?: DynamoDBClientConfig; sfn?: SFNClientConfig } = {}): DispatchDeps => {
   return {
     store: coordinationStore(config.COORDINATION_TABLE, clientConfig.dynamo),
-    exports: rdsExportProvider(clientConfig.rds),
+    exports: activeRdsExports(clientConfig.rds),
     callbacks: taskCallbacks(clientConfig.sfn),
     quota: config.EXPORT_QUOTA,
     leaseSeconds: config.SLOT_LEASE_SECONDS,

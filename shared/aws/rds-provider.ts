@@ -4,7 +4,8 @@ import {
   paginateDescribeExportTasks,
   StartExportTaskCommand,
   type ExportTask,
-  type RDSClient,
+  RDSClient,
+  type RDSClientConfig,
 } from '@aws-sdk/client-rds';
 import { ExportIdentifierConflict, ExportQuotaExceeded, ExportTaskNotFound } from '../errors.ts';
 import type { ExportObservation, ExportProvider } from '../provider.ts';
@@ -12,6 +13,7 @@ import type { ActiveExport, ActiveExports } from '../queue.ts';
 import type { ExportRequest } from '../request.ts';
 import { normaliseRdsStatus } from '../status.ts';
 import { awsErrorName, toWorkflowError } from './errors.ts';
+import { SDK_OPTIONS } from './sdk-options.ts';
 
 /** RDS exports of DB snapshots, DB cluster snapshots and live DB clusters (StartExportTask and friends). */
 export class RdsExportProvider implements ExportProvider, ActiveExports {
@@ -116,3 +118,7 @@ function observe(task: ExportTask, exportId: string): ExportObservation {
     ...(task.TotalExtractedDataInGB !== undefined ? { extractedDataGb: task.TotalExtractedDataInGB } : {}),
   };
 }
+
+/** Made once per cold start, like the other clients (shared/aws/clients.ts loads this module on first use). */
+export const rdsExportProvider = (clientConfig: RDSClientConfig = {}): RdsExportProvider =>
+  new RdsExportProvider(new RDSClient({ ...SDK_OPTIONS, ...clientConfig }));

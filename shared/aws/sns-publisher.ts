@@ -1,6 +1,7 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import type { Notification } from '../notification.ts';
 import { toWorkflowError } from './errors.ts';
+import { SDK_OPTIONS } from './sdk-options.ts';
 
 export interface NotificationPublisher {
   publish(notification: Notification): Promise<void>;
@@ -30,3 +31,7 @@ export class SnsPublisher implements NotificationPublisher {
     }
   }
 }
+
+/** Made once per cold start, like the other clients. */
+export const snsPublisher = (topicArn: string, clientConfig: SNSClientConfig = {}): SnsPublisher =>
+  new SnsPublisher(new SNSClient({ ...SDK_OPTIONS, ...clientConfig }), topicArn);

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/cancel-export/app.ts';
-import { rdsExportProvider } from '../../shared/aws/clients.ts';
+import { rdsExportProvider } from '../../shared/aws/rds-provider.ts';
 import { ExportTaskNotFound } from '../../shared/errors.ts';
 import { CLIENT_CONFIG, exportState, lambdaContext, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
 

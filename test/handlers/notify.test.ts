@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../functions/notify/app.ts';
-import { snsPublisher } from '../../shared/aws/clients.ts';
+import { snsPublisher } from '../../shared/aws/sns-publisher.ts';
 import { ExportServiceError, TransientAwsError } from '../../shared/errors.ts';
 import { CLIENT_CONFIG, clock, exportState, lambdaContext, retriedErrors, SNAPSHOT_ARN } from './fixtures.ts';
 

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../functions/poll-export/app.ts';
-import { rdsExportProvider } from '../../shared/aws/clients.ts';
+import { rdsExportProvider } from '../../shared/aws/rds-provider.ts';
 import type { QueueEntry } from '../../shared/aws/coordination-store.ts';
 import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
 import { ExportServiceError, ExportTaskNotFound } from '../../shared/errors.ts';

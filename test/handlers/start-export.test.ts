@@ -11,7 +11,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler as makeAdmitHandler } from '../../functions/admit-export/app.ts';
 import { makeHandler } from '../../functions/start-export/app.ts';
-import { rdsExportProvider } from '../../shared/aws/clients.ts';
+import { rdsExportProvider } from '../../shared/aws/rds-provider.ts';
 import type { CoordinationStore } from '../../shared/aws/coordination-store.ts';
 import { ExportIdentifierConflict, ExportServiceError, InvalidExportRequest, TransientAwsError } from '../../shared/errors.ts';
 import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/source.ts';

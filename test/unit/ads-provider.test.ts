@@ -5,8 +5,8 @@ import {
   TRUNCATED_WARNING,
   normaliseAdsStatus,
   observeAdsExport,
-  validateAdsExportRequest,
 } from '../../shared/aws/ads-provider.ts';
+import { validateAdsExportRequest } from '../../shared/ads-request.ts';
 import { CannotCancelExport } from '../../shared/aws/provider-errors.ts';
 import { ExportServiceError, ExportTaskNotFound, InvalidExportRequest, TransientAwsError, UnknownExportStatus } from '../../shared/errors.ts';
 

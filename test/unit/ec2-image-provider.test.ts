@@ -8,13 +8,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  Ec2ImageExportProvider,
-  imageArn,
-  normaliseEc2ImageTask,
-  validateEc2ImageExportRequest,
-  type Ec2ImageExportRequest,
-} from '../../shared/aws/ec2-image-provider.ts';
+import { Ec2ImageExportProvider, normaliseEc2ImageTask } from '../../shared/aws/ec2-image-provider.ts';
+import { imageArn, validateEc2ImageExportRequest, type Ec2ImageExportRequest } from '../../shared/ec2-image-request.ts';
 import { CannotCancelExport } from '../../shared/aws/provider-errors.ts';
 import {
   ExportIdentifierConflict,
