@@ -14,7 +14,7 @@ import { snsPublisher } from '../shared/aws/sns-publisher.ts';
 import { coordinationStore } from '../shared/aws/coordination-store.ts';
 import { rdsSnapshots } from '../shared/aws/rds-snapshots.ts';
 import { stepFunctions, taskCallbacks } from '../shared/aws/step-functions.ts';
-import type { ExportDefaults, SlotConfig } from '../shared/config.ts';
+import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, type ExportDefaults, type SlotConfig } from '../shared/config.ts';
 import type { WaitDeps } from '../shared/export-events.ts';
 import type { Clock } from '../shared/lambda.ts';
 import { jsonHandler, type JsonService } from './aws-json.ts';
@@ -23,6 +23,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, loadDefinition, localFunctionArn, type Tas
 import { AdsExportSimulator, type AdsExportBehaviour } from './ads-simulator.ts';
 import { DynamoDbSimulator } from './dynamodb-simulator.ts';
 import { Ec2ImageExportSimulator, ec2QueryHandler, type ImageExportBehaviour } from './ec2-image-simulator.ts';
+import type { Random } from './random.ts';
 import { RdsExportSimulator, type SimulatedTask, type SimulatorOptions } from './rds-simulator.ts';
 import { SnsRecorder, type PublishedMessage } from './sns-recorder.ts';
 
@@ -46,6 +47,7 @@ export const LOCAL_CONFIG: ExportDefaults & SlotConfig = {
   AWS_REGION: LOCAL_REGION,
   EXPORT_QUOTA: 5,
   SLOT_LEASE_SECONDS: 600,
+  SLOT_WAIT_LIMIT_SECONDS: DEFAULT_SLOT_WAIT_LIMIT_SECONDS,
 };
 
 /** One entry of the engine's execution event log (the library does not export the type). */
@@ -67,6 +69,18 @@ export interface LocalStackOptions extends SimulatorOptions {
   imageExport?: (imageId: string) => ImageExportBehaviour;
   /** How exports of kind ads behave. */
   adsExport?: () => AdsExportBehaviour;
+  /** false: the naive baseline, no slot queue to go back to when StartExport is refused for the quota (it only retries). */
+  slotQueue?: boolean;
+  /** Step Functions refusing task-token callbacks (SendTaskSuccess / SendTaskFailure) before they take effect. */
+  callbackFaults?: CallbackFaults;
+}
+
+export interface CallbackFaults {
+  /** Share (0-1) of callbacks answered with ThrottlingException. */
+  throttleRate: number;
+  /** Share (0-1) of callbacks answered with a 500 (ServiceUnavailable). */
+  errorRate: number;
+  random: Random;
 }
 
 /**
@@ -84,6 +98,8 @@ export class LocalStack implements JsonService {
   readonly lambdas: Record<string, LambdaHandler>;
   readonly executions = new Map<string, Promise<ExecutionOutcome>>();
   readonly sfnCalls: Record<string, number> = {};
+  /** Callbacks refused by the injected faults (callbackFaults). */
+  callbackFaultsInjected = 0;
   private readonly machine: StateMachine;
   private readonly taskBindings: Record<string, TaskBinding>;
   private readonly callbacks = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void; execution: string }>();
@@ -137,6 +153,7 @@ export class LocalStack implements JsonService {
       }),
     } as Record<string, LambdaHandler>;
     const { definition, taskBindings } = loadDefinition();
+    if (options.slotQueue === false) withoutRequeue(definition.States.StartExport!);
     this.machine = new StateMachine(definition as never);
     this.taskBindings = taskBindings;
   }
@@ -190,6 +207,7 @@ export class LocalStack implements JsonService {
       }
       case 'SendTaskSuccess':
       case 'SendTaskFailure': {
+        this.injectCallbackFault();
         const token = String(body.taskToken);
         const waiting = this.callbacks.get(token);
         if (!waiting) throw new QueryError('TaskTimedOut', `Task Timed Out: '${token}'`);
@@ -201,6 +219,16 @@ export class LocalStack implements JsonService {
       default:
         throw new QueryError('UnknownOperationException', `The local stack does not implement ${operation}`);
     }
+  }
+
+  /** A refused callback changes nothing: the token stays open, as in Step Functions. */
+  private injectCallbackFault(): void {
+    const faults = this.options.callbackFaults;
+    if (!faults || faults.throttleRate + faults.errorRate <= 0) return;
+    const draw = faults.random.next();
+    if (draw < faults.throttleRate + faults.errorRate) this.callbackFaultsInjected++;
+    if (draw < faults.throttleRate) throw new QueryError('ThrottlingException', 'Rate exceeded', 400);
+    if (draw < faults.throttleRate + faults.errorRate) throw new QueryError('ServiceUnavailable', 'Service Unavailable (simulated)', 500);
   }
 
   private async run(input: unknown, name: string): Promise<ExecutionOutcome> {
@@ -306,6 +334,10 @@ function exportEvent(task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCE
       EventID: ids[status],
     },
   };
+}
+
+function withoutRequeue(startExport: Record<string, unknown>): void {
+  startExport.Catch = (startExport.Catch as Array<{ Next: string }>).filter((catcher) => catcher.Next !== 'AwaitSlot');
 }
 
 function executionArn(name: string): string {

@@ -32,6 +32,8 @@ export interface SimulatedTask {
   canceledAt?: number;
   /** When the workflow first read this task's final status; with `endedAt`, the detection latency. */
   terminalSeenAt?: number;
+  /** Started by someone else (startOutsideWorkflow), not by the workflow. */
+  outsideWorkflow?: boolean;
 }
 
 type RdsStatus = 'STARTING' | 'IN_PROGRESS' | 'COMPLETE' | 'FAILED' | 'CANCELING' | 'CANCELED';
@@ -52,6 +54,8 @@ export interface SimulatorOptions {
   quota?: number;
   /** Called when a task reaches its final status, as RDS emits its export events. */
   onTaskEnded?: (task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCELED') => void;
+  /** Called as the n-th StartExportTask (from 1) arrives, before it is answered: where a test lets someone else start an export first. */
+  beforeStart?: (n: number) => void;
 }
 
 /**
@@ -114,15 +118,29 @@ export class RdsExportSimulator implements QueryService {
     return end <= this.now() ? end : undefined;
   }
 
+  /**
+   * An export started outside the workflow (the console, another tool), under the same quota:
+   * false when the quota is full. It is not counted among the API calls.
+   */
+  startOutsideWorkflow(id: string, sourceArn: string, behaviour: ExportBehaviour): boolean {
+    if (this.activeCount() >= (this.options.quota ?? 5)) return false;
+    const task: SimulatedTask = { id, sourceArn, s3Bucket: 'elsewhere', s3Prefix: '', iamRoleArn: '', kmsKeyId: '', exportOnly: [], behaviour, curve: (x) => x, createdAt: this.now(), outsideWorkflow: true };
+    this.tasks.set(id, task);
+    return true;
+  }
+
+  private starts = 0;
+
   private start(params: URLSearchParams): SimulatedTask {
+    this.options.beforeStart?.(++this.starts);
     const id = required(params, 'ExportTaskIdentifier').toLowerCase();
     const sourceArn = required(params, 'SourceArn');
     if (this.tasks.has(id)) throw new QueryError('ExportTaskAlreadyExists', `Cannot start export task because a task with the identifier ${id} already exists.`);
     if (!this.options.sources(sourceArn)) throw notFound(sourceArn);
     const quota = this.options.quota ?? 5;
     if (this.activeCount() >= quota) {
-      // RDS does not document this answer; the provider recognises it by its code and wording.
-      throw new QueryError('LimitExceeded', `You have reached the maximum number of concurrent export tasks (${quota}) for this account.`);
+      // RDS's own answer past the quota (which is 5 unless raised: the message names the account's).
+      throw new QueryError('ExportTaskLimitReachedFault', `You have reached the limit of ${quota} concurrent export tasks.`);
     }
     const behaviour = this.options.behaviourFor(sourceArn);
     const task: SimulatedTask = {

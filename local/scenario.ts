@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, MAX_SLOT_WAIT_LIMIT_SECONDS } from '../shared/config.ts';
+import { SLOT_WAIT_TIMED_OUT } from '../shared/queue.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/source.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { LocalStack, type EventLog, type ExecutionOutcome } from './local-stack.ts';
 import { seededRandom } from './random.ts';
+import type { SimulatedTask } from './rds-simulator.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 import { onVirtualClock } from './virtual-clock.ts';
 
@@ -34,6 +37,14 @@ export const scenarioSchema = z.strictObject({
   /** false: no export-slot queue, every execution starts at once and retries on quota errors (the naive baseline). */
   slotQueue: z.boolean().default(true),
   eventSafetyNetSeconds: z.number().int().min(0).default(6 * 3600),
+  /** Share of Step Functions task-token callbacks (SendTaskSuccess/Failure) answered ThrottlingException. */
+  callbackThrottleRate: z.number().min(0).max(0.95).default(0),
+  /** Share of those callbacks answered with a 500 (ServiceUnavailable). */
+  callbackErrorRate: z.number().min(0).max(0.95).default(0),
+  /** Export tasks started outside the workflow, each just before the workflow's n-th StartExportTask: they take a slot the dispatcher counted as free (a quota race). */
+  foreignExports: z.array(z.strictObject({ beforeStart: z.number().int().positive(), exportSeconds: z.number().positive() })).default([]),
+  /** How long an execution may wait for an export slot before it ends TIMED_OUT (SLOT_WAIT_LIMIT_SECONDS). */
+  slotWaitLimitSeconds: z.number().int().positive().max(MAX_SLOT_WAIT_LIMIT_SECONDS).default(DEFAULT_SLOT_WAIT_LIMIT_SECONDS),
   events: z.array(z.strictObject({ at: z.number().min(0), event: eventBridgeEvent })).default([]),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
@@ -104,7 +115,20 @@ export interface ScenarioResult {
   lowerBoundSeconds: number;
   /** Most export tasks that held a slot at one time: never above the quota. */
   peakConcurrentExports: number;
+  /** Step Functions callbacks refused by the injected faults (callbackThrottleRate, callbackErrorRate). */
+  callbackFaultsInjected: number;
+  /** Executions that waited past the slot wait limit (TIMED_OUT, nothing started). */
+  timedOutInQueue: number;
+  /** What the coordination table consumed, as DynamoDB bills it: in all, and per execution. */
+  dynamodb: DynamoDbFigures & { perExecution: DynamoDbFigures };
   exports: ExportRecord[];
+}
+
+export interface DynamoDbFigures {
+  /** Items read by Queries (what read units are charged on). */
+  items: number;
+  rru: number;
+  wru: number;
 }
 
 export interface ScenarioObserver {
@@ -130,7 +154,13 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       : [SOURCE_ARNS[scenario.sourceType as SourceType]];
   const durations = new Map(sources.map((arn) => [arn, drawExportSeconds(scenario, random.next())]));
   const { result: outcome, virtualSeconds } = await onVirtualClock(SCENARIO_EPOCH, async () => {
-    const stack = new LocalStack({
+    const stack: LocalStack = new LocalStack({
+      beforeStart: (n) =>
+        scenario.foreignExports.forEach((foreign, i) => {
+          if (foreign.beforeStart !== n) return;
+          const behaviour = { startingSeconds: 0, exportSeconds: foreign.exportSeconds, progress: 'steady' as const, cancelSeconds: scenario.cancelSeconds, dataGb: 1 };
+          stack.rds.startOutsideWorkflow(`foreign-export-${i + 1}`, `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:snapshot:foreign-db-${i + 1}`, behaviour);
+        }),
       sources: (arn) => !scenario.sourceMissing && durations.has(arn),
       snapshots: () => (scenario.sourceMissing ? [] : [...durations.keys()]),
       behaviourFor: (arn) => ({
@@ -145,7 +175,10 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       throttleRate: scenario.throttleRate,
       quota: scenario.quota,
       exportEvents: scenario.exportEvents,
+      slotQueue: scenario.slotQueue,
+      callbackFaults: { throttleRate: scenario.callbackThrottleRate, errorRate: scenario.callbackErrorRate, random: seededRandom(scenario.seed + 7919) },
       config: {
+        SLOT_WAIT_LIMIT_SECONDS: scenario.slotWaitLimitSeconds,
         MIN_POLL_SECONDS: scenario.minPollSeconds,
         MAX_POLL_SECONDS: scenario.maxPollSeconds,
         // Without the queue the dispatcher lets everyone through; RDS (the simulator) still enforces the quota.
@@ -223,9 +256,10 @@ function drawExportSeconds(scenario: Scenario, draw: number): number {
 }
 
 function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionOutcome[], virtualSeconds: number, durations: Map<string, number>): ScenarioResult {
-  const tasks = [...stack.rds.tasks.values()];
+  const everyTask = [...stack.rds.tasks.values()];
+  const tasks = everyTask.filter((task) => !task.outsideWorkflow);
   const secondsSinceStart = (ms: number) => Math.round((ms - SCENARIO_EPOCH) / 1000);
-  const exports: ExportRecord[] = tasks.map((task) => {
+  const exportRecord = (task: SimulatedTask): ExportRecord => {
     const ended = stack.rds.endedAt(task);
     return {
       exportId: task.id,
@@ -235,7 +269,8 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
       endedAt: ended === undefined ? null : secondsSinceStart(ended),
       status: stack.rds.status(task, ended ?? Date.now()).status,
     };
-  });
+  };
+  const exports = tasks.map(exportRecord);
   const notifications = stack.sns.messages.map((message) => {
     const record = JSON.parse(message.message.slice(message.message.lastIndexOf('\n') + 1)) as { percent?: number };
     return { status: message.attributes.status ?? '', percent: record.percent ?? null, subject: message.subject };
@@ -270,8 +305,22 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
     exportsStarted: tasks.length,
     makespanSeconds: endTimes.length > 0 ? Math.max(...endTimes) : null,
     lowerBoundSeconds: Math.round(Math.max(...jobSeconds, jobSeconds.reduce((a, b) => a + b, 0) / scenario.quota)),
-    peakConcurrentExports: peakConcurrency(exports),
+    // Exports started outside the workflow share the quota: they count here, not in `exports`.
+    peakConcurrentExports: peakConcurrency(everyTask.map(exportRecord)),
+    callbackFaultsInjected: stack.callbackFaultsInjected,
+    timedOutInQueue: executions.filter((e) => e.error === SLOT_WAIT_TIMED_OUT).length,
+    dynamodb: dynamoDbFigures(stack.dynamo.consumed, executions.length),
     exports,
+  };
+}
+
+function dynamoDbFigures(consumed: { itemsRead: number; rru: number; wru: number }, executions: number): ScenarioResult['dynamodb'] {
+  const per = (value: number) => Math.round((value / Math.max(1, executions)) * 100) / 100;
+  return {
+    items: consumed.itemsRead,
+    rru: consumed.rru,
+    wru: consumed.wru,
+    perExecution: { items: per(consumed.itemsRead), rru: per(consumed.rru), wru: per(consumed.wru) },
   };
 }
 

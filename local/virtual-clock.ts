@@ -15,6 +15,7 @@ export async function onVirtualClock<T>(startMs: number, work: () => Promise<T>)
     now: startMs,
     toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date'],
   });
+  const restoreLongTimers = allowLongTimers();
   try {
     let settled = false;
     const running = work().finally(() => {
@@ -30,6 +31,40 @@ export async function onVirtualClock<T>(startMs: number, work: () => Promise<T>)
     const result = await running;
     return { result, virtualSeconds: (clock.now - startMs) / 1000 };
   } finally {
+    restoreLongTimers();
     clock.uninstall();
   }
+}
+
+/** The longest delay a Node (or fake) timer takes; past it the timer fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Step Functions waits up to a year (AwaitSlot's TimeoutSeconds is 301 days); a Node timer only
+ * 24.8 days. A longer timeout is armed in steps of at most that, so it fires when it should.
+ */
+function allowLongTimers(): () => void {
+  const [shortTimeout, clearShort] = [globalThis.setTimeout, globalThis.clearTimeout];
+  const long = new WeakMap<object, { current: unknown }>();
+  globalThis.setTimeout = ((callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) => {
+    if (!((delay ?? 0) > MAX_TIMER_MS)) return shortTimeout(callback, delay, ...args);
+    const due = Date.now() + delay!;
+    const timer = { current: undefined as unknown };
+    const handle = {};
+    const arm = () => {
+      const left = due - Date.now();
+      timer.current = left > MAX_TIMER_MS ? shortTimeout(arm, MAX_TIMER_MS) : shortTimeout(callback, left, ...args);
+    };
+    arm();
+    long.set(handle, timer);
+    return handle;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((handle?: unknown) => {
+    const timer = typeof handle === 'object' && handle !== null ? long.get(handle) : undefined;
+    clearShort((timer ? timer.current : handle) as never);
+  }) as typeof clearTimeout;
+  return () => {
+    globalThis.setTimeout = shortTimeout;
+    globalThis.clearTimeout = clearShort;
+  };
 }

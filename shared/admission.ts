@@ -1,5 +1,5 @@
 import type { ExportDefaults } from './config.ts';
-import { dispatchBestEffort, type DispatchDeps, type DispatchResult } from './queue.ts';
+import { dispatchBestEffort, startingNow, type DispatchDeps, type DispatchResult } from './queue.ts';
 import { buildWorkflowRequest } from './request.ts';
 import type { StartInput } from './start.ts';
 
@@ -14,7 +14,8 @@ export interface AdmissionInput {
 
 /**
  * Checks the request (bad input fails here, before anything is queued or started) and queues the
- * execution for an export slot. The dispatcher answers the token with the StartInput.
+ * execution for an export slot. The dispatcher answers the token with the StartInput. An execution
+ * whose start was refused for the quota comes back here with its own start time, so it keeps its place.
  */
 export async function admitExport(
   event: AdmissionInput,
@@ -31,9 +32,11 @@ export async function admitExport(
   };
   if (!rds) {
     // The slots are RDS's export quota; EC2 and ADS exports do not take one, so they start at once.
-    await deps.callbacks.succeed(event.token, released);
+    await deps.callbacks.succeed(event.token, startingNow(released, now));
     return { exportId: request.exportId, dispatch: undefined };
   }
+  // Back after a StartExport refused for the quota: the slot lent to it went to an export started elsewhere.
+  await deps.store.dropLease(request.exportId);
   await deps.store.enqueue({ exportId: request.exportId, sourceArn: request.source.arn, token: event.token, release: released, requestedAt: event.requestedAt, execution: event.execution });
   return { exportId: request.exportId, dispatch: await dispatchBestEffort(deps, now) };
 }

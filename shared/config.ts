@@ -44,12 +44,26 @@ export const exportDefaultsShape = {
 };
 export type ExportDefaults = z.infer<z.ZodMiniObject<typeof exportDefaultsShape>>;
 
+export const DEFAULT_SLOT_WAIT_LIMIT_SECONDS = 30 * 86400;
+/** AwaitSlot's own TimeoutSeconds (the backstop should the dispatcher never answer) is one day more. */
+export const MAX_SLOT_WAIT_LIMIT_SECONDS = 300 * 86400;
+
 /** Where executions queue for the account's export slots. */
 export const slotConfigShape = {
   COORDINATION_TABLE: z.string().check(z.minLength(3, 'must be a DynamoDB table name')),
   /** RDS runs 5 export tasks at once per account unless the quota was raised. */
   EXPORT_QUOTA: z._default(z.coerce.number().check(z.int('must be a whole number'), z.positive('must be positive')), 5),
   SLOT_LEASE_SECONDS: seconds(600),
+  /**
+   * How long an execution may wait for a slot (from its start) before it ends TIMED_OUT, nothing
+   * started: 30 days drains a backlog of about 1,700 two-hour exports at 5 at a time. At most
+   * MAX_SLOT_WAIT_LIMIT_SECONDS, so that the wait, a 7-day deadline and the cancel fit in Step
+   * Functions Standard's one-year execution limit.
+   */
+  SLOT_WAIT_LIMIT_SECONDS: z._default(
+    z.coerce.number().check(z.int('must be a whole number of seconds'), z.positive('must be positive'), z.lte(MAX_SLOT_WAIT_LIMIT_SECONDS, `must be at most ${MAX_SLOT_WAIT_LIMIT_SECONDS} (300 days)`)),
+    DEFAULT_SLOT_WAIT_LIMIT_SECONDS,
+  ),
 };
 export type SlotConfig = z.infer<z.ZodMiniObject<typeof slotConfigShape>>;
 

@@ -39,6 +39,13 @@ export class ExportServiceError extends NamedError {}
 export class ExportQuotaExceeded extends NamedError {}
 
 /**
+ * The execution waited longer than the slot wait limit (SLOT_WAIT_LIMIT_SECONDS) for one of the
+ * account's export slots; nothing was started. The dispatcher fails the AwaitSlot token with this
+ * name, and it is notified as TIMED_OUT.
+ */
+export class SlotWaitTimedOut extends NamedError {}
+
+/**
  * The service cannot cancel this export (ADS has no cancel; EC2 refuses during the final transfer
  * of the disk image). The export goes on by itself: the workflow says it stopped following it.
  */

@@ -1,3 +1,4 @@
+import { SlotWaitTimedOut } from './errors.ts';
 import type { ExportStatus } from './status.ts';
 import type { ExportState } from './workflow.ts';
 
@@ -80,10 +81,13 @@ function s3UriOf(state: ExportState): { s3Uri?: string } {
   return { s3Uri: `s3://${request.s3Bucket}/${request.s3Prefix ? `${request.s3Prefix}/` : ''}${request.exportId}/` };
 }
 
+/** Failures that are a limit passing, not something broken: notified as TIMED_OUT (filter policies tell them apart). */
+const TIMED_OUT_ERRORS = new Set([SlotWaitTimedOut.name]);
+
 export function recordForFailure(failed: FailedStepInput, now: Date): NotificationRecord {
   const sourceArn = failed.request?.source.arn ?? stringOr(failed.input?.sourceArn) ?? stringOr(failed.sourceArn) ?? 'unknown source';
   return {
-    status: 'FAILED',
+    status: TIMED_OUT_ERRORS.has(failed.error.Error) ? 'TIMED_OUT' : 'FAILED',
     sourceArn,
     sourceType: failed.request?.source.type ?? 'UNKNOWN',
     ...(failed.request ? { exportId: failed.request.exportId } : {}),
@@ -210,6 +214,9 @@ function oneLine(text: string): string {
 /** What a reader can do about an export that did not complete; nothing for one that is fine. */
 export function adviceFor(record: NotificationRecord): string | undefined {
   if (record.notice) return noticeAdvice(record);
+  if (record.status === 'TIMED_OUT' && record.error?.name === SlotWaitTimedOut.name) {
+    return 'Nothing was started: the account\'s export slots stayed busy for longer than the slot wait limit. Raise slotWaitLimitSeconds or the RDS export quota, or export less often, then start the execution again.';
+  }
   if (record.status === 'TIMED_OUT') return 'The deadline passed, so the export was canceled. Raise deadlineSeconds or export less (exportOnly).';
   if (record.status === 'CANCELED') return 'The export task was canceled before it finished (by an operator, or in the RDS console or API). Start a new execution to export again.';
   if (record.status !== 'FAILED') return undefined;

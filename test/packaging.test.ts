@@ -309,7 +309,7 @@ describe('serverless package', () => {
       const slotFunctions = FUNCTION_NAMES.filter((name) => 'COORDINATION_TABLE' in environmentOf(name));
       expect(slotFunctions.sort()).toEqual(['admitExport', 'awaitExport', 'dispatchExports', 'exportEvent', 'pollExport']);
       for (const name of slotFunctions) {
-        expect(environmentOf(name), name).toMatchObject({ COORDINATION_TABLE: { Ref: 'CoordinationTable' }, EXPORT_QUOTA: '5' });
+        expect(environmentOf(name), name).toMatchObject({ COORDINATION_TABLE: { Ref: 'CoordinationTable' }, EXPORT_QUOTA: '5', SLOT_WAIT_LIMIT_SECONDS: '2592000' });
       }
 
       const stateMachineArn = cfn.ref('ExportStateMachine');
@@ -609,6 +609,14 @@ describe('serverless package', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
       ]);
       expect(table.SSESpecification).toMatchObject({ SSEEnabled: true });
+    });
+
+    it('outlives a stack deletion or replacement (it holds the tokens of executions in flight), and expires left-over records', () => {
+      const table = resource('CoordinationTable', 'AWS::DynamoDB::Table') as CfnResource & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+      expect(table.Properties?.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
     });
   });
 

@@ -35,5 +35,6 @@ export const dispatchDeps = (config: SlotConfig, clientConfig: { rds?: RDSClient
     callbacks: taskCallbacks(clientConfig.sfn),
     quota: config.EXPORT_QUOTA,
     leaseSeconds: config.SLOT_LEASE_SECONDS,
+    slotWaitLimitSeconds: config.SLOT_WAIT_LIMIT_SECONDS,
   };
 };

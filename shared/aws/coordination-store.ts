@@ -30,14 +30,25 @@ export interface Lease {
   expiresAt: string;
 }
 
+/** A page of the queue, oldest first. */
+export interface QueuePage {
+  entries: QueueEntry[];
+  /** Where the next page starts; absent at the end of the queue. */
+  next?: string;
+}
+
 /** Where executions wait: for a slot (the queue) and for their export's end (the wait tokens). */
 export interface CoordinationStore {
+  /** Queues the execution; queueing the same execution again (a retried admission) keeps one entry. */
   enqueue(entry: QueueEntry): Promise<void>;
-  /** Every waiting entry, oldest first. */
-  waiting(): Promise<QueueEntry[]>;
-  /** Takes the entry off the queue; false if another dispatcher took it first. */
-  claim(entry: QueueEntry): Promise<boolean>;
+  /** The start time of the oldest waiting execution, undefined when nobody waits: one key read. */
+  oldestRequestedAt(): Promise<string | undefined>;
+  /** At most `limit` entries, oldest first, from the start of the queue or after the position `after`. */
+  oldest(limit: number, after?: string): Promise<QueuePage>;
+  /** Takes an answered (or gone) entry off the queue; removing one that is already gone is no error. */
+  remove(entry: QueueEntry): Promise<void>;
   putLease(lease: Lease): Promise<void>;
+  /** The slots lent: at most about the quota, as the dispatcher drops the stale ones. */
   leases(): Promise<Lease[]>;
   dropLease(exportId: string): Promise<void>;
   /** Records what waits on (or has happened to) this source's export; returns what was recorded before. */
@@ -68,14 +79,26 @@ const DISPATCHER = 'DISPATCHER';
 const CANCEL = 'CANCEL';
 
 /**
- * One DynamoDB table (pk, sk strings; the payload as JSON in `data`). Key conditions, existence
- * checks and the lock's expiry are the only expressions: a queue of a few hundred entries needs
- * nothing more.
+ * How long DynamoDB keeps a wait or cancel record nobody took (an export whose execution was
+ * stopped, a cancel asked for an export that ended), from its last write. Each wait rewrites its
+ * record, so no live wait is that old; expired records are deleted by the table's TTL (`ttl`).
+ */
+export const RECORD_TTL_SECONDS = 30 * 86400;
+/** A lease outlives its own expiry by a day before TTL removes it, in case no dispatch drops it first. */
+const LEASE_TTL_GRACE_SECONDS = 86400;
+
+/**
+ * One DynamoDB table (pk, sk strings; the payload as JSON in `data`; `ttl` in epoch seconds on the
+ * records that may be left behind). The queue is the partition QUEUE, sorted by request time (the
+ * sort key starts with it), so the dispatcher reads it from the head with Limit-ed Queries: what a
+ * dispatch reads is bounded by the free slots, never by the queue's length. Reads that decide who
+ * gets a slot are strongly consistent: an entry just removed is never seen, and answered, again.
  */
 export class DynamoCoordinationStore implements CoordinationStore {
   constructor(
     private readonly dynamo: DynamoDBClient,
     private readonly tableName: string,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   async enqueue(entry: QueueEntry): Promise<void> {
@@ -83,32 +106,33 @@ export class DynamoCoordinationStore implements CoordinationStore {
     await this.put(QUEUE, queueKey(entry), entry);
   }
 
-  waiting(): Promise<QueueEntry[]> {
-    return this.query<QueueEntry>(QUEUE);
+  async oldestRequestedAt(): Promise<string | undefined> {
+    const { items } = await this.query(QUEUE, { limit: 1, keysOnly: true });
+    return items[0]?.sk?.S?.split('#')[0];
   }
 
-  async claim(entry: QueueEntry): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: key(QUEUE, queueKey(entry)),
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
-      throw toWorkflowError('DynamoDB DeleteItem', error);
-    }
+  async oldest(limit: number, after?: string): Promise<QueuePage> {
+    const { items, last } = await this.query(QUEUE, { limit, ...(after !== undefined ? { after } : {}) });
+    return { entries: items.map((item) => JSON.parse(item.data?.S ?? 'null') as QueueEntry), ...(last !== undefined ? { next: last } : {}) };
+  }
+
+  async remove(entry: QueueEntry): Promise<void> {
+    await this.delete(QUEUE, queueKey(entry));
   }
 
   async putLease(lease: Lease): Promise<void> {
-    await this.put(LEASE, lease.exportId, lease);
+    await this.put(LEASE, lease.exportId, lease, Math.ceil(Date.parse(lease.expiresAt) / 1000) + LEASE_TTL_GRACE_SECONDS);
   }
 
-  leases(): Promise<Lease[]> {
-    return this.query<Lease>(LEASE);
+  async leases(): Promise<Lease[]> {
+    const leases: Lease[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.query(LEASE, after !== undefined ? { after } : {});
+      for (const item of page.items) leases.push(JSON.parse(item.data?.S ?? 'null') as Lease);
+      after = page.last;
+    } while (after !== undefined);
+    return leases;
   }
 
   async dropLease(exportId: string): Promise<void> {
@@ -116,7 +140,7 @@ export class DynamoCoordinationStore implements CoordinationStore {
   }
 
   async swapWait(sourceArn: string, record: WaitRecord): Promise<WaitRecord | undefined> {
-    return parse(await this.put(WAIT, sourceArn, record));
+    return parse(await this.put(WAIT, sourceArn, record, this.recordTtl()));
   }
 
   async takeWait(sourceArn: string): Promise<WaitRecord | undefined> {
@@ -124,7 +148,7 @@ export class DynamoCoordinationStore implements CoordinationStore {
   }
 
   async requestCancel(exportId: string, requestedBy: string): Promise<void> {
-    await this.put(CANCEL, exportId.toLowerCase(), { requestedBy });
+    await this.put(CANCEL, exportId.toLowerCase(), { requestedBy }, this.recordTtl());
   }
 
   async takeCancelRequest(exportId: string): Promise<boolean> {
@@ -161,10 +185,18 @@ export class DynamoCoordinationStore implements CoordinationStore {
     return (await this.delete(DISPATCHER, 'dirty')) !== undefined;
   }
 
-  private async put(pk: string, sk: string, value: unknown): Promise<string | undefined> {
+  private recordTtl(): number {
+    return Math.ceil(this.clock() / 1000) + RECORD_TTL_SECONDS;
+  }
+
+  private async put(pk: string, sk: string, value: unknown, ttl?: number): Promise<string | undefined> {
     try {
       const { Attributes } = await this.dynamo.send(
-        new PutItemCommand({ TableName: this.tableName, Item: { ...key(pk, sk), data: { S: JSON.stringify(value) } }, ReturnValues: 'ALL_OLD' }),
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...key(pk, sk), data: { S: JSON.stringify(value) }, ...(ttl !== undefined ? { ttl: { N: String(ttl) } } : {}) },
+          ReturnValues: 'ALL_OLD',
+        }),
       );
       return Attributes?.data?.S;
     } catch (error) {
@@ -183,26 +215,28 @@ export class DynamoCoordinationStore implements CoordinationStore {
     }
   }
 
-  private async query<T>(pk: string): Promise<T[]> {
-    const items: T[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
+  /** One page of a partition in sort-key order; `keysOnly` projects the keys (the head probe). */
+  private async query(
+    pk: string,
+    { limit, after, keysOnly = false }: { limit?: number; after?: string; keysOnly?: boolean },
+  ): Promise<{ items: Array<Record<string, AttributeValue>>; last?: string }> {
     try {
-      do {
-        const page = await this.dynamo.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: pk } },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) items.push(JSON.parse(item.data?.S ?? 'null') as T);
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ConsistentRead: true,
+          ...(limit !== undefined ? { Limit: limit } : {}),
+          ...(keysOnly ? { ProjectionExpression: 'sk' } : {}),
+          ...(after !== undefined ? { ExclusiveStartKey: key(pk, after) } : {}),
+        }),
+      );
+      const last = page.LastEvaluatedKey?.sk?.S;
+      return { items: page.Items ?? [], ...(last !== undefined ? { last } : {}) };
     } catch (error) {
       throw toWorkflowError('DynamoDB Query', error);
     }
-    return items;
   }
 }
 
@@ -219,5 +253,5 @@ function key(pk: string, sk: string): Record<string, AttributeValue> {
   return { pk: { S: pk }, sk: { S: sk } };
 }
 
-export const coordinationStore = (tableName: string, clientConfig: DynamoDBClientConfig = {}): DynamoCoordinationStore =>
-  new DynamoCoordinationStore(new DynamoDBClient({ ...SDK_OPTIONS, ...clientConfig }), tableName);
+export const coordinationStore = (tableName: string, clientConfig: DynamoDBClientConfig = {}, clock: () => number = Date.now): DynamoCoordinationStore =>
+  new DynamoCoordinationStore(new DynamoDBClient({ ...SDK_OPTIONS, ...clientConfig }), tableName, clock);

@@ -93,13 +93,18 @@ export class RdsExportProvider implements ExportProvider, ActiveExports {
 }
 
 /**
- * RDS does not document the error it gives past the concurrent-export quota; it is recognised by
- * a limit-style code or a message about the number of export tasks.
+ * Past the concurrent-export quota RDS answers ExportTaskLimitReachedFault ("You have reached the
+ * limit of 5 concurrent export tasks"); a limit-style code or such a message (older API versions,
+ * emulators) is read the same way.
  */
 function isQuotaError(error: unknown): boolean {
   const name = awsErrorName(error);
   const message = (error as Error | undefined)?.message ?? '';
-  return /Quota|LimitExceeded|LimitReached/.test(name) || /(quota|maximum number|limit).{0,40}export task/i.test(message);
+  return (
+    name === 'ExportTaskLimitReachedFault' ||
+    /Quota|LimitExceeded|LimitReached/.test(name) ||
+    /(quota|maximum number|limit).{0,40}export task/i.test(message)
+  );
 }
 
 /** Statuses that hold one of the account's export slots; the API wants them in lowercase. */

@@ -80,12 +80,26 @@ export function retriedErrors(stateName: string): string[] {
   return (state.Retry ?? []).flatMap((retry) => retry.ErrorEquals);
 }
 
-/** A coordination store of mocks: the given queue waiting, one dispatcher, nothing lent, nothing to cancel. */
+/** The state a Task state's Catch sends the given error to. */
+export function caughtBy(stateName: string, errorName: string): string | undefined {
+  return asl.States[stateName]?.Catch?.find((c) => c.ErrorEquals.includes(errorName) || c.ErrorEquals.includes('States.ALL'))?.Next;
+}
+
+/** A coordination store of mocks: the given queue waiting (oldest first), one dispatcher, nothing lent, nothing to cancel. */
 export function mockCoordinationStore(queue: QueueEntry[], overrides: Partial<CoordinationStore> = {}): CoordinationStore {
+  const waiting = [...queue].sort((a, b) => positionOf(a).localeCompare(positionOf(b)));
   return {
     enqueue: vi.fn(async () => {}),
-    waiting: vi.fn(async () => queue),
-    claim: vi.fn(async () => true),
+    oldestRequestedAt: vi.fn(async () => waiting[0]?.requestedAt),
+    oldest: vi.fn(async (limit: number, after?: string) => {
+      const from = after === undefined ? 0 : waiting.findIndex((entry) => positionOf(entry) > after);
+      const entries = from < 0 ? [] : waiting.slice(from, from + limit);
+      return entries.length === limit ? { entries, next: positionOf(entries.at(-1)!) } : { entries };
+    }),
+    remove: vi.fn(async (entry: QueueEntry) => {
+      const index = waiting.indexOf(entry);
+      if (index >= 0) waiting.splice(index, 1);
+    }),
     putLease: vi.fn(async () => {}),
     leases: vi.fn(async () => []),
     dropLease: vi.fn(async () => {}),
@@ -112,3 +126,5 @@ export function recordingPublisher(failWith?: () => Error): NotificationPublishe
     },
   };
 }
+
+const positionOf = (entry: QueueEntry) => `${entry.requestedAt}#${entry.execution}`;

@@ -7,7 +7,7 @@ import { rdsExportProvider } from '../../shared/aws/rds-provider.ts';
 import type { QueueEntry } from '../../shared/aws/coordination-store.ts';
 import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
 import { ExportServiceError, ExportTaskNotFound } from '../../shared/errors.ts';
-import type { DispatchDeps } from '../../shared/queue.ts';
+import { startingNow, type DispatchDeps } from '../../shared/queue.ts';
 import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, NOW, exportRequest, exportState, lambdaContext, mockCoordinationStore, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
 
 const rdsMock = mockClient(RDSClient);
@@ -31,7 +31,7 @@ const queued: QueueEntry = {
 function slots(queue: QueueEntry[]): { slots: DispatchDeps; callbacks: TaskCallbacks } {
   const store = mockCoordinationStore(queue);
   const callbacks: TaskCallbacks = { succeed: vi.fn(async () => true), fail: vi.fn(async () => true) };
-  return { slots: { store, exports: provider, callbacks, quota: 5, leaseSeconds: 600 }, callbacks };
+  return { slots: { store, exports: provider, callbacks, quota: 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * 86400 }, callbacks };
 }
 
 const handler = makeHandler({ providerFor: () => provider, slots: slots([]).slots, publisher, clock });
@@ -176,9 +176,9 @@ describe('poll-export handler', () => {
     // Act
     const next = await pollWithQueue(state, context);
 
-    // Assess
+    // Assess: its deadline now counts from its release
     expect(next.status).toBe('COMPLETE');
-    expect(withQueue.callbacks.succeed).toHaveBeenCalledExactlyOnceWith(queued.token, queued.release);
+    expect(withQueue.callbacks.succeed).toHaveBeenCalledExactlyOnceWith(queued.token, startingNow(queued.release, clock()));
   });
 
   it('refuses to load without its configuration, naming every missing or malformed variable', async () => {

@@ -13,10 +13,10 @@ import { makeHandler as makeAdmitHandler } from '../../functions/admit-export/ap
 import { makeHandler } from '../../functions/start-export/app.ts';
 import { rdsExportProvider } from '../../shared/aws/rds-provider.ts';
 import type { CoordinationStore } from '../../shared/aws/coordination-store.ts';
-import { ExportIdentifierConflict, ExportServiceError, InvalidExportRequest, TransientAwsError } from '../../shared/errors.ts';
+import { ExportIdentifierConflict, ExportQuotaExceeded, ExportServiceError, InvalidExportRequest, TransientAwsError } from '../../shared/errors.ts';
 import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/source.ts';
 import type { StartInput } from '../../shared/start.ts';
-import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, defaults, exportRequest, lambdaContext, NOW, REQUESTED_AT, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
+import { ACCOUNT, BOUNDS, caughtBy, CLIENT_CONFIG, clock, defaults, exportRequest, lambdaContext, NOW, REQUESTED_AT, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
 
 const rdsMock = mockClient(RDSClient);
 const context = lambdaContext('start-export');
@@ -131,15 +131,30 @@ describe('start-export handler', () => {
     expect((failure as Error).message).toContain('DBSnapshotNotFoundFault');
     expect(retriedErrors('StartExport')).not.toContain('ExportServiceError');
   });
+
+  it("reads RDS's ExportTaskLimitReachedFault as ExportQuotaExceeded, which sends the execution back to the slot queue", async () => {
+    // Prepare: RDS's answer past the quota (not in the SDK's model, so a plain service exception)
+    rdsMock.on(StartExportTaskCommand).rejects(
+      new RDSServiceException({ name: 'ExportTaskLimitReachedFault', message: 'You have reached the limit of 5 concurrent export tasks', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+    );
+
+    // Act
+    const failure = await handler(event, context).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toBeInstanceOf(ExportQuotaExceeded);
+    expect(retriedErrors('StartExport')).toContain('ExportQuotaExceeded');
+    expect(caughtBy('StartExport', 'ExportQuotaExceeded')).toBe('AwaitSlot');
+  });
 });
 
 describe('admit-export handler (checks the input before any start)', () => {
   it('refuses bad input with InvalidExportRequest, without calling RDS or queueing', async () => {
     // Prepare
-    const store = { enqueue: vi.fn(), waiting: vi.fn(), leases: vi.fn(), tryLock: vi.fn() } as unknown as CoordinationStore;
+    const store = { enqueue: vi.fn(), oldestRequestedAt: vi.fn(), oldest: vi.fn(), leases: vi.fn(), tryLock: vi.fn() } as unknown as CoordinationStore;
     const admit = makeAdmitHandler({
       defaults,
-      slots: { store, exports: rdsExportProvider(CLIENT_CONFIG), callbacks: { succeed: vi.fn(), fail: vi.fn() }, quota: 5, leaseSeconds: 600 },
+      slots: { store, exports: rdsExportProvider(CLIENT_CONFIG), callbacks: { succeed: vi.fn(), fail: vi.fn() }, quota: 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * 86400 },
       clock,
     });
 

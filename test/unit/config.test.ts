@@ -50,7 +50,14 @@ describe('readConfig', () => {
       COORDINATION_TABLE: 'export-coordination',
       EXPORT_QUOTA: 5,
       SLOT_LEASE_SECONDS: 600,
+      SLOT_WAIT_LIMIT_SECONDS: 30 * 86400,
     });
+  });
+
+  it('refuses a slot wait limit that would not fit in a Step Functions execution', () => {
+    expect(() => readConfig(slotConfigShape, { COORDINATION_TABLE: 'export-coordination', SLOT_WAIT_LIMIT_SECONDS: String(301 * 86400) })).toThrow(
+      /SLOT_WAIT_LIMIT_SECONDS: must be at most 25920000 \(300 days\)/,
+    );
   });
 
   it('reads numbers from their text and returns only the declared variables', () => {

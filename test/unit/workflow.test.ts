@@ -3,7 +3,7 @@ import type { CoordinationStore, QueueEntry } from '../../shared/aws/coordinatio
 import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
 import { mockCoordinationStore } from '../handlers/fixtures.ts';
 import type { ExportObservation, ExportProvider } from '../../shared/provider.ts';
-import type { DispatchDeps } from '../../shared/queue.ts';
+import { startingNow, type DispatchDeps } from '../../shared/queue.ts';
 import type { ExportRequest } from '../../shared/request.ts';
 import { startExport } from '../../shared/start.ts';
 import type { ExportStatus } from '../../shared/status.ts';
@@ -93,7 +93,7 @@ const queued: QueueEntry = {
 function slotsWithQueue(queue: QueueEntry[], overrides: Partial<CoordinationStore> = {}): { slots: DispatchDeps; store: CoordinationStore; callbacks: TaskCallbacks } {
   const store = mockCoordinationStore(queue, overrides);
   const callbacks: TaskCallbacks = { succeed: vi.fn(async () => true), fail: vi.fn(async () => true) };
-  const slots: DispatchDeps = { store, exports: { active: vi.fn(async () => []) }, callbacks, quota: 5, leaseSeconds: 600 };
+  const slots: DispatchDeps = { store, exports: { active: vi.fn(async () => []) }, callbacks, quota: 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * 86400 };
   return { slots, store, callbacks };
 }
 
@@ -164,7 +164,7 @@ describe('pollExport', () => {
     const next = await pollExport(state(), provider, slots, BEFORE_DEADLINE);
 
     expect(next).toMatchObject({ status: 'COMPLETE', percent: 100 });
-    expect(callbacks.succeed).toHaveBeenCalledExactlyOnceWith(queued.token, queued.release);
+    expect(callbacks.succeed).toHaveBeenCalledExactlyOnceWith(queued.token, startingNow(queued.release, BEFORE_DEADLINE));
   });
 
   it('leaves the queue alone while the export runs', async () => {
@@ -174,12 +174,12 @@ describe('pollExport', () => {
     await pollExport(state(), provider, slots, BEFORE_DEADLINE);
 
     expect(callbacks.succeed).not.toHaveBeenCalled();
-    expect(store.waiting).not.toHaveBeenCalled();
+    expect(store.oldestRequestedAt).not.toHaveBeenCalled();
   });
 
   it('still reports the end when handing on the slot fails', async () => {
     const { provider } = fakeProvider({ describe: observation('FAILED', { failureCause: 'bucket gone' }) });
-    const { slots } = slotsWithQueue([queued], { waiting: vi.fn(async () => Promise.reject(new Error('DynamoDB down'))) });
+    const { slots } = slotsWithQueue([queued], { oldestRequestedAt: vi.fn(async () => Promise.reject(new Error('DynamoDB down'))) });
 
     await expect(pollExport(state(), provider, slots, BEFORE_DEADLINE)).resolves.toMatchObject({ status: 'FAILED', failureCause: 'bucket gone' });
   });

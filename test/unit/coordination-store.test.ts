@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { coordinationStore, DynamoCoordinationStore, RECORD_TTL_SECONDS, type QueueEntry } from '../../shared/aws/coordination-store.ts';
+import { MAX_SLOT_WAIT_LIMIT_SECONDS } from '../../shared/config.ts';
+import { SlotWaitTimedOut } from '../../shared/errors.ts';
+import { recordForFailure, renderNotification } from '../../shared/notification.ts';
+import { jsonHandler } from '../../local/aws-json.ts';
+import { DynamoDbSimulator, itemSize } from '../../local/dynamodb-simulator.ts';
+
+// The DynamoDB adapter of the slot queue against the simulator, through the real SDK client, and
+// the simulator's metering of request units as DynamoDB bills them.
+
+const TABLE = 'coordination';
+const NOW_MS = Date.parse('2026-11-23T12:00:00Z');
+
+function storeOnSimulator(): { store: DynamoCoordinationStore; dynamo: DynamoDbSimulator } {
+  const dynamo = new DynamoDbSimulator(TABLE);
+  const store = coordinationStore(TABLE, { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, requestHandler: jsonHandler(dynamo) }, () => NOW_MS);
+  return { store, dynamo };
+}
+
+function entry(n: number): QueueEntry {
+  const requestedAt = new Date(NOW_MS - (1000 - n) * 60_000).toISOString();
+  return {
+    exportId: `snap-${n}`,
+    sourceArn: `arn:aws:rds:us-east-1:123456789012:snapshot:snap-${n}`,
+    token: 'x'.repeat(700), // task tokens are long
+    requestedAt,
+    execution: `execution-${n}`,
+    release: { request: { exportId: `snap-${n}`, requestedAt, deadline: requestedAt } as never, bounds: { minSeconds: 60, maxSeconds: 3600 } },
+  };
+}
+
+describe('DynamoCoordinationStore', () => {
+  it('reads the queue from its head, oldest first, a Limit-ed page at a time', async () => {
+    const { store } = storeOnSimulator();
+    for (const n of [5, 3, 9, 1, 7]) await store.enqueue(entry(n));
+
+    const first = await store.oldest(2);
+    const second = await store.oldest(2, first.next);
+
+    expect(await store.oldestRequestedAt()).toBe(entry(1).requestedAt);
+    expect(first.entries.map((e) => e.exportId)).toEqual(['snap-1', 'snap-3']);
+    expect(second.entries.map((e) => e.exportId)).toEqual(['snap-5', 'snap-7']);
+  });
+
+  it('keeps one entry for an execution queued twice, and removes one that is already gone without error', async () => {
+    const { store } = storeOnSimulator();
+    await store.enqueue(entry(1));
+    await store.enqueue(entry(1));
+
+    await store.remove(entry(1));
+    await store.remove(entry(1));
+
+    expect(await store.oldestRequestedAt()).toBeUndefined();
+  });
+
+  it('puts a TTL on wait, cancel and lease records, and none on queue entries', async () => {
+    const { store, dynamo } = storeOnSimulator();
+    await store.enqueue(entry(1));
+    await store.swapWait('arn:source', { token: 't' });
+    await store.requestCancel('snap-1', 'ops');
+    await store.putLease({ exportId: 'snap-1', sourceArn: 'arn:source', expiresAt: new Date(NOW_MS + 600_000).toISOString() });
+
+    const ttlOf = (pk: string) => dynamo.items().find((item) => item.pk?.S === pk)?.ttl?.N;
+
+    expect(Number(ttlOf('WAIT'))).toBe(NOW_MS / 1000 + RECORD_TTL_SECONDS);
+    expect(Number(ttlOf('CANCEL'))).toBe(NOW_MS / 1000 + RECORD_TTL_SECONDS);
+    expect(Number(ttlOf('LEASE'))).toBe(NOW_MS / 1000 + 600 + 86400);
+    expect(ttlOf('QUEUE')).toBeUndefined();
+  });
+
+  it('costs a dispatch probe of a long queue what one item costs, not what the queue holds', async () => {
+    const { store, dynamo } = storeOnSimulator();
+    for (let n = 1; n <= 500; n++) await store.enqueue(entry(n));
+    const before = { ...dynamo.consumed };
+
+    await store.oldestRequestedAt();
+    await store.oldest(3);
+
+    expect(dynamo.consumed.itemsRead - before.itemsRead).toBe(4);
+    expect(dynamo.consumed.rru - before.rru).toBe(2); // two strongly consistent reads, each under 4 KB
+  });
+});
+
+describe('DynamoDbSimulator metering', () => {
+  it('charges reads per 4 KB of items read (half when eventually consistent) and writes per 1 KB, at least one unit', () => {
+    const dynamo = new DynamoDbSimulator(TABLE);
+    const big = { pk: { S: 'P' }, sk: { S: 'a' }, data: { S: 'x'.repeat(5000) } };
+    dynamo.handle('PutItem', { TableName: TABLE, Item: big });
+    dynamo.handle('PutItem', { TableName: TABLE, Item: { pk: { S: 'P' }, sk: { S: 'b' } } });
+
+    expect(dynamo.consumed.wru).toBe(5 + 1);
+    dynamo.handle('Query', { TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'P' } }, ConsistentRead: true, ProjectionExpression: 'sk' });
+    expect(dynamo.consumed.rru).toBe(2); // projected or not, the whole items are read
+    dynamo.handle('Query', { TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'Q' } } });
+    expect(dynamo.consumed.rru).toBe(2.5);
+    dynamo.handle('DeleteItem', { TableName: TABLE, Key: { pk: { S: 'P' }, sk: { S: 'a' } } });
+    expect(dynamo.consumed.wru).toBe(6 + 5);
+    expect(itemSize(big)).toBe(2 + 1 + 2 + 1 + 4 + 5000);
+  });
+});
+
+describe('the slot wait limit', () => {
+  it('fits, with a 7-day deadline, in Step Functions Standard’s one-year limit, under AwaitSlot’s backstop timeout', () => {
+    const asl = JSON.parse(readFileSync(new URL('../../statemachines/export.asl.json', import.meta.url), 'utf8')) as { States: Record<string, { TimeoutSeconds?: number; Catch?: Array<{ ErrorEquals: string[]; Next: string }> }> };
+
+    expect(asl.States.AwaitSlot!.TimeoutSeconds).toBe(MAX_SLOT_WAIT_LIMIT_SECONDS + 86400);
+    expect(MAX_SLOT_WAIT_LIMIT_SECONDS + 7 * 86400 + 86400).toBeLessThan(365 * 86400);
+    expect(asl.States.AwaitSlot!.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' })]);
+  });
+
+  it('is notified as TIMED_OUT, saying nothing was started and what to do', () => {
+    const notification = renderNotification(
+      recordForFailure({ error: { Error: SlotWaitTimedOut.name, Cause: 'The export waited for a free export slot since 2026-10-01T00:00:00Z, longer than the slot wait limit (30 days); nothing was started.' }, input: { sourceArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:snap-1' } }, new Date(NOW_MS)),
+    );
+
+    expect(notification.attributes.status).toBe('TIMED_OUT');
+    expect(notification.subject).toMatch(/^Export TIMED_OUT: /);
+    expect(notification.body).toMatch(/slot wait limit/);
+    expect(notification.body).toMatch(/Raise slotWaitLimitSeconds/);
+  });
+});
