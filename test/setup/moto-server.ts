@@ -68,17 +68,18 @@ export default async function setup({ provide }: TestProject): Promise<(() => Pr
   throw lastError;
 }
 
-interface RunningMoto {
+export interface RunningMoto {
   endpoint: string;
   stop: () => Promise<void>;
 }
 
-async function startMoto(): Promise<RunningMoto> {
+/** Starts moto_server on a free loopback port; `env` adds to its environment (the rehearsal sets MOTO_PORT). */
+export async function startMoto(env: NodeJS.ProcessEnv = {}): Promise<RunningMoto> {
   const port = await freeLoopbackPort();
   const endpoint = `http://${HOST}:${port}`;
   const child = spawn(COMMAND, ['-H', HOST, '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    env: { ...process.env, ...env, PYTHONUNBUFFERED: '1' },
   });
 
   // moto logs every request; only the tail is kept, for the error message if it dies.
