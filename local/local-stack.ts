@@ -22,6 +22,7 @@ import { QueryError, queryHandler } from './aws-query.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, loadDefinition, localFunctionArn, type TaskBinding } from './definition.ts';
 import { AdsExportSimulator, type AdsExportBehaviour } from './ads-simulator.ts';
 import { DynamoDbSimulator } from './dynamodb-simulator.ts';
+import { faultHook, type FaultWindow } from './faults.ts';
 import { Ec2ImageExportSimulator, ec2QueryHandler, type ImageExportBehaviour } from './ec2-image-simulator.ts';
 import type { Random } from './random.ts';
 import { RdsExportSimulator, type SimulatedTask, type SimulatorOptions } from './rds-simulator.ts';
@@ -69,6 +70,8 @@ export interface LocalStackOptions extends SimulatorOptions {
   imageExport?: (imageId: string) => ImageExportBehaviour;
   /** How exports of kind ads behave. */
   adsExport?: () => AdsExportBehaviour;
+  /** Faults of RDS and SNS in windows of time from the stack's creation (local/faults.ts). */
+  faults?: FaultWindow[];
   /** false: the naive baseline, no slot queue to go back to when StartExport is refused for the quota (it only retries). */
   slotQueue?: boolean;
   /** Step Functions refusing task-token callbacks (SendTaskSuccess / SendTaskFailure) before they take effect. */
@@ -113,12 +116,13 @@ export class LocalStack implements JsonService {
     const eventDelayMs = (options.eventDelaySeconds ?? 5) * 1000;
     this.rds = new RdsExportSimulator({
       ...options,
+      fault: faultHook(options.faults ?? [], 'rds'),
       onTaskEnded: (task, status) => {
         // EventBridge retries a failed target; here a failed delivery is dropped, like a lost event: polling covers it.
         if (options.exportEvents ?? true) setTimeout(() => this.deliver(exportEvent(task, status)).catch(() => {}), eventDelayMs);
       },
     });
-    this.sns = new SnsRecorder(options.onPublish);
+    this.sns = new SnsRecorder(options.onPublish, faultHook(options.faults ?? [], 'sns'));
     const config = { ...LOCAL_CONFIG, ...options.config };
     this.dynamo = new DynamoDbSimulator(config.COORDINATION_TABLE);
     const sdk = { region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };

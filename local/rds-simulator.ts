@@ -52,6 +52,8 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Concurrent export tasks the account may run (STARTING, IN_PROGRESS, CANCELING); RDS's default is 5. */
   quota?: number;
+  /** Injected faults (local/faults.ts): the error to answer instead, while a fault window is open. */
+  fault?: () => Error | undefined;
   /** Called when a task reaches its final status, as RDS emits its export events. */
   onTaskEnded?: (task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCELED') => void;
   /** Called as the n-th StartExportTask (from 1) arrives, before it is answered: where a test lets someone else start an export first. */
@@ -73,6 +75,8 @@ export class RdsExportSimulator implements QueryService {
 
   handle(action: string, params: URLSearchParams): Record<string, unknown> {
     this.calls[action] = (this.calls[action] ?? 0) + 1;
+    const fault = this.options.fault?.();
+    if (fault) throw fault;
     if (this.options.throttleRate > 0 && this.options.random.next() < this.options.throttleRate) {
       throw new QueryError('Throttling', 'Rate exceeded', 400);
     }
@@ -106,6 +110,19 @@ export class RdsExportSimulator implements QueryService {
     }
     if (elapsed >= behaviour.startingSeconds + behaviour.exportSeconds) return { status: 'COMPLETE', percent: 100 };
     return { status: 'IN_PROGRESS', percent };
+  }
+
+  /**
+   * The task's real end, whenever it comes (even after the run stopped looking): when, and with
+   * which status. A cancel not yet asked for is not foreseen.
+   */
+  realEnd(task: SimulatedTask): { at: number; status: RdsStatus } {
+    const { behaviour } = task;
+    const naturalEnd = task.createdAt + (behaviour.startingSeconds + behaviour.exportSeconds) * 1000;
+    const failAt = behaviour.failAtPercent === undefined ? Infinity : this.timeOfPercent(task, behaviour.failAtPercent);
+    const cancelEnd = task.canceledAt === undefined ? Infinity : task.canceledAt + behaviour.cancelSeconds * 1000;
+    const at = Math.min(naturalEnd, failAt, cancelEnd);
+    return { at, status: this.status(task, at).status };
   }
 
   /** When the task reached its final status (ms), or undefined while it runs. */

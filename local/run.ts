@@ -105,9 +105,13 @@ function printStep(event: EventLog, at: string): void {
   if (!state?.request) return;
   const next = isTerminal(state.status)
     ? ''
-    : state.overdue && state.status !== 'CANCELING'
-      ? '  deadline passed: canceling'
-      : `  next poll in ${formatDuration(state.waitSeconds)}`;
+    : state.cancelBackoff
+      ? `  cancel failed (${state.cancelFailure?.lastError}); trying again after a look in ${formatDuration(state.waitSeconds)}`
+      : state.interruption && event.state.name === 'PollExport'
+        ? `  could not look (${state.interruption.lastError}); looking again in ${formatDuration(state.waitSeconds)}`
+        : state.overdue && state.status !== 'CANCELING'
+          ? '  deadline passed: canceling'
+          : `  next poll in ${formatDuration(state.waitSeconds)}`;
   console.log(`${at} ${event.state.name.padEnd(12)} ${state.status.padEnd(11)} ${progressBar(state.percent)} ${String(state.percent).padStart(3)}%${next}`);
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, MAX_SLOT_WAIT_LIMIT_SECONDS } from '..
 import { SLOT_WAIT_TIMED_OUT } from '../shared/queue.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/source.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
+import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
 import { LocalStack, type EventLog, type ExecutionOutcome } from './local-stack.ts';
 import { seededRandom } from './random.ts';
 import type { SimulatedTask } from './rds-simulator.ts';
@@ -46,6 +47,21 @@ export const scenarioSchema = z.strictObject({
   /** How long an execution may wait for an export slot before it ends TIMED_OUT (SLOT_WAIT_LIMIT_SECONDS). */
   slotWaitLimitSeconds: z.number().int().positive().max(MAX_SLOT_WAIT_LIMIT_SECONDS).default(DEFAULT_SLOT_WAIT_LIMIT_SECONDS),
   events: z.array(z.strictObject({ at: z.number().min(0), event: eventBridgeEvent })).default([]),
+  /** Windows of injected faults (local/faults.ts): RDS throttling, 5xx or network errors in bursts; SNS outages. */
+  faults: z
+    .array(
+      z
+        .strictObject({
+          service: z.enum(FAULT_SERVICES),
+          error: z.enum(FAULT_ERRORS),
+          at: z.number().min(0).default(0),
+          seconds: z.number().positive(),
+          every: z.number().positive().optional(),
+        })
+        .refine((fault) => fault.error !== 'kms-denied' || fault.service === 'sns', 'kms-denied is an SNS fault (the topic key)')
+        .refine((fault) => fault.every === undefined || fault.every > fault.seconds, 'every must be longer than seconds (the bursts would overlap)'),
+    )
+    .default([]),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 
@@ -101,7 +117,11 @@ export interface ScenarioResult {
   cause?: string;
   exportId?: string;
   sourceArn: string;
-  notifications: Array<{ status: string; percent: number | null; subject: string }>;
+  notifications: Array<{ status: string; percent: number | null; subject: string; notice?: string }>;
+  /** The notification failure the (first) execution's output records, when one could not be sent. */
+  notifyError?: unknown;
+  /** Publish calls SNS refused (injected faults). */
+  notificationsRefused: number;
   stateTransitions: number;
   apiCalls: Record<string, number>;
   simulatedSeconds: number;
@@ -173,6 +193,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       }),
       random,
       throttleRate: scenario.throttleRate,
+      faults: scenario.faults,
       quota: scenario.quota,
       exportEvents: scenario.exportEvents,
       slotQueue: scenario.slotQueue,
@@ -259,21 +280,22 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
   const everyTask = [...stack.rds.tasks.values()];
   const tasks = everyTask.filter((task) => !task.outsideWorkflow);
   const secondsSinceStart = (ms: number) => Math.round((ms - SCENARIO_EPOCH) / 1000);
+  // The task's real end and status, even if it comes after the run stopped following it.
   const exportRecord = (task: SimulatedTask): ExportRecord => {
-    const ended = stack.rds.endedAt(task);
+    const end = stack.rds.realEnd(task);
     return {
       exportId: task.id,
       sourceArn: task.sourceArn,
-      exportSeconds: task.behaviour.startingSeconds + task.behaviour.exportSeconds,
+      exportSeconds: Math.round((end.at - task.createdAt) / 1000),
       startedAt: secondsSinceStart(task.createdAt),
-      endedAt: ended === undefined ? null : secondsSinceStart(ended),
-      status: stack.rds.status(task, ended ?? Date.now()).status,
+      endedAt: secondsSinceStart(end.at),
+      status: end.status,
     };
   };
   const exports = tasks.map(exportRecord);
   const notifications = stack.sns.messages.map((message) => {
     const record = JSON.parse(message.message.slice(message.message.lastIndexOf('\n') + 1)) as { percent?: number };
-    return { status: message.attributes.status ?? '', percent: record.percent ?? null, subject: message.subject };
+    return { status: message.attributes.status ?? '', percent: record.percent ?? null, subject: message.subject, ...(message.attributes.notice ? { notice: message.attributes.notice } : {}) };
   });
   const first = executions[0];
   const task = tasks[0];
@@ -281,12 +303,14 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
   const jobSeconds = [...durations.values()].map((seconds) => seconds + scenario.startingSeconds);
   const endTimes = exports.map((e) => e.endedAt).filter((t): t is number => t !== null);
   return {
-    status: notifications.at(-1)?.status ?? 'NONE',
+    status: notifications.filter((n) => !n.notice).at(-1)?.status ?? exports[0]?.status ?? 'NONE',
+    ...(notifyErrorOf(first) ? { notifyError: notifyErrorOf(first) } : {}),
     executionStatus: first?.status ?? 'FAILED',
     ...(first?.error ? { error: first.error, cause: first.cause } : {}),
     ...(task ? { exportId: task.id } : {}),
     sourceArn: task?.sourceArn ?? [...durations.keys()][0]!,
     notifications,
+    notificationsRefused: stack.sns.refused.length,
     stateTransitions: executions.reduce((sum, e) => sum + e.stateTransitions, 0),
     apiCalls: {
       ...stack.rds.calls,
@@ -322,6 +346,10 @@ function dynamoDbFigures(consumed: { itemsRead: number; rru: number; wru: number
     wru: consumed.wru,
     perExecution: { items: per(consumed.itemsRead), rru: per(consumed.rru), wru: per(consumed.wru) },
   };
+}
+
+function notifyErrorOf(execution: ExecutionOutcome | undefined): unknown {
+  return (execution?.output as { notifyError?: unknown } | undefined)?.notifyError;
 }
 
 function prefixed(prefix: string, calls: Record<string, number>): Record<string, number> {

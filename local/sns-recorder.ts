@@ -13,10 +13,22 @@ export class SnsRecorder implements QueryService {
   readonly messages: PublishedMessage[] = [];
   readonly calls: Record<string, number> = {};
 
-  constructor(private readonly onPublish: (message: PublishedMessage) => void = () => {}) {}
+  /** Publish calls the topic refused (injected faults): what a CloudWatch NumberOfNotificationsFailed would not even see. */
+  readonly refused: Array<{ at: number; error: string }> = [];
+
+  constructor(
+    private readonly onPublish: (message: PublishedMessage) => void = () => {},
+    /** Injected faults (local/faults.ts): the error to answer instead, while a fault window is open. */
+    private readonly fault: () => Error | undefined = () => undefined,
+  ) {}
 
   handle(action: string, params: URLSearchParams): Record<string, unknown> {
     this.calls[action] = (this.calls[action] ?? 0) + 1;
+    const fault = this.fault();
+    if (fault) {
+      this.refused.push({ at: Date.now(), error: (fault as { code?: string }).code ?? fault.name });
+      throw fault;
+    }
     if (action !== 'Publish') throw new QueryError('InvalidAction', `The recorder does not implement ${action}`);
     const attributes: Record<string, string> = {};
     for (let i = 1; params.has(`MessageAttributes.entry.${i}.Name`); i++) {

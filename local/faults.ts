@@ -1,0 +1,53 @@
+import { QueryError } from './aws-query.ts';
+
+/**
+ * Faults injected into the local services, in windows of simulated time: RDS throttling or 5xx in
+ * bursts, network errors (the connection reset before any answer, as Node reports it: `code`
+ * ECONNRESET), and SNS outages, transient (5xx) or permanent (KMS denies the topic key).
+ */
+export const FAULT_SERVICES = ['rds', 'sns'] as const;
+export const FAULT_ERRORS = ['throttling', '5xx', 'network', 'kms-denied'] as const;
+
+export interface FaultWindow {
+  service: (typeof FAULT_SERVICES)[number];
+  error: (typeof FAULT_ERRORS)[number];
+  /** Seconds from the start of the run. */
+  at: number;
+  /** How long each burst lasts. */
+  seconds: number;
+  /** Repeat the burst with this period (seconds from one burst's start to the next); absent: once. */
+  every?: number;
+}
+
+/** The window in force for a service at `elapsedSeconds`, if any. */
+export function activeFault(windows: readonly FaultWindow[], service: FaultWindow['service'], elapsedSeconds: number): FaultWindow | undefined {
+  return windows.find((window) => {
+    if (window.service !== service || elapsedSeconds < window.at) return false;
+    const intoBurst = window.every ? (elapsedSeconds - window.at) % window.every : elapsedSeconds - window.at;
+    return intoBurst < window.seconds;
+  });
+}
+
+/** What the service answers (a QueryError) or how the connection fails (a Node network error) during the window. */
+export function faultAnswer(window: FaultWindow): Error {
+  const sns = window.service === 'sns';
+  switch (window.error) {
+    case 'throttling':
+      return sns ? new QueryError('Throttled', 'Rate exceeded', 400) : new QueryError('Throttling', 'Rate exceeded', 400);
+    case '5xx':
+      return sns ? new QueryError('InternalError', 'Internal error (simulated)', 500) : new QueryError('InternalFailure', 'An internal error occurred (simulated).', 500);
+    case 'network':
+      return Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
+    case 'kms-denied':
+      return new QueryError('KMSAccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/notify is not authorized to perform: kms:GenerateDataKey on the topic key (simulated)', 400);
+  }
+}
+
+/** A service's fault hook: the error to answer now, or undefined. Time counts from when the hook is made. */
+export function faultHook(windows: readonly FaultWindow[], service: FaultWindow['service'], now: () => number = Date.now): () => Error | undefined {
+  const origin = now();
+  return () => {
+    const window = activeFault(windows, service, (now() - origin) / 1000);
+    return window ? faultAnswer(window) : undefined;
+  };
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { EventLog } from '../../local/local-stack.ts';
+import { parseScenario, runScenario, type ScenarioResult } from '../../local/scenario.ts';
+
+// The fault suite: the real definition on aws-local-stepfunctions, the real handlers, RDS and SNS
+// simulators with injected faults (local/faults.ts). Each fault alone and combined must end with
+// the export followed to its real end (or canceled at its deadline), the quota kept, and the right
+// notifications: each change of status at most once, each notice at most once.
+
+const statusesOf = (result: ScenarioResult) => result.notifications.filter((n) => !n.notice).map((n) => n.status);
+const noticesOf = (result: ScenarioResult) => result.notifications.flatMap((n) => (n.notice ? [n.notice] : []));
+
+/** No status published twice, and the last one is the export's real end. */
+function expectEachStatusOnce(result: ScenarioResult): void {
+  const statuses = statusesOf(result);
+  expect(new Set(statuses).size, statuses.join(', ')).toBe(statuses.length);
+}
+
+describe('following an export through faults', () => {
+  it('follows the export to COMPLETE through an hour of RDS throttling, notifying the interruption once and its end once', async () => {
+    // Prepare: events lost, so only polls see the end; RDS throttles every call for an hour from 50 min in.
+    const scenario = parseScenario({ exportEvents: false, faults: [{ service: 'rds', error: 'throttling', at: 3000, seconds: 3600 }] });
+
+    // Act
+    const result = await runScenario(scenario);
+
+    // Assess
+    expect(result.executionStatus).toBe('SUCCEEDED');
+    expect(result.exports.map((e) => e.status)).toEqual(['COMPLETE']);
+    expect(statusesOf(result)).toEqual(['STARTING', 'IN_PROGRESS', 'COMPLETE']);
+    expect(noticesOf(result)).toEqual(['FOLLOWING_INTERRUPTED', 'FOLLOWING_RESUMED']);
+    // Backing off, not hammering a throttled API: far fewer calls than one per minute of the hour.
+    expect(result.apiCalls.DescribeExportTasks!).toBeLessThan(40);
+  });
+
+  it('follows the export through repeated 5xx bursts without a notice for each short one', async () => {
+    const result = await runScenario(parseScenario({ exportEvents: false, faults: [{ service: 'rds', error: '5xx', at: 0, seconds: 300, every: 1200 }] }));
+
+    expect(result.executionStatus).toBe('SUCCEEDED');
+    expect(result.exports.map((e) => e.status)).toEqual(['COMPLETE']);
+    expect(statusesOf(result).at(-1)).toBe('COMPLETE');
+    expectEachStatusOnce(result);
+    // A 5-minute burst is shorter than the 15 minutes that make an interruption news.
+    expect(noticesOf(result)).toEqual([]);
+  });
+
+  it('keeps trying to cancel through network errors past the deadline, says so loudly once, and ends TIMED_OUT with the task really CANCELED', async () => {
+    // Prepare: a 4-hour export with a 30-minute deadline; the connection to RDS resets for 1.5 h from 28 min in.
+    const scenario = parseScenario({ exportSeconds: 14400, deadlineSeconds: 1800, faults: [{ service: 'rds', error: 'network', at: 1700, seconds: 5400 }] });
+
+    // Act
+    const result = await runScenario(scenario);
+
+    // Assess
+    expect(result.executionStatus).toBe('FAILED');
+    expect(result.error).toBe('ExportTimedOut');
+    expect(result.exports.map((e) => e.status)).toEqual(['CANCELED']);
+    expect(statusesOf(result)).toEqual(['STARTING', 'IN_PROGRESS', 'CANCELING', 'TIMED_OUT']);
+    expect(noticesOf(result).filter((n) => n === 'CANCEL_STUCK')).toHaveLength(1);
+    expect(result.apiCalls.CancelExportTask!).toBeGreaterThan(1);
+  });
+
+  it('cancels on time when only polls fail: the deadline does not wait for an observation', async () => {
+    const result = await runScenario(parseScenario({ exportSeconds: 14400, deadlineSeconds: 1800, faults: [{ service: 'rds', error: 'throttling', at: 600, seconds: 1150 }] }));
+
+    expect(result.error).toBe('ExportTimedOut');
+    expect(result.exports[0]!.status).toBe('CANCELED');
+    // Canceled within a few minutes of the deadline (plus RDS's 90 s of CANCELING).
+    expect(result.exports[0]!.endedAt!).toBeLessThan(1800 + 90 + 300);
+  });
+
+  it('sends what SNS misses in a 10-minute outage at the next step, each status at most once, and ends COMPLETE', async () => {
+    const result = await runScenario(parseScenario({ faults: [{ service: 'sns', error: '5xx', at: 0, seconds: 600 }] }));
+
+    expect(result.executionStatus).toBe('SUCCEEDED');
+    expect(result.notificationsRefused).toBeGreaterThan(0);
+    expectEachStatusOnce(result);
+    // STARTING was superseded before SNS came back: the current status is sent, not a stale one.
+    expect(statusesOf(result)).toEqual(['IN_PROGRESS', 'COMPLETE']);
+  });
+
+  it('follows the export to COMPLETE when SNS refuses for good (KMS), with the failure in the output and the Notify Lambda failing', async () => {
+    // Prepare
+    const events: EventLog[] = [];
+    const scenario = parseScenario({ faults: [{ service: 'sns', error: 'kms-denied', at: 0, seconds: 10 * 24 * 3600 }] });
+
+    // Act
+    const result = await runScenario(scenario, { onEvent: (event) => events.push(event) });
+
+    // Assess: the export is not abandoned, the execution says what went wrong, and the Notify
+    // Lambda's own error (what the notify-errors alarm watches) is there.
+    expect(result.executionStatus).toBe('SUCCEEDED');
+    expect(result.exports[0]!.status).toBe('COMPLETE');
+    expect(result.notifications).toEqual([]);
+    expect(result.notifyError).toMatchObject({ Error: 'ExportServiceError', Cause: expect.stringMatching(/KMSAccessDenied/) });
+    expect(events.some((e) => e.type === 'StateCaught' && e.state.name === 'Notify')).toBe(true);
+    // Permanent: not retried in a loop (start, two polls, the Notify state).
+    expect(result.notificationsRefused).toBeLessThanOrEqual(4);
+  });
+
+  it.each([0.5, 0.8, 0.95])('follows the export to COMPLETE with %s of RDS calls throttled and events lost', async (throttleRate) => {
+    const result = await runScenario(parseScenario({ exportEvents: false, throttleRate, seed: 3 }));
+
+    expect(result.executionStatus).toBe('SUCCEEDED');
+    expect(result.exports[0]!.status).toBe('COMPLETE');
+    expect(statusesOf(result).at(-1)).toBe('COMPLETE');
+    expectEachStatusOnce(result);
+    // Far below Step Functions' 25,000 history events: back-off bounds the loop.
+    expect(result.stateTransitions).toBeLessThan(200);
+  });
+
+  it('takes every fault at once in a fleet: each export followed to its real end, exported once, the quota kept', async () => {
+    // Prepare: 8 snapshots through 3 slots, events lost, RDS throttling and network bursts, SNS outages. The
+    // bursts start after the snapshot-created events: the trigger's own throttling is another suite's.
+    const scenario = parseScenario({
+      fleet: 8,
+      quota: 3,
+      exportSecondsRange: [1200, 3600],
+      exportEvents: false,
+      seed: 11,
+      deadlineSeconds: 7 * 24 * 3600,
+      faults: [
+        { service: 'rds', error: 'throttling', at: 600, seconds: 1200, every: 5400 },
+        { service: 'rds', error: 'network', at: 3000, seconds: 600 },
+        { service: 'rds', error: '5xx', at: 6000, seconds: 1800 },
+        { service: 'sns', error: '5xx', at: 1800, seconds: 600, every: 7200 },
+      ],
+    });
+
+    // Act
+    const result = await runScenario(scenario);
+
+    // Assess
+    expect(result.executions).toBe(8);
+    expect(result.succeeded).toBe(8);
+    expect(result.exportsStarted).toBe(8);
+    expect(new Set(result.exports.map((e) => e.sourceArn)).size).toBe(8);
+    expect(result.exports.every((e) => e.status === 'COMPLETE')).toBe(true);
+    expect(result.peakConcurrentExports).toBeLessThanOrEqual(3);
+    const completions = result.notifications.filter((n) => n.status === 'COMPLETE' && !n.notice);
+    expect(completions).toHaveLength(8);
+  });
+});
