@@ -109,13 +109,17 @@ async function main(): Promise<number> {
     let failures = 0;
     console.log('\n  case               moto (packaged)                          local engine (sources)                   same end');
     for (const testCase of CASES) {
+      const logsBefore = new Map(functions.map((spec) => [spec.name, lambda.logs(spec.name).length]));
       const onMoto = await runOnMoto(aws, moto.endpoint, template, cfn, testCase.name, testCase.input);
+      const emitted = functions.flatMap((spec) => metricsIn(lambda.logs(spec.name).slice(logsBefore.get(spec.name))));
       const local = await runScenario(parseScenario(testCase.local));
       const onLocal: Outcome = { executionStatus: local.executionStatus, ...(local.error ? { error: local.error } : {}), notified: local.notifications.map((n) => n.status), states: [] };
       const same = sameEnd(onMoto, onLocal);
-      if (!same) failures++;
+      const missingMetrics = expectedMetrics(onMoto).filter((metric) => !emitted.includes(metric));
+      if (!same || missingMetrics.length > 0) failures++;
       console.log(`  ${testCase.name.padEnd(18)} ${describe(onMoto).padEnd(40)} ${describe(onLocal).padEnd(40)} ${same ? 'yes' : 'NO'}`);
       console.log(`    moto's states: ${onMoto.states.join(' → ')}`);
+      console.log(`    metrics (EMF): ${emitted.join(', ') || 'none'}${missingMetrics.length > 0 ? `; MISSING ${missingMetrics.join(', ')}` : ''}`);
     }
     const byFunction = new Map<string, number[]>();
     for (const call of lambda.invocations) (byFunction.get(shortName(call.functionName)) ?? byFunction.set(shortName(call.functionName), []).get(shortName(call.functionName))!).push(call.durationMs);
@@ -123,8 +127,6 @@ async function main(): Promise<number> {
     for (const [name, durations] of byFunction) {
       console.log(`    ${name.padEnd(16)} ${String(durations.length).padStart(3)} calls, median ${Math.round(median(durations))} ms`);
     }
-    const emf = functions.flatMap((spec) => lambda.logs(spec.name)).filter((line) => line.includes('"_aws"')).length;
-    console.log(`  EMF metric documents written by the functions: ${emf}`);
     console.log(`\nRehearsal ${failures === 0 ? 'passed' : `FAILED (${failures} case(s) ended differently)`} in ${seconds(performance.now() - started)}`);
     if (failures > 0) {
       for (const spec of functions) console.log(`--- ${shortName(spec.name)} log tail\n${lambda.logs(spec.name).slice(-15).join('\n')}`);
@@ -226,6 +228,23 @@ async function notificationStatuses(sqs: SQSClient, queueUrl: string): Promise<s
       statuses.push(envelope.MessageAttributes?.status?.Value ?? '?');
     }
   }
+}
+
+/** `Name{dimension=value,...}` of each metric in the EMF documents among these log lines. */
+function metricsIn(lines: string[]): string[] {
+  return lines.flatMap((line) => {
+    const start = line.indexOf('{"_aws"');
+    if (start < 0) return [];
+    const document = JSON.parse(line.slice(start)) as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } };
+    return document._aws.CloudWatchMetrics.flatMap(({ Dimensions, Metrics }) =>
+      Metrics.map(({ Name }) => `${Name}{${Dimensions.flat().filter((d) => d !== 'service').map((d) => `${d}=${String(document[d])}`).join(',')}}`),
+    );
+  });
+}
+
+/** What the steps must have said: an export started and completed, or the execution's error counted. */
+function expectedMetrics(outcome: Outcome): string[] {
+  return outcome.executionStatus === 'SUCCEEDED' ? ['ExportsStarted{kind=rds}', 'ExportsCompleted{kind=rds}'] : [`WorkflowFailures{error=${outcome.error}}`];
 }
 
 /** Same end: the execution's status and error, and the last status people were told. */

@@ -2,18 +2,21 @@ import middy, { type MiddyfiedHandler } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
+import { exportMetrics } from './metrics.ts';
 
 export const logger = new Logger({ serviceName: 'export-orchestrator' });
 
 /**
  * Every step is the same Lambda shape: structured logs with the request context, errors logged
- * once with their name (the name is what the state machine's Retry/Catch match) and rethrown.
+ * once with their name (the name is what the state machine's Retry/Catch match) and rethrown, and
+ * the export's metrics (started, ended, duration, GB, workflow failures) read from its input and output.
  */
 export function workflowStep<TEvent, TResult>(
   step: (event: TEvent, context: Context) => Promise<TResult>,
 ): MiddyfiedHandler<TEvent, TResult, Error, Context> {
   return middy<TEvent, TResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(exportMetrics())
     .use({
       onError: async ({ error }) => {
         if (error) logger.error(`${error.name}: ${error.message}`, { errorName: error.name, error });

@@ -156,6 +156,8 @@ export class TemplateEvaluator {
         return (properties.BucketName as string | undefined) ?? this.physicalName(name).toLowerCase();
       case 'AWS::KMS::Key':
         return '1234abcd-12ab-34cd-56ef-1234567890ab';
+      case 'AWS::CloudWatch::Alarm':
+        return (properties.AlarmName as string | undefined) ?? this.physicalName(name);
       default:
         throw new Error(`The test has no placeholder for Ref ${name} (${resource.Type}): teach TemplateEvaluator.ref`);
     }
@@ -181,6 +183,8 @@ export class TemplateEvaluator {
         return `arn:${partition}:s3:::${name}`;
       case 'AWS::KMS::Key':
         return `arn:${partition}:kms:${region}:${ACCOUNT}:key/${name}`;
+      case 'AWS::CloudWatch::Alarm':
+        return `arn:${partition}:cloudwatch:${region}:${ACCOUNT}:alarm:${name}`;
       case 'AWS::SNS::Topic':
       case 'AWS::StepFunctions::StateMachine':
         return name;

@@ -19,6 +19,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { METRIC_NAMES } from '../shared/metrics.ts';
 import {
   ACCOUNT,
   REGION,
@@ -108,6 +109,9 @@ const UNSCOPABLE_ACTIONS = new Set([
   'discovery:StartExportTask',
   'discovery:DescribeExportTasks',
 ]);
+
+/** Powertools Metrics reads its namespace from this variable, which the provider gives every function. */
+const METRICS_NAMESPACE_VARIABLE = 'POWERTOOLS_METRICS_NAMESPACE';
 
 /** Variables a handler reads that serverless.yml deliberately leaves to the code's default. */
 const LEFT_TO_CODE_DEFAULTS = new Set(['SLOT_LEASE_SECONDS', 'AWS_REGION', 'ADS_REGION']);
@@ -759,6 +763,40 @@ describe('serverless package', () => {
     });
   });
 
+  // Issue 13: the operations view.
+  describe('operations', () => {
+    const namespace = `${SERVICE}/${STAGE}`;
+
+    it('gives every function the metrics namespace the dashboard reads', () => {
+      for (const name of FUNCTION_NAMES) expect(fullEnvironmentOf(name)[METRICS_NAMESPACE_VARIABLE], name).toBe(namespace);
+    });
+
+    it('has a dashboard of every workflow metric, the state machine\'s executions and every alarm of the stack', () => {
+      const dashboard = resource('ExportDashboard', 'AWS::CloudWatch::Dashboard');
+      const body = JSON.parse(cfn.string(dashboard.Properties?.DashboardBody, 'DashboardBody')) as {
+        widgets: Array<{ type: string; properties: { region?: string; metrics?: unknown[]; alarms?: string[] } }>;
+      };
+      const text = JSON.stringify(body);
+      const metricNames = [
+        METRIC_NAMES.started, ...Object.values(METRIC_NAMES.ended), METRIC_NAMES.duration, METRIC_NAMES.exportedGb, METRIC_NAMES.polls,
+        METRIC_NAMES.workflowFailures, METRIC_NAMES.queueDepth, METRIC_NAMES.oldestWaiting, METRIC_NAMES.running,
+      ];
+      const alarmArns = resourcesOfType('AWS::CloudWatch::Alarm')
+        .filter(([, alarm]) => !alarm.Condition || cfn.condition(alarm.Condition))
+        .map(([id]) => cfn.getAtt(id, 'Arn'));
+
+      expect(dashboard.Properties?.DashboardName).toBe(STACK);
+      expect(metricNames.filter((metric) => !text.includes(metric))).toEqual([]);
+      expect(text).toContain(JSON.stringify(`{"${namespace}",kind,service}`).slice(1, -1));
+      expect(text).toContain(cfn.ref('ExportStateMachine') as string);
+      for (const metric of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut']) expect(text).toContain(`"AWS/States","${metric}"`);
+      expect(body.widgets.filter((w) => w.type === 'metric').every((w) => w.properties.region === REGION)).toBe(true);
+      expect(alarmArns.length).toBeGreaterThan(0);
+      expect(body.widgets.find((w) => w.type === 'alarm')?.properties.alarms).toEqual(alarmArns);
+      expect(template.Outputs?.DashboardUrl).toBeDefined();
+    });
+  });
+
   describe('cfn-lint', () => {
     const available = cfnLintAvailable();
     if (!available && !isCi()) {
@@ -897,7 +935,13 @@ function bundleOf(name: string): { entries: string[]; path: string; source: stri
   return bundle;
 }
 
+/** A function's own environment variables: those the provider gives every function (read by Powertools itself) aside. */
 function environmentOf(name: string): Record<string, unknown> {
+  const { [METRICS_NAMESPACE_VARIABLE]: _everyFunction, ...own } = fullEnvironmentOf(name);
+  return own;
+}
+
+function fullEnvironmentOf(name: string): Record<string, unknown> {
   const properties = resource(`${pascal(name)}LambdaFunction`).Properties ?? {};
   return (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
 }
@@ -909,7 +953,7 @@ function lambdaEnvironment(name: string): Record<string, string> {
     AWS_LAMBDA_FUNCTION_NAME: `${STACK}-${name}`,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  for (const [key, value] of Object.entries(environmentOf(name))) env[key] = cfn.string(value, `${name} ${key}`);
+  for (const [key, value] of Object.entries(fullEnvironmentOf(name))) env[key] = cfn.string(value, `${name} ${key}`);
   return env;
 }
 

@@ -111,6 +111,7 @@ export const runLocalScenario: LocalRunner = async (overrides) => {
   await import('../../local/polyfills.ts');
   // As local/log-level.ts: the Lambdas' JSON logs would drown the result; chosen before the handlers load.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const { parseScenario, readScenarioFile, runScenario } = await import('../../local/scenario.ts');
   let scenario;
   try {

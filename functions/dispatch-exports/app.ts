@@ -1,4 +1,5 @@
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { queueMetrics } from '../../shared/metrics.ts';
 import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/queue.ts';
 
 /** The periodic tick: a slot freed without an event reaching us (lost event, export started elsewhere) is still handed out. */
@@ -7,4 +8,4 @@ export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Cloc
     const result = await dispatch(slots, clock());
     logger.info('dispatched export slots', { ...result });
     return result;
-  });
+  }).use(queueMetrics(slots, clock));
