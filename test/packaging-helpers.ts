@@ -158,6 +158,8 @@ export class TemplateEvaluator {
         return '1234abcd-12ab-34cd-56ef-1234567890ab';
       case 'AWS::CloudWatch::Alarm':
         return (properties.AlarmName as string | undefined) ?? this.physicalName(name);
+      case 'AWS::SQS::Queue':
+        return `https://sqs.${region}.${partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com'}/${ACCOUNT}/${(properties.QueueName as string | undefined) ?? this.physicalName(name)}`;
       default:
         throw new Error(`The test has no placeholder for Ref ${name} (${resource.Type}): teach TemplateEvaluator.ref`);
     }
@@ -185,6 +187,8 @@ export class TemplateEvaluator {
         return `arn:${partition}:kms:${region}:${ACCOUNT}:key/${name}`;
       case 'AWS::CloudWatch::Alarm':
         return `arn:${partition}:cloudwatch:${region}:${ACCOUNT}:alarm:${name}`;
+      case 'AWS::SQS::Queue':
+        return `arn:${partition}:sqs:${region}:${ACCOUNT}:${name.split('/').at(-1)}`;
       case 'AWS::SNS::Topic':
       case 'AWS::StepFunctions::StateMachine':
         return name;
