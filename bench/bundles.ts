@@ -53,20 +53,22 @@ const ADS = 'ads';
 
 /** The slot dispatcher's clients (DynamoDB queue, Step Functions callbacks, RDS for what holds a slot). */
 const SLOTS: Use[] = [[RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']];
+/** Start, poll and cancel publish the change of status they observe. */
+const PUBLISH: Use = [SNS, 'PublishCommand'];
 
 export const COLD_STARTS: ColdStart[] = [
   { name: 'admit-export', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },
   // EC2 and ADS take no slot: admission answers the task token at once.
   { name: 'admit-export', kind: 'ec2-image', loads: [], floor: floor([SFN, 'SendTaskSuccessCommand']) },
-  { name: 'start-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'StartExportTaskCommand']) },
-  { name: 'start-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'ExportImageCommand']) },
-  { name: 'start-export', kind: 'ads', loads: ['ads'], floor: floor(ADS) },
-  { name: 'poll-export', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },
+  { name: 'start-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'StartExportTaskCommand'], PUBLISH) },
+  { name: 'start-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'ExportImageCommand'], PUBLISH) },
+  { name: 'start-export', kind: 'ads', loads: ['ads'], floor: floor(ADS, PUBLISH) },
+  { name: 'poll-export', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS, PUBLISH) },
   // Other kinds read cancel requests (DynamoDB) and, once ended, dispatch (Step Functions; RDS only with a queue).
-  { name: 'poll-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'DescribeExportImageTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  { name: 'poll-export', kind: 'ads', loads: ['ads'], floor: floor(ADS, [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  { name: 'cancel-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'CancelExportTaskCommand']) },
-  { name: 'cancel-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'CancelExportTaskCommand']) },
+  { name: 'poll-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'DescribeExportImageTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
+  { name: 'poll-export', kind: 'ads', loads: ['ads'], floor: floor(ADS, [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
+  { name: 'cancel-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'CancelExportTaskCommand'], PUBLISH) },
+  { name: 'cancel-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'CancelExportTaskCommand'], PUBLISH) },
   { name: 'notify', kind: 'any', loads: [], floor: floor([SNS, 'PublishCommand']) },
   { name: 'await-export', kind: 'any', loads: [], floor: floor([DYNAMODB, 'PutItemCommand'], [SFN, 'SendTaskSuccessCommand']) },
   { name: 'export-event', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },

@@ -15,3 +15,20 @@ export function seededRandom(seed: number): Random {
     },
   };
 }
+
+/**
+ * Runs `work` with Math.random drawn from `seed`: whatever the local run leaves to Math.random (the
+ * engine's Retry jitter, the SDK's backoff, our quick pauses) repeats from run to run, so the same
+ * scenario prints the same figures. Restored afterwards.
+ */
+export async function withSeededMathRandom<T>(seed: number, work: () => Promise<T>): Promise<T> {
+  const original = Math.random;
+  // A stream of its own: the simulators' draws from `seed` stay what they were.
+  const random = seededRandom(seed ^ 0x5eed5eed);
+  Math.random = () => random.next();
+  try {
+    return await work();
+  } finally {
+    Math.random = original;
+  }
+}

@@ -6,7 +6,7 @@ import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/sou
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
 import { LocalStack, type EventLog, type ExecutionOutcome } from './local-stack.ts';
-import { seededRandom } from './random.ts';
+import { seededRandom, withSeededMathRandom } from './random.ts';
 import type { SimulatedTask } from './rds-simulator.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 import { onVirtualClock } from './virtual-clock.ts';
@@ -173,7 +173,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       ? Array.from({ length: scenario.fleet }, (_, i) => `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:snapshot:rds:fleet-db-${String(i + 1).padStart(4, '0')}-2026-11-23-03-10`)
       : [SOURCE_ARNS[scenario.sourceType as SourceType]];
   const durations = new Map(sources.map((arn) => [arn, drawExportSeconds(scenario, random.next())]));
-  const { result: outcome, virtualSeconds } = await onVirtualClock(SCENARIO_EPOCH, async () => {
+  const { result: outcome, virtualSeconds } = await withSeededMathRandom(scenario.seed, () => onVirtualClock(SCENARIO_EPOCH, async () => {
     const stack: LocalStack = new LocalStack({
       beforeStart: (n) =>
         scenario.foreignExports.forEach((foreign, i) => {
@@ -243,7 +243,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
     const executions = await stack.settle();
     stopSchedule();
     return { executions, stack };
-  });
+  }));
   return summarise(scenario, outcome.stack, outcome.executions, virtualSeconds, durations);
 }
 

@@ -16,6 +16,21 @@ describe('export slots and export events', () => {
     expect(result.peakConcurrentExports).toBe(3);
   });
 
+  it('runs the same twice, random retry jitter included: the naive baseline (no queue, blind retries) repeats its figures', async () => {
+    // Prepare: without the queue, executions collide on the quota and retry with full jitter.
+    const naive = parseScenario({ fleet: 6, quota: 2, exportSecondsRange: [600, 1800], seed: 5, slotQueue: false });
+    const random = Math.random;
+
+    // Act
+    const first = await runScenario(naive);
+    const second = await runScenario(naive);
+
+    // Assess: the retries happened, and every figure is the same (Math.random is seeded for the run, then restored).
+    expect(first.apiCalls.StartExportTask!).toBeGreaterThan(6);
+    expect(second).toEqual(first);
+    expect(Math.random).toBe(random);
+  });
+
   it('starts the next export soon after a slot frees, close to the best possible makespan', async () => {
     const result = await runScenario(parseScenario({ fleet: 30, quota: 5, exportSecondsRange: [900, 1200], seed: 2, deadlineSeconds: 604800 }));
 
