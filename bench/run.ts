@@ -1,7 +1,9 @@
 import '../local/polyfills.ts';
 import '../local/log-level.ts';
 import { parseScenario, runScenario, type ScenarioResult } from '../local/scenario.ts';
-import { measureColdStarts } from './bundles.ts';
+import { execFileSync } from 'node:child_process';
+import { importNodeVersion, measureColdStarts } from './bundles.ts';
+import { ASSUMPTIONS, configuredMemoryMb, costOf, PRICES, type MeasuredRun } from './cost.ts';
 
 // `npm run bench`: the cost and speed figures of the workflow, ours beside the baselines, in one run.
 
@@ -29,7 +31,7 @@ const CASES: PollingCase[] = [
 async function pollingTable(): Promise<void> {
   console.log('Polling cost and detection latency (real state machine, simulated RDS, virtual clock)');
   console.log('target: 2 h steady export <= 25 transitions, end noticed <= max(60 s, 2 % of its duration); events arrive 5 s after the end\n');
-  const header = ['export', 'strategy', 'transitions', 'Describe calls', 'latency s', 'latency target s', 'cost $/1000 exports'];
+  const header = ['export', 'strategy', 'transitions', 'Describe calls', 'latency s', 'latency target s'];
   const rows: string[][] = [];
   for (const testCase of CASES) {
     for (const strategy of STRATEGIES) {
@@ -41,8 +43,6 @@ async function pollingTable(): Promise<void> {
         String(result.apiCalls.DescribeExportTasks ?? 0),
         String(result.detectionLatencySeconds ?? 'n/a'),
         String(Math.round(Math.max(60, 0.02 * result.exportSeconds))),
-        // Step Functions Standard: $0.025 per 1,000 state transitions.
-        (result.stateTransitions * 0.025).toFixed(2),
       ]);
     }
   }
@@ -84,11 +84,11 @@ async function fleetTable(): Promise<void> {
 async function bundleTable(): Promise<void> {
   console.log('\nCold starts: each function, per export kind it serves, beside its floor (a handler of only the SDK clients that cold start uses, one command each)');
   console.log('bundles as serverless.yml builds them (esbuild, minified, code splitting); KB and import time count the handler and every chunk it loads for that kind');
-  console.log('import timed in fresh Node processes, interleaved: bundle, floor, bundle, floor, ...; medians; ratio = median of the per-round ratios');
+  console.log(`import timed in fresh Node ${importNodeVersion()} processes (the Lambda runtime's major), interleaved: bundle, floor, bundle, floor, ...; medians; ratio = median of the per-round ratios`);
   console.log('target: import <= 1.2 x floor; an RDS export never loads the EC2 client\n');
   const figures = await measureColdStarts();
   printTable(
-    ['function', 'kind', 'KB', 'floor KB', 'EC2 client', 'import ms', 'floor ms', 'ratio'],
+    ['function', 'kind', 'KB', 'floor KB', 'EC2 client', 'import ms', 'floor ms', 'ratio', 'CPU ms', 'floor CPU ms', 'CPU ratio'],
     figures.map((f) => [
       f.name,
       f.kind,
@@ -98,9 +98,46 @@ async function bundleTable(): Promise<void> {
       f.importMs.toFixed(1),
       f.floorImportMs.toFixed(1),
       f.ratio.toFixed(2),
+      f.cpuMs.toFixed(1),
+      f.floorCpuMs.toFixed(1),
+      (f.cpuMs / f.floorCpuMs).toFixed(2),
     ]),
   );
   console.log(`\nworst ratio ${Math.max(...figures.map((f) => f.ratio)).toFixed(2)} (target 1.20); RDS cold starts loading EC2: ${figures.filter((f) => f.kind === 'rds' && f.loadsEc2).length}`);
+}
+
+/** The cost table's strategies: ours, and fixed polls every 60 s, 300 s and 1,200 s (no events). */
+const COST_STRATEGIES = [
+  ...STRATEGIES,
+  { name: 'fixed 1200 s', poll: { minPollSeconds: 1200, maxPollSeconds: 1200, exportEvents: false } },
+];
+
+async function costTable(): Promise<void> {
+  const memoryMb = configuredMemoryMb();
+  console.log(`\nDollars per export and per 1,000 exports, the whole stack (${PRICES.region} prices of ${PRICES.asOf}; Lambda arm64 at ${memoryMb} MB, serverless.yml)`);
+  console.log('counts measured by the local run at the deployed log level (INFO): transitions, Lambda invocations and handler time, DynamoDB RRU/WRU, SNS publishes, log bytes');
+  console.log(`assumed: ${ASSUMPTIONS.apiCallMs} ms of Lambda time per AWS call, ${ASSUMPTIONS.platformLogBytes} B of START/END/REPORT per invocation, ${ASSUMPTIONS.emailSubscribers} email subscriber; warm Lambdas\n`);
+  const usageRows: string[][] = [];
+  const dollarRows: string[][] = [];
+  for (const testCase of CASES.slice(0, 2)) {
+    for (const strategy of COST_STRATEGIES) {
+      const run = measuredRun({ ...testCase.scenario, ...strategy.poll });
+      const cost = costOf(run, memoryMb);
+      const { usage } = cost;
+      usageRows.push([testCase.label, strategy.name, String(usage.transitions), String(usage.invocations), usage.gbSeconds.toFixed(3), String(usage.rru), String(usage.wru), String(usage.publishes), usage.logKb.toFixed(1)]);
+      const micro = (dollars: number) => (dollars * 1e6).toFixed(1);
+      dollarRows.push([testCase.label, strategy.name, micro(cost.stepFunctions), micro(cost.lambda), micro(cost.dynamodb), micro(cost.sns), micro(cost.logs), micro(cost.total), (cost.total * 1000).toFixed(4), `${Math.round((cost.stepFunctions / cost.total) * 100)} %`]);
+    }
+  }
+  printTable(['export', 'strategy', 'transitions', 'Lambda calls', 'GB-s', 'RRU', 'WRU', 'SNS publishes', 'log KB'], usageRows);
+  console.log('');
+  printTable(['export', 'strategy', 'Step Functions µ$', 'Lambda µ$', 'DynamoDB µ$', 'SNS µ$', 'Logs µ$', 'per export µ$', 'per 1,000 exports $', 'Step Functions share'], dollarRows);
+}
+
+/** One scenario in a child process (bench/cost-run.ts), where the Lambdas log as deployed. */
+function measuredRun(scenario: Record<string, unknown>): MeasuredRun {
+  const output = execFileSync('node_modules/.bin/tsx', ['bench/cost-run.ts', JSON.stringify(scenario)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' } });
+  return JSON.parse(output.trim().split('\n').pop()!) as MeasuredRun;
 }
 
 function printTable(header: string[], rows: string[][]): void {
@@ -113,4 +150,5 @@ function printTable(header: string[], rows: string[][]): void {
 
 await pollingTable();
 await fleetTable();
+await costTable();
 await bundleTable();

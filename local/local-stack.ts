@@ -56,6 +56,24 @@ export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends Asyn
 
 type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
+export interface LambdaUsage {
+  invocations: number;
+  /** Real milliseconds the handler ran, in all: performance.now, which the virtual clock leaves alone. */
+  ms: number;
+}
+
+function metered(handler: LambdaHandler, usage: LambdaUsage): LambdaHandler {
+  return async (event, context) => {
+    usage.invocations++;
+    const started = performance.now();
+    try {
+      return await handler(event, context);
+    } finally {
+      usage.ms += performance.now() - started;
+    }
+  };
+}
+
 export interface LocalStackOptions extends SimulatorOptions {
   config?: Partial<ExportDefaults & SlotConfig>;
   /** Whether RDS delivers export-finished events (they are best-effort in AWS too). */
@@ -99,6 +117,8 @@ export class LocalStack implements JsonService {
   readonly sns: SnsRecorder;
   readonly dynamo: DynamoDbSimulator;
   readonly lambdas: Record<string, LambdaHandler>;
+  /** Each Lambda's invocations and the real time its handler ran (what the cost model bills). */
+  readonly lambdaUsage: Record<string, LambdaUsage> = {};
   readonly executions = new Map<string, Promise<ExecutionOutcome>>();
   readonly sfnCalls: Record<string, number> = {};
   /** Callbacks refused by the injected faults (callbackFaults). */
@@ -156,6 +176,7 @@ export class LocalStack implements JsonService {
         clock,
       }),
     } as Record<string, LambdaHandler>;
+    for (const [name, handler] of Object.entries(this.lambdas)) this.lambdas[name] = metered(handler, (this.lambdaUsage[name] = { invocations: 0, ms: 0 }));
     const { definition, taskBindings } = loadDefinition();
     if (options.slotQueue === false) withoutRequeue(definition.States.StartExport!);
     this.machine = new StateMachine(definition as never);

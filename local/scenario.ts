@@ -5,7 +5,7 @@ import { SLOT_WAIT_TIMED_OUT } from '../shared/queue.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/source.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
-import { LocalStack, type EventLog, type ExecutionOutcome } from './local-stack.ts';
+import { LocalStack, type EventLog, type ExecutionOutcome, type LambdaUsage } from './local-stack.ts';
 import { seededRandom, withSeededMathRandom } from './random.ts';
 import type { SimulatedTask } from './rds-simulator.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
@@ -141,6 +141,8 @@ export interface ScenarioResult {
   timedOutInQueue: number;
   /** What the coordination table consumed, as DynamoDB bills it: in all, and per execution. */
   dynamodb: DynamoDbFigures & { perExecution: DynamoDbFigures };
+  /** Per Lambda: invocations and the real milliseconds its handler ran (the simulators answer at once: no network time). */
+  lambdas: Record<string, LambdaUsage>;
   exports: ExportRecord[];
 }
 
@@ -334,6 +336,7 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
     callbackFaultsInjected: stack.callbackFaultsInjected,
     timedOutInQueue: executions.filter((e) => e.error === SLOT_WAIT_TIMED_OUT).length,
     dynamodb: dynamoDbFigures(stack.dynamo.consumed, executions.length),
+    lambdas: Object.fromEntries(Object.entries(stack.lambdaUsage).filter(([, usage]) => usage.invocations > 0).map(([name, usage]) => [name, { invocations: usage.invocations, ms: Math.round(usage.ms * 10) / 10 }])),
     exports,
   };
 }
