@@ -21,7 +21,8 @@ const { createHash } = require('node:crypto');
 const EMAIL = /^[^\s@,;=]+@[^\s@,;=]+\.[^\s@,;=]+$/;
 
 // The `status` message attribute's values (shared/status.ts). A misspelt one would silently filter out every message.
-const STATUSES = ['STARTING', 'IN_PROGRESS', 'COMPLETE', 'FAILED', 'CANCELING', 'CANCELED', 'TIMED_OUT'];
+// COMPLETE_WITH_WARNINGS: a COMPLETE RDS export with failed or skipped tables (shared/notification.ts).
+const STATUSES = ['STARTING', 'IN_PROGRESS', 'COMPLETE', 'COMPLETE_WITH_WARNINGS', 'FAILED', 'CANCELING', 'CANCELED', 'TIMED_OUT'];
 
 async function readParam(resolveVariable, name) {
   const value = await resolveVariable(`param:${name}`);

@@ -27,6 +27,12 @@ import { Ec2ImageExportSimulator, ec2QueryHandler, type ImageExportBehaviour } f
 import type { Random } from './random.ts';
 import { RdsExportSimulator, type SimulatedTask, type SimulatorOptions } from './rds-simulator.ts';
 import { SnsRecorder, type PublishedMessage } from './sns-recorder.ts';
+import { makeHandler as makeVerifyExport } from '../functions/verify-export/app.ts';
+import { verifyDeps } from '../shared/verification/aws/clients.ts';
+import type { VerifySettings } from '../shared/verification/verify.ts';
+import { DEFAULT_TABLES, writeExportFiles, type SimulatedTable } from './export-files.ts';
+import { GlueSimulator } from './glue-simulator.ts';
+import { S3Simulator } from './s3-simulator.ts';
 
 // The local stack runs every kind: their adapters load with it, before any virtual clock starts (a
 // module that loads mid-run is real work the clock cannot see, and could be overtaken by a timer).
@@ -94,7 +100,15 @@ export interface LocalStackOptions extends SimulatorOptions {
   slotQueue?: boolean;
   /** Step Functions refusing task-token callbacks (SendTaskSuccess / SendTaskFailure) before they take effect. */
   callbackFaults?: CallbackFaults;
+  /** The tables each RDS export writes (DEFAULT_TABLES when absent). */
+  tables?: SimulatedTable[];
+  /** The verify step's settings; locally exports are catalogued in rds_{source} unless told otherwise. */
+  verify?: Partial<VerifySettings>;
+  /** Which Glue calls are answered with ThrottlingException. */
+  glueThrottle?: (operation: string) => boolean;
 }
+
+export const LOCAL_VERIFY_SETTINGS: VerifySettings = { catalogDatabase: 'rds_{source}', deletePartialData: false, retainExports: 0 };
 
 export interface CallbackFaults {
   /** Share (0-1) of callbacks answered with ThrottlingException. */
@@ -116,6 +130,8 @@ export class LocalStack implements JsonService {
   readonly ads: AdsExportSimulator;
   readonly sns: SnsRecorder;
   readonly dynamo: DynamoDbSimulator;
+  readonly s3: S3Simulator;
+  readonly glue: GlueSimulator;
   readonly lambdas: Record<string, LambdaHandler>;
   /** Each Lambda's invocations and the real time its handler ran (what the cost model bills). */
   readonly lambdaUsage: Record<string, LambdaUsage> = {};
@@ -143,6 +159,9 @@ export class LocalStack implements JsonService {
       },
     });
     this.sns = new SnsRecorder(options.onPublish, faultHook(options.faults ?? [], 'sns'));
+    // What RDS wrote is in the bucket once the task has ended, whenever anyone looks.
+    this.s3 = new S3Simulator({ beforeRequest: () => this.writeEndedExports() });
+    this.glue = new GlueSimulator(options.glueThrottle);
     const config = { ...LOCAL_CONFIG, ...options.config };
     this.dynamo = new DynamoDbSimulator(config.COORDINATION_TABLE);
     const sdk = { region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -167,6 +186,15 @@ export class LocalStack implements JsonService {
       cancelExport: makeCancelExport({ providerFor, publisher, clock }),
       notify: makeNotify({ publisher, clock }),
       awaitExport: makeAwaitExport(this.operator),
+      verifyExport: makeVerifyExport({
+        verify: verifyDeps({ ...LOCAL_VERIFY_SETTINGS, ...options.verify }, {
+          s3: { ...sdk, forcePathStyle: true, requestHandler: this.s3.requestHandler() },
+          glue: { ...sdk, requestHandler: jsonHandler(this.glue) },
+          rds: rdsSdk,
+        }),
+        publisher,
+        clock,
+      }),
       exportEvent: makeExportEvent({ slots, clock }),
       dispatchExports: makeDispatchExports({ slots, clock }),
       snapshotTrigger: makeSnapshotTrigger({
@@ -181,6 +209,21 @@ export class LocalStack implements JsonService {
     if (options.slotQueue === false) withoutRequeue(definition.States.StartExport!);
     this.machine = new StateMachine(definition as never);
     this.taskBindings = taskBindings;
+  }
+
+  private readonly written = new Set<string>();
+
+  /** RDS's side of the export's files: data, and for a COMPLETE export its metadata (local/export-files.ts). */
+  private writeEndedExports(): void {
+    for (const task of this.rds.tasks.values()) {
+      const endedAt = this.rds.endedAt(task);
+      if (endedAt === undefined || this.written.has(task.id)) continue;
+      this.written.add(task.id);
+      const { status, percent } = this.rds.status(task, endedAt);
+      if (status !== 'COMPLETE' && status !== 'FAILED' && status !== 'CANCELED') continue;
+      const startedAt = task.createdAt + task.behaviour.startingSeconds * 1000;
+      writeExportFiles(this.s3, { ...task, startedAt, endedAt }, { status, percent, dataGb: task.behaviour.dataGb }, this.options.tables ?? DEFAULT_TABLES);
+    }
   }
 
   /** Starts an execution (as StartExecution does) and returns its outcome when it ends. */

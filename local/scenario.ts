@@ -5,7 +5,9 @@ import { SLOT_WAIT_TIMED_OUT } from '../shared/queue.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/source.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
-import { LocalStack, type EventLog, type ExecutionOutcome, type LambdaUsage } from './local-stack.ts';
+import { LOCAL_VERIFY_SETTINGS, LocalStack, type EventLog, type ExecutionOutcome, type LambdaUsage } from './local-stack.ts';
+import type { ExportState } from '../shared/workflow.ts';
+import type { PartialData } from '../shared/verification/partial-data.ts';
 import { seededRandom, withSeededMathRandom } from './random.ts';
 import type { SimulatedTask } from './rds-simulator.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
@@ -62,6 +64,23 @@ export const scenarioSchema = z.strictObject({
         .refine((fault) => fault.every === undefined || fault.every > fault.seconds, 'every must be longer than seconds (the bursts would overlap)'),
     )
     .default([]),
+  /** The tables each RDS export writes, with their outcome (issue 12: verify, catalog, partial data). */
+  tables: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[^.]+\.[^.]+(\.[^.]+)?$/, 'must be database.schema.table (or database.table)'),
+        status: z.enum(['COMPLETE', 'FAILED', 'SKIPPED']).default('COMPLETE'),
+        reason: z.string().optional(),
+        columns: z.array(z.strictObject({ name: z.string(), originalType: z.string(), exportedType: z.string() })).optional(),
+        weight: z.number().positive().optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
+  /** Glue database template of the catalog ({source}: the DB instance or cluster); "" turns cataloguing off. */
+  glueDatabase: z.string().default(LOCAL_VERIFY_SETTINGS.catalogDatabase ?? ''),
+  /** Delete what a FAILED, CANCELED or TIMED_OUT export wrote. */
+  deletePartialData: z.boolean().default(false),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 
@@ -144,6 +163,12 @@ export interface ScenarioResult {
   /** Per Lambda: invocations and the real milliseconds its handler ran (the simulators answer at once: no network time). */
   lambdas: Record<string, LambdaUsage>;
   exports: ExportRecord[];
+  /** A COMPLETE RDS export, table by table (from the execution's output). */
+  tables?: { exported: number; failed: number; skipped: number; items: Array<{ name: string; status: string; reason?: string }> };
+  /** The Glue tables the export is now queryable through. */
+  catalog?: { database: string; tables: string[] };
+  /** What a FAILED, CANCELED or TIMED_OUT RDS export left (or deleted). */
+  partialData?: PartialData;
 }
 
 export interface DynamoDbFigures {
@@ -210,6 +235,8 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
         // Triggered executions carry no deadline of their own: the deploy-time default applies.
         ...(scenario.deadlineSeconds ? { DEFAULT_DEADLINE_SECONDS: scenario.deadlineSeconds } : {}),
       },
+      ...(scenario.tables ? { tables: scenario.tables } : {}),
+      verify: { deletePartialData: scenario.deletePartialData, ...(scenario.glueDatabase ? { catalogDatabase: scenario.glueDatabase } : { catalogDatabase: undefined }) },
       ...(observer.onPublish ? { onPublish: observer.onPublish } : {}),
       ...(observer.onEvent ? { onEvent: observer.onEvent } : {}),
       // The other kinds' simulators play their own service's vocabulary (EC2 active/deleting, ADS SUCCEEDED).
@@ -321,6 +348,8 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
       ...prefixed('Discovery', stack.ads.calls),
       ...prefixed('DynamoDB', stack.dynamo.calls),
       ...prefixed('States', stack.sfnCalls),
+      ...prefixed('S3', stack.s3.calls),
+      ...prefixed('Glue', stack.glue.calls),
     },
     simulatedSeconds: Math.round(virtualSeconds),
     exportSeconds: jobSeconds[0] ?? 0,
@@ -338,6 +367,30 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
     dynamodb: dynamoDbFigures(stack.dynamo.consumed, executions.length),
     lambdas: Object.fromEntries(Object.entries(stack.lambdaUsage).filter(([, usage]) => usage.invocations > 0).map(([name, usage]) => [name, { invocations: usage.invocations, ms: Math.round(usage.ms * 10) / 10 }])),
     exports,
+    ...verificationOf(first, stack),
+  };
+}
+
+/** The verify step's findings: from the execution's output, or (a failed execution has none) from its last notification. */
+function verificationOf(execution: ExecutionOutcome | undefined, stack: LocalStack): Pick<ScenarioResult, 'tables' | 'catalog' | 'partialData'> {
+  const output = execution?.output as ExportState | undefined;
+  const verification = output?.verification;
+  const recorded = stack.sns.messages.at(-1)?.message;
+  const record = recorded ? (JSON.parse(recorded.slice(recorded.lastIndexOf('\n') + 1)) as { verification?: { partialData?: PartialData } }) : undefined;
+  const partialData = verification?.partialData ?? record?.verification?.partialData;
+  return {
+    ...(verification?.tables
+      ? {
+          tables: {
+            exported: verification.tables.exported,
+            failed: verification.tables.failed,
+            skipped: verification.tables.skipped,
+            items: verification.tables.items.map(({ name, status, reason }) => ({ name, status, ...(reason ? { reason } : {}) })),
+          },
+        }
+      : {}),
+    ...(verification?.catalog ? { catalog: { database: verification.catalog.database, tables: verification.catalog.tables.map((table) => table.name) } } : {}),
+    ...(partialData ? { partialData } : {}),
   };
 }
 

@@ -80,3 +80,30 @@ export const notifyConfigShape = {
   TOPIC_ARN: arn,
 };
 export type NotifyConfig = z.infer<z.ZodMiniObject<typeof notifyConfigShape>>;
+
+const flag = (fallback: 'true' | 'false') => z._default(z.enum(['true', 'false'], 'must be true or false'), fallback);
+
+/** After an export's end (functions/verify-export): the Glue catalog, partial data, retention. */
+export const verifyConfigShape = {
+  /** Glue database name template ({source}, {account}, {region}); empty: no catalog. */
+  GLUE_DATABASE: z._default(z.string(), ''),
+  /** auto: catalog when GLUE_DATABASE is set. */
+  CATALOG_EXPORTS: z._default(z.enum(['auto', 'true', 'false'], 'must be auto, true or false'), 'auto'),
+  DELETE_PARTIAL_DATA: flag('false'),
+  /** Keep the newest N exports of each source, deleting older ones' objects; 0 keeps every export. */
+  RETAIN_EXPORTS: z._default(z.coerce.number().check(z.int('must be a whole number'), z.gte(0, 'must be 0 (keep all) or more')), 0),
+};
+export type VerifyConfig = z.infer<z.ZodMiniObject<typeof verifyConfigShape>>;
+
+/** The verify step's settings; cataloguing asked for without a database is a configuration error. */
+export function verifySettingsOf(config: VerifyConfig): { catalogDatabase?: string; deletePartialData: boolean; retainExports: number } {
+  if (config.CATALOG_EXPORTS === 'true' && config.GLUE_DATABASE.trim() === '') {
+    throw new ConfigurationError('Configuration: CATALOG_EXPORTS is true but GLUE_DATABASE is empty: set the glueDatabase parameter (e.g. rds_{source}) or catalogExports=auto.');
+  }
+  const catalog = config.CATALOG_EXPORTS !== 'false' && config.GLUE_DATABASE.trim() !== '';
+  return {
+    ...(catalog ? { catalogDatabase: config.GLUE_DATABASE.trim() } : {}),
+    deletePartialData: config.DELETE_PARTIAL_DATA === 'true',
+    retainExports: config.RETAIN_EXPORTS,
+  };
+}

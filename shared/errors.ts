@@ -3,7 +3,7 @@
  * the workflow's contract: renaming one means changing statemachines/export.asl.json too.
  */
 
-abstract class NamedError extends Error {
+export abstract class NamedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;

@@ -1,5 +1,7 @@
 import { SlotWaitTimedOut } from './errors.ts';
+import { causeMessage, formatDuration } from './format.ts';
 import type { ExportStatus } from './status.ts';
+import { describeVerification, verificationRecord, type VerificationRecord } from './verification/notification.ts';
 import type { ExportState } from './workflow.ts';
 
 /** The facts of one notification; subscribers get it as JSON beside the readable text. */
@@ -19,8 +21,13 @@ export interface NotificationRecord {
   taskId?: string;
   /** Not a change of status but news about following it (see NOTICES). */
   notice?: Notice;
+  /** After an RDS export's end: its tables, catalog and partial data (shared/verification). */
+  verification?: VerificationRecord;
   at: string;
 }
+
+/** The `status` message attribute of a COMPLETE RDS export with failed or skipped tables (or that could not be verified). */
+export const COMPLETE_WITH_WARNINGS = 'COMPLETE_WITH_WARNINGS';
 
 /**
  * Notices: following was interrupted for long (once), it resumed (once), a cancel past the
@@ -52,6 +59,8 @@ export interface FailedStepInput {
   [other: string]: unknown;
 }
 
+export { formatDuration };
+
 export const SUBJECT_LIMIT = 100;
 
 export function recordForState(state: ExportState, now: Date): NotificationRecord {
@@ -67,6 +76,7 @@ export function recordForState(state: ExportState, now: Date): NotificationRecor
     ...(state.failureCause ? { failureCause: state.failureCause } : {}),
     ...(state.warning ? { warning: state.warning } : {}),
     ...(state.extractedDataGb !== undefined ? { extractedDataGb: state.extractedDataGb } : {}),
+    ...(state.verification || state.verifyError ? { verification: verificationRecord(state.verification, state.verifyError) } : {}),
     at: now.toISOString(),
   };
 }
@@ -123,6 +133,7 @@ const KIND_IN_ARN: Record<string, string> = {
 
 export function renderNotification(record: NotificationRecord): Notification {
   const kind = kindName(record);
+  const verified = record.verification ? describeVerification(record.verification) : undefined;
   const subject = fitSubject(`${headlineOf(record)}: ${kind} ${resourceName(record.sourceArn)}`);
   const lines: Array<[string, string | undefined]> = [
     ['Source', record.sourceArn],
@@ -135,7 +146,8 @@ export function renderNotification(record: NotificationRecord): Notification {
     ['Data size', record.extractedDataGb !== undefined ? `${record.extractedDataGb} GB` : undefined],
     ['Cause', failureText(record)],
     ['Warning', record.warning],
-    ['What to try', adviceFor(record)],
+    ...(verified?.lines ?? []),
+    ['What to try', [adviceFor(record), verified?.advice].filter(Boolean).join(' ') || undefined],
   ];
   const body = [
     subject,
@@ -145,13 +157,19 @@ export function renderNotification(record: NotificationRecord): Notification {
     '-- record --',
     JSON.stringify(record),
   ].join('\n');
-  const attributes = { status: record.status, sourceType: record.sourceType, ...(record.notice ? { notice: record.notice } : {}) };
+  const attributes = { status: completeWithWarnings(record) ? COMPLETE_WITH_WARNINGS : record.status, sourceType: record.sourceType, ...(record.notice ? { notice: record.notice } : {}) };
   return { subject, body, attributes, record };
 }
 
-/** "Export COMPLETE", or the notice's own headline. */
-export function headlineOf(record: Pick<NotificationRecord, 'status' | 'notice'>): string {
-  return record.notice ? NOTICE_HEADLINES[record.notice] : HEADLINES[record.status];
+/** "Export COMPLETE", "Export COMPLETE with warnings", or the notice's own headline. */
+export function headlineOf(record: Pick<NotificationRecord, 'status' | 'notice' | 'verification'>): string {
+  if (record.notice) return NOTICE_HEADLINES[record.notice];
+  return completeWithWarnings(record) ? `${HEADLINES.COMPLETE} with warnings` : HEADLINES[record.status];
+}
+
+/** A COMPLETE export whose verification found failed or skipped tables, or could not verify it. */
+export function completeWithWarnings(record: Pick<NotificationRecord, 'status' | 'notice' | 'verification'>): boolean {
+  return !record.notice && record.status === 'COMPLETE' && record.verification !== undefined && describeVerification(record.verification).withWarnings;
 }
 
 /** A notice about following the export in this state, with the error that caused it. */
@@ -247,25 +265,7 @@ function manualCancelCommand(record: NotificationRecord): string {
   return `aws rds cancel-export-task --export-task-identifier ${record.exportId ?? '<export id>'}`;
 }
 
-export function formatDuration(totalSeconds: number): string {
-  const s = Math.max(0, Math.round(totalSeconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = s % 60;
-  return h > 0 ? `${h}h ${m}m ${rest}s` : m > 0 ? `${m}m ${rest}s` : `${rest}s`;
-}
 
-/** Step Functions hands a Lambda error's cause as the JSON the Lambda runtime wrote; locally it is the message itself. */
-function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'no cause given';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON: the cause is the message
-  }
-  return cause;
-}
 
 function stringOr(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;

@@ -4,6 +4,7 @@ import { backoffSeconds, cancelNeedsEscalation, describeError, interruptionIsNew
 import { logger } from './lambda.ts';
 import { recordForFailure, recordForNotice, recordForState, renderNotification, type FailedStepInput, type Notification } from './notification.ts';
 import { isTerminal } from './status.ts';
+import { awaitsVerification } from './verification/when.ts';
 import { markNotified, type ExportState } from './workflow.ts';
 
 /** The notify step serves both the change of an export's status and a step that failed (caught by the state machine). */
@@ -31,7 +32,7 @@ export async function notify(
  */
 export async function announce(state: ExportState, publisher: NotificationPublisher, now: Date): Promise<ExportState> {
   let next = state;
-  if (next.status !== next.notifiedStatus) {
+  if (next.status !== next.notifiedStatus && !awaitsVerification(next)) {
     const failure = await tryPublish(publisher, renderNotification(recordForState(next, now)), next);
     next = failure ? { ...next, notifyError: notifyErrorOf(next, failure, now) } : markNotified(next);
   }

@@ -6,6 +6,7 @@ import { dispatchBestEffort, type DispatchDeps } from './queue.ts';
 import type { ExportRequest } from './request.ts';
 import type { ExportStatus } from './status.ts';
 import { isTerminal } from './status.ts';
+import type { Verification } from './verification/result.ts';
 import { nextWaitSeconds, type PollBounds } from './wait-policy.ts';
 
 /**
@@ -51,6 +52,10 @@ export interface ExportState {
   notifyError?: NotifyError;
   /** What a Catch put here when a step's Lambda itself could not run; cleared by the next poll. */
   stepError?: unknown;
+  /** Set by the verify step after an RDS export's end: the tables, the catalog, the partial data. */
+  verification?: Verification;
+  /** The verify step failed past its retries (caught): the export's end is notified without its verification. */
+  verifyError?: { Error: string; Cause?: string };
 }
 
 /** Errors of an observation (describe, cancel) that leave the export running: back off and look again. */

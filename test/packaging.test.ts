@@ -93,6 +93,11 @@ const FUNCTIONS: Record<string, { actions: string[] }> = {
   planExports: {
     actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusters', 'rds:DescribeExportTasks', 'states:StartExecution'],
   },
+  /**
+   * Reads the export's metadata files (SSE-KMS: decrypted through S3) and publishes the export's end.
+   * Glue, deletes and retention are off by default (test/unit/verify-resources.test.ts).
+   */
+  verifyExport: { actions: [...LOGS, 's3:ListBucket', 's3:GetObject', 'kms:Decrypt', 'sns:Publish'] },
 };
 const FUNCTION_NAMES = Object.keys(FUNCTIONS);
 
@@ -126,6 +131,7 @@ const TASK_FUNCTIONS: Record<string, string> = {
   CancelExport: 'cancelExport',
   NotifyFailure: 'notify',
   NotifyNotFollowed: 'notify',
+  VerifyExport: 'verifyExport',
 };
 
 const EXPORT_FINISHED_EVENTS = [
@@ -211,7 +217,8 @@ describe('serverless package', () => {
       expect(properties.Handler).toBe(handler);
       expect(existsSync(join(REPO_ROOT, `functions/${kebab(name)}/handler.ts`))).toBe(true);
       expect(properties.MemorySize).toBe(256);
-      expect(properties.Timeout).toBe(30);
+      // The verify step may delete a large partial export (up to 100 DeleteObjects calls).
+      expect(properties.Timeout).toBe(name === 'verifyExport' ? 300 : 30);
       expect(properties.FunctionName).toBe(`${STACK}-${name}`);
       expect(properties.Role).toEqual({ 'Fn::GetAtt': [`${pascal(name)}Role`, 'Arn'] });
       expect(JSON.stringify(properties.Code)).toContain(`${name}.zip`);
@@ -499,7 +506,7 @@ describe('serverless package', () => {
         allowStatements().find((statement) => statement.holder === role && list(statement.Action).includes(action));
 
       // Start, poll and cancel publish the changes of status they observe; notify the rest.
-      const publishers = ['CancelExportRole', 'NotifyRole', 'PollExportRole', 'StartExportRole'];
+      const publishers = ['CancelExportRole', 'NotifyRole', 'PollExportRole', 'StartExportRole', 'VerifyExportRole'];
       expect(allowStatements().filter((s) => list(s.Action).includes('sns:Publish')).map((s) => s.holder).sort()).toEqual(publishers);
       for (const role of publishers) expect(byActionIn(role, 'sns:Publish')?.Resource).toEqual({ Ref: 'NotificationTopic' });
       // NotifyTopicKeyPolicy exists only with a customer-managed topic key (snsKmsKeyArn); SlackNotifyRole decrypts its parameter via SSM.
@@ -511,6 +518,8 @@ describe('serverless package', () => {
         'SlackNotifyRole',
         'StartExportKeyAccess',
         'StartExportTopicKeyPolicy',
+        'VerifyExportDataAccess',
+        'VerifyExportTopicKeyPolicy',
       ]);
       expect(resource('NotifyTopicKeyPolicy', 'AWS::IAM::RolePolicy')).toMatchObject({
         Condition: 'CustomerManagedTopicKey',
@@ -694,7 +703,7 @@ describe('serverless package', () => {
       expect(template.Parameters?.ExportBucketName?.Default).toBe('');
     });
 
-    it('creates a rotating customer-managed key that only the export role and the start function may use, and that outlives the stack', () => {
+    it('creates a rotating customer-managed key that only the export role, the start function and the verify step (decrypt through S3) may use, and that outlives the stack', () => {
       const key = resource('ExportKey', 'AWS::KMS::Key') as CfnResource & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
       const statements = policyStatements(template).filter((s) => s.holder === 'ExportKey');
       const usedBy = (action: string) =>
@@ -702,12 +711,16 @@ describe('serverless package', () => {
       const root = `arn:aws:iam::${ACCOUNT}:root`;
       const exportRole = cfn.getAtt('ExportRole', 'Arn');
       const startRole = cfn.getAtt('StartExportRole', 'Arn');
+      const verifyRole = cfn.getAtt('VerifyExportRole', 'Arn');
 
       expect(template.Conditions?.CreateExportKey).toEqual({ 'Fn::Equals': [{ Ref: 'KmsKeyArn' }, ''] });
       expect(key).toMatchObject({ Condition: 'CreateExportKey', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       expect(key.Properties).toMatchObject({ EnableKeyRotation: true, KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' });
       // Encryption and decryption: the export role only; the account administers the key but cannot use it.
-      for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom']) expect(usedBy(action), action).toEqual([exportRole]);
+      for (const action of ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom']) expect(usedBy(action), action).toEqual([exportRole]);
+      // The verify step reads the export's metadata files: decrypt only, only through S3.
+      expect(usedBy('kms:Decrypt').sort()).toEqual([exportRole, verifyRole].sort());
+      expect(statements.find((s) => s.Sid === 'VerifyFunctionReadsExports')?.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 's3.${AWS::Region}.amazonaws.com' } } });
       expect(usedBy('kms:CreateGrant').sort()).toEqual([exportRole, startRole].sort());
       expect(usedBy('kms:DescribeKey').sort()).toEqual([exportRole, root, startRole].sort());
       expect(usedBy('kms:PutKeyPolicy')).toEqual([root]);
