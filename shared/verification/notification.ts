@@ -67,7 +67,7 @@ export function describeVerification(record: VerificationRecord): { withWarnings
   }
   if (partialData) {
     const { summary, removal } = describePartialData(partialData);
-    lines.push(['Partial data', summary]);
+    lines.push(['Left in S3', summary]);
     if (removal) lines.push(['Remove with', removal]);
   }
   if (retention && retention.removed.length > 0) lines.push(['Retention', `kept the newest ${retention.kept} export(s); deleted ${retention.removed.join(', ')}`]);
