@@ -38,6 +38,9 @@ export interface SimulatedTask {
 
 type RdsStatus = 'STARTING' | 'IN_PROGRESS' | 'COMPLETE' | 'FAILED' | 'CANCELING' | 'CANCELED';
 
+/** The statuses that hold one of the account's export slots. */
+const SLOT_HOLDING = new Set<string>(['STARTING', 'IN_PROGRESS', 'CANCELING']);
+
 export interface SimulatorOptions {
   /** Sources that exist; any other SourceArn is answered with the service's not-found error. */
   sources: (arn: string) => boolean;
@@ -143,6 +146,7 @@ export class RdsExportSimulator implements QueryService {
     if (this.activeCount() >= (this.options.quota ?? 5)) return false;
     const task: SimulatedTask = { id, sourceArn, s3Bucket: 'elsewhere', s3Prefix: '', iamRoleArn: '', kmsKeyId: '', exportOnly: [], behaviour, curve: (x) => x, createdAt: this.now(), outsideWorkflow: true };
     this.tasks.set(id, task);
+    this.unfinished.add(task);
     return true;
   }
 
@@ -173,6 +177,7 @@ export class RdsExportSimulator implements QueryService {
       createdAt: this.now(),
     };
     this.tasks.set(id, task);
+    this.unfinished.add(task);
     this.reportEndAt(task, (behaviour.startingSeconds + behaviour.exportSeconds) * 1000);
     if (behaviour.failAtPercent !== undefined) this.reportEndAt(task, this.timeOfPercent(task, behaviour.failAtPercent) - task.createdAt);
     return task;
@@ -180,7 +185,26 @@ export class RdsExportSimulator implements QueryService {
 
   /** Tasks holding a slot now. */
   activeCount(at = this.now()): number {
-    return [...this.tasks.values()].filter((task) => ['STARTING', 'IN_PROGRESS', 'CANCELING'].includes(this.status(task, at).status)).length;
+    return this.unfinishedTasks().filter((task) => SLOT_HOLDING.has(this.status(task, at).status)).length;
+  }
+
+  /** Tasks that have not ended, in the order they started; the ended ones are dropped as they are met. */
+  private readonly unfinished = new Set<SimulatedTask>();
+
+  private unfinishedTasks(): SimulatedTask[] {
+    for (const task of this.unfinished) if (this.endedAt(task) !== undefined) this.unfinished.delete(task);
+    return [...this.unfinished];
+  }
+
+  /**
+   * The tasks a describe can match, without reading all of them: by identifier one, with a status
+   * filter of running statuses only the unfinished ones (what the dispatcher asks on every round).
+   */
+  private candidates(id: string | undefined, filters: Map<string, string[]>): SimulatedTask[] {
+    if (id) return [this.tasks.get(id)!];
+    const statuses = filters.get('status');
+    if (statuses && statuses.every((status) => SLOT_HOLDING.has(status.toUpperCase()))) return this.unfinishedTasks();
+    return [...this.tasks.values()];
   }
 
   private readonly reported = new Set<string>();
@@ -205,7 +229,7 @@ export class RdsExportSimulator implements QueryService {
       filters.set(params.get(`Filters.Filter.${i}.Name`)!, queryList(params, `Filters.Filter.${i}.Values`, 'Value').map((v) => v.toLowerCase()));
     }
     if (id && !this.tasks.has(id)) throw new QueryError('ExportTaskNotFound', `Cannot find export task with identifier ${id}.`, 404);
-    const matching = [...this.tasks.values()].filter((task) => {
+    const matching = this.candidates(id, filters).filter((task) => {
       const { status } = this.status(task);
       return (
         (!id || task.id === id) &&

@@ -106,7 +106,16 @@ export async function dispatch(deps: DispatchDeps, now: Date): Promise<DispatchR
   const { store } = deps;
   // Nobody waits: no lock to take, and no need to ask RDS (shared, throttled per account) what runs.
   // The 5-minute tick on an empty queue costs this one key read.
-  if ((await store.oldestRequestedAt()) === undefined) return IDLE;
+  const oldest = await store.oldestRequestedAt();
+  if (oldest === undefined) return IDLE;
+  // Every slot held and nobody past the wait limit (a busy queue's usual tick, or the second
+  // dispatch after an export's end): nothing to hand out, so no lock to write. A slot that frees
+  // later brings its own dispatch.
+  // RDS is asked first: when it lists as many exports as the quota, the leases need no reading.
+  const expiring = waitLimitPassed({ requestedAt: oldest }, now, deps.slotWaitLimitSeconds);
+  const active = await deps.exports.active();
+  if (!expiring && active.length >= deps.quota) return { ...IDLE, active: active.length };
+  if (!expiring && viewSlots(await store.leases(), active, deps.quota, now).free === 0) return { ...IDLE, active: active.length };
   if (!(await store.tryLock(now, LOCK_SECONDS))) {
     await store.markDirty();
     return { ...IDLE, deferred: true };
@@ -147,6 +156,7 @@ const LOOKAHEAD = 1;
 
 async function dispatchRound(deps: DispatchDeps, now: Date): Promise<DispatchResult> {
   const { store } = deps;
+  // Looked at again under the lock: what another dispatcher handed out meanwhile is counted.
   const [leases, active] = await Promise.all([store.leases(), deps.exports.active()]);
   const slots = viewSlots(leases, active, deps.quota, now);
   await Promise.all(slots.staleLeases.map((lease) => store.dropLease(lease.exportId)));

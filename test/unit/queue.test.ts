@@ -220,13 +220,24 @@ describe('dispatch', () => {
   it('asks the dispatcher holding the lock for another round instead of dispatching twice', async () => {
     const store = await queueOf(entry(1));
     store.locked = true;
-    let asked = 0;
 
-    const result = await dispatch(deps(store, { exports: { active: async () => (asked++, []) } }), NOW);
+    const result = await dispatch(deps(store), NOW);
 
     expect(result).toMatchObject({ released: [], deferred: true });
     expect(store.dirty).toBe(true);
-    expect(asked).toBe(0);
+    expect(store.queue.size).toBe(1);
+  });
+
+  it('takes no lock, and writes nothing, when every slot is held and nobody waited past the limit', async () => {
+    const store = await queueOf(entry(1));
+    let locks = 0;
+    store.tryLock = async () => (locks++, true);
+
+    const result = await dispatch(deps(store, { exports: { active: async () => active(10, 11, 12, 13, 14) } }), NOW);
+
+    expect(result).toMatchObject({ released: [], expired: [], active: 5 });
+    expect(locks).toBe(0);
+    expect(store.entriesRead).toBe(0);
   });
 
   it('does not take the lock nor ask RDS what runs when nobody waits', async () => {
