@@ -14,7 +14,8 @@ export type KindName = (typeof KINDS)[number];
 
 export interface ListArgs {
   command: 'list';
-  kind: KindName;
+  /** Absent: every kind, one after the other (a kind the region does not offer is a one-line note). */
+  kind?: KindName;
   maxItems?: number;
   pageSize?: number;
   startingToken?: string;
@@ -31,8 +32,17 @@ export interface WatchArgs {
   intervalSeconds: number;
 }
 
+/** What `start` exports: an RDS source, an AMI, or an ADS agent's data. */
+export type StartTarget =
+  | { kind: 'rds'; sourceArn: string }
+  | { kind: 'ec2-image'; imageId: string; diskImageFormat: string }
+  | { kind: 'ads'; agentId: string; lookbackHours: number };
+
 export interface StartArgs {
   command: 'start';
+  /** Absent only with --local. */
+  target?: StartTarget;
+  /** The --source-arn of --local (the simulated source's type). */
   sourceArn?: string;
   deadlineSeconds?: number;
   stateMachineArn?: string;
@@ -78,6 +88,10 @@ const OPTIONS = {
   'source-type': { type: 'string' },
   interval: { type: 'string' },
   'source-arn': { type: 'string' },
+  'image-id': { type: 'string' },
+  'disk-image-format': { type: 'string' },
+  'ads-agent-id': { type: 'string' },
+  'lookback-hours': { type: 'string' },
   'deadline-seconds': { type: 'string' },
   'state-machine-arn': { type: 'string' },
   local: { type: 'boolean' },
@@ -89,7 +103,7 @@ const GLOBAL = ['endpoint-url', 'region', 'profile', 'help'];
 const PER_COMMAND: Record<CommandName, string[]> = {
   list: ['json', 'kind', 'max-items', 'page-size', 'starting-token', 'filter', 'source-type'],
   watch: ['interval', 'kind'],
-  start: ['json', 'source-arn', 'deadline-seconds', 'state-machine-arn', 'local', 'scenario'],
+  start: ['json', 'source-arn', 'image-id', 'disk-image-format', 'ads-agent-id', 'lookback-hours', 'deadline-seconds', 'state-machine-arn', 'local', 'scenario'],
   cancel: ['json', 'table', 'kind'],
 };
 
@@ -134,12 +148,13 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   switch (first) {
     case 'list': {
       noArguments('list', rest);
-      const kind = kindOf(values.kind);
+      // Filters, paging and source types belong to one kind's API: with any of them, RDS unless --kind says otherwise.
+      const oneKind = values.kind !== undefined || ['max-items', 'page-size', 'starting-token', 'filter', 'source-type'].some((name) => name in values);
       return {
         globals,
         args: {
           command: 'list',
-          kind,
+          ...(oneKind ? { kind: kindOf(values.kind) } : {}),
           ...(values['max-items'] !== undefined ? { maxItems: wholeNumber('--max-items', values['max-items'], 1) } : {}),
           ...(values['page-size'] !== undefined ? { pageSize: wholeNumber('--page-size', values['page-size'], 1) } : {}),
           ...(values['starting-token'] !== undefined ? { startingToken: nonEmpty('--starting-token', values['starting-token']) } : {}),
@@ -156,13 +171,15 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     case 'start': {
       noArguments('start', rest);
       const local = values.local ?? false;
-      if (!local && values['source-arn'] === undefined) throw new UsageError('start needs --source-arn ARN (or --local to run the workflow on the embedded simulator)');
       if (local && values['state-machine-arn'] !== undefined) throw new UsageError('--state-machine-arn and --local do not go together: --local runs no deployed state machine');
       if (!local && values.scenario !== undefined) throw new UsageError('--scenario goes with --local only');
+      const target = local ? undefined : startTarget(values);
+      if (local && (values['image-id'] !== undefined || values['ads-agent-id'] !== undefined)) throw new UsageError('--local simulates RDS sources only: give --source-arn or nothing');
       return {
         globals,
         args: {
           command: 'start',
+          ...(target ? { target } : {}),
           ...(values['source-arn'] !== undefined ? { sourceArn: nonEmpty('--source-arn', values['source-arn']) } : {}),
           ...(values['deadline-seconds'] !== undefined ? { deadlineSeconds: wholeNumber('--deadline-seconds', values['deadline-seconds'], 1, MAX_DEADLINE_SECONDS) } : {}),
           ...(values['state-machine-arn'] !== undefined ? { stateMachineArn: nonEmpty('--state-machine-arn', values['state-machine-arn']) } : {}),
@@ -186,6 +203,37 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       };
     }
   }
+}
+
+/** Exactly one of --source-arn, --image-id, --ads-agent-id, with the options of its kind only. */
+function startTarget(values: Record<string, unknown>): StartTarget {
+  const given = ['source-arn', 'image-id', 'ads-agent-id'].filter((name) => values[name] !== undefined);
+  if (given.length !== 1) {
+    throw new UsageError(
+      given.length === 0
+        ? 'start needs what to export: --source-arn ARN (RDS), --image-id AMI (EC2 image) or --ads-agent-id ID (Application Discovery Service); or --local'
+        : `start exports one thing: ${given.map((name) => `--${name}`).join(' and ')} do not go together`,
+    );
+  }
+  const stray = (allowed: string, names: string[]) => {
+    const wrong = names.filter((name) => values[name] !== undefined);
+    if (wrong.length > 0) throw new UsageError(`${wrong.map((name) => `--${name}`).join(', ')} ${wrong.length === 1 ? 'goes' : 'go'} with ${allowed} only`);
+  };
+  if (values['source-arn'] !== undefined) {
+    stray('--image-id or --ads-agent-id', ['disk-image-format', 'lookback-hours']);
+    return { kind: 'rds', sourceArn: nonEmpty('--source-arn', values['source-arn'] as string) };
+  }
+  if (values['image-id'] !== undefined) {
+    stray('--ads-agent-id', ['lookback-hours']);
+    const imageId = nonEmpty('--image-id', values['image-id'] as string);
+    if (!/^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(imageId)) throw new UsageError(`--image-id "${imageId}": expected an AMI id, ami- and 8 or 17 lowercase hex digits`);
+    const format = ((values['disk-image-format'] as string | undefined) ?? 'VMDK').trim().toUpperCase();
+    if (!['VMDK', 'RAW', 'VHD'].includes(format)) throw new UsageError(`--disk-image-format "${format}": use VMDK, RAW or VHD`);
+    return { kind: 'ec2-image', imageId, diskImageFormat: format };
+  }
+  stray('--image-id', ['disk-image-format']);
+  const lookbackHours = values['lookback-hours'] !== undefined ? wholeNumber('--lookback-hours', values['lookback-hours'] as string, 1, 24 * 365) : 24;
+  return { kind: 'ads', agentId: nonEmpty('--ads-agent-id', values['ads-agent-id'] as string), lookbackHours };
 }
 
 function isCommand(name: string): name is CommandName {

@@ -17,6 +17,79 @@ export class CliError extends Error {
   }
 }
 
+/** The endpoint answered, but not as an AWS API does (an HTML error page, a proxy, a web server). */
+export class NonAwsAnswer extends CliError {
+  constructor(
+    readonly endpoint: string,
+    readonly status: number,
+    readonly contentType: string,
+  ) {
+    super(`${endpoint} answered HTTP ${status} with ${contentType.includes('html') ? 'an HTML page' : `"${contentType}"`}, not an AWS API response: check --endpoint-url, --region and any proxy`);
+    this.name = 'NonAwsAnswer';
+  }
+}
+
+interface RawResponse {
+  statusCode?: number;
+  headers?: Record<string, string | undefined>;
+}
+
+/** What no AWS API answers with. */
+const NON_AWS_CONTENT = /text\/html|text\/plain/i;
+
+function nonAwsAnswerOf(response: RawResponse | undefined, request: { protocol?: string; hostname?: string; port?: number } | undefined): NonAwsAnswer | undefined {
+  const contentType = response?.headers?.['content-type'] ?? response?.headers?.['Content-Type'] ?? '';
+  if (!NON_AWS_CONTENT.test(contentType)) return undefined;
+  const endpoint = request?.hostname ? `${request.protocol ?? 'https:'}//${request.hostname}${request.port ? `:${request.port}` : ''}` : 'the endpoint';
+  return new NonAwsAnswer(endpoint, response?.statusCode ?? 0, contentType);
+}
+
+/**
+ * A middleware for every SDK client of the CLI: an answer that is not an AWS API's (an HTML page from a
+ * web server or proxy, also with HTTP 200, which the SDK would read as an empty result) fails as
+ * NonAwsAnswer, described in one line, instead of an XML parse error or an empty listing.
+ */
+export function rejectNonAwsAnswers(stack: { add(middleware: unknown, options: { step: 'deserialize'; name: string; priority: 'high' }): void }): void {
+  const middleware =
+    (next: (args: { request?: unknown }) => Promise<{ response?: unknown }>) =>
+    async (args: { request?: unknown }) => {
+      const request = args.request as { protocol?: string; hostname?: string; port?: number } | undefined;
+      let result;
+      try {
+        result = await next(args);
+      } catch (error) {
+        throw nonAwsAnswerOf((error as { $response?: RawResponse }).$response, request) ?? error;
+      }
+      const refused = nonAwsAnswerOf(result.response as RawResponse | undefined, request);
+      if (refused) throw refused;
+      return result;
+    };
+  stack.add(middleware, { step: 'deserialize', name: 'rejectNonAwsAnswers', priority: 'high' });
+}
+
+/**
+ * The ADS client (no SDK, shared/aws/ads-provider.ts) reads a proxy's or web server's page as the
+ * error's text, or fails to parse it as JSON: the same one line as NonAwsAnswer.
+ */
+function webPageAnswer(errors: ErrorShape[]): string | undefined {
+  const page = errors.find((e) => /^\s*<(?:!doctype|html)/i.test(e.message ?? '') || /Unexpected token '<'/.test(e.message ?? ''));
+  if (!page) return undefined;
+  const status = page.$metadata?.httpStatusCode ?? (page as { status?: number }).status;
+  return `the endpoint answered${status ? ` HTTP ${status}` : ''} with a web page, not an AWS API response: check --endpoint-url, --region and any proxy`;
+}
+
+/** Why a service cannot be listed here (no endpoint in the region, an endpoint that is no AWS API), or undefined for any other failure. */
+export function serviceUnavailable(error: unknown): string | undefined {
+  const page = webPageAnswer(chain(error));
+  if (page) return page;
+  for (const e of chain(error)) {
+    if (e instanceof NonAwsAnswer) return e.message;
+    if (/^(?:ENOTFOUND|EAI_AGAIN)$/.test(e.code ?? '')) return `its endpoint does not resolve (${e.code}), so the service is not offered in this region`;
+    if (/^(?:UnknownEndpoint|InvalidAction|UnknownOperationException|OptInRequired)$/.test(e.name ?? '')) return `${e.name}: ${oneLine(e.message ?? '')}`;
+  }
+  return undefined;
+}
+
 export const EXIT_OK = 0;
 export const EXIT_AWS = 1;
 export const EXIT_USAGE = 2;
@@ -56,6 +129,10 @@ export function describeFailure(error: unknown, context: { profile?: string } = 
   const line = (text: string) => ({ line: `export-orchestrator: ${oneLine(text)}`, exitCode: EXIT_AWS });
   if (error instanceof CliError) return line(error.message);
   const errors = chain(error);
+  const nonAws = errors.find((e): e is NonAwsAnswer => e instanceof NonAwsAnswer);
+  if (nonAws) return line(nonAws.message);
+  const page = webPageAnswer(errors);
+  if (page) return line(page);
   const root = errors.at(-1) ?? {};
   const outer = errors[0] ?? {};
   // The shared adapters name the operation ("DescribeExportTasks failed: Throttling: Rate exceeded"); a raw SDK error only itself.

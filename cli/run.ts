@@ -5,12 +5,12 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { hostname, userInfo } from 'node:os';
 import { DynamoCoordinationStore } from '../shared/aws/coordination-store.ts';
 import { StepFunctionsCallbacks } from '../shared/aws/step-functions.ts';
-import { parseCommandLine, type GlobalOptions, type KindName } from './args.ts';
+import { KINDS, parseCommandLine, type GlobalOptions, type KindName, type ListArgs } from './args.ts';
 import { cancelCommand, tableOf } from './commands/cancel.ts';
-import { listCommand } from './commands/list.ts';
+import { listAllKinds, listCommand } from './commands/list.ts';
 import { startCommand, startLocalCommand, type LocalRunner } from './commands/start.ts';
 import { watchCommand } from './commands/watch.ts';
-import { CliError, describeFailure, EXIT_OK } from './errors.ts';
+import { CliError, describeFailure, EXIT_OK, rejectNonAwsAnswers } from './errors.ts';
 import type { Io } from './io.ts';
 import { lookupsOf, type ExportKind } from './kinds.ts';
 import { rdsKind } from './kinds/rds.ts';
@@ -26,16 +26,26 @@ export interface Clients {
 }
 
 /**
+ * The region as the AWS CLI resolves it: --region, else AWS_REGION, else AWS_DEFAULT_REGION (which
+ * the SDK alone would not read); undefined leaves it to the profile's `region` (--profile, else
+ * AWS_PROFILE, else default), which the SDK reads from ~/.aws/config.
+ */
+export function regionOf(globals: GlobalOptions, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  return globals.region ?? (env.AWS_REGION?.trim() || undefined) ?? (env.AWS_DEFAULT_REGION?.trim() || undefined);
+}
+
+/**
  * What --region, --endpoint-url and --profile become for every SDK client. The clients' own
  * `profile` option reads that profile's credentials (including SSO, assume-role, process) and region
  * through the SDK's default chain, as the AWS CLI does: no separate credential provider is needed.
  */
-export function clientConfig(globals: GlobalOptions): { region?: string; endpoint?: string; profile?: string; logger: typeof QUIET } {
+export function clientConfig(globals: GlobalOptions, env: Readonly<Record<string, string | undefined>> = {}): { region?: string; endpoint?: string; profile?: string; logger: typeof QUIET } {
+  const region = regionOf(globals, env);
   return {
     // The SDK's warnings (e.g. "Multiple credential sources" when --profile meets AWS_ACCESS_KEY_ID;
     // --profile wins, as in the AWS CLI) would break "one line on stderr"; errors still surface as errors.
     logger: QUIET,
-    ...(globals.region ? { region: globals.region } : {}),
+    ...(region ? { region } : {}),
     ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
     ...(globals.profile ? { profile: globals.profile } : {}),
   };
@@ -44,13 +54,16 @@ export function clientConfig(globals: GlobalOptions): { region?: string; endpoin
 const ignore = (): void => {};
 const QUIET = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
 
-export function sdkClients(globals: GlobalOptions): Clients {
-  const config = clientConfig(globals);
+export function sdkClients(globals: GlobalOptions, env: Readonly<Record<string, string | undefined>> = process.env): Clients {
+  const config = clientConfig(globals, env);
   const made: Array<{ destroy(): void }> = [];
-  const lazy = <C extends { destroy(): void }>(make: () => C): (() => C) => {
+  const lazy = <C extends { destroy(): void; middlewareStack: Parameters<typeof rejectNonAwsAnswers>[0] }>(make: () => C): (() => C) => {
     let client: C | undefined;
     return () => {
-      if (!client) made.push((client = make()));
+      if (!client) {
+        made.push((client = make()));
+        rejectNonAwsAnswers(client.middlewareStack);
+      }
       return client;
     };
   };
@@ -74,7 +87,7 @@ export interface RunDeps extends Io {
 /** Runs one command line; returns the exit status. Every failure is one line on stderr. */
 export async function run(argv: readonly string[], deps: RunDeps): Promise<number> {
   let clients: Clients | undefined;
-  const clientsFor = (globals: GlobalOptions): Clients => (clients ??= (deps.clients ?? sdkClients)(globals));
+  const clientsFor = (globals: GlobalOptions): Clients => (clients ??= deps.clients ? deps.clients(globals) : sdkClients(globals, deps.env));
   try {
     const { globals, args } = parseCommandLine(argv);
     switch (args.command) {
@@ -82,8 +95,13 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
         deps.stdout.write(usage(args.topic));
         return EXIT_OK;
       case 'list': {
+        if (args.kind === undefined) {
+          const aws = clientsFor(globals);
+          await listAllKinds(args, { kinds: KINDS.map((name) => ({ name, kind: () => kindFor(name, aws, globals) })), stdout: deps.stdout, where: () => regionName(aws) });
+          return EXIT_OK;
+        }
         const kind = await kindFor(args.kind, clientsFor(globals), globals);
-        await listCommand(args, { kind, stdout: deps.stdout });
+        await listCommand(args as ListArgs & { kind: KindName }, { kind, stdout: deps.stdout });
         return EXIT_OK;
       }
       case 'watch':
@@ -142,6 +160,15 @@ async function kindFor(name: KindName, clients: Clients, globals: GlobalOptions)
 /** What watch and cancel read: RDS's direct calls, or any other kind through its listing. */
 async function lookupsFor(name: KindName, clients: Clients, globals: GlobalOptions) {
   return name === 'rds' ? rdsKind(clients.rds()) : lookupsOf(await kindFor(name, clients, globals));
+}
+
+/** The region the clients resolved, for the notes of `list` (undefined when none could be). */
+async function regionName(clients: Clients): Promise<string | undefined> {
+  try {
+    return await clients.rds().config.region();
+  } catch {
+    return undefined;
+  }
 }
 
 /** --profile as given, for the message of a credentials error (the command line may be what failed to parse). */

@@ -1,7 +1,7 @@
 import type { CommandName } from './args.ts';
 
 const GLOBAL = `Global options (as the AWS CLI has them):
-  --region REGION        AWS region (else AWS_REGION, or the profile's region)
+  --region REGION        AWS region (else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region)
   --profile NAME         named profile of ~/.aws/config and ~/.aws/credentials (else AWS_PROFILE)
   --endpoint-url URL     send every AWS call there (moto_server, LocalStack)
   -h, --help             this help, or a command's: export-orchestrator COMMAND --help`;
@@ -9,7 +9,9 @@ const GLOBAL = `Global options (as the AWS CLI has them):
 const COMMANDS: Record<CommandName, string> = {
   list: `export-orchestrator list [--kind rds|ec2-image|ads] [--filter NAME=V1,V2]... [--source-type SNAPSHOT|CLUSTER]
                         [--max-items N] [--page-size N] [--starting-token T] [--json]
-  Every export task of the account in the region, all pages (RDS: DescribeExportTasks).
+  Every export task of the account in the region, all pages: without --kind (and without filters or paging), every
+  kind, one table each; a kind the region does not offer is a one-line note. With filters or paging: one kind, RDS
+  unless --kind names another (RDS: DescribeExportTasks).
   --filter NAME=V1,V2    repeatable; any of the values matches, every filter must match. RDS: export-task-identifier,
                          s3-bucket, source-arn, status (starting, in_progress, complete, canceling, canceled, failed).
                          ec2-image: task-state (active, completed, deleting, deleted), export-image-task-id.
@@ -18,16 +20,21 @@ const COMMANDS: Record<CommandName, string> = {
   --max-items N          stop after N tasks and print the NextToken to go on with
   --starting-token T     go on from that NextToken (even in the middle of a page)
   --page-size N          tasks per API call (RDS 20-100, ec2-image 1-500, ads 1-100); the listing is the same
-  --json                 one JSON document: {"items": [...], "nextToken": "..." or null}`,
+  --json                 one JSON document: {"items": [...], "nextToken": "..." or null}; without --kind each item has
+                         its "kind" and "notes" lists the kinds not offered`,
   watch: `export-orchestrator watch [ID...] [--kind rds|ec2-image|ads] [--interval SECONDS]
   Progress bars of exports (RDS by default; --kind for EC2 image or ADS exports), refreshed every --interval seconds (default 10) until every watched export ended:
   redrawn in place on a terminal, one line per refresh into a file or pipe. Without IDs: every running export
   (also those that start while watching). Exit status 0 when all completed, 1 when any failed or was canceled.`,
   start: `export-orchestrator start --source-arn ARN [--deadline-seconds N] [--state-machine-arn ARN] [--json]
+export-orchestrator start --image-id AMI [--disk-image-format VMDK|RAW|VHD] [--deadline-seconds N] [--state-machine-arn ARN]
+export-orchestrator start --ads-agent-id ID [--lookback-hours N] [--deadline-seconds N] [--state-machine-arn ARN]
 export-orchestrator start --local [--source-arn ARN] [--deadline-seconds N] [--scenario FILE] [--json]
   Starts an execution of the deployed export state machine for the snapshot or cluster ARN, named by its export id,
   so starting the same snapshot again does nothing (and says so). --state-machine-arn, else
   EXPORT_ORCHESTRATOR_STATE_MACHINE_ARN (the stack's StateMachineArn output).
+  --image-id AMI         an EC2 image export (VMDK unless --disk-image-format), named by image, format and minute
+  --ads-agent-id ID      an Application Discovery Service export of that agent's data of the last --lookback-hours (24)
   --deadline-seconds N   cancel the export if it has not finished N seconds after the start (at most 604800)
   --local                run the whole workflow on the embedded simulator instead (what npm start runs) and print
                          its result; the ARN's type picks the simulated source (DB snapshot, cluster snapshot, cluster)`,
@@ -44,7 +51,7 @@ export function usage(topic?: CommandName): string {
 Commands:
   list     every export task, with the AWS CLI's pagination (--max-items, --page-size, --starting-token)
   watch    live progress bars until the exports end
-  start    start the export workflow for a snapshot or cluster (or run it locally with --local)
+  start    start the export workflow for a snapshot, cluster, AMI or ADS agent (or run it locally with --local)
   cancel   cancel an export through the workflow
 
 ${Object.values(COMMANDS).join('\n\n')}

@@ -3,7 +3,7 @@ import { awsErrorName, toWorkflowError } from '../../shared/aws/errors.ts';
 import { StepFunctions } from '../../shared/aws/step-functions.ts';
 import { formatDuration } from '../../shared/notification.ts';
 import { exportIdentifier, parseSourceArn, type ExportSource, type SourceType } from '../../shared/source.ts';
-import type { StartArgs } from '../args.ts';
+import type { StartArgs, StartTarget } from '../args.ts';
 import { EXIT_AWS, EXIT_OK, UsageError } from '../errors.ts';
 import type { Output } from '../io.ts';
 
@@ -51,11 +51,12 @@ export interface StartOutcome {
  * told apart by Step Functions itself (shared/aws/step-functions.ts).
  */
 export async function startCommand(args: StartArgs, deps: { sfn: SFNClient; stdout: Output; env: Readonly<Record<string, string | undefined>>; now(): Date }): Promise<StartOutcome> {
-  const source = sourceOf(args.sourceArn ?? '');
+  const wanted = args.target ?? { kind: 'rds' as const, sourceArn: args.sourceArn ?? '' };
+  const target = { kind: wanted.kind, ...executionFor(wanted, deps.now()) };
   const stateMachineArn = stateMachineArnOf(args, deps.env);
-  const name = exportIdentifier(source, deps.now());
+  const name = target.name;
   const executionArn = executionArnOf(stateMachineArn, name);
-  const input = { sourceArn: source.arn, ...(args.deadlineSeconds !== undefined ? { deadlineSeconds: args.deadlineSeconds } : {}) };
+  const input = { ...target.input, ...(args.deadlineSeconds !== undefined ? { deadlineSeconds: args.deadlineSeconds } : {}) };
   const existing = await describeExecution(deps.sfn, executionArn);
   let outcome: StartOutcome;
   if (existing) {
@@ -65,12 +66,40 @@ export async function startCommand(args: StartArgs, deps: { sfn: SFNClient; stdo
     outcome = { outcome: started.started ? 'started' : 'already started', executionArn: started.executionArn ?? executionArn, exportId: name, input };
   }
   if (args.json) deps.stdout.write(`${JSON.stringify(outcome)}\n`);
-  else if (outcome.outcome === 'started') deps.stdout.write(`Started ${outcome.executionArn}\n  export id ${name}; follow it with: export-orchestrator watch ${name}\n`);
+  else if (outcome.outcome === 'started') {
+    const follow = target.kind === 'rds' ? `export id ${name}; follow it with: export-orchestrator watch ${name}` : `follow it with: export-orchestrator watch --kind ${target.kind}`;
+    deps.stdout.write(`Started ${outcome.executionArn}\n  ${follow}\n`);
+  }
   else {
     const what = outcome.status ? ` (${outcome.status}${outcome.startDate ? ` since ${outcome.startDate}` : ''})` : '';
     deps.stdout.write(`Already started, nothing done: ${outcome.executionArn}${what}\n  an execution of that name exists, so this snapshot is not exported twice\n`);
   }
   return outcome;
+}
+
+/**
+ * The execution of a target: its name and input. An RDS source is named by its export id (as the
+ * snapshot trigger names it); an AMI or an ADS agent as the planner names its runs (kind, source,
+ * format or agent, minute), so a start repeated within the minute does nothing.
+ */
+export function executionFor(target: StartTarget, now: Date): { name: string; input: Record<string, unknown> } {
+  const minute = now.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', 't');
+  switch (target.kind) {
+    case 'rds': {
+      const source = sourceOf(target.sourceArn);
+      return { name: exportIdentifier(source, now), input: { sourceArn: source.arn } };
+    }
+    case 'ec2-image':
+      return {
+        name: `ec2-image-${target.imageId}-${target.diskImageFormat.toLowerCase()}-${minute}`,
+        input: { kind: 'ec2-image', imageId: target.imageId, diskImageFormat: target.diskImageFormat },
+      };
+    case 'ads':
+      return {
+        name: `ads-${target.agentId.replace(/[^A-Za-z0-9_-]/g, '-')}-${minute}`.slice(0, 80),
+        input: { kind: 'ads', agentIds: [target.agentId], startTime: new Date(now.getTime() - target.lookbackHours * 3600_000).toISOString(), endTime: now.toISOString() },
+      };
+  }
 }
 
 async function describeExecution(sfn: SFNClient, executionArn: string): Promise<{ status?: string; startDate?: string } | undefined> {

@@ -44,9 +44,34 @@ describe('parseCommandLine', () => {
 
   it('reads start, deployed and --local, and cancel', () => {
     const arn = 'arn:aws:rds:us-east-1:123456789012:snapshot:db';
-    expect(parseCommandLine(['start', '--source-arn', arn, '--deadline-seconds', '3600']).args).toEqual({ command: 'start', sourceArn: arn, deadlineSeconds: 3600, local: false, json: false });
+    expect(parseCommandLine(['start', '--source-arn', arn, '--deadline-seconds', '3600']).args).toEqual({
+      command: 'start',
+      target: { kind: 'rds', sourceArn: arn },
+      sourceArn: arn,
+      deadlineSeconds: 3600,
+      local: false,
+      json: false,
+    });
     expect(parseCommandLine(['start', '--local', '--json']).args).toEqual({ command: 'start', local: true, json: true });
     expect(parseCommandLine(['cancel', 'export-1', '--table', 'coordination']).args).toEqual({ command: 'cancel', kind: 'rds', exportId: 'export-1', table: 'coordination', json: false });
+  });
+
+  it('reads start of an EC2 image and of an ADS agent', () => {
+    expect(parseCommandLine(['start', '--image-id', 'ami-0123abcd', '--disk-image-format', 'raw']).args).toMatchObject({
+      command: 'start',
+      target: { kind: 'ec2-image', imageId: 'ami-0123abcd', diskImageFormat: 'RAW' },
+    });
+    expect(parseCommandLine(['start', '--image-id', 'ami-0123abcd']).args).toMatchObject({ target: { kind: 'ec2-image', diskImageFormat: 'VMDK' } });
+    expect(parseCommandLine(['start', '--ads-agent-id', 'd-server-1', '--lookback-hours', '48']).args).toMatchObject({
+      target: { kind: 'ads', agentId: 'd-server-1', lookbackHours: 48 },
+    });
+  });
+
+  it('lists every kind without --kind, and one kind (RDS unless named) with filters or paging', () => {
+    expect(parseCommandLine(['list']).args).toEqual({ command: 'list', filters: [], json: false });
+    expect(parseCommandLine(['list', '--kind', 'ads']).args).toMatchObject({ kind: 'ads' });
+    expect(parseCommandLine(['list', '--max-items', '5']).args).toMatchObject({ kind: 'rds', maxItems: 5 });
+    expect(parseCommandLine(['list', '--filter', 'status=failed']).args).toMatchObject({ kind: 'rds' });
   });
 
   it('--help anywhere, and help COMMAND, ask for help', () => {
@@ -69,7 +94,11 @@ describe('parseCommandLine', () => {
     [['list', '--table', 't'], /--table is not an option of list/],
     [['watch', '--interval', '0'], /--interval "0": expected seconds from 1 to 3600/],
     [['watch', '--json'], /--json is not an option of watch/],
-    [['start'], /start needs --source-arn/],
+    [['start'], /start needs what to export: --source-arn ARN \(RDS\), --image-id AMI \(EC2 image\) or --ads-agent-id ID/],
+    [['start', '--source-arn', 'arn:aws:rds:us-east-1:123456789012:snapshot:db', '--image-id', 'ami-0123abcd'], /--source-arn and --image-id do not go together/],
+    [['start', '--image-id', 'ami-nope'], /--image-id "ami-nope": expected an AMI id/],
+    [['start', '--image-id', 'ami-0123abcd', '--disk-image-format', 'qcow2'], /--disk-image-format "QCOW2": use VMDK, RAW or VHD/],
+    [['start', '--ads-agent-id', 'd-server-1', '--disk-image-format', 'RAW'], /--disk-image-format goes with --image-id only/],
     [['start', '--source-arn', 'x', '--deadline-seconds', '604801'], /--deadline-seconds "604801": expected a whole number from 1 to 604800/],
     [['start', '--local', '--state-machine-arn', 'arn:x'], /do not go together/],
     [['start', '--source-arn', 'x', '--scenario', 'f.json'], /--scenario goes with --local only/],
