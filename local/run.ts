@@ -2,11 +2,12 @@ import './polyfills.ts';
 import './log-level.ts';
 import { parseArgs } from 'node:util';
 import { formatDuration } from '../shared/notification.ts';
-import { postToSlack, slackMessageFor, slackMessagePreview } from '../shared/slack.ts';
+import { slackMessageFor, slackMessagePreview } from '../shared/slack.ts';
 import type { ExportState } from '../shared/workflow.ts';
 import type { EventLog } from './local-stack.ts';
 import { parseScenario, readScenarioFile, runScenario, SCENARIO_EPOCH, type ScenarioResult } from './scenario.ts';
 import { isTerminal } from '../shared/status.ts';
+import { postAllToSlack } from './slack-post.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 
 const USAGE = `Usage: npm start -- [--scenario FILE] [--json] [--verbose] [--slack-webhook URL]
@@ -50,34 +51,12 @@ async function main(): Promise<number> {
     },
   });
   // Posted once the run is over: on the run's virtual clock, Slack's timeouts and Retry-After would pass in no time.
-  const slackFailed = args['slack-webhook'] ? await postAllToSlack(args['slack-webhook'], published, quiet) : false;
+  // With --json, stdout ends with the JSON line alone.
+  const say = (line: string) => (quiet ? console.error(line) : console.log(line));
+  const slackFailed = args['slack-webhook'] ? await postAllToSlack(args['slack-webhook'], published, { fetch: globalThis.fetch, say }) : false;
   if (quiet) console.log(JSON.stringify(result));
   else printSummary(result);
   return slackFailed ? 1 : 0;
-}
-
-/** Posts each notification as the deployed slackNotify Lambda would, and says how each went (never the URL). */
-async function postAllToSlack(url: string, messages: PublishedMessage[], quiet: boolean): Promise<boolean> {
-  // With --json, stdout ends with the JSON line alone.
-  const say = (line: string) => (quiet ? console.error(line) : console.log(line));
-  let failed = false;
-  for (const published of messages) {
-    const { message } = slackMessageFor({ Subject: published.subject, Message: published.message });
-    try {
-      const outcome = await postToSlack(url, message, {
-        fetch: globalThis.fetch,
-        onRetry: (retry) => say(`  Slack: ${retry.problem}; trying again in ${formatDuration(retry.waitMs / 1000)}`),
-      });
-      if (outcome.outcome === 'posted') say(`Slack ← ${message.text}`);
-      else say(`Slack refused ${message.text}: HTTP ${outcome.httpStatus} ${outcome.reason}`);
-      failed ||= outcome.outcome !== 'posted';
-    } catch (error) {
-      // postToSlack's errors are already redacted.
-      say(`Slack ✗ ${message.text}: ${(error as Error).name}: ${(error as Error).message}`);
-      failed = true;
-    }
-  }
-  return failed;
 }
 
 let waitTimedOut = false;
