@@ -1,3 +1,4 @@
+import { TransientAwsError } from './errors.ts';
 import type { ExportStatus } from './status.ts';
 import type { PollBounds } from './wait-policy.ts';
 
@@ -25,6 +26,18 @@ export const QUICK_PAUSE_MS = 1000;
 /** The pause between two quick attempts, jittered so that throttled callers spread out. */
 export function quickPause(): Promise<void> {
   return new Promise((resume) => setTimeout(resume, QUICK_PAUSE_MS * (0.5 + Math.random() / 2)));
+}
+
+/** A call with its quick retries: a throttled call usually goes through a second later. Only for calls safe to repeat. */
+export async function quickly<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (n >= QUICK_ATTEMPTS || !(error instanceof TransientAwsError)) throw error;
+      await quickPause();
+    }
+  }
 }
 
 /** Observations that failed in a row: how long, how often, why. */

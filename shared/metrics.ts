@@ -24,6 +24,8 @@ export const METRIC_NAMES = {
   queueDepth: 'QueueDepth',
   oldestWaiting: 'OldestWaitingSeconds',
   running: 'ExportsRunning',
+  /** A notification a step could not publish (SNS down, or KMS refusing the topic key): what the notify alarm watches, with the Notify Lambda's Errors. */
+  notificationsFailed: 'NotificationsFailed',
 } as const;
 
 export const SERVICE_NAME = 'export-orchestrator';

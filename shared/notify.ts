@@ -1,7 +1,8 @@
 import type { NotificationPublisher } from './aws/sns-publisher.ts';
 import { TransientAwsError } from './errors.ts';
-import { backoffSeconds, cancelNeedsEscalation, describeError, interruptionIsNews, QUICK_ATTEMPTS, quickPause, type NotifyError } from './following.ts';
+import { backoffSeconds, cancelNeedsEscalation, describeError, interruptionIsNews, quickly, type NotifyError } from './following.ts';
 import { logger } from './lambda.ts';
+import { METRIC_NAMES, publish as publishMetrics } from './metrics.ts';
 import { recordForFailure, recordForNotice, recordForState, renderNotification, type FailedStepInput, type Notification } from './notification.ts';
 import { isTerminal } from './status.ts';
 import { awaitsVerification } from './verification/when.ts';
@@ -57,26 +58,20 @@ export async function announce(state: ExportState, publisher: NotificationPublis
 
 /** Publishes with its quick retries; returns the error it gave up on, or undefined once sent. */
 async function tryPublish(publisher: NotificationPublisher, notification: Notification, state: ExportState): Promise<Error | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await publisher.publish(notification);
-      return undefined;
-    } catch (error) {
-      const transient = error instanceof TransientAwsError;
-      if (transient && attempt < QUICK_ATTEMPTS) {
-        await quickPause();
-        continue;
-      }
-      // The alarm's signal: an ERROR log line with notificationFailed, in every function that publishes.
-      logger.error('could not publish the notification; the next step tries again', {
-        notificationFailed: true,
-        subject: notification.subject,
-        exportId: state.request.exportId,
-        error: describeError(error),
-        permanent: !transient,
-      });
-      return error as Error;
-    }
+  try {
+    await quickly(() => publisher.publish(notification));
+    return undefined;
+  } catch (error) {
+    // The alarm's signal: the NotificationsFailed metric and an ERROR log line, in every function that publishes.
+    publishMetrics([{ name: METRIC_NAMES.notificationsFailed, unit: 'Count', value: 1, dimensions: { kind: state.request.kind ?? 'rds' } }]);
+    logger.error('could not publish the notification; the next step tries again', {
+      notificationFailed: true,
+      subject: notification.subject,
+      exportId: state.request.exportId,
+      error: describeError(error),
+      permanent: !(error instanceof TransientAwsError),
+    });
+    return error as Error;
   }
 }
 

@@ -1,3 +1,4 @@
+import { quickly } from './following.ts';
 import type { ExportProvider } from './provider.ts';
 import type { ExportRequest } from './request.ts';
 import type { PollBounds } from './wait-policy.ts';
@@ -10,7 +11,8 @@ export interface StartInput {
 }
 
 export async function startExport({ request, bounds }: StartInput, provider: ExportProvider, now: Date): Promise<ExportState> {
-  const started = await provider.start(request);
+  // Safe to repeat: the identifier is deterministic, and a task that already exists is adopted.
+  const started = await quickly(() => provider.start(request));
   const initial: ExportState = {
     request,
     // EC2 and ADS name the task themselves; RDS answers with our id, so this changes nothing there.

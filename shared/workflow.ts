@@ -1,5 +1,5 @@
 import { ExportServiceError, TransientAwsError, UnknownExportStatus } from './errors.ts';
-import { backoffSeconds, cancelFailed, describeError, interrupted, QUICK_ATTEMPTS, quickPause, type CancelFailure, type Interruption, type NotifyError } from './following.ts';
+import { backoffSeconds, cancelFailed, describeError, interrupted, quickly, type CancelFailure, type Interruption, type NotifyError } from './following.ts';
 import { logger } from './lambda.ts';
 import type { ExportObservation, ExportProvider } from './provider.ts';
 import { dispatchBestEffort, type DispatchDeps } from './queue.ts';
@@ -63,17 +63,6 @@ function isObservationError(error: unknown): boolean {
   return error instanceof TransientAwsError || error instanceof ExportServiceError || error instanceof UnknownExportStatus;
 }
 
-/** An observation with its quick retries: a throttled call usually goes through a second later. */
-async function quickly<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (n >= QUICK_ATTEMPTS || !(error instanceof TransientAwsError)) throw error;
-      await quickPause();
-    }
-  }
-}
 
 /**
  * Looks at the task. A failed look (after its quick retries) is not the end of following: the
