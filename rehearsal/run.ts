@@ -24,11 +24,14 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DEFAULT_TABLES, writeExportFiles } from '../local/export-files.ts';
+import type { S3Simulator } from '../local/s3-simulator.ts';
 import { parseScenario, runScenario } from '../local/scenario.ts';
+import { exportIdentifier, parseSourceArn } from '../shared/source.ts';
 import { ACCOUNT, packageService, readZip, TemplateEvaluator, type CfnTemplate } from '../test/packaging-helpers.ts';
 import { startMoto, type RunningMoto } from '../test/setup/moto-server.ts';
 import { LocalLambdaService, type HostedFunction } from './lambda-service.ts';
@@ -49,7 +52,7 @@ const SNAPSHOT_ARN = `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:${SNAPSHOT}`;
 
 /** Each case: the execution input on moto, and the local engine's scenario that plays the same story. */
 const CASES = [
-  { name: 'happy path', input: { sourceArn: SNAPSHOT_ARN }, local: {} },
+  { name: 'happy path', input: { sourceArn: SNAPSHOT_ARN }, local: {}, exportWritesFiles: true },
   { name: 'bad input', input: { sourceArn: SNAPSHOT_ARN, s3Bucket: 'Bad_Name' }, local: { input: { s3Bucket: 'Bad_Name' } } },
   { name: 'missing snapshot', input: { sourceArn: `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:no-such-snapshot` }, local: { sourceMissing: true } },
 ] as const;
@@ -110,7 +113,7 @@ async function main(): Promise<number> {
     console.log('\n  case               moto (packaged)                          local engine (sources)                   same end');
     for (const testCase of CASES) {
       const logsBefore = new Map(functions.map((spec) => [spec.name, lambda.logs(spec.name).length]));
-      const onMoto = await runOnMoto(aws, moto.endpoint, template, cfn, testCase.name, testCase.input);
+      const onMoto = await runOnMoto(aws, moto.endpoint, template, cfn, testCase.name, testCase.input, 'exportWritesFiles' in testCase);
       const emitted = functions.flatMap((spec) => metricsIn(lambda.logs(spec.name).slice(logsBefore.get(spec.name))));
       const local = await runScenario(parseScenario(testCase.local));
       const onLocal: Outcome = { executionStatus: local.executionStatus, ...(local.error ? { error: local.error } : {}), notified: local.notifications.map((n) => n.status), states: [] };
@@ -198,8 +201,9 @@ async function deployOnMoto(aws: ReturnType<typeof clients>, endpoint: string, t
   return { stateMachineArn: stateMachineArn!, queueUrl: QueueUrl! };
 }
 
-async function runOnMoto(aws: ReturnType<typeof clients>, endpoint: string, template: CfnTemplate, cfn: TemplateEvaluator, name: string, input: unknown): Promise<Outcome> {
+async function runOnMoto(aws: ReturnType<typeof clients>, endpoint: string, template: CfnTemplate, cfn: TemplateEvaluator, name: string, input: unknown, exportWritesFiles: boolean): Promise<Outcome> {
   const { stateMachineArn, queueUrl } = await deployOnMoto(aws, endpoint, template, cfn);
+  if (exportWritesFiles) await writeWhatRdsWrites(aws.s3, cfn.ref('ExportBucket') as string);
   const { executionArn } = await aws.sfn.send(new StartExecutionCommand({ stateMachineArn, name: `rehearsal-${name.replace(/\W+/g, '-')}`, input: JSON.stringify(input) }));
   const deadline = Date.now() + EXECUTION_TIMEOUT_MS;
   let execution;
@@ -216,6 +220,21 @@ async function runOnMoto(aws: ReturnType<typeof clients>, endpoint: string, temp
     notified: await notificationStatuses(aws.sqs, queueUrl),
     states,
   };
+}
+
+/**
+ * moto's export tasks complete at once and write nothing to S3; the verify step then reads the
+ * export's metadata files. They are put where RDS would put them (the default prefix
+ * `{sourceId}/{date}`, then the export id), as the local engine's RDS simulator writes them.
+ */
+async function writeWhatRdsWrites(s3: S3Client, bucket: string): Promise<void> {
+  const now = Date.now();
+  const id = exportIdentifier(parseSourceArn(SNAPSHOT_ARN)!, new Date(now));
+  const puts: Array<{ key: string; body: string | Buffer }> = [];
+  const collector = { put: (_bucket: string, key: string, content: string | { size: number }) => puts.push({ key, body: typeof content === 'string' ? content : Buffer.alloc(content.size) }) };
+  const task = { id, sourceArn: SNAPSHOT_ARN, s3Bucket: bucket, s3Prefix: `${SNAPSHOT}/${new Date(now).toISOString().slice(0, 10)}`, iamRoleArn: 'rehearsal', kmsKeyId: 'rehearsal', startedAt: now, endedAt: now };
+  writeExportFiles(collector as unknown as S3Simulator, task, { status: 'COMPLETE', percent: 100, dataGb: 0.000001 }, DEFAULT_TABLES);
+  for (const { key, body } of puts) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
 async function notificationStatuses(sqs: SQSClient, queueUrl: string): Promise<string[]> {
