@@ -2,6 +2,7 @@ import './polyfills.ts';
 import './log-level.ts';
 import { parseArgs } from 'node:util';
 import { formatDuration } from '../shared/notification.ts';
+import { formatBytes } from '../shared/verification/partial-data.ts';
 import { slackMessageFor, slackMessagePreview } from '../shared/slack.ts';
 import type { ExportState } from '../shared/workflow.ts';
 import type { EventLog } from './local-stack.ts';
@@ -123,6 +124,20 @@ Export ${result.status}; execution ${result.executionStatus}${result.error ? ` (
     console.log(`  executions          ${result.executions} (${result.succeeded} succeeded, ${result.failed} failed), ${result.exportsStarted} export tasks
   makespan            ${formatDuration(result.makespanSeconds ?? 0)} (lower bound ${formatDuration(result.lowerBoundSeconds)}, ratio ${((result.makespanSeconds ?? 0) / result.lowerBoundSeconds).toFixed(3)})
   peak concurrent     ${result.peakConcurrentExports} export tasks`);
+  }
+  printVerification(result);
+}
+
+/** What the verify step found: the export table by table, the catalog, what a failed export left. */
+function printVerification({ tables, catalog, partialData }: ScenarioResult): void {
+  if (tables) {
+    console.log(`  tables              ${tables.exported} exported, ${tables.failed} failed, ${tables.skipped} skipped`);
+    for (const item of tables.items) console.log(`    ${item.status.padEnd(9)} ${item.name}${item.reason ? `: ${item.reason}` : ''}`);
+  }
+  if (catalog) console.log(`  Glue catalog        ${catalog.database}: ${catalog.tables.join(', ') || 'no table'}`);
+  if (partialData) {
+    const deleted = partialData.deleted ? `, ${partialData.deleted.objects} deleted` : '';
+    console.log(`  left in S3          ${partialData.objects}${partialData.truncated ? '+' : ''} object(s), ${formatBytes(partialData.bytes)} under ${partialData.s3Uri}${deleted}`);
   }
 }
 

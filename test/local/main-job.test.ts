@@ -36,6 +36,19 @@ describe('npm start (the whole workflow on the embedded simulator)', () => {
     expect(result.stateTransitions).toBeGreaterThan(0);
     expect(result.simulatedSeconds).toBeGreaterThanOrEqual(7260);
     expect(typeof result.detectionLatencySeconds).toBe('number');
+    // The verify step's result: the export table by table, and the Glue tables it is queryable through.
+    expect(result.tables).toMatchObject({ exported: 4, failed: 0, skipped: 0 });
+    expect(result.tables.items[0]).toEqual({ name: 'shop.public.orders', status: 'EXPORTED' });
+    expect(result.catalog).toEqual({ database: 'rds_prod_db', tables: ['shop_public_orders', 'shop_public_customers', 'shop_public_order_items', 'shop_public_payments'] });
+  });
+
+  it('prints each table that failed or was skipped, and the catalog, for a scenario with such tables', async () => {
+    const { stdout } = await start('--scenario', scenarioFile({ exportSeconds: 900, tables: [{ name: 'shop.public.orders' }, { name: 'shop.public.events', status: 'FAILED', reason: 'Row too large' }] }));
+
+    expect(stdout).toMatch(/SNS → Export COMPLETE with warnings: DB snapshot/);
+    expect(stdout).toMatch(/tables {14}1 exported, 1 failed, 0 skipped/);
+    expect(stdout).toMatch(/FAILED {4}shop\.public\.events: Row too large/);
+    expect(stdout).toMatch(/Glue catalog {8}rds_prod_db: shop_public_orders/);
   });
 
   it('shows progress and each notification as it would be sent', async () => {
