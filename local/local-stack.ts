@@ -322,7 +322,7 @@ export class LocalStack implements JsonService {
         this.options.onEvent?.(event, name);
       }
     })();
-    let outcome: Omit<ExecutionOutcome, 'events' | 'stateTransitions' | 'name'>;
+    let outcome: Omit<ExecutionOutcome, 'events' | 'stateTransitions' | 'transitionsAfterEnd' | 'name'>;
     try {
       outcome = { status: 'SUCCEEDED', output: await execution.result };
     } catch (error) {
@@ -330,7 +330,7 @@ export class LocalStack implements JsonService {
       outcome = { status: 'FAILED', error: failure.name ?? 'Error', cause: failure.message ?? '' };
     }
     await logging;
-    return { name, ...outcome, events, stateTransitions: countStateTransitions(events) };
+    return { name, ...outcome, events, stateTransitions: countStateTransitions(events), transitionsAfterEnd: countTransitionsAfterEnd(events) };
   }
 
   private lambdaTask(binding: TaskBinding) {
@@ -371,9 +371,25 @@ export interface ExecutionOutcome {
   cause?: string;
   events: EventLog[];
   stateTransitions: number;
+  /** Of those, the ones after a step first saw the export's final status (verification, the final notification): issue 10 counts them apart. */
+  transitionsAfterEnd: number;
 }
 
 /** As Step Functions Standard bills them: every state entered, and every retry of a state. */
+/**
+ * Transitions spent between seeing the export's final status and ending: a verification, a final
+ * notification retried by the Notify state. The Route that reads the end and the final state are
+ * not counted (the floor of 10 has them).
+ */
+export function countTransitionsAfterEnd(events: EventLog[]): number {
+  const seen = events.findIndex((event) => event.type === 'StateExited' && isFinalStatus((event.state.output as { status?: unknown } | undefined)?.status));
+  return seen < 0 ? 0 : Math.max(0, countStateTransitions(events.slice(seen + 1)) - 2);
+}
+
+function isFinalStatus(status: unknown): boolean {
+  return status === 'COMPLETE' || status === 'FAILED' || status === 'CANCELED' || status === 'TIMED_OUT';
+}
+
 export function countStateTransitions(events: EventLog[]): number {
   return events.filter((event) => event.type === 'StateEntered' || event.type === 'StateRetried').length;
 }

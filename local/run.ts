@@ -116,7 +116,7 @@ function printSummary(result: ScenarioResult): void {
   console.log(`
 Export ${result.status}; execution ${result.executionStatus}${result.error ? ` (${result.error})` : ''}
   simulated time      ${formatDuration(result.simulatedSeconds)} (export ran ${formatDuration(result.exportSeconds)})
-  state transitions   ${result.stateTransitions}
+  state transitions   ${result.stateTransitions} (${result.stateTransitions - result.transitionsAfterEnd} to the export's end, ${result.transitionsAfterEnd} after it)
   detection latency   ${result.detectionLatencySeconds ?? 'n/a'} s
   API calls           ${calls}
   notifications       ${result.notifications.length}`);

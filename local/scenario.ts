@@ -142,6 +142,8 @@ export interface ScenarioResult {
   /** Publish calls SNS refused (injected faults). */
   notificationsRefused: number;
   stateTransitions: number;
+  /** Of stateTransitions, those after the export's final status was seen (verification, the final notification). */
+  transitionsAfterEnd: number;
   apiCalls: Record<string, number>;
   simulatedSeconds: number;
   exportSeconds: number;
@@ -341,6 +343,7 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
     notifications,
     notificationsRefused: stack.sns.refused.length,
     stateTransitions: executions.reduce((sum, e) => sum + e.stateTransitions, 0),
+    transitionsAfterEnd: executions.reduce((sum, e) => sum + e.transitionsAfterEnd, 0),
     apiCalls: {
       ...stack.rds.calls,
       ...stack.sns.calls,
