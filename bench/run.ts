@@ -4,6 +4,7 @@ import { parseScenario, runScenario, type ScenarioResult } from '../local/scenar
 import { execFileSync } from 'node:child_process';
 import { importNodeVersion, measureColdStarts } from './bundles.ts';
 import { ASSUMPTIONS, configuredMemoryMb, costOf, PRICES, type MeasuredRun } from './cost.ts';
+import { verifyTable } from './verify.ts';
 
 // `npm run bench`: the cost and speed figures of the workflow, ours beside the baselines, in one run.
 
@@ -192,3 +193,4 @@ await fleetTable();
 await costTable();
 await faultTable();
 await bundleTable();
+await verifyTable(printTable);
