@@ -78,6 +78,7 @@ export const COLD_STARTS: ColdStart[] = [
   { name: 'slack-notify', kind: 'any', loads: [], floor: floor([SSM, 'GetParameterCommand']) },
   { name: 'snapshot-trigger', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
   { name: 'plan-exports', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
+  { name: 'reconcile-snapshots', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
 ];
 
 /**

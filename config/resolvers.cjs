@@ -132,8 +132,17 @@ function parseSchedules(list) {
   return expressions;
 }
 
+/**
+ * EventBridge retries a target it cannot invoke for a day, then parks the event in the failed-events
+ * queue (issue 9; the same policy as serverless.yml's `eventRetry`).
+ */
+const EVENT_RETRY = {
+  retryPolicy: { maximumEventAge: 86400, maximumRetryAttempts: 185 },
+  deadLetterQueueArn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] },
+};
+
 async function planSchedules({ resolveVariable }) {
-  return parseSchedules(await readParam(resolveVariable, 'exportSchedules')).map((rate) => ({ schedule: { rate: [rate] } }));
+  return parseSchedules(await readParam(resolveVariable, 'exportSchedules')).map((schedule) => ({ eventBridge: { schedule, ...EVENT_RETRY } }));
 }
 
 /** True when the stack would export nothing by itself: no selection pattern and no scheduled source. */

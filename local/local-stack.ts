@@ -7,6 +7,7 @@ import { makeHandler as makeDispatchExports } from '../functions/dispatch-export
 import { makeHandler as makeExportEvent } from '../functions/export-event/app.ts';
 import { makeHandler as makeNotify } from '../functions/notify/app.ts';
 import { makeHandler as makePollExport } from '../functions/poll-export/app.ts';
+import { makeHandler as makeReconcileSnapshots } from '../functions/reconcile-snapshots/app.ts';
 import { makeHandler as makeSnapshotTrigger } from '../functions/snapshot-trigger/app.ts';
 import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
 import { dispatchDeps } from '../shared/aws/clients.ts';
@@ -18,8 +19,12 @@ import { stepFunctions, taskCallbacks } from '../shared/aws/step-functions.ts';
 import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, type ExportDefaults, type SlotConfig } from '../shared/config.ts';
 import type { WaitDeps } from '../shared/export-events.ts';
 import type { Clock } from '../shared/lambda.ts';
+import { RDS_CALL_BUDGET } from '../shared/pacing.ts';
+import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/sweep.ts';
+import type { Selection } from '../shared/triggers.ts';
+import { AsyncInvoker } from './async-invoke.ts';
 import { jsonHandler, type JsonService } from './aws-json.ts';
-import { QueryError, queryHandler } from './aws-query.ts';
+import { QueryError, queryHandler, type QueryService } from './aws-query.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, loadDefinition, localFunctionArn, type TaskBinding } from './definition.ts';
 import { AdsExportSimulator, type AdsExportBehaviour } from './ads-simulator.ts';
 import { DynamoDbSimulator } from './dynamodb-simulator.ts';
@@ -107,6 +112,10 @@ export interface LocalStackOptions extends SimulatorOptions {
   verify?: Partial<VerifySettings>;
   /** Which Glue calls are answered with ThrottlingException. */
   glueThrottle?: (operation: string) => boolean;
+  /** Share (0-1) of the snapshot trigger's RDS calls answered with Throttling (on top of `throttleRate`). */
+  triggerThrottleRate?: number;
+  /** The reconciliation sweep's look-back window. */
+  sweepLookbackSeconds?: number;
 }
 
 export const LOCAL_VERIFY_SETTINGS: VerifySettings = { catalogDatabase: 'rds_{source}', deletePartialData: false, retainExports: 0 };
@@ -118,6 +127,9 @@ export interface CallbackFaults {
   errorRate: number;
   random: Random;
 }
+
+/** The trigger's and the sweep's selection in the local stack: every manual and automated snapshot. */
+const LOCAL_SELECTION: Selection = { include: ['*'], exclude: [], types: ['manual', 'automated'] };
 
 /**
  * The deployed stack, locally: the real state machine definition on aws-local-stepfunctions, the
@@ -148,6 +160,11 @@ export class LocalStack implements JsonService {
   private unnamed = 0;
   /** The operator's side of the stack (what the CLI's cancel talks to). */
   readonly operator: WaitDeps;
+  /** EventBridge's asynchronous invocations of the snapshot trigger (reserved concurrency, retries, on-failure destination). */
+  readonly trigger: AsyncInvoker<Record<string, unknown>>;
+  /** When the snapshot trigger's containers called RDS (ms), throttled calls included. */
+  readonly triggerRdsCalls: number[] = [];
+  private readonly sweeps = new Set<Promise<unknown>>();
 
   constructor(private readonly options: LocalStackOptions) {
     const eventDelayMs = (options.eventDelaySeconds ?? 5) * 1000;
@@ -181,6 +198,7 @@ export class LocalStack implements JsonService {
       ads: { region: LOCAL_REGION, credentials: sdk.credentials, fetch: this.ads.fetch },
     });
     const slots = dispatchDeps(config, { rds: rdsSdk, dynamo: dynamoSdk, sfn: sfnSdk });
+    const sweepRds = rdsSnapshots(rdsSdk, RDS_CALL_BUDGET.reconcileSnapshots.intervalMs);
     const clock: Clock = () => new Date();
     this.operator = { store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) };
     const publisher = snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(this.sns, 'http://sns.amazonaws.com/doc/2010-03-31/') });
@@ -202,14 +220,30 @@ export class LocalStack implements JsonService {
       }),
       exportEvent: makeExportEvent({ slots, clock }),
       dispatchExports: makeDispatchExports({ slots, clock }),
-      snapshotTrigger: makeSnapshotTrigger({
-        catalog: rdsSnapshots(rdsSdk),
+      reconcileSnapshots: makeReconcileSnapshots({
+        snapshots: sweepRds,
+        exports: sweepRds,
         starter: stepFunctions(LOCAL_STATE_MACHINE_ARN, sfnSdk),
-        settings: { selection: { include: ['*'], exclude: [], types: ['manual', 'automated'] }, backupEvents: false },
+        settings: { selection: LOCAL_SELECTION, lookbackSeconds: options.sweepLookbackSeconds ?? DEFAULT_SWEEP_LOOKBACK_SECONDS },
         clock,
       }),
     } as Record<string, LambdaHandler>;
     for (const [name, handler] of Object.entries(this.lambdas)) this.lambdas[name] = metered(handler, (this.lambdaUsage[name] = { invocations: 0, ms: 0 }));
+    // Each container of the trigger has its own paced RDS client, as each Lambda cold start makes one.
+    const triggerRds = this.triggerRdsService(options);
+    const budget = RDS_CALL_BUDGET.snapshotTrigger;
+    const triggerUsage = (this.lambdaUsage.snapshotTrigger = { invocations: 0, ms: 0 });
+    this.trigger = new AsyncInvoker(
+      Array.from({ length: budget.reservedConcurrency }, () => {
+        const handler = metered(makeSnapshotTrigger({
+          catalog: rdsSnapshots({ ...sdk, requestHandler: queryHandler(triggerRds, 'http://rds.amazonaws.com/doc/2014-10-31/') }, budget.intervalMs),
+          starter: stepFunctions(LOCAL_STATE_MACHINE_ARN, sfnSdk),
+          settings: { selection: LOCAL_SELECTION, backupEvents: false },
+          clock,
+        }) as LambdaHandler, triggerUsage);
+        return (event: Record<string, unknown>) => handler(event, lambdaContext('snapshotTrigger'));
+      }),
+    );
     const { definition, taskBindings } = loadDefinition();
     if (options.slotQueue === false) withoutRequeue(definition.States.StartExport!);
     this.machine = new StateMachine(definition as never);
@@ -239,14 +273,42 @@ export class LocalStack implements JsonService {
     return outcome;
   }
 
-  /** Waits until every execution, including those started meanwhile, has ended. */
+  /** Waits until every execution, including those started meanwhile (by the trigger's retries, by sweeps), has ended. */
   async settle(): Promise<ExecutionOutcome[]> {
-    let known = 0;
+    let known = -1;
     while (known !== this.executions.size) {
+      await this.trigger.idle();
+      while (this.sweeps.size > 0) await Promise.all(this.sweeps);
       known = this.executions.size;
       await Promise.all(this.executions.values());
     }
     return Promise.all(this.executions.values());
+  }
+
+  /** The reconciliation sweep's schedule (rate(1 hour) deployed); returns a function that stops it. */
+  startSweepSchedule(everySeconds: number): () => void {
+    const timer = setInterval(() => {
+      const sweep = this.lambdas.reconcileSnapshots!({ time: new Date().toISOString() }, lambdaContext('reconcileSnapshots'))
+        .catch(() => {})
+        .finally(() => this.sweeps.delete(sweep));
+      this.sweeps.add(sweep);
+    }, everySeconds * 1000);
+    return () => clearInterval(timer);
+  }
+
+  /** RDS as the trigger's containers see it: the same simulator, with the trigger's own throttling, every call timed. */
+  private triggerRdsService(options: LocalStackOptions): QueryService {
+    const rate = options.triggerThrottleRate ?? 0;
+    return {
+      handle: (action, params) => {
+        this.triggerRdsCalls.push(Date.now());
+        if (rate > 0 && options.random.next() < rate) {
+          this.rds.calls[action] = (this.rds.calls[action] ?? 0) + 1;
+          throw new QueryError('Throttling', 'Rate exceeded', 400);
+        }
+        return this.rds.handle(action, params);
+      },
+    };
   }
 
   /** The dispatcher's schedule (rate(5 minutes) deployed); returns a function that stops it. */
@@ -263,10 +325,9 @@ export class LocalStack implements JsonService {
    */
   async deliver(event: Record<string, unknown>): Promise<void> {
     if (event.source !== 'aws.rds') return;
-    await Promise.all([
-      this.lambdas.exportEvent!(event, lambdaContext('exportEvent')),
-      this.lambdas.snapshotTrigger!(event, lambdaContext('snapshotTrigger')),
-    ]);
+    // The trigger is invoked asynchronously (EventBridge's Lambda target): accepted now, run by its containers.
+    this.trigger.invoke(event);
+    await this.lambdas.exportEvent!(event, lambdaContext('exportEvent'));
   }
 
   /** Step Functions' API, as the Lambdas call it through the SDK. */

@@ -46,6 +46,8 @@ export interface SimulatorOptions {
   sources: (arn: string) => boolean;
   /** The snapshots DescribeDBSnapshots / DescribeDBClusterSnapshots know (ARNs), all available. */
   snapshots?: () => string[];
+  /** When a snapshot was created (ms); the current time when absent. */
+  snapshotCreatedAt?: (arn: string) => number | undefined;
   /** The behaviour of the export of a source. */
   behaviourFor: (sourceArn: string) => ExportBehaviour;
   random: Random;
@@ -247,11 +249,15 @@ export class RdsExportSimulator implements QueryService {
     };
   }
 
-  /** By identifier, as the snapshot trigger asks: enough of the snapshot for its selection. */
+  /**
+   * By identifier, as the snapshot trigger asks, or every snapshot of the account page by page
+   * (Marker, MaxRecords 20-100), as the reconciliation sweep lists them: enough of each for the selection.
+   */
   private describeSnapshots(params: URLSearchParams, kind: 'snapshot' | 'cluster-snapshot'): Record<string, unknown> {
     const cluster = kind === 'cluster-snapshot';
     const identifier = params.get(cluster ? 'DBClusterSnapshotIdentifier' : 'DBSnapshotIdentifier');
-    const found = (this.options.snapshots?.() ?? []).filter((arn) => arn.includes(`:${kind}:`) && arn.endsWith(`:${kind}:${identifier}`));
+    const ofKind = (this.options.snapshots?.() ?? []).filter((arn) => arn.includes(`:${kind}:`));
+    const found = identifier ? ofKind.filter((arn) => arn.endsWith(`:${kind}:${identifier}`)) : ofKind;
     if (identifier && found.length === 0) {
       throw cluster
         ? new QueryError('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${identifier} not found.`, 404)
@@ -264,13 +270,21 @@ export class RdsExportSimulator implements QueryService {
         [cluster ? 'DBClusterSnapshotIdentifier' : 'DBSnapshotIdentifier']: name,
         [cluster ? 'DBClusterIdentifier' : 'DBInstanceIdentifier']: database,
         [cluster ? 'DBClusterSnapshotArn' : 'DBSnapshotArn']: arn,
-        SnapshotCreateTime: new Date(this.now()),
+        SnapshotCreateTime: new Date(this.options.snapshotCreatedAt?.(arn) ?? this.now()),
         Status: 'available',
         SnapshotType: name.startsWith('rds:') ? 'automated' : 'manual',
       };
     });
+    // Only manual and automated snapshots exist here: asked for another type, RDS has none.
+    const type = params.get('SnapshotType');
+    const typed = type ? snapshots.filter((snapshot) => snapshot.SnapshotType === type) : snapshots;
+    const pageSize = Math.max(20, Math.min(100, Number(params.get('MaxRecords') ?? 100)));
+    const offset = Number(params.get('Marker') ?? 0);
     const list = cluster ? 'DBClusterSnapshots' : 'DBSnapshots';
-    return { [list]: { $name: cluster ? 'DBClusterSnapshot' : 'DBSnapshot', $items: snapshots } };
+    return {
+      [list]: { $name: cluster ? 'DBClusterSnapshot' : 'DBSnapshot', $items: typed.slice(offset, offset + pageSize) },
+      Marker: offset + pageSize < typed.length ? String(offset + pageSize) : undefined,
+    };
   }
 
   private cancel(rawId: string): SimulatedTask {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, MAX_SLOT_WAIT_LIMIT_SECONDS } from '../shared/config.ts';
 import { SLOT_WAIT_TIMED_OUT } from '../shared/queue.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/source.ts';
+import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
 import { LOCAL_VERIFY_SETTINGS, LocalStack, type EventLog, type ExecutionOutcome, type LambdaUsage } from './local-stack.ts';
@@ -10,6 +11,7 @@ import type { ExportState } from '../shared/workflow.ts';
 import type { PartialData } from '../shared/verification/partial-data.ts';
 import { seededRandom, withSeededMathRandom } from './random.ts';
 import type { SimulatedTask } from './rds-simulator.ts';
+import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/sweep.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 import { onVirtualClock } from './virtual-clock.ts';
 
@@ -81,6 +83,12 @@ export const scenarioSchema = z.strictObject({
   glueDatabase: z.string().default(LOCAL_VERIFY_SETTINGS.catalogDatabase ?? ''),
   /** Delete what a FAILED, CANCELED or TIMED_OUT export wrote. */
   deletePartialData: z.boolean().default(false),
+  /** Share (0-1) of the snapshot trigger's RDS calls answered with Throttling: its retries, dead letters and the sweep. */
+  triggerThrottleRate: z.number().min(0).max(1).default(0),
+  /** Share (0-1) of snapshot-created events that EventBridge never delivers (drawn with `seed`); the snapshots exist all the same. */
+  lostSnapshotEvents: z.number().min(0).max(1).default(0),
+  /** How often the reconciliation sweep runs (rate(1 hour) deployed); 0 turns it off. */
+  sweepSeconds: z.number().int().min(0).default(3600),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 
@@ -171,6 +179,17 @@ export interface ScenarioResult {
   catalog?: { database: string; tables: string[] };
   /** What a FAILED, CANCELED or TIMED_OUT RDS export left (or deleted). */
   partialData?: PartialData;
+  /** Snapshots announced by snapshot-created events (the fleet's and the scenario's), delivered or lost. */
+  snapshotsAnnounced: number;
+  /** Of those, the ones with an export task; and how many have more than one (never, by design). */
+  snapshotsExported: number;
+  snapshotsExportedTwice: number;
+  /** Snapshot-created events EventBridge did not deliver (`lostSnapshotEvents`). */
+  snapshotEventsLost: number;
+  /** Events the trigger failed on every try, parked in its on-failure destination. */
+  triggerDeadLetters: number;
+  /** Most RDS calls the trigger's containers made within one second (the budget is about 12/s). */
+  triggerPeakRdsCallsPerSecond: number;
 }
 
 export interface DynamoDbFigures {
@@ -196,12 +215,30 @@ const DISPATCH_SCHEDULE_SECONDS = 300;
 export async function runScenario(scenario: Scenario, observer: ScenarioObserver = {}): Promise<ScenarioResult> {
   const random = seededRandom(scenario.seed);
   const otherKind = scenario.sourceType === 'EC2_IMAGE' || scenario.sourceType === 'ADS' ? scenario.sourceType : undefined;
+  const fleet = Array.from({ length: scenario.fleet }, (_, i) => `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:snapshot:rds:fleet-db-${String(i + 1).padStart(4, '0')}-2026-11-23-03-10`);
+  // A snapshot-created event in `events` creates the snapshot it announces; with such events and no
+  // fleet, those snapshots are the run (no default execution).
+  const announcedByEvents = announcedSnapshots(scenario.events);
+  const onlyEvents = !otherKind && scenario.fleet === 0 && announcedByEvents.length > 0;
   const sources =
     otherKind ? [`arn:aws:ec2:${LOCAL_REGION}::image/${LOCAL_AMI}`]
-    : scenario.fleet > 0
-      ? Array.from({ length: scenario.fleet }, (_, i) => `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:snapshot:rds:fleet-db-${String(i + 1).padStart(4, '0')}-2026-11-23-03-10`)
-      : [SOURCE_ARNS[scenario.sourceType as SourceType]];
-  const durations = new Map(sources.map((arn) => [arn, drawExportSeconds(scenario, random.next())]));
+    : scenario.fleet > 0 ? fleet
+    : onlyEvents ? []
+    : [SOURCE_ARNS[scenario.sourceType as SourceType]];
+  const announced = [...new Set([...fleet, ...announcedByEvents.map((a) => a.arn)])];
+  const durations = new Map([...new Set([...sources, ...announced])].map((arn) => [arn, drawExportSeconds(scenario, random.next())]));
+  // Snapshots exist from their creation: the fleet's and the default source at the start, the announced ones at their event.
+  const created = new Map<string, number>([...sources].map((arn) => [arn, SCENARIO_EPOCH]));
+  const lossDraw = seededRandom(scenario.seed ^ 0x5eed);
+  let snapshotEventsLost = 0;
+  /** EventBridge, for a snapshot-created event: sometimes it never arrives. */
+  const announce = (stack: LocalStack, event: Record<string, unknown>): Promise<void> => {
+    if (scenario.lostSnapshotEvents > 0 && lossDraw.next() < scenario.lostSnapshotEvents) {
+      snapshotEventsLost++;
+      return Promise.resolve();
+    }
+    return stack.deliver(event).catch(() => {});
+  };
   const { result: outcome, virtualSeconds } = await withSeededMathRandom(scenario.seed, () => onVirtualClock(SCENARIO_EPOCH, async () => {
     const stack: LocalStack = new LocalStack({
       beforeStart: (n) =>
@@ -210,8 +247,10 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
           const behaviour = { startingSeconds: 0, exportSeconds: foreign.exportSeconds, progress: 'steady' as const, cancelSeconds: scenario.cancelSeconds, dataGb: 1 };
           stack.rds.startOutsideWorkflow(`foreign-export-${i + 1}`, `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:snapshot:foreign-db-${i + 1}`, behaviour);
         }),
-      sources: (arn) => !scenario.sourceMissing && durations.has(arn),
-      snapshots: () => (scenario.sourceMissing ? [] : [...durations.keys()]),
+      sources: (arn) => !scenario.sourceMissing && created.has(arn),
+      snapshots: () => (scenario.sourceMissing ? [] : [...created.keys()]),
+      snapshotCreatedAt: (arn) => created.get(arn),
+      triggerThrottleRate: scenario.triggerThrottleRate,
       behaviourFor: (arn) => ({
         startingSeconds: scenario.startingSeconds,
         exportSeconds: durations.get(arn)!,
@@ -258,24 +297,75 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       }),
     });
     const stopSchedule = stack.startDispatchSchedule(DISPATCH_SCHEDULE_SECONDS);
+    const stopSweeps = scenario.sweepSeconds > 0 ? stack.startSweepSchedule(scenario.sweepSeconds) : () => {};
     const deliveries = scenario.events.map(
-      ({ at, event }) => new Promise<void>((resolve) => setTimeout(() => stack.deliver(event).catch(() => {}).finally(resolve), at * 1000)),
+      ({ at, event }) =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            const arn = announcedArn(event);
+            if (arn === undefined) return stack.deliver(event).catch(() => {}).finally(resolve);
+            if (!created.has(arn)) created.set(arn, Date.now());
+            return announce(stack, event).finally(resolve);
+          }, at * 1000),
+        ),
     );
     if (scenario.fleet > 0) {
       // The fleet's snapshots are all created now: RDS announces each, and the trigger starts its export.
-      for (const sourceArn of sources) deliveries.push(stack.deliver(snapshotCreated(sourceArn)).catch(() => {}));
-    } else {
+      for (const sourceArn of sources) deliveries.push(announce(stack, snapshotCreated(sourceArn)));
+    } else if (!onlyEvents) {
       const target = otherKind ? OTHER_KIND_INPUTS[otherKind] : { sourceArn: sources[0]! };
       const input = { ...target, ...(scenario.deadlineSeconds ? { deadlineSeconds: scenario.deadlineSeconds } : {}), ...scenario.input };
       const source = parseSourceArn(sources[0]!);
       void stack.execute(input, source ? exportIdentifier(source, new Date()) : undefined);
     }
     await Promise.all(deliveries);
-    const executions = await stack.settle();
+    let executions = await stack.settle();
+    // Events lost or parked: the hourly sweep starts what no event did, within its look-back window.
+    for (let sweep = 0; scenario.sweepSeconds > 0 && sweep * scenario.sweepSeconds < DEFAULT_SWEEP_LOOKBACK_SECONDS; sweep++) {
+      if (announced.every((arn) => stack.executions.has(exportIdentifier(parseSourceArn(arn)!, new Date())))) break;
+      await new Promise((resolve) => setTimeout(resolve, scenario.sweepSeconds * 1000));
+      executions = await stack.settle();
+    }
+    stopSweeps();
     stopSchedule();
     return { executions, stack };
   }));
-  return summarise(scenario, outcome.stack, outcome.executions, virtualSeconds, durations);
+  const exportedBySource = new Map<string, number>();
+  for (const task of outcome.stack.rds.tasks.values()) exportedBySource.set(task.sourceArn, (exportedBySource.get(task.sourceArn) ?? 0) + 1);
+  return {
+    ...summarise(scenario, outcome.stack, outcome.executions, virtualSeconds, durations),
+    snapshotsAnnounced: announced.length,
+    snapshotsExported: announced.filter((arn) => exportedBySource.has(arn)).length,
+    snapshotsExportedTwice: announced.filter((arn) => (exportedBySource.get(arn) ?? 0) > 1).length,
+    snapshotEventsLost,
+    triggerDeadLetters: outcome.stack.trigger.deadLetters.length,
+    triggerPeakRdsCallsPerSecond: peakRate(outcome.stack.triggerRdsCalls, 1000),
+  };
+}
+
+/** The snapshot an event announces, if it is a snapshot-created event (RDS-EVENT-0042, 0091, 0075, 0169, 0197). */
+function announcedArn(event: Record<string, unknown>): string | undefined {
+  const detail = event.detail as { EventID?: unknown; SourceArn?: unknown } | undefined;
+  const id = typeof detail?.EventID === 'string' ? detail.EventID : '';
+  return SNAPSHOT_CREATED_EVENTS[id] && typeof detail?.SourceArn === 'string' && parseSourceArn(detail.SourceArn) ? detail.SourceArn : undefined;
+}
+
+function announcedSnapshots(events: Scenario['events']): Array<{ arn: string; at: number }> {
+  return events.flatMap(({ at, event }) => {
+    const arn = announcedArn(event);
+    return arn === undefined ? [] : [{ arn, at }];
+  });
+}
+
+/** Most timestamps (ms) within any window of `windowMs`. */
+export function peakRate(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  for (let first = 0, last = 0; last < sorted.length; last++) {
+    while (sorted[last]! - sorted[first]! >= windowMs) first++;
+    peak = Math.max(peak, last - first + 1);
+  }
+  return peak;
 }
 
 /** The EventBridge event RDS sends when an automated DB snapshot is created (RDS-EVENT-0091). */
@@ -307,7 +397,9 @@ function drawExportSeconds(scenario: Scenario, draw: number): number {
   return Math.round(min + draw * (max - min));
 }
 
-function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionOutcome[], virtualSeconds: number, durations: Map<string, number>): ScenarioResult {
+type BaseResult = Omit<ScenarioResult, 'snapshotsAnnounced' | 'snapshotsExported' | 'snapshotsExportedTwice' | 'snapshotEventsLost' | 'triggerDeadLetters' | 'triggerPeakRdsCallsPerSecond'>;
+
+function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionOutcome[], virtualSeconds: number, durations: Map<string, number>): BaseResult {
   const everyTask = [...stack.rds.tasks.values()];
   const tasks = everyTask.filter((task) => !task.outsideWorkflow);
   const secondsSinceStart = (ms: number) => Math.round((ms - SCENARIO_EPOCH) / 1000);

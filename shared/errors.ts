@@ -58,3 +58,13 @@ export class CannotCancelExport extends NamedError {
     this.exportId = exportId;
   }
 }
+
+/**
+ * An event or a state handed to a Lambda is not what it must be (null, a list, a string, missing
+ * fields). Never retried: the same input fails the same way. The state machine's catch-all routes
+ * it to the failure notification; event-driven functions log it and drop the event.
+ */
+export class MalformedEvent extends NamedError {}
+
+/** The reconciliation sweep could not start one or more missing snapshots; thrown after trying all of them. */
+export class ReconciliationFailed extends NamedError {}

@@ -3,6 +3,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { exportMetrics } from './metrics.ts';
+import { MalformedEvent } from './errors.ts';
+import { shapeProblems, type EventShape } from './event-shape.ts';
 
 export const logger = new Logger({ serviceName: 'export-orchestrator' });
 
@@ -13,10 +15,18 @@ export const logger = new Logger({ serviceName: 'export-orchestrator' });
  */
 export function workflowStep<TEvent, TResult>(
   step: (event: TEvent, context: Context) => Promise<TResult>,
+  /** The fields the step reads: an event without them fails with MalformedEvent before the step runs. */
+  expects: EventShape | readonly EventShape[] = {},
 ): MiddyfiedHandler<TEvent, TResult, Error, Context> {
   return middy<TEvent, TResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(exportMetrics())
+    .use({
+      before: async ({ event }) => {
+        const problems = shapeProblems(event, expects);
+        if (problems.length > 0) throw new MalformedEvent(`Malformed event: ${problems.join('; ')}`);
+      },
+    })
     .use({
       onError: async ({ error }) => {
         if (error) logger.error(`${error.name}: ${error.message}`, { errorName: error.name, error });

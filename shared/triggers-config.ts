@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.ts';
+import { DEFAULT_SWEEP_LOOKBACK_SECONDS, type SweepSettings } from './sweep.ts';
 import { SNAPSHOT_TYPES, type ScheduledSource, type SnapshotType, type TriggerSettings } from './triggers.ts';
 
 // Read with readConfig (shared/config.ts). zod/mini has no English messages of its own: every
@@ -36,12 +37,17 @@ const snapshotTypes = z.pipe(
 
 const flag = (fallback: boolean) => z._default(z.stringbool({ truthy: ['true'], falsy: ['false'], error: 'must be true or false' }), fallback);
 
-export const snapshotTriggerConfigShape = {
-  STATE_MACHINE_ARN: arn,
+/** Which new snapshots are exported: the trigger and the reconciliation sweep read the same variables. */
+const selectionShape = {
   // Opt-in: empty (the default) selects no snapshot; `*` selects every DB.
   SELECTION_INCLUDE: globList(''),
   SELECTION_EXCLUDE: globList(''),
   SNAPSHOT_TYPES: snapshotTypes,
+};
+
+export const snapshotTriggerConfigShape = {
+  STATE_MACHINE_ARN: arn,
+  ...selectionShape,
   BACKUP_EVENTS: flag(false),
 };
 export type SnapshotTriggerConfig = z.infer<z.ZodMiniObject<typeof snapshotTriggerConfigShape>>;
@@ -57,6 +63,24 @@ export function triggerSettings(config: SnapshotTriggerConfig): TriggerSettings 
   return {
     selection: { include: config.SELECTION_INCLUDE, exclude: config.SELECTION_EXCLUDE, types: config.SNAPSHOT_TYPES },
     backupEvents: config.BACKUP_EVENTS,
+  };
+}
+
+/** The reconciliation sweep takes the trigger's selection, so both export the same snapshots. */
+export const reconcileConfigShape = {
+  STATE_MACHINE_ARN: arn,
+  ...selectionShape,
+  SWEEP_LOOKBACK_SECONDS: z._default(
+    z.coerce.number().check(z.int('must be a whole number of seconds'), z.gte(3600, 'must be at least 3600 (an hour: longer than the sweep schedule)'), z.lte(35 * 24 * 3600, 'must be at most 35 days (RDS keeps automated snapshots at most that long)')),
+    DEFAULT_SWEEP_LOOKBACK_SECONDS,
+  ),
+};
+export type ReconcileConfig = z.infer<z.ZodMiniObject<typeof reconcileConfigShape>>;
+
+export function sweepSettings(config: ReconcileConfig): SweepSettings {
+  return {
+    selection: { include: config.SELECTION_INCLUDE, exclude: config.SELECTION_EXCLUDE, types: config.SNAPSHOT_TYPES },
+    lookbackSeconds: config.SWEEP_LOOKBACK_SECONDS,
   };
 }
 

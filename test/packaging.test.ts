@@ -87,11 +87,15 @@ const FUNCTIONS: Record<string, { actions: string[] }> = {
   notify: { actions: [...LOGS, 'sns:Publish'] },
   /** Reads the webhook URL (a SecureString, decrypted via SSM) and parks what it cannot deliver (on-failure destination). */
   slackNotify: { actions: [...LOGS, 'ssm:GetParameter', 'kms:Decrypt', 'sqs:SendMessage'] },
-  exportEvent: { actions: [...LOGS, ...DISPATCH] },
+  /** sqs:SendMessage: the asynchronous invocation's on-failure destination (the failed-events queue). */
+  exportEvent: { actions: [...LOGS, ...DISPATCH, 'sqs:SendMessage'] },
   dispatchExports: { actions: [...LOGS, ...DISPATCH] },
-  snapshotTrigger: { actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'states:StartExecution'] },
+  snapshotTrigger: { actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'states:StartExecution', 'sqs:SendMessage'] },
   planExports: {
-    actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusters', 'rds:DescribeExportTasks', 'states:StartExecution'],
+    actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusters', 'rds:DescribeExportTasks', 'states:StartExecution', 'sqs:SendMessage'],
+  },
+  reconcileSnapshots: {
+    actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeExportTasks', 'states:StartExecution', 'sqs:SendMessage'],
   },
   /**
    * Reads the export's metadata files (SSE-KMS: decrypted through S3) and publishes the export's end.
@@ -99,6 +103,11 @@ const FUNCTIONS: Record<string, { actions: string[] }> = {
    */
   verifyExport: { actions: [...LOGS, 's3:ListBucket', 's3:GetObject', 'kms:Decrypt', 'sns:Publish'] },
 };
+/** What serverless-step-functions grants the state machine's role for its loggingConfig: log delivery, which has no resource type. */
+const STATE_MACHINE_LOG_DELIVERY = [
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+];
 const FUNCTION_NAMES = Object.keys(FUNCTIONS);
 
 /** Actions a function calls through a bundled SDK client (the others are checked by AWS on its behalf: PassRole, KMS, logs). */
@@ -113,6 +122,7 @@ const UNSCOPABLE_ACTIONS = new Set([
   'ec2:DescribeExportImageTasks',
   'discovery:StartExportTask',
   'discovery:DescribeExportTasks',
+  ...STATE_MACHINE_LOG_DELIVERY,
 ]);
 
 /** Powertools Metrics reads its namespace from this variable, which the provider gives every function. */
@@ -217,8 +227,9 @@ describe('serverless package', () => {
       expect(properties.Handler).toBe(handler);
       expect(existsSync(join(REPO_ROOT, `functions/${kebab(name)}/handler.ts`))).toBe(true);
       expect(properties.MemorySize).toBe(256);
-      // The verify step may delete a large partial export (up to 100 DeleteObjects calls).
-      expect(properties.Timeout).toBe(name === 'verifyExport' ? 300 : 30);
+      // The verify step may delete a large partial export (up to 100 DeleteObjects calls); the sweep pages
+      // through the account's snapshots at a paced rate.
+      expect(properties.Timeout).toBe(name === 'verifyExport' || name === 'reconcileSnapshots' ? 300 : 30);
       expect(properties.FunctionName).toBe(`${STACK}-${name}`);
       expect(properties.Role).toEqual({ 'Fn::GetAtt': [`${pascal(name)}Role`, 'Arn'] });
       expect(JSON.stringify(properties.Code)).toContain(`${name}.zip`);
@@ -373,8 +384,11 @@ describe('serverless package', () => {
       // Assess: serverless-step-functions granted lambda:InvokeFunction for the FunctionName of the
       // lambda:invoke.waitForTaskToken states as well as for the direct Resource ARNs.
       expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
-      expect([...new Set(statements.flatMap((s) => list(s.Action)))]).toEqual(['lambda:InvokeFunction']);
-      const invoked = statements.flatMap((s) => list(s.Resource)).map((r) => {
+      const delivery = statements.filter((s) => list(s.Action).some((action) => action.startsWith('logs:')));
+      expect([...new Set(delivery.flatMap((s) => list(s.Action)))].sort()).toEqual([...STATE_MACHINE_LOG_DELIVERY].sort());
+      const invokes = statements.filter((s) => !delivery.includes(s));
+      expect([...new Set(invokes.flatMap((s) => list(s.Action)))]).toEqual(['lambda:InvokeFunction']);
+      const invoked = invokes.flatMap((s) => list(s.Resource)).map((r) => {
         const arn = cfn.string(r, `${role} resource ${JSON.stringify(r)}`);
         return byArn.get(arn.replace(/:\*$/, '')) ?? arn;
       });
@@ -463,7 +477,7 @@ describe('serverless package', () => {
 
     it('lets each function write logs to its own log group only', () => {
       const offending = allowStatements()
-        .filter((s) => list(s.Action).some((action) => action.startsWith('logs:')))
+        .filter((s) => list(s.Action).some((action) => action.startsWith('logs:') && !STATE_MACHINE_LOG_DELIVERY.includes(action)))
         .filter((s) => {
           const name = FUNCTION_NAMES.find((fn) => s.holder === `${pascal(fn)}Role`);
           return name === undefined || JSON.stringify(s.Resource) !== JSON.stringify({ 'Fn::GetAtt': [`${pascal(name)}LogGroup`, 'Arn'] });
@@ -486,7 +500,7 @@ describe('serverless package', () => {
     it('allows states:StartExecution on the export state machine only', () => {
       const start = allowStatements().filter((s) => list(s.Action).includes('states:StartExecution'));
 
-      expect(start.map((s) => s.holder).sort()).toEqual(['PlanExportsRole', 'SnapshotTriggerRole']);
+      expect(start.map((s) => s.holder).sort()).toEqual(['PlanExportsRole', 'ReconcileSnapshotsRole', 'SnapshotTriggerRole']);
       for (const s of start) {
         expect(s.Resource, s.where).toEqual({ Ref: 'ExportStateMachine' });
         expect(list(s.Action), s.where).toEqual(['states:StartExecution']);
@@ -551,6 +565,7 @@ describe('serverless package', () => {
         `arn:aws:s3:::${bucket}`,
         `arn:aws:s3:::${bucket}/*`,
         cfn.getAtt('ExportKey', 'Arn'),
+        cfn.getAtt('ExportKey', 'Arn'),
       ]);
     });
   });
@@ -563,6 +578,7 @@ describe('serverless package', () => {
         exportEvent: 1,
         snapshotTrigger: 1,
         dispatchExports: 1,
+        reconcileSnapshots: 1,
       });
       expect(rules.every((rule) => rule.properties.State === 'ENABLED')).toBe(true);
     });
@@ -810,6 +826,111 @@ describe('serverless package', () => {
     });
   });
 
+  describe('nothing lost under faults (issue 9)', () => {
+    const FAILED_EVENTS = { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] };
+    const ALARM_ACTIONS = { 'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], [{ Ref: 'NotificationTopic' }]] };
+
+    it('retries every EventBridge target for a day, then parks the event in the failed-events queue', () => {
+      const rules = eventRules();
+
+      expect(rules.length).toBeGreaterThanOrEqual(4);
+      for (const rule of rules) {
+        const [target] = rule.properties.Targets as Array<Record<string, unknown>>;
+        expect(target, rule.logicalId).toMatchObject({ RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 }, DeadLetterConfig: { Arn: FAILED_EVENTS } });
+      }
+    });
+
+    it('lets only this account\'s rules send dead letters to the queue, which is encrypted', () => {
+      const policy = resource('FailedEventsQueuePolicy', 'AWS::SQS::QueuePolicy').Properties as { PolicyDocument: { Statement: Array<Record<string, unknown>> } };
+
+      expect(resource('FailedEventsQueue', 'AWS::SQS::Queue').Properties).toMatchObject({ SqsManagedSseEnabled: true });
+      expect(policy.PolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: FAILED_EVENTS }),
+      ]);
+      expect(cfn.value(policy.PolicyDocument.Statement[0]!.Condition)).toEqual({ ArnLike: { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/*` } });
+    });
+
+    it.each(['snapshotTrigger', 'planExports', 'reconcileSnapshots', 'exportEvent'])(
+      'gives %s an on-failure destination: two more tries, then the failed-events queue',
+      (name) => {
+        const config = resourcesOfType('AWS::Lambda::EventInvokeConfig').find(([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: `${pascal(name)}LambdaFunction` }));
+
+        expect(config?.[1].Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: FAILED_EVENTS } } });
+      },
+    );
+
+    it('bounds the trigger\'s and the sweep\'s RDS calls: reserved concurrency as in RDS_CALL_BUDGET, together under the account budget', async () => {
+      const { RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } = await import('../shared/pacing.ts');
+
+      for (const [name, budget] of Object.entries(RDS_CALL_BUDGET)) {
+        expect(resource(`${pascal(name)}LambdaFunction`).Properties?.ReservedConcurrentExecutions, name).toBe(budget.reservedConcurrency);
+      }
+      expect(Object.values(RDS_CALL_BUDGET).reduce((sum, budget) => sum + worstCaseRate(budget), 0)).toBeLessThan(RDS_REQUESTS_PER_SECOND);
+    });
+
+    it('runs the reconciliation sweep hourly by default, with the trigger\'s selection', () => {
+      const [rule] = eventRules().filter((r) => r.target === 'reconcileSnapshots');
+      const variables = (name: string) => resource(`${pascal(name)}LambdaFunction`).Properties?.Environment as { Variables: Record<string, unknown> };
+
+      expect(rule?.properties.ScheduleExpression).toBe('rate(1 hour)');
+      expect(variables('reconcileSnapshots').Variables.SWEEP_LOOKBACK_SECONDS).toBe('86400');
+      for (const key of ['SELECTION_INCLUDE', 'SELECTION_EXCLUDE', 'SNAPSHOT_TYPES', 'STATE_MACHINE_ARN']) {
+        expect(variables('reconcileSnapshots').Variables[key], key).toEqual(variables('snapshotTrigger').Variables[key]);
+      }
+    });
+
+    it.each([
+      ['AWS/States', 'ExecutionsFailed'],
+      ['AWS/States', 'ExecutionsTimedOut'],
+      ['AWS/States', 'ExecutionsAborted'],
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+      ['AWS/Lambda', 'Errors'],
+    ])('alarms on %s %s, to the alarm topic or else the notification topic', (namespace, metric) => {
+      const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties?.Namespace === namespace && a.Properties?.MetricName === metric);
+
+      expect(alarms.length).toBeGreaterThan(0);
+      for (const [id, alarm] of alarms.filter(([id]) => !id.startsWith('Slack'))) expect(alarm.Properties?.AlarmActions, id).toEqual(ALARM_ACTIONS);
+    });
+
+    it('alarms on the errors of notify, the trigger, the planner, the sweep, the dispatcher and export-event, and on the oldest queued execution and a stalled slot queue', () => {
+      const watched = resourcesOfType('AWS::CloudWatch::Alarm')
+        .filter(([, a]) => a.Properties?.MetricName === 'Errors')
+        .map(([, a]) => (a.Properties?.Dimensions as Array<{ Value: { Ref: string } }>)[0]!.Value.Ref);
+
+      expect(watched.sort()).toEqual(
+        ['notify', 'snapshotTrigger', 'planExports', 'reconcileSnapshots', 'dispatchExports', 'exportEvent'].map((name) => `${pascal(name)}LambdaFunction`).sort(),
+      );
+      expect(resource('StalledSlotQueueLogFilter', 'AWS::Logs::MetricFilter').Properties).toMatchObject({ LogGroupName: { Ref: 'DispatchExportsLogGroup' } });
+      expect(resource('StalledSlotQueueAlarm', 'AWS::CloudWatch::Alarm').Properties).toMatchObject({ MetricName: 'StalledSlotQueue', AlarmActions: ALARM_ACTIONS });
+      expect(resource('OldestQueuedExecutionAlarm', 'AWS::CloudWatch::Alarm').Properties).toMatchObject({
+        Namespace: `${SERVICE}/${STAGE}`,
+        MetricName: METRIC_NAMES.oldestWaiting,
+        Dimensions: [{ Name: 'service', Value: SERVICE }],
+        AlarmActions: ALARM_ACTIONS,
+      });
+      expect(Number(resource('OldestQueuedExecutionAlarm').Properties?.Threshold)).toBe(86400);
+    });
+
+    it('logs the state machine\'s errors, with their input, to a log group with a retention', () => {
+      expect(resource('ExportStateMachine').Properties?.LoggingConfiguration).toEqual({
+        Level: 'ERROR',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['StateMachineLogGroup', 'Arn'] } } }],
+      });
+      expect(resource('StateMachineLogGroup', 'AWS::Logs::LogGroup').Properties?.RetentionInDays).toBe(30);
+    });
+
+    it('lets kms:CreateGrant be used only for grants to AWS resources (RDS), in every policy', () => {
+      const grants = policyStatements(template).filter((s) => s.Effect === 'Allow' && list(s.Action).includes('kms:CreateGrant'));
+
+      expect(grants.length).toBeGreaterThan(0);
+      for (const statement of grants) {
+        expect(list(statement.Action), statement.where).toEqual(['kms:CreateGrant']);
+        expect(statement.Condition, statement.where).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+      }
+    });
+  });
+
   describe('cfn-lint', () => {
     const available = cfnLintAvailable();
     if (!available && !isCi()) {
@@ -897,8 +1018,9 @@ describe('deploy-time parameters (config/resolvers.cjs)', () => {
   it('turns exportSchedules into one planner schedule event per ";"-separated expression', async () => {
     const events = await resolvers.planSchedules({ resolveVariable: resolveParam('exportSchedules', 'cron(0 3 * * ? *);rate(12 hours)') });
 
-    // osls compiles each into its own AWS::Events::Rule targeting planExports (PlanExportsEventsRuleSchedule1, 2).
-    expect(events).toEqual([{ schedule: { rate: ['cron(0 3 * * ? *)'] } }, { schedule: { rate: ['rate(12 hours)'] } }]);
+    // osls compiles each into its own AWS::Events::Rule targeting planExports, with a retry policy and the failed-events queue.
+    const retry = { retryPolicy: { maximumEventAge: 86400, maximumRetryAttempts: 185 }, deadLetterQueueArn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } };
+    expect(events).toEqual([{ eventBridge: { schedule: 'cron(0 3 * * ? *)', ...retry } }, { eventBridge: { schedule: 'rate(12 hours)', ...retry } }]);
     expect(resolvers.parseSchedules(' rate(1 hour) ; ;cron(0 3 * * ? *); ')).toEqual(['rate(1 hour)', 'cron(0 3 * * ? *)']);
   });
 

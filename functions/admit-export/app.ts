@@ -1,6 +1,7 @@
 import { admitExport, type AdmissionInput } from '../../shared/admission.ts';
 import type { ExportDefaults } from '../../shared/config.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/event-shape.ts';
 import type { DispatchDeps } from '../../shared/queue.ts';
 
 export interface AdmitExportDeps {
@@ -14,4 +15,4 @@ export const makeHandler = ({ defaults, slots, clock }: AdmitExportDeps) =>
     const { exportId, dispatch } = await admitExport(event, defaults, slots, clock());
     logger.info('queued for an export slot', { exportId, ...dispatch });
     return { exportId };
-  });
+  }, EVENT_SHAPES.admitExport);

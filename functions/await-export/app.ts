@@ -1,9 +1,10 @@
 import { awaitExportEnd, type AwaitInput, type WaitDeps } from '../../shared/export-events.ts';
 import { logger, workflowStep } from '../../shared/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/event-shape.ts';
 
 export const makeHandler = (deps: WaitDeps) =>
   workflowStep<AwaitInput, { wait: string }>(async (input) => {
     const wait = await awaitExportEnd(input, deps);
     logger.info('waiting for the export to end', { sourceArn: input.sourceArn, wait });
     return { wait };
-  });
+  }, EVENT_SHAPES.awaitExport);

@@ -1,5 +1,6 @@
 import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/event-shape.ts';
 import { announce } from '../../shared/notify.ts';
 import type { ExportProvider } from '../../shared/provider.ts';
 import type { ExportRequest } from '../../shared/request.ts';
@@ -21,4 +22,4 @@ export const makeHandler = ({ providerFor, publisher, clock }: CancelExportDeps)
     if (next.cancelBackoff) logger.warn(`could not cancel the export task yet (${reason}); trying again after a wait`, { exportId: next.request.exportId, attempts: next.cancelFailure?.attempts });
     else logger.warn(`canceled export task: ${reason}`, { exportId: next.request.exportId, deadline: next.request.deadline, status: next.status });
     return next;
-  });
+  }, EVENT_SHAPES.cancelExport);

@@ -1,5 +1,6 @@
 import { exportFinished, parseExportFinished, type RdsEventBridgeEvent } from '../../shared/export-events.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/event-shape.ts';
 import { dispatch, type DispatchDeps } from '../../shared/queue.ts';
 
 export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Clock }) =>
@@ -14,4 +15,4 @@ export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Cloc
     const slotsAfter = await dispatch(slots, clock());
     logger.info('export finished', { ...finished, wait, ...slotsAfter });
     return { handled: true };
-  });
+  }, EVENT_SHAPES.exportEvent);

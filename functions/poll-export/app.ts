@@ -1,5 +1,6 @@
 import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/event-shape.ts';
 import { announce } from '../../shared/notify.ts';
 import type { ExportProvider } from '../../shared/provider.ts';
 import type { ExportRequest } from '../../shared/request.ts';
@@ -21,4 +22,4 @@ export const makeHandler = ({ providerFor, slots, publisher, clock }: PollExport
     const next = await announce(await pollExport(state, providerFor(state.request), slots, now), publisher, now);
     logger.info('polled export task', { exportId: next.request.exportId, status: next.status, percent: next.percent, waitSeconds: next.waitSeconds });
     return next;
-  });
+  }, EVENT_SHAPES.pollExport);

@@ -1,5 +1,6 @@
 import type { SNSEvent } from 'aws-lambda';
 import { workflowStep } from '../../shared/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/event-shape.ts';
 import { deliverToSlack, type SlackDeliveryDeps, type SlackDeliveryResult } from '../../shared/slack-delivery.ts';
 
 export type SlackNotifyDeps = Omit<SlackDeliveryDeps, 'remainingMs'>;
@@ -8,4 +9,5 @@ export type SlackNotifyResult = SlackDeliveryResult;
 export const makeHandler = (deps: SlackNotifyDeps) =>
   workflowStep<SNSEvent, SlackNotifyResult>((event, context) =>
     deliverToSlack(event, { ...deps, remainingMs: () => context.getRemainingTimeInMillis() }),
+  EVENT_SHAPES.slackNotify,
   );

@@ -1,6 +1,7 @@
 import type { SnapshotCatalog } from '../../shared/aws/rds-snapshots.ts';
 import type { ExecutionStarter } from '../../shared/aws/step-functions.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/event-shape.ts';
 import { handleSnapshotEvent, type RdsEvent, type TriggerResult, type TriggerSettings } from '../../shared/triggers.ts';
 
 export interface SnapshotTriggerDeps {
@@ -31,4 +32,4 @@ export const makeHandler = ({ catalog, starter, settings, clock }: SnapshotTrigg
         break;
     }
     return result;
-  });
+  }, EVENT_SHAPES.snapshotTrigger);

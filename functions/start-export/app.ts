@@ -1,5 +1,6 @@
 import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
 import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/event-shape.ts';
 import { announce } from '../../shared/notify.ts';
 import type { ExportProvider } from '../../shared/provider.ts';
 import type { ExportRequest } from '../../shared/request.ts';
@@ -24,4 +25,4 @@ export const makeHandler = ({ providerFor, publisher, clock }: StartExportDeps) 
       status: state.status,
     });
     return state;
-  });
+  }, EVENT_SHAPES.startExport);

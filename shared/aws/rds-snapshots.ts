@@ -10,6 +10,7 @@ import {
   type DBSnapshot,
   type RDSClientConfig,
 } from '@aws-sdk/client-rds';
+import { Pacer } from '../pacing.ts';
 import { parseSourceArn } from '../source.ts';
 import type { SnapshotType } from '../triggers.ts';
 import { awsErrorName, toWorkflowError } from './errors.ts';
@@ -53,12 +54,23 @@ export interface ExportHistory {
   exportsOf(sourceArn: string): Promise<ExportTaskSummary[]>;
 }
 
+/** Every snapshot of the account created since a time, for the reconciliation sweep (shared/sweep.ts). */
+export interface SnapshotLister {
+  /** DB and DB cluster snapshots of the given types (manual and automated always listed; awsbackup when asked), all pages. */
+  createdSince(since: Date, types: readonly SnapshotType[]): Promise<SnapshotInfo[]>;
+}
+
+/** The sources that have an export task of any status (a failed or canceled export is an execution's business, not the sweep's). */
+export interface ExportedSources {
+  exportedSources(): Promise<Set<string>>;
+}
+
 /** The statuses that mean "exported or being exported"; the filter wants them in lowercase. */
 const EXPORTING = ['starting', 'in_progress', 'complete'];
 const PAGE_SIZE = 100;
 const NOT_FOUND = new Set(['DBSnapshotNotFoundFault', 'DBClusterSnapshotNotFoundFault', 'DBInstanceNotFoundFault', 'DBClusterNotFoundFault']);
 
-export class RdsSnapshots implements SnapshotCatalog, ExportHistory {
+export class RdsSnapshots implements SnapshotCatalog, ExportHistory, SnapshotLister, ExportedSources {
   constructor(private readonly rds: RDSClient) {}
 
   async describe(arn: string): Promise<SnapshotInfo | undefined> {
@@ -114,6 +126,42 @@ export class RdsSnapshots implements SnapshotCatalog, ExportHistory {
       if (NOT_FOUND.has(awsErrorName(error))) return undefined;
       throw toWorkflowError('DescribeDBClusters', error);
     }
+  }
+
+  async createdSince(since: Date, types: readonly SnapshotType[]): Promise<SnapshotInfo[]> {
+    const snapshots: SnapshotInfo[] = [];
+    // No SnapshotType lists manual and automated together; AWS Backup's only when asked by type.
+    const dbTypes: (undefined | 'awsbackup')[] = types.includes('awsbackup') ? [undefined, 'awsbackup'] : [undefined];
+    try {
+      for (const SnapshotType of dbTypes) {
+        for await (const page of paginateDescribeDBSnapshots({ client: this.rds, pageSize: PAGE_SIZE }, SnapshotType ? { SnapshotType } : {})) {
+          snapshots.push(...(page.DBSnapshots ?? []).map(fromDbSnapshot));
+        }
+      }
+    } catch (error) {
+      throw toWorkflowError('DescribeDBSnapshots', error);
+    }
+    try {
+      for await (const page of paginateDescribeDBClusterSnapshots({ client: this.rds, pageSize: PAGE_SIZE }, {})) {
+        snapshots.push(...(page.DBClusterSnapshots ?? []).map(fromClusterSnapshot));
+      }
+    } catch (error) {
+      throw toWorkflowError('DescribeDBClusterSnapshots', error);
+    }
+    // RDS has no filter on creation time: the window is applied here.
+    return snapshots.filter((snapshot) => snapshot.createdAt !== undefined && snapshot.createdAt.getTime() >= since.getTime());
+  }
+
+  async exportedSources(): Promise<Set<string>> {
+    const sources = new Set<string>();
+    try {
+      for await (const page of paginateDescribeExportTasks({ client: this.rds, pageSize: PAGE_SIZE }, {})) {
+        for (const task of page.ExportTasks ?? []) if (task.SourceArn) sources.add(task.SourceArn);
+      }
+    } catch (error) {
+      throw toWorkflowError('DescribeExportTasks', error);
+    }
+    return sources;
   }
 
   async exportsOf(sourceArn: string): Promise<ExportTaskSummary[]> {
@@ -174,5 +222,23 @@ function fromClusterSnapshot(snapshot: DBClusterSnapshot): SnapshotInfo {
   };
 }
 
-/** The RDS client of the trigger and planner Lambdas, made once per cold start. */
-export const rdsSnapshots = (clientConfig: RDSClientConfig = {}): RdsSnapshots => new RdsSnapshots(new RDSClient({ ...SDK_OPTIONS, ...clientConfig }));
+/**
+ * The RDS client of the trigger, sweep and planner Lambdas, made once per cold start. With
+ * `intervalMs`, every command waits for its turn so that the container's calls are at least that
+ * far apart (shared/pacing.ts: the function's share of the account's RDS budget).
+ */
+export const rdsSnapshots = (clientConfig: RDSClientConfig = {}, intervalMs?: number): RdsSnapshots => {
+  const client = new RDSClient({ ...SDK_OPTIONS, ...clientConfig });
+  if (intervalMs !== undefined) {
+    const pacer = new Pacer(intervalMs);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        await pacer.wait();
+        return next(args);
+      },
+      // After the retry middleware, so the SDK's own quick retry waits for its turn too.
+      { step: 'finalizeRequest', priority: 'low', name: 'rdsCallPacing' },
+    );
+  }
+  return new RdsSnapshots(client);
+};

@@ -1,0 +1,34 @@
+import type { ExportedSources, SnapshotLister } from '../../shared/aws/rds-snapshots.ts';
+import type { ExecutionStarter } from '../../shared/aws/step-functions.ts';
+import { ReconciliationFailed } from '../../shared/errors.ts';
+import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
+import { scheduledTime } from '../../shared/triggers.ts';
+import { summariseSweep, sweepSnapshots, type SweepReport, type SweepSettings } from '../../shared/sweep.ts';
+
+export interface ReconcileDeps {
+  snapshots: SnapshotLister;
+  exports: ExportedSources;
+  starter: ExecutionStarter;
+  settings: SweepSettings;
+  clock: Clock;
+}
+
+/**
+ * The schedule's sweep (shared/sweep.ts). A snapshot the sweep had to start means an event was
+ * lost or parked: logged at WARN, one line each. Failed starts fail the invocation after all were
+ * tried, so Lambda retries it (safely: starts dedup by name) and the errors alarm sees it.
+ */
+export const makeHandler = ({ snapshots, exports, starter, settings, clock }: ReconcileDeps) =>
+  workflowStep<unknown, SweepReport>(async (event) => {
+    const report = await sweepSnapshots({ snapshots, exports, starter, settings }, scheduledTime(event, clock()));
+    for (const entry of report.entries) {
+      if (entry.outcome === 'started') logger.warn('started a snapshot no event had started (event lost or parked)', { ...entry });
+      else if (entry.outcome === 'failed') logger.warn('could not start a missing snapshot', { ...entry });
+    }
+    logger.info('reconciliation sweep', summariseSweep(report));
+    const failed = report.entries.filter((entry) => entry.outcome === 'failed');
+    if (failed.length > 0) {
+      throw new ReconciliationFailed(`${failed.length} missing snapshot(s) could not be started: ${failed.map((f) => `${f.sourceArn}: ${f.error?.name}`).join('; ').slice(0, 2000)}`);
+    }
+    return report;
+  });

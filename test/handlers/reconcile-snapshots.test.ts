@@ -1,0 +1,120 @@
+import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, DescribeExportTasksCommand, RDSClient } from '@aws-sdk/client-rds';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { makeHandler } from '../../functions/reconcile-snapshots/app.ts';
+import { RdsSnapshots } from '../../shared/aws/rds-snapshots.ts';
+import { StepFunctions } from '../../shared/aws/step-functions.ts';
+import { ReconciliationFailed } from '../../shared/errors.ts';
+import { parseSourceArn } from '../../shared/source.ts';
+import type { SweepReport } from '../../shared/sweep.ts';
+import { executionName } from '../../shared/triggers.ts';
+import { ACCOUNT, CLIENT_CONFIG, lambdaContext, REGION } from './fixtures.ts';
+
+// The real adapters (RdsSnapshots, StepFunctions) over SDK clients whose send() is mocked.
+
+const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:export`;
+const NOW = new Date('2026-11-23T12:00:00Z');
+const snapshotArn = (name: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:${name}`;
+const clusterSnapshotArn = (name: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:${name}`;
+const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3600_000);
+
+const rdsMock = mockClient(RDSClient);
+const sfnMock = mockClient(SFNClient);
+
+function sweep() {
+  const rds = new RdsSnapshots(new RDSClient(CLIENT_CONFIG));
+  const handler = makeHandler({
+    snapshots: rds,
+    exports: rds,
+    starter: new StepFunctions(new SFNClient(CLIENT_CONFIG), STATE_MACHINE),
+    settings: { selection: { include: ['prod-*'], exclude: [], types: ['manual', 'automated'] }, lookbackSeconds: 24 * 3600 },
+    clock: () => NOW,
+  });
+  return (event: unknown = { time: NOW.toISOString() }) => handler(event, lambdaContext('reconcile-snapshots')) as Promise<SweepReport>;
+}
+
+const dbSnapshot = (name: string, created: Date, instance = 'prod-db') => ({
+  DBSnapshotArn: snapshotArn(name),
+  DBSnapshotIdentifier: name,
+  DBInstanceIdentifier: instance,
+  SnapshotType: name.startsWith('rds:') ? 'automated' : 'manual',
+  Status: 'available',
+  SnapshotCreateTime: created,
+});
+
+describe('reconcile-snapshots handler', () => {
+  beforeEach(() => {
+    rdsMock.reset();
+    sfnMock.reset();
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [] });
+    sfnMock.on(StartExecutionCommand).callsFake((input) => ({ executionArn: `${STATE_MACHINE}:${input.name}`, startDate: new Date() }));
+  });
+
+  it('lists every page of DB and cluster snapshots and starts the selected ones with no export task', async () => {
+    // Prepare: two pages of DB snapshots, one cluster snapshot; one DB snapshot already exported.
+    rdsMock
+      .on(DescribeDBSnapshotsCommand)
+      .resolvesOnce({ DBSnapshots: [dbSnapshot('rds:prod-db-a', hoursAgo(2)), dbSnapshot('rds:dev-db-a', hoursAgo(2), 'dev-db')], Marker: 'page-2' })
+      .resolvesOnce({ DBSnapshots: [dbSnapshot('rds:prod-db-b', hoursAgo(3)), dbSnapshot('rds:prod-db-old', hoursAgo(30))] });
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({
+      DBClusterSnapshots: [
+        { DBClusterSnapshotArn: clusterSnapshotArn('rds:prod-aurora-a'), DBClusterIdentifier: 'prod-aurora', SnapshotType: 'automated', Status: 'available', SnapshotCreateTime: hoursAgo(1) },
+      ],
+    });
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: 'x', SourceArn: snapshotArn('rds:prod-db-b'), Status: 'COMPLETE' }] });
+
+    // Act
+    const report = await sweep()();
+
+    // Assess
+    // (The paginator reuses one input object, so only the last Marker can be read back.)
+    expect(rdsMock.commandCalls(DescribeDBSnapshotsCommand)).toHaveLength(2);
+    expect(rdsMock.commandCalls(DescribeDBSnapshotsCommand)[1]!.args[0].input.Marker).toBe('page-2');
+    const started = sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
+    expect(started).toEqual([
+      { stateMachineArn: STATE_MACHINE, name: executionName(parseSourceArn(snapshotArn('rds:prod-db-a'))!, NOW), input: JSON.stringify({ sourceArn: snapshotArn('rds:prod-db-a') }) },
+      { stateMachineArn: STATE_MACHINE, name: executionName(parseSourceArn(clusterSnapshotArn('rds:prod-aurora-a'))!, NOW), input: JSON.stringify({ sourceArn: clusterSnapshotArn('rds:prod-aurora-a') }) },
+    ]);
+    expect(report).toMatchObject({ listed: 4, selected: 3, exported: 1 });
+  });
+
+  it('counts an execution that exists (queued for a slot) as found, not started', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot('rds:prod-db-a', hoursAgo(2))] });
+    sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+
+    // Act
+    const report = await sweep()();
+
+    // Assess
+    expect(report.entries).toEqual([expect.objectContaining({ outcome: 'execution-exists' })]);
+  });
+
+  it('fails with ReconciliationFailed after trying every snapshot when Step Functions throttles a start', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot('rds:prod-db-a', hoursAgo(2)), dbSnapshot('rds:prod-db-b', hoursAgo(1))] });
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }))
+      .callsFake((input) => ({ executionArn: `${STATE_MACHINE}:${input.name}`, startDate: new Date() }));
+
+    // Act
+    const outcome = sweep()();
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(ReconciliationFailed);
+    await expect(outcome).rejects.toThrow(/1 missing snapshot\(s\) could not be started: .*prod-db-a: TransientAwsError/);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(2);
+  });
+
+  it('fails with TransientAwsError (Lambda retries it) when RDS throttles the listing', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBSnapshotsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+
+    // Act, Assess
+    await expect(sweep()()).rejects.toMatchObject({ name: 'TransientAwsError' });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { SnapshotInfo } from '../../shared/aws/rds-snapshots.ts';
+import { Pacer, RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } from '../../shared/pacing.ts';
+import { parseSourceArn } from '../../shared/source.ts';
+import { sweepCandidates, sweepSnapshots, type SweepSettings } from '../../shared/sweep.ts';
+import { executionName, type SnapshotType } from '../../shared/triggers.ts';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const HOUR = 3600_000;
+const snapshotArn = (name: string) => `arn:aws:rds:eu-west-1:123456789012:snapshot:${name}`;
+const SETTINGS: SweepSettings = { selection: { include: ['*'], exclude: [], types: ['manual', 'automated'] }, lookbackSeconds: 24 * 3600 };
+
+function snapshot(name: string, hoursAgo: number, overrides: Partial<SnapshotInfo> = {}): SnapshotInfo {
+  return { arn: snapshotArn(name), sourceId: 'prod-db', type: 'automated', status: 'available', createdAt: new Date(NOW.getTime() - hoursAgo * HOUR), ...overrides };
+}
+
+function ports(listed: SnapshotInfo[], exported: string[] = [], existing: string[] = []) {
+  const starts: { name: string; input: unknown }[] = [];
+  const calls = { listed: [] as { since: Date; types: readonly SnapshotType[] }[], exportsListed: 0 };
+  return {
+    starts,
+    calls,
+    snapshots: { createdSince: async (since: Date, types: readonly SnapshotType[]) => (calls.listed.push({ since, types }), listed) },
+    exports: { exportedSources: async () => (calls.exportsListed++, new Set(exported)) },
+    starter: {
+      start: async (name: string, input: unknown) => {
+        starts.push({ name, input });
+        if (name.startsWith('boom')) throw Object.assign(new Error('Rate exceeded'), { name: 'TransientAwsError' });
+        return existing.includes(name) ? { started: false } : { started: true };
+      },
+    },
+  };
+}
+
+describe('reconciliation sweep: which snapshots it must start', () => {
+  it('takes the selected, available snapshots created in the window that have no export task, oldest first', () => {
+    // Prepare
+    const snapshots = [
+      snapshot('rds:new', 1),
+      snapshot('rds:old', 23),
+      snapshot('rds:too-old', 25),
+      snapshot('rds:exported', 2),
+      snapshot('rds:creating', 0.1, { status: 'creating' }),
+      snapshot('rds:test', 3, { sourceId: 'test-db' }),
+      snapshot('rds:shared', 3, { type: 'other' }),
+      snapshot('rds:undated', 3, { createdAt: undefined }),
+    ];
+    const settings = { ...SETTINGS, selection: { ...SETTINGS.selection, exclude: ['test-*'] } };
+
+    // Act
+    const { selected, missing } = sweepCandidates(snapshots, new Set([snapshotArn('rds:exported')]), settings, NOW);
+
+    // Assess
+    expect(selected.map((s) => s.arn)).toEqual([snapshotArn('rds:old'), snapshotArn('rds:exported'), snapshotArn('rds:new')]);
+    expect(missing.map((s) => s.arn)).toEqual([snapshotArn('rds:old'), snapshotArn('rds:new')]);
+  });
+});
+
+describe('sweepSnapshots with in-memory ports', () => {
+  it('starts each missing snapshot once, under the name and input the trigger uses', async () => {
+    // Prepare
+    const arn = snapshotArn('rds:prod-db-2026-11-23-03-10');
+    const { snapshots, exports, starter, starts, calls } = ports([snapshot('rds:prod-db-2026-11-23-03-10', 9)]);
+
+    // Act
+    const report = await sweepSnapshots({ snapshots, exports, starter, settings: SETTINGS }, NOW);
+
+    // Assess
+    const name = executionName(parseSourceArn(arn)!, new Date('2026-11-23T03:14:07Z'));
+    expect(starts).toEqual([{ name, input: { sourceArn: arn } }]);
+    expect(report).toEqual({ listed: 1, selected: 1, exported: 0, entries: [{ sourceArn: arn, outcome: 'started', executionName: name }] });
+    expect(calls.listed).toEqual([{ since: new Date(NOW.getTime() - 24 * HOUR), types: ['manual', 'automated'] }]);
+  });
+
+  it('reports a snapshot whose execution exists (queued for a slot) without starting a second one', async () => {
+    // Prepare
+    const arn = snapshotArn('rds:queued');
+    const name = executionName(parseSourceArn(arn)!, NOW);
+    const { snapshots, exports, starter } = ports([snapshot('rds:queued', 2)], [], [name]);
+
+    // Act
+    const report = await sweepSnapshots({ snapshots, exports, starter, settings: SETTINGS }, NOW);
+
+    // Assess
+    expect(report.entries).toEqual([{ sourceArn: arn, outcome: 'execution-exists', executionName: name }]);
+  });
+
+  it('does not list export tasks when no snapshot is a candidate (a quiet hour costs the snapshot listing only)', async () => {
+    // Prepare
+    const { snapshots, exports, starter, calls, starts } = ports([snapshot('rds:ancient', 100)]);
+
+    // Act
+    const report = await sweepSnapshots({ snapshots, exports, starter, settings: SETTINGS }, NOW);
+
+    // Assess
+    expect(calls.exportsListed).toBe(0);
+    expect(starts).toEqual([]);
+    expect(report).toMatchObject({ listed: 1, selected: 0, entries: [] });
+  });
+
+  it('goes on after a start fails, and reports the failure with its name', async () => {
+    // Prepare: the "boom" snapshot's execution name starts with "boom", which the fake starter refuses.
+    const { snapshots, exports, starter, starts } = ports([snapshot('boom-1', 3, { type: 'manual' }), snapshot('rds:fine', 2)]);
+
+    // Act
+    const report = await sweepSnapshots({ snapshots, exports, starter, settings: SETTINGS }, NOW);
+
+    // Assess
+    expect(starts).toHaveLength(2);
+    expect(report.entries.map((e) => [e.outcome, e.error?.name])).toEqual([
+      ['failed', 'TransientAwsError'],
+      ['started', undefined],
+    ]);
+  });
+});
+
+describe('RDS call pacing', () => {
+  it('spaces calls at least the interval apart, the first at once', () => {
+    // Prepare
+    let now = 1000;
+    const pacer = new Pacer(250, () => now);
+
+    // Act
+    const delays = [pacer.reserve(), pacer.reserve(), pacer.reserve()];
+    now += 1000;
+    delays.push(pacer.reserve());
+
+    // Assess
+    expect(delays).toEqual([0, 250, 500, 0]);
+  });
+
+  it('keeps the trigger and the sweep together under the account RDS budget, with room left for the workflow', () => {
+    const total = Object.values(RDS_CALL_BUDGET).reduce((sum, caller) => sum + worstCaseRate(caller), 0);
+
+    expect(total).toBeLessThan(RDS_REQUESTS_PER_SECOND);
+  });
+});
