@@ -73,7 +73,7 @@ describe('serverless package for aws-cn, with an existing bucket and key', () =>
     expect(cfn.condition('CreateExportKey')).toBe(false);
     expect(cfn.value(admit.Variables.EXPORT_BUCKET)).toBe(BUCKET);
     expect(cfn.value(admit.Variables.EXPORT_KMS_KEY_ID)).toBe(KEY_ARN);
-    expect(exportRoleStatements.map((s) => cfn.value(s.Resource))).toEqual([`arn:aws-cn:s3:::${BUCKET}`, `arn:aws-cn:s3:::${BUCKET}/*`, KEY_ARN]);
+    expect(exportRoleStatements.map((s) => cfn.value(s.Resource))).toEqual([`arn:aws-cn:s3:::${BUCKET}`, `arn:aws-cn:s3:::${BUCKET}/*`, KEY_ARN, KEY_ARN]); // the key's use, and its grants to RDS only
     expect(cfn.value(policyStatements(template).find((s) => s.holder === 'StartExportKeyAccess')?.Resource)).toBe(KEY_ARN);
     expect(cfn.value(template.Outputs?.ExportBucketName?.Value)).toBe(BUCKET);
   });
