@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { adviceFor, failureText, formatDuration, kindName, resourceName, s3ConsoleUrl, type NotificationRecord } from './notification.ts';
+import { adviceFor, failureText, formatDuration, headlineOf, kindName, NOTICES, resourceName, s3ConsoleUrl, type NotificationRecord } from './notification.ts';
 import { EXPORT_STATUSES, type ExportStatus } from './status.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -52,7 +52,7 @@ export function renderSlackMessage(record: NotificationRecord): SlackMessage {
   const kind = kindName(record);
   const name = resourceName(record.sourceArn);
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`${style.emoji} Export ${record.status}`, HEADER_LIMIT), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: clip(`${style.emoji} ${headlineOf(record)}`, HEADER_LIMIT), emoji: true } },
     { type: 'section', text: mrkdwn(`*${escapeText(kind)}* ${code(name)}`, SECTION_LIMIT) },
   ];
   const fields = [
@@ -75,7 +75,7 @@ export function renderSlackMessage(record: NotificationRecord): SlackMessage {
   if (advice) blocks.push({ type: 'section', text: mrkdwn(`*What to try*\n${escapeText(advice)}`, SECTION_LIMIT) });
   blocks.push({ type: 'context', elements: [mrkdwn(`${escapeText(record.sourceArn)} · ${slackDate(record.at)}`, SECTION_LIMIT)] });
   return {
-    text: clip(`${style.emoji} Export ${record.status}: ${kind} ${name}`, FALLBACK_LIMIT),
+    text: clip(`${style.emoji} ${headlineOf(record)}: ${kind} ${name}`, FALLBACK_LIMIT),
     attachments: [{ color: style.color, blocks }],
   };
 }
@@ -116,6 +116,8 @@ const recordSchema = z.object({
   warning: z.optional(z.string()),
   extractedDataGb: z.optional(z.number()),
   error: z.optional(z.object({ name: z.string(), message: z.string() })),
+  taskId: z.optional(z.string()),
+  notice: z.optional(z.enum(NOTICES)),
 });
 
 /** Our JSON record is the last line of every message we publish; anything else yields undefined. */
