@@ -7,7 +7,9 @@
  * 3. Runs the PACKAGED state machine definition on moto's Step Functions interpreter, whose Lambda
  *    calls reach those functions, with the AWS services (DynamoDB, SNS, SQS, S3, RDS, Step Functions)
  *    on moto_server: a happy path, a bad input and a missing snapshot, each checked against the
- *    same scenario on the local engine (npm start).
+ *    same scenario on the local engine (npm start); then the packaged snapshot trigger, given the
+ *    snapshot-created events of the selected DB (an execution starts and succeeds) and of another
+ *    (ignored: nothing is exported unless selected).
  *
  * How moto's interpreter reaches our functions: it makes its service calls with boto3 at
  * `http://localhost:$MOTO_PORT` (moto/stepfunctions/parser/asl/utils/boto_client.py), so moto_server
@@ -25,12 +27,12 @@ import { parseArgs } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_TABLES, writeExportFiles } from '../local/export-files.ts';
 import type { S3Simulator } from '../local/s3-simulator.ts';
-import { parseScenario, runScenario } from '../local/scenario.ts';
+import { parseScenario, runScenario, snapshotCreated } from '../local/scenario.ts';
 import { exportIdentifier, parseSourceArn } from '../shared/source.ts';
 import { ACCOUNT, packageService, readZip, TemplateEvaluator, type CfnTemplate } from '../test/packaging-helpers.ts';
 import { startMoto, type RunningMoto } from '../test/setup/moto-server.ts';
@@ -56,6 +58,12 @@ const CASES = [
   { name: 'bad input', input: { sourceArn: SNAPSHOT_ARN, s3Bucket: 'Bad_Name' }, local: { input: { s3Bucket: 'Bad_Name' } } },
   { name: 'missing snapshot', input: { sourceArn: `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:no-such-snapshot` }, local: { sourceMissing: true } },
 ] as const;
+
+/** A manual snapshot of the selected DB announced by RDS (RDS-EVENT-0042), and one of another DB. */
+const manualSnapshotCreated = (sourceArn: string) => {
+  const event = snapshotCreated(sourceArn) as { detail: Record<string, unknown> };
+  return { ...event, detail: { ...event.detail, EventID: 'RDS-EVENT-0042', Message: 'Manual snapshot created' } };
+};
 
 interface Outcome {
   executionStatus: string;
@@ -124,9 +132,16 @@ async function main(): Promise<number> {
       console.log(`    moto's states: ${onMoto.states.join(' → ')}`);
       console.log(`    metrics (EMF): ${emitted.join(', ') || 'none'}${missingMetrics.length > 0 ? `; MISSING ${missingMetrics.join(', ')}` : ''}`);
     }
+    // The packaged snapshot trigger, as EventBridge would invoke it: the selected DB's new snapshot
+    // starts an execution (which ends as the happy path), the other DB's is ignored (opt-in).
+    const triggered = await runTriggered(aws, moto.endpoint, template, cfn, lambda);
+    const triggeredOk = triggered.started.length === 1 && triggered.started[0] === triggered.expected && triggered.outcome?.executionStatus === 'SUCCEEDED' && triggered.ignored;
+    if (!triggeredOk) failures++;
+    console.log(`  ${'new snapshots'.padEnd(18)} ${`started ${triggered.started.join(', ') || 'nothing'}: ${triggered.outcome ? describe(triggered.outcome) : '-'}`.slice(0, 80)}`);
+    console.log(`    other DB's snapshot: ${triggered.ignored ? 'ignored (not selected)' : 'NOT ignored'}; ${triggeredOk ? 'as selected' : 'NOT as selected'}`);
     const byFunction = new Map<string, number[]>();
     for (const call of lambda.invocations) (byFunction.get(shortName(call.functionName)) ?? byFunction.set(shortName(call.functionName), []).get(shortName(call.functionName))!).push(call.durationMs);
-    console.log('\n  invocations through moto\'s interpreter (warm, after the cold start):');
+    console.log('\n  invocations (by moto\'s interpreter, and of the trigger as EventBridge would), warm:');
     for (const [name, durations] of byFunction) {
       console.log(`    ${name.padEnd(16)} ${String(durations.length).padStart(3)} calls, median ${Math.round(median(durations))} ms`);
     }
@@ -205,6 +220,11 @@ async function runOnMoto(aws: ReturnType<typeof clients>, endpoint: string, temp
   const { stateMachineArn, queueUrl } = await deployOnMoto(aws, endpoint, template, cfn);
   if (exportWritesFiles) await writeWhatRdsWrites(aws.s3, cfn.ref('ExportBucket') as string);
   const { executionArn } = await aws.sfn.send(new StartExecutionCommand({ stateMachineArn, name: `rehearsal-${name.replace(/\W+/g, '-')}`, input: JSON.stringify(input) }));
+  return followExecution(aws, executionArn!, queueUrl);
+}
+
+/** Waits for the execution's end; its status, error, states and (with the subscriber's queue) the statuses notified. */
+async function followExecution(aws: ReturnType<typeof clients>, executionArn: string, queueUrl: string | undefined): Promise<Outcome> {
   const deadline = Date.now() + EXECUTION_TIMEOUT_MS;
   let execution;
   do {
@@ -217,8 +237,28 @@ async function runOnMoto(aws: ReturnType<typeof clients>, endpoint: string, temp
   return {
     executionStatus: execution.status ?? 'UNKNOWN',
     ...(failed?.error ? { error: failed.error } : {}),
-    notified: await notificationStatuses(aws.sqs, queueUrl),
+    notified: queueUrl ? await notificationStatuses(aws.sqs, queueUrl) : [],
     states,
+  };
+}
+
+async function runTriggered(aws: ReturnType<typeof clients>, endpoint: string, template: CfnTemplate, cfn: TemplateEvaluator, lambda: LocalLambdaService) {
+  const { stateMachineArn, queueUrl } = await deployOnMoto(aws, endpoint, template, cfn);
+  await writeWhatRdsWrites(aws.s3, cfn.ref('ExportBucket') as string);
+  await aws.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'other-db', Engine: 'postgres', DBInstanceClass: 'db.t4g.micro', AllocatedStorage: 20, MasterUsername: 'rehearsal', MasterUserPassword: 'rehearsal-password' }));
+  await aws.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'other-db', DBSnapshotIdentifier: 'other-db-manual-1' }));
+  const trigger = `${STACK}-snapshotTrigger`;
+  const selected = await lambda.invoke(trigger, JSON.stringify(manualSnapshotCreated(SNAPSHOT_ARN)));
+  const other = await lambda.invoke(trigger, JSON.stringify(manualSnapshotCreated(`arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:other-db-manual-1`)));
+  const { executions = [] } = await aws.sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+  const expected = exportIdentifier(parseSourceArn(SNAPSHOT_ARN)!, new Date());
+  let outcome: Outcome | undefined;
+  if (executions[0]?.executionArn) outcome = await followExecution(aws, executions[0].executionArn, queueUrl);
+  return {
+    started: executions.map((execution) => execution.name ?? '?'),
+    expected,
+    outcome,
+    ignored: !other.functionError && !selected.functionError && executions.length === 1,
   };
 }
 

@@ -55,6 +55,7 @@ interface Resolvers {
   objectsPattern: (template: string) => string;
   parseSchedules: (list: string) => string[];
   planSchedules: (context: { resolveVariable: ResolveVariable }) => Promise<unknown[]>;
+  selectsNothing: (include: string, scheduledSources: string) => boolean;
 }
 const resolvers = require('../config/resolvers.cjs') as Resolvers;
 
@@ -1022,6 +1023,15 @@ describe('deploy-time parameters (config/resolvers.cjs)', () => {
     const retry = { retryPolicy: { maximumEventAge: 86400, maximumRetryAttempts: 185 }, deadLetterQueueArn: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } };
     expect(events).toEqual([{ eventBridge: { schedule: 'cron(0 3 * * ? *)', ...retry } }, { eventBridge: { schedule: 'rate(12 hours)', ...retry } }]);
     expect(resolvers.parseSchedules(' rate(1 hour) ; ;cron(0 3 * * ? *); ')).toEqual(['rate(1 hour)', 'cron(0 3 * * ? *)']);
+  });
+
+  it('warns (opt-in) only when neither a selection pattern nor a scheduled source is given', () => {
+    expect(resolvers.selectsNothing('', '[]')).toBe(true);
+    expect(resolvers.selectsNothing(' , ', '')).toBe(true);
+    expect(resolvers.selectsNothing('prod-db', '[]')).toBe(false);
+    expect(resolvers.selectsNothing('', '[{"dbInstanceIdentifier":"prod-db"}]')).toBe(false);
+    // Malformed sources are the planner's configuration error to name, not a reason to warn.
+    expect(resolvers.selectsNothing('', '[{')).toBe(false);
   });
 
   it('gives the planner no schedule for an empty or missing exportSchedules (the default)', async () => {
