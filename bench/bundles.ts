@@ -48,6 +48,8 @@ const DYNAMODB = ['@aws-sdk/client-dynamodb', 'DynamoDBClient'];
 const SFN = ['@aws-sdk/client-sfn', 'SFNClient'];
 const SSM = ['@aws-sdk/client-ssm', 'SSMClient'];
 const EC2 = ['@aws-sdk/client-ec2', 'EC2Client'];
+const S3 = ['@aws-sdk/client-s3', 'S3Client'];
+const GLUE = ['@aws-sdk/client-glue', 'GlueClient'];
 
 type Use = [string[], string];
 /** ADS has no SDK client on our registry: its floor is what ours is made of, SigV4 and the default credential chain. */
@@ -79,6 +81,8 @@ export const COLD_STARTS: ColdStart[] = [
   { name: 'snapshot-trigger', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
   { name: 'plan-exports', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
   { name: 'reconcile-snapshots', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
+  // Reads the export's files, catalogs them in Glue, asks RDS for older exports (retention), notifies.
+  { name: 'verify-export', kind: 'rds', loads: [], floor: floor([S3, 'GetObjectCommand'], [GLUE, 'CreateTableCommand'], [RDS, 'DescribeExportTasksCommand'], PUBLISH) },
 ];
 
 /**
