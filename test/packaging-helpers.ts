@@ -461,6 +461,21 @@ export function isCi(): boolean {
   return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
 }
 
+/**
+ * cfn-lint on a packaged template, started now and awaited by the test that checks it: it takes
+ * about 10 s of Python, which runs beside the file's other tests instead of after them. Never rejects.
+ */
+export function startCfnLint(templatePath: string, args: string[] = []): Promise<{ error?: Error; status: number | null; output: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn('cfn-lint', [...args, '--', templatePath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.on('error', (error) => resolvePromise({ error, status: null, output }));
+    child.on('close', (status) => resolvePromise({ status, output }));
+  });
+}
+
 /** Runs node on a module script; never rejects, so a failing import is reported by the test. */
 export function runNodeScript(script: string, options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {

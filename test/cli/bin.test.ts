@@ -13,7 +13,8 @@ async function exportOrchestrator(...args: string[]): Promise<{ code: number; st
   }
 }
 
-describe('bin/export-orchestrator.js', () => {
+// Each test is its own child process: they run at once (a child that hangs is killed at 60 s).
+describe.concurrent('bin/export-orchestrator.js', { timeout: 90_000 }, () => {
   it('--help prints the usage, exit 0', async () => {
     const { code, stdout } = await exportOrchestrator('--help');
 

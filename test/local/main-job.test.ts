@@ -25,7 +25,8 @@ function scenarioFile(content: unknown): string {
   return path;
 }
 
-describe('npm start (the whole workflow on the embedded simulator)', () => {
+// Each test is its own child process: they run at once (a child that hangs is killed at 60 s).
+describe.concurrent('npm start (the whole workflow on the embedded simulator)', { timeout: 90_000 }, () => {
   it('prints the run as one JSON object on the last line with --json', async () => {
     const { stdout, code } = await start('--json');
 
