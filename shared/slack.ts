@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { adviceFor, failureText, formatDuration, headlineOf, kindName, NOTICES, resourceName, s3ConsoleUrl, type NotificationRecord } from './notification.ts';
+import { adviceFor, completeWithWarnings, failureText, formatDuration, headlineOf, kindName, NOTICES, resourceName, s3ConsoleUrl, type NotificationRecord } from './notification.ts';
+import { describeVerification, type VerificationRecord } from './verification/notification.ts';
 import { EXPORT_STATUSES, type ExportStatus } from './status.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -41,6 +42,8 @@ export const STATUS_STYLE: Record<ExportStatus, { emoji: string; color: string }
 export const FOREIGN_STYLE = { emoji: ':envelope:', color: '#9E9E9E' };
 
 // Block Kit's limits; a message over any of them is answered 400 invalid_blocks.
+/** A COMPLETE export with failed or skipped tables: amber, not green. */
+const COMPLETE_WITH_WARNINGS_STYLE = { emoji: ':warning:', color: '#ECB22E' };
 const HEADER_LIMIT = 150;
 const SECTION_LIMIT = 3000;
 const FIELD_LIMIT = 2000;
@@ -48,9 +51,11 @@ const FIELD_LIMIT = 2000;
 const FALLBACK_LIMIT = 300;
 
 export function renderSlackMessage(record: NotificationRecord): SlackMessage {
-  const style = STATUS_STYLE[record.status];
+  const style = completeWithWarnings(record) ? COMPLETE_WITH_WARNINGS_STYLE : STATUS_STYLE[record.status];
   const kind = kindName(record);
   const name = resourceName(record.sourceArn);
+  // After an RDS export's end: the tables, the catalog, what a failed export left (shared/verification).
+  const verified = record.verification ? describeVerification(record.verification) : undefined;
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`${style.emoji} ${headlineOf(record)}`, HEADER_LIMIT), emoji: true } },
     { type: 'section', text: mrkdwn(`*${escapeText(kind)}* ${code(name)}`, SECTION_LIMIT) },
@@ -71,7 +76,10 @@ export function renderSlackMessage(record: NotificationRecord): SlackMessage {
   const cause = failureText(record);
   if (cause) blocks.push({ type: 'section', text: mrkdwn(`*Cause*\n${quote(cause)}`, SECTION_LIMIT) });
   if (record.warning) blocks.push({ type: 'section', text: mrkdwn(`:warning: *Warning*\n${quote(record.warning)}`, SECTION_LIMIT) });
-  const advice = adviceFor(record);
+  if (verified && verified.lines.length > 0) {
+    blocks.push({ type: 'section', text: mrkdwn(verified.lines.map(([label, value]) => `*${escapeText(label)}* ${escapeText(value)}`).join('\n'), SECTION_LIMIT) });
+  }
+  const advice = [adviceFor(record), verified?.advice].filter(Boolean).join(' ');
   if (advice) blocks.push({ type: 'section', text: mrkdwn(`*What to try*\n${escapeText(advice)}`, SECTION_LIMIT) });
   blocks.push({ type: 'context', elements: [mrkdwn(`${escapeText(record.sourceArn)} · ${slackDate(record.at)}`, SECTION_LIMIT)] });
   return {
@@ -118,6 +126,8 @@ const recordSchema = z.object({
   error: z.optional(z.object({ name: z.string(), message: z.string() })),
   taskId: z.optional(z.string()),
   notice: z.optional(z.enum(NOTICES)),
+  // Written by the notify steps themselves (shared/verification/notification.ts): read as written.
+  verification: z.optional(z.custom<VerificationRecord>((value) => typeof value === 'object' && value !== null && Array.isArray((value as { warnings?: unknown }).warnings))),
 });
 
 /** Our JSON record is the last line of every message we publish; anything else yields undefined. */

@@ -249,3 +249,18 @@ describe('the verify step\'s role (config/verify-resources.cjs)', () => {
     expect(glueDatabasePattern('Exports-{account}_{source}')).toBe('exports_*_*');
   });
 });
+
+describe('the Slack message of an export\'s end', () => {
+  it('is amber, headed COMPLETE with warnings, with the tables, the catalog and what to try', async () => {
+    const { renderSlackMessage } = await import('../../shared/slack.ts');
+    const record = recordForState({ ...state, verification: { tables: { exported: 1, failed: 1, skipped: 0, totalSizeGb: 1, totalExtractionSeconds: 1, items: [{ name: 'shop.public.events', status: 'FAILED', reason: 'Row too large' }] }, catalog: { database: 'rds_orders_db', tables: [], warnings: [] }, warnings: [] } }, NOW);
+
+    const message = renderSlackMessage(record);
+    const text = JSON.stringify(message.attachments[0]!.blocks);
+
+    expect(message.text).toMatch(/^:warning: Export COMPLETE with warnings: DB snapshot /);
+    expect(message.attachments[0]!.color).toBe('#ECB22E');
+    expect(text).toContain('*Table* shop.public.events FAILED: Row too large');
+    expect(text).toContain('Tables that failed or were skipped are not in the export.');
+  });
+});
