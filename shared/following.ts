@@ -40,23 +40,19 @@ export async function quickly<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Observations that failed in a row: how long, how often, why. */
-export interface Interruption {
+/** Failures in a row (of observations, or of cancels): since when, how many, why, and whether people were told. */
+export interface FailureStreak {
   since: string;
   failures: number;
   lastError: string;
-  /** The interruption was notified (once it lasted INTERRUPTION_NOTICE_SECONDS). */
-  noticed: boolean;
+  /** The notice went out (once the streak lasted long enough). */
+  notified: boolean;
 }
 
-/** Cancels that failed in a row, since the first. */
-export interface CancelFailure {
-  since: string;
-  attempts: number;
-  lastError: string;
-  /** The loud "cannot cancel" notice went out. */
-  escalated: boolean;
-}
+/** Observations failing in a row: following interrupted. */
+export type Interruption = FailureStreak;
+/** Cancels failing in a row, since the first try. */
+export type CancelFailure = FailureStreak;
 
 /** A notification that could not be sent: in the execution output, retried on the next step. */
 export interface NotifyError {
@@ -79,25 +75,15 @@ export function backoffSeconds(failures: number, bounds: PollBounds, secondsToDe
   return Math.ceil(secondsToDeadline > 0 ? Math.max(1, Math.min(wait, secondsToDeadline)) : wait);
 }
 
-export function interrupted(previous: Interruption | undefined, error: string, now: Date): Interruption {
+export function failedAgain(previous: FailureStreak | undefined, error: string, now: Date): FailureStreak {
   return previous
     ? { ...previous, failures: previous.failures + 1, lastError: error }
-    : { since: now.toISOString(), failures: 1, lastError: error, noticed: false };
+    : { since: now.toISOString(), failures: 1, lastError: error, notified: false };
 }
 
-/** Whether the interruption has lasted long enough to tell people, and has not been told yet. */
-export function interruptionIsNews(interruption: Interruption, now: Date): boolean {
-  return !interruption.noticed && secondsSince(interruption.since, now) >= INTERRUPTION_NOTICE_SECONDS;
-}
-
-export function cancelFailed(previous: CancelFailure | undefined, error: string, now: Date): CancelFailure {
-  return previous
-    ? { ...previous, attempts: previous.attempts + 1, lastError: error }
-    : { since: now.toISOString(), attempts: 1, lastError: error, escalated: false };
-}
-
-export function cancelNeedsEscalation(failure: CancelFailure, now: Date): boolean {
-  return !failure.escalated && secondsSince(failure.since, now) >= CANCEL_ESCALATION_SECONDS;
+/** Whether the streak has lasted long enough to tell people (INTERRUPTION_NOTICE_SECONDS, CANCEL_ESCALATION_SECONDS), and was not told yet. */
+export function isNews(streak: FailureStreak, afterSeconds: number, now: Date): boolean {
+  return !streak.notified && secondsSince(streak.since, now) >= afterSeconds;
 }
 
 export function secondsSince(iso: string, now: Date): number {

@@ -1,6 +1,6 @@
 import type { NotificationPublisher } from './aws/sns-publisher.ts';
 import { TransientAwsError } from './errors.ts';
-import { backoffSeconds, cancelNeedsEscalation, describeError, interruptionIsNews, quickly, type NotifyError } from './following.ts';
+import { backoffSeconds, CANCEL_ESCALATION_SECONDS, describeError, INTERRUPTION_NOTICE_SECONDS, isNews, quickly, type NotifyError } from './following.ts';
 import { logger } from './lambda.ts';
 import { METRIC_NAMES, publish as publishMetrics } from './metrics.ts';
 import { recordForFailure, recordForNotice, recordForState, renderNotification, type FailedStepInput, type Notification } from './notification.ts';
@@ -37,8 +37,8 @@ export async function announce(state: ExportState, publisher: NotificationPublis
     const failure = await tryPublish(publisher, renderNotification(recordForState(next, now)), next);
     next = failure ? { ...next, notifyError: notifyErrorOf(next, failure, now) } : markNotified(next);
   }
-  if (next.interruption && interruptionIsNews(next.interruption, now) && !(await tryPublish(publisher, renderNotification(recordForNotice(next, 'FOLLOWING_INTERRUPTED', now)), next))) {
-    next = { ...next, interruption: { ...next.interruption, noticed: true } };
+  if (next.interruption && isNews(next.interruption, INTERRUPTION_NOTICE_SECONDS, now) && !(await tryPublish(publisher, renderNotification(recordForNotice(next, 'FOLLOWING_INTERRUPTED', now)), next))) {
+    next = { ...next, interruption: { ...next.interruption, notified: true } };
   }
   if (next.pendingNotice) {
     // Sent once if it can be; a lost "resumed" is not worth retrying, the next status says as much.
@@ -46,8 +46,8 @@ export async function announce(state: ExportState, publisher: NotificationPublis
     const { pendingNotice: _sent, ...rest } = next;
     next = rest;
   }
-  if (next.cancelFailure && cancelNeedsEscalation(next.cancelFailure, now) && !(await tryPublish(publisher, renderNotification(recordForNotice(next, 'CANCEL_STUCK', now)), next))) {
-    next = { ...next, cancelFailure: { ...next.cancelFailure, escalated: true } };
+  if (next.cancelFailure && isNews(next.cancelFailure, CANCEL_ESCALATION_SECONDS, now) && !(await tryPublish(publisher, renderNotification(recordForNotice(next, 'CANCEL_STUCK', now)), next))) {
+    next = { ...next, cancelFailure: { ...next.cancelFailure, notified: true } };
   }
   if (next.notifyError && !next.notifyError.permanent && !isTerminal(next.status)) {
     const secondsToDeadline = (Date.parse(next.request.deadline) - now.getTime()) / 1000;

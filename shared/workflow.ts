@@ -1,5 +1,5 @@
 import { ExportServiceError, TransientAwsError, UnknownExportStatus } from './errors.ts';
-import { backoffSeconds, cancelFailed, describeError, interrupted, quickly, type CancelFailure, type Interruption, type NotifyError } from './following.ts';
+import { backoffSeconds, describeError, failedAgain, quickly, type CancelFailure, type Interruption, type NotifyError } from './following.ts';
 import { logger } from './lambda.ts';
 import type { ExportObservation, ExportProvider } from './provider.ts';
 import { dispatchBestEffort, type DispatchDeps } from './queue.ts';
@@ -86,7 +86,7 @@ export async function pollExport(state: ExportState, provider: ExportProvider, s
 
 /** Following goes on without this observation: wait (backing off) and look again; the deadline still counts. */
 export function observationFailed(state: ExportState, error: unknown, now: Date): ExportState {
-  const interruption = interrupted(state.interruption, describeError(error), now);
+  const interruption = failedAgain(state.interruption, describeError(error), now);
   const secondsToDeadline = (Date.parse(state.request.deadline) - now.getTime()) / 1000;
   const log = error instanceof TransientAwsError ? logger.warn.bind(logger) : logger.error.bind(logger);
   log('could not observe the export task; waiting and looking again', { exportId: state.request.exportId, failures: interruption.failures, since: interruption.since, error: interruption.lastError });
@@ -102,7 +102,7 @@ export function observationFailed(state: ExportState, error: unknown, now: Date)
 function resumed(state: ExportState): ExportState {
   if (!state.interruption) return state;
   const { interruption, ...rest } = state;
-  return interruption.noticed ? { ...rest, pendingNotice: 'FOLLOWING_RESUMED' } : rest;
+  return interruption.notified ? { ...rest, pendingNotice: 'FOLLOWING_RESUMED' } : rest;
 }
 
 /** An operator names the export by our id, or by the service's own (an EC2 export-ami-… id). */
@@ -130,7 +130,7 @@ export async function cancelExport(state: ExportState, provider: ExportProvider,
   } catch (error) {
     if (!isObservationError(error)) throw error;
     const failed = observationFailed(state, error, now);
-    return { ...failed, cancelBackoff: true, cancelFailure: cancelFailed(state.cancelFailure, describeError(error), now) };
+    return { ...failed, cancelBackoff: true, cancelFailure: failedAgain(state.cancelFailure, describeError(error), now) };
   }
   const { cancelFailure: _done, ...rest } = state;
   // Canceled for the deadline it ends TIMED_OUT; canceled at an operator's request, CANCELED.

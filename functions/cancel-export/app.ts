@@ -19,7 +19,7 @@ export const makeHandler = ({ providerFor, publisher, clock }: CancelExportDeps)
     const now = clock();
     const next = await announce(await cancelExport(state, providerFor(state.request), now), publisher, now);
     const reason = state.overdue ? 'the deadline passed' : 'an operator asked';
-    if (next.cancelBackoff) logger.warn(`could not cancel the export task yet (${reason}); trying again after a wait`, { exportId: next.request.exportId, attempts: next.cancelFailure?.attempts });
+    if (next.cancelBackoff) logger.warn(`could not cancel the export task yet (${reason}); trying again after a wait`, { exportId: next.request.exportId, failures: next.cancelFailure?.failures });
     else logger.warn(`canceled export task: ${reason}`, { exportId: next.request.exportId, deadline: next.request.deadline, status: next.status });
     return next;
   }, EVENT_SHAPES.cancelExport);

@@ -71,7 +71,7 @@ describe('cancel-export handler', () => {
 
     const next = await handler(state, context);
 
-    expect(next).toMatchObject({ status: 'IN_PROGRESS', overdue: true, cancelBackoff: true, cancelFailure: { attempts: 1, escalated: false } });
+    expect(next).toMatchObject({ status: 'IN_PROGRESS', overdue: true, cancelBackoff: true, cancelFailure: { failures: 1, notified: false } });
     expect(next.waitSeconds).toBe(60);
     expect(retriedErrors('CancelExport')).toContain('TransientAwsError');
   });
@@ -81,7 +81,7 @@ describe('cancel-export handler', () => {
     const loud = recordingPublisher();
     const cancelLate = makeHandler({ providerFor: () => rdsProvider, publisher: loud, clock: () => new Date('2026-03-04T06:31:00.000Z') });
     rdsMock.on(CancelExportTaskCommand).rejects(new RDSServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
-    const stuck = { ...state, cancelFailure: { since: '2026-03-04T05:31:00.000Z', attempts: 9, lastError: 'TransientAwsError: Rate exceeded', escalated: false } };
+    const stuck = { ...state, cancelFailure: { since: '2026-03-04T05:31:00.000Z', failures: 9, lastError: 'TransientAwsError: Rate exceeded', notified: false } };
 
     // Act
     const once = await cancelLate(stuck, context);

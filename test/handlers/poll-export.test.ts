@@ -110,7 +110,7 @@ describe('poll-export handler', () => {
 
     const next = await handler(state, context);
 
-    expect(next).toMatchObject({ status: 'IN_PROGRESS', interruption: { failures: 1, noticed: false } });
+    expect(next).toMatchObject({ status: 'IN_PROGRESS', interruption: { failures: 1, notified: false } });
     expect(next.interruption?.lastError).toMatch(/^UnknownExportStatus: /);
   });
 
@@ -134,7 +134,7 @@ describe('poll-export handler', () => {
   it('notifies once that following is interrupted after 15 minutes, and once that it resumed', async () => {
     // Prepare: RDS has not answered for 15 minutes.
     const since = new Date(NOW.getTime() - 15 * 60_000).toISOString();
-    const failing = exportState({ interruption: { since, failures: 6, lastError: 'TransientAwsError: Rate exceeded', noticed: false } });
+    const failing = exportState({ interruption: { since, failures: 6, lastError: 'TransientAwsError: Rate exceeded', notified: false } });
     const notices = recordingPublisher();
     const poll = makeHandler({ providerFor: () => provider, slots: slots([]).slots, publisher: notices, clock });
     rdsMock.on(DescribeExportTasksCommand).rejects(new RDSServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));

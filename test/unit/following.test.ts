@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  backoffSeconds,
-  CANCEL_ESCALATION_SECONDS,
-  cancelFailed,
-  cancelNeedsEscalation,
-  describeError,
-  interrupted,
-  interruptionIsNews,
-  INTERRUPTION_NOTICE_SECONDS,
-} from '../../shared/following.ts';
+import { backoffSeconds, CANCEL_ESCALATION_SECONDS, describeError, failedAgain, INTERRUPTION_NOTICE_SECONDS, isNews } from '../../shared/following.ts';
 import { recordForNotice, renderNotification } from '../../shared/notification.ts';
 import { slackMessageFor } from '../../shared/slack.ts';
 import { exportState } from '../handlers/fixtures.ts';
@@ -36,29 +27,29 @@ describe('backoffSeconds', () => {
   });
 });
 
-describe('interruptions', () => {
+describe('failure streaks', () => {
   it('counts failures from the first one, keeping its time', () => {
-    const first = interrupted(undefined, 'TransientAwsError: Rate exceeded', NOW);
-    const third = interrupted(interrupted(first, 'a', later(60)), 'TransientAwsError: 503', later(180));
+    const first = failedAgain(undefined, 'TransientAwsError: Rate exceeded', NOW);
+    const third = failedAgain(failedAgain(first, 'a', later(60)), 'TransientAwsError: 503', later(180));
 
-    expect(third).toEqual({ since: NOW.toISOString(), failures: 3, lastError: 'TransientAwsError: 503', noticed: false });
+    expect(third).toEqual({ since: NOW.toISOString(), failures: 3, lastError: 'TransientAwsError: 503', notified: false });
   });
 
   it(`is news once it lasted ${INTERRUPTION_NOTICE_SECONDS / 60} minutes, and only until it was noticed`, () => {
-    const interruption = interrupted(undefined, 'x', NOW);
+    const interruption = failedAgain(undefined, 'x', NOW);
 
-    expect(interruptionIsNews(interruption, later(INTERRUPTION_NOTICE_SECONDS - 1))).toBe(false);
-    expect(interruptionIsNews(interruption, later(INTERRUPTION_NOTICE_SECONDS))).toBe(true);
-    expect(interruptionIsNews({ ...interruption, noticed: true }, later(2 * INTERRUPTION_NOTICE_SECONDS))).toBe(false);
+    expect(isNews(interruption, INTERRUPTION_NOTICE_SECONDS, later(INTERRUPTION_NOTICE_SECONDS - 1))).toBe(false);
+    expect(isNews(interruption, INTERRUPTION_NOTICE_SECONDS, later(INTERRUPTION_NOTICE_SECONDS))).toBe(true);
+    expect(isNews({ ...interruption, notified: true }, INTERRUPTION_NOTICE_SECONDS, later(2 * INTERRUPTION_NOTICE_SECONDS))).toBe(false);
   });
 
   it(`escalates a cancel that has not got through for ${CANCEL_ESCALATION_SECONDS / 60} minutes, once`, () => {
-    const failure = cancelFailed(cancelFailed(undefined, 'x', NOW), 'y', later(600));
+    const failure = failedAgain(failedAgain(undefined, 'x', NOW), 'y', later(600));
 
-    expect(failure.attempts).toBe(2);
-    expect(cancelNeedsEscalation(failure, later(CANCEL_ESCALATION_SECONDS - 1))).toBe(false);
-    expect(cancelNeedsEscalation(failure, later(CANCEL_ESCALATION_SECONDS))).toBe(true);
-    expect(cancelNeedsEscalation({ ...failure, escalated: true }, later(2 * CANCEL_ESCALATION_SECONDS))).toBe(false);
+    expect(failure.failures).toBe(2);
+    expect(isNews(failure, CANCEL_ESCALATION_SECONDS, later(CANCEL_ESCALATION_SECONDS - 1))).toBe(false);
+    expect(isNews(failure, CANCEL_ESCALATION_SECONDS, later(CANCEL_ESCALATION_SECONDS))).toBe(true);
+    expect(isNews({ ...failure, notified: true }, CANCEL_ESCALATION_SECONDS, later(2 * CANCEL_ESCALATION_SECONDS))).toBe(false);
   });
 
   it('clips a long error so that no state carries a huge message', () => {
@@ -68,7 +59,7 @@ describe('interruptions', () => {
 
 describe('notices', () => {
   it('render with their own headline, the last error as the cause, what to do, and the notice attribute', () => {
-    const state = exportState({ interruption: { since: NOW.toISOString(), failures: 7, lastError: 'TransientAwsError: DescribeExportTasks failed: Throttling: Rate exceeded', noticed: false } });
+    const state = exportState({ interruption: { since: NOW.toISOString(), failures: 7, lastError: 'TransientAwsError: DescribeExportTasks failed: Throttling: Rate exceeded', notified: false } });
 
     const notification = renderNotification(recordForNotice(state, 'FOLLOWING_INTERRUPTED', later(900)));
 
@@ -82,7 +73,7 @@ describe('notices', () => {
 
   it('name the command that cancels an EC2 image export by hand with its export-ami id', () => {
     const state = exportState({ taskId: 'export-ami-0123456789abcdef0', request: { ...exportState().request, source: { ...exportState().request.source, type: 'EC2_IMAGE' } as never } });
-    const cancelFailure = { since: NOW.toISOString(), attempts: 9, lastError: 'TransientAwsError: x', escalated: false };
+    const cancelFailure = { since: NOW.toISOString(), failures: 9, lastError: 'TransientAwsError: x', notified: false };
 
     const notification = renderNotification(recordForNotice({ ...state, cancelFailure }, 'CANCEL_STUCK', later(3600)));
 
