@@ -164,12 +164,24 @@ const NOTHING_SELECTED_WARNING =
   '--param=\'scheduledSources=[{"dbInstanceIdentifier":"sandbox-db"}]\' with --param="exportSchedules=cron(0 3 * * ? *)". ' +
   'Manual starts (npx export-orchestrator start) work either way.';
 
+const UNSCHEDULED_SOURCES_WARNING =
+  'export-orchestrator: scheduledSources is set but exportSchedules is empty, so the planner never runs and those sources ' +
+  'are never exported. Give it a schedule, e.g. --param="exportSchedules=cron(0 3 * * ? *)".';
+
+/** The warning a package or deploy with these parameters should print, if any. */
+function selectionWarning(include, scheduledSources, exportSchedules) {
+  if (selectsNothing(include, scheduledSources)) return NOTHING_SELECTED_WARNING;
+  if (!selectsNothing('', scheduledSources) && parseSchedules(exportSchedules).length === 0) return UNSCHEDULED_SOURCES_WARNING;
+  return undefined;
+}
+
 let warned = false;
 async function selectionInclude({ resolveVariable }) {
   const include = await readParam(resolveVariable, 'selectionInclude');
-  if (!warned && selectsNothing(include, await readParam(resolveVariable, 'scheduledSources'))) {
+  const warning = selectionWarning(include, await readParam(resolveVariable, 'scheduledSources'), await readParam(resolveVariable, 'exportSchedules'));
+  if (!warned && warning) {
     warned = true;
-    process.stderr.write(`\nWarning: ${NOTHING_SELECTED_WARNING}\n\n`);
+    process.stderr.write(`\nWarning: ${warning}\n\n`);
   }
   return include;
 }
@@ -178,6 +190,7 @@ module.exports = {
   subscriptions,
   selectionInclude,
   selectsNothing,
+  selectionWarning,
   NOTHING_SELECTED_WARNING,
   exportObjectsPattern,
   planSchedules,

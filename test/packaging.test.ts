@@ -56,6 +56,7 @@ interface Resolvers {
   parseSchedules: (list: string) => string[];
   planSchedules: (context: { resolveVariable: ResolveVariable }) => Promise<unknown[]>;
   selectsNothing: (include: string, scheduledSources: string) => boolean;
+  selectionWarning: (include: string, scheduledSources: string, exportSchedules: string) => string | undefined;
 }
 const resolvers = require('../config/resolvers.cjs') as Resolvers;
 
@@ -1036,6 +1037,14 @@ describe('deploy-time parameters (config/resolvers.cjs)', () => {
     expect(resolvers.selectsNothing('', '[{"dbInstanceIdentifier":"prod-db"}]')).toBe(false);
     // Malformed sources are the planner's configuration error to name, not a reason to warn.
     expect(resolvers.selectsNothing('', '[{')).toBe(false);
+  });
+
+  it('warns when scheduled sources have no schedule to run them', () => {
+    const sources = '[{"dbInstanceIdentifier":"prod-db"}]';
+    expect(resolvers.selectionWarning('', sources, '')).toMatch(/scheduledSources is set but exportSchedules is empty/);
+    expect(resolvers.selectionWarning('', sources, 'cron(0 3 * * ? *)')).toBeUndefined();
+    expect(resolvers.selectionWarning('prod-db', '[]', '')).toBeUndefined();
+    expect(resolvers.selectionWarning('', '[]', '')).toMatch(/nothing will be exported/);
   });
 
   it('gives the planner no schedule for an empty or missing exportSchedules (the default)', async () => {
