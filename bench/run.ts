@@ -3,6 +3,7 @@ import '../local/log-level.ts';
 import { parseScenario, runScenario, type ScenarioResult } from '../local/scenario.ts';
 import { execFileSync } from 'node:child_process';
 import { importNodeVersion, measureColdStarts } from './bundles.ts';
+import { dispatcherScaleTable } from './dispatcher-scale.ts';
 import { ASSUMPTIONS, configuredMemoryMb, costOf, PRICES, type MeasuredRun } from './cost.ts';
 import { verifyTable } from './verify.ts';
 
@@ -190,6 +191,7 @@ function printTable(header: string[], rows: string[][]): void {
 
 await pollingTable();
 await fleetTable();
+await dispatcherScaleTable(printTable);
 await costTable();
 await faultTable();
 await bundleTable();

@@ -18,7 +18,7 @@ const WRITE_UNIT_BYTES = 1024;
 /**
  * DynamoDB for one table keyed (pk, sk), with what the coordination store uses: PutItem (the
  * lock's `attribute_not_exists(pk) OR expiresAt < :now`), DeleteItem (`attribute_exists(pk)`),
- * ReturnValues ALL_OLD, and Query on the partition key in sort-key order (Limit, ExclusiveStartKey,
+ * ReturnValues ALL_OLD, GetItem, UpdateItem (`ADD n :value`, the queue's depth), and Query on the partition key in sort-key order (Limit, ExclusiveStartKey,
  * ConsistentRead, a ProjectionExpression of attribute names), a page at a time. Any other
  * expression is refused, not guessed.
  *
@@ -49,6 +49,10 @@ export class DynamoDbSimulator implements JsonService {
         return this.deleteItem(body);
       case 'Query':
         return this.query(body);
+      case 'GetItem':
+        return this.getItem(body);
+      case 'UpdateItem':
+        return this.updateItem(body);
       default:
         throw new QueryError('UnknownOperationException', `The simulator does not implement ${operation}`);
     }
@@ -84,6 +88,29 @@ export class DynamoDbSimulator implements JsonService {
     }
     if (old) partition!.delete(sk);
     return { ...(body.ReturnValues === 'ALL_OLD' && old ? { Attributes: old } : {}), ...units };
+  }
+
+  private getItem(body: Record<string, unknown>): Record<string, unknown> {
+    const { pk, sk } = keyOf(body.Key as Item);
+    const item = this.partitions.get(pk)?.items.get(sk);
+    const rru = Math.max(1, Math.ceil((item ? itemSize(item) : 0) / READ_UNIT_BYTES)) * (body.ConsistentRead === true ? 1 : 0.5);
+    this.consumed.itemsRead += item ? 1 : 0;
+    this.consumed.rru += rru;
+    return item ? { Item: item } : {};
+  }
+
+  /** `ADD <number attribute> :value` only: the queue's depth counter. */
+  private updateItem(body: Record<string, unknown>): Record<string, unknown> {
+    const match = /^ADD ([A-Za-z_][A-Za-z0-9_]*) (:[A-Za-z0-9_]+)$/.exec(String(body.UpdateExpression));
+    if (!match || body.ConditionExpression !== undefined) throw unsupported(body.UpdateExpression);
+    const [, name, placeholder] = match as unknown as [string, string, string];
+    const { pk, sk } = keyOf(body.Key as Item);
+    const old = this.partitions.get(pk)?.items.get(sk);
+    const delta = Number((body.ExpressionAttributeValues as Item)[placeholder]?.N);
+    const item: Item = { ...(old ?? (body.Key as Item)), [name]: { N: String(Number(old?.[name]?.N ?? 0) + delta) } };
+    const units = this.write(body, Math.max(itemSize(item), old ? itemSize(old) : 0));
+    this.partition(pk).set(sk, item);
+    return units;
   }
 
   private query(body: Record<string, unknown>): Record<string, unknown> {

@@ -103,23 +103,12 @@ export function exportMetrics(clock: () => Date = () => new Date(), sink: Metric
   };
 }
 
-/** Page size of the queue count: a COUNT query would read (and bill) the same items. */
-const COUNT_PAGE = 100;
-
-/** The dispatcher's gauges, measured once its round is over (functions/dispatch-exports). */
+/** The dispatcher's gauges, measured once its round is over (functions/dispatch-exports): two item reads, however long the queue. */
 export function queueMetrics(slots: Pick<DispatchDeps, 'store'>, clock: () => Date, sink: Metrics = metrics): MiddlewareObj<unknown, DispatchResult> {
   return {
     after: async ({ response }) => {
       if (!response) return;
-      let depth = 0;
-      let after: string | undefined;
-      let oldestRequestedAt: string | undefined;
-      do {
-        const page = await slots.store.oldest(COUNT_PAGE, after);
-        oldestRequestedAt ??= page.entries[0]?.requestedAt;
-        depth += page.entries.length;
-        after = page.next;
-      } while (after !== undefined);
+      const [depth, oldestRequestedAt] = await Promise.all([slots.store.depth(), slots.store.oldestRequestedAt()]);
       publish(queueMetricsFor(response, { depth, oldestRequestedAt }, clock()), sink);
     },
   };

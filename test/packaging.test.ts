@@ -72,7 +72,7 @@ const STACK = `${SERVICE}-${STAGE}`;
 
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 /** The slot queue and the export waits (shared/aws/coordination-store.ts). */
-const COORDINATION = ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+const COORDINATION = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 /** Answering the task tokens of waiting executions (shared/aws/step-functions.ts). */
 const WAKE = ['states:SendTaskFailure', 'states:SendTaskSuccess'];
 /** The slot dispatcher: the queue, what RDS runs, whom to wake (shared/aws/clients.ts dispatchDeps). */

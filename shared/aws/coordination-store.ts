@@ -1,8 +1,10 @@
 import {
   DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
@@ -47,6 +49,8 @@ export interface CoordinationStore {
   oldest(limit: number, after?: string): Promise<QueuePage>;
   /** Takes an answered (or gone) entry off the queue; removing one that is already gone is no error. */
   remove(entry: QueueEntry): Promise<void>;
+  /** How many executions wait: a counter kept by enqueue and remove, one item read however long the queue. */
+  depth(): Promise<number>;
   putLease(lease: Lease): Promise<void>;
   /** The slots lent: at most about the quota, as the dispatcher drops the stale ones. */
   leases(): Promise<Lease[]>;
@@ -102,8 +106,33 @@ export class DynamoCoordinationStore implements CoordinationStore {
   ) {}
 
   async enqueue(entry: QueueEntry): Promise<void> {
-    // A retried enqueue of the same execution overwrites itself.
-    await this.put(QUEUE, queueKey(entry), entry);
+    // A retried enqueue of the same execution overwrites itself, and is counted once.
+    if ((await this.put(QUEUE, queueKey(entry), entry)) === undefined) await this.count(1);
+  }
+
+  async depth(): Promise<number> {
+    try {
+      const { Item } = await this.dynamo.send(new GetItemCommand({ TableName: this.tableName, Key: key(DISPATCHER, 'depth'), ConsistentRead: true }));
+      return Math.max(0, Number(Item?.depth?.N ?? 0));
+    } catch (error) {
+      throw toWorkflowError('DynamoDB GetItem', error);
+    }
+  }
+
+  /** The queue's depth moves with each entry added or removed (a gauge: a crash between the two writes leaves it one off). */
+  private async count(delta: number): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key(DISPATCHER, 'depth'),
+          UpdateExpression: 'ADD depth :delta',
+          ExpressionAttributeValues: { ':delta': { N: String(delta) } },
+        }),
+      );
+    } catch (error) {
+      throw toWorkflowError('DynamoDB UpdateItem', error);
+    }
   }
 
   async oldestRequestedAt(): Promise<string | undefined> {
@@ -117,7 +146,7 @@ export class DynamoCoordinationStore implements CoordinationStore {
   }
 
   async remove(entry: QueueEntry): Promise<void> {
-    await this.delete(QUEUE, queueKey(entry));
+    if ((await this.delete(QUEUE, queueKey(entry))) !== undefined) await this.count(-1);
   }
 
   async putLease(lease: Lease): Promise<void> {

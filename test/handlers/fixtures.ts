@@ -96,6 +96,7 @@ export function mockCoordinationStore(queue: QueueEntry[], overrides: Partial<Co
       const entries = from < 0 ? [] : waiting.slice(from, from + limit);
       return entries.length === limit ? { entries, next: positionOf(entries.at(-1)!) } : { entries };
     }),
+    depth: vi.fn(async () => waiting.length),
     remove: vi.fn(async (entry: QueueEntry) => {
       const index = waiting.indexOf(entry);
       if (index >= 0) waiting.splice(index, 1);

@@ -49,10 +49,23 @@ describe('DynamoCoordinationStore', () => {
     await store.enqueue(entry(1));
     await store.enqueue(entry(1));
 
+    expect(await store.depth()).toBe(1);
+
     await store.remove(entry(1));
     await store.remove(entry(1));
 
     expect(await store.oldestRequestedAt()).toBeUndefined();
+    expect(await store.depth()).toBe(0);
+  });
+
+  it('counts the queue without reading it: the depth is one item', async () => {
+    const { store, dynamo } = storeOnSimulator();
+    for (let n = 1; n <= 300; n++) await store.enqueue(entry(n));
+    await store.remove(entry(7));
+    const before = dynamo.consumed.itemsRead;
+
+    expect(await store.depth()).toBe(299);
+    expect(dynamo.consumed.itemsRead - before).toBe(1);
   });
 
   it('puts a TTL on wait, cancel and lease records, and none on queue entries', async () => {

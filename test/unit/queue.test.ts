@@ -39,6 +39,7 @@ class MemoryStore implements CoordinationStore {
     this.entriesRead += entries.length;
     return entries.length === limit ? { entries, next: position(entries.at(-1)!) } : { entries };
   }
+  async depth() { return this.queue.size; }
   async remove(e: QueueEntry) { this.log.push(`remove ${e.exportId}`); this.queue.delete(position(e)); }
   async putLease(l: Lease) { this.leaseMap.set(l.exportId, l); }
   async leases() { return [...this.leaseMap.values()]; }
