@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SimulatedTask } from './rds-simulator.ts';
 import type { S3Simulator } from './s3-simulator.ts';
 
 /** A table of the simulated source database, as a scenario's `tables` names it. */
@@ -12,60 +13,35 @@ export interface SimulatedTable {
   weight?: number;
 }
 
-const ORDERS_COLUMNS = [
-  { name: 'id', originalType: 'bigint', exportedType: 'int64' },
-  { name: 'customer_id', originalType: 'integer', exportedType: 'int32' },
-  { name: 'total', originalType: 'numeric', exportedType: 'binary (UTF8)' },
-  { name: 'status', originalType: 'character varying', exportedType: 'binary (UTF8)' },
-  { name: 'created_at', originalType: 'timestamp without time zone', exportedType: 'binary (UTF8)' },
-];
+/** Columns as RDS reports them: name, source type, exported Parquet type. */
+const columns = (...specs: Array<[string, string, string]>) => specs.map(([name, originalType, exportedType]) => ({ name, originalType, exportedType }));
+
+const ORDERS_COLUMNS = columns(
+  ['id', 'bigint', 'int64'],
+  ['customer_id', 'integer', 'int32'],
+  ['total', 'numeric', 'binary (UTF8)'],
+  ['status', 'character varying', 'binary (UTF8)'],
+  ['created_at', 'timestamp without time zone', 'binary (UTF8)'],
+);
 
 /** A small shop on PostgreSQL: what `npm start` exports when the scenario names no tables. */
 export const DEFAULT_TABLES: SimulatedTable[] = [
   { name: 'shop.public.orders', weight: 5, columns: ORDERS_COLUMNS },
-  {
-    name: 'shop.public.customers',
-    weight: 2,
-    columns: [
-      { name: 'id', originalType: 'integer', exportedType: 'int32' },
-      { name: 'email', originalType: 'character varying', exportedType: 'binary (UTF8)' },
-      { name: 'vip', originalType: 'boolean', exportedType: 'boolean' },
-    ],
-  },
+  { name: 'shop.public.customers', weight: 2, columns: columns(['id', 'integer', 'int32'], ['email', 'character varying', 'binary (UTF8)'], ['vip', 'boolean', 'boolean']) },
   {
     name: 'shop.public.order_items',
     weight: 8,
-    columns: [
-      { name: 'order_id', originalType: 'bigint', exportedType: 'int64' },
-      { name: 'sku', originalType: 'text', exportedType: 'binary (UTF8)' },
-      { name: 'quantity', originalType: 'smallint', exportedType: 'int32' },
-      { name: 'unit_price', originalType: 'double precision', exportedType: 'double' },
-    ],
+    columns: columns(['order_id', 'bigint', 'int64'], ['sku', 'text', 'binary (UTF8)'], ['quantity', 'smallint', 'int32'], ['unit_price', 'double precision', 'double']),
   },
-  {
-    name: 'shop.public.payments',
-    weight: 1,
-    columns: [
-      { name: 'id', originalType: 'bigint', exportedType: 'int64' },
-      { name: 'payload', originalType: 'jsonb', exportedType: 'binary (UTF8)' },
-    ],
-  },
+  { name: 'shop.public.payments', weight: 1, columns: columns(['id', 'bigint', 'int64'], ['payload', 'jsonb', 'binary (UTF8)']) },
 ];
 
 /** Tables per export_tables_info part: small, so that every run reads more than one part. */
 const TABLES_PER_PART = 3;
 const GB = 1024 ** 3;
 
-export interface ExportedTask {
-  id: string;
-  sourceArn: string;
-  s3Bucket: string;
-  s3Prefix: string;
-  iamRoleArn: string;
-  kmsKeyId: string;
-  startedAt: number;
-  endedAt: number;
-}
+/** The task as the simulated RDS holds it, with when it started working and when it ended. */
+export type ExportedTask = Pick<SimulatedTask, 'id' | 'sourceArn' | 's3Bucket' | 's3Prefix' | 'iamRoleArn' | 'kmsKeyId'> & { startedAt: number; endedAt: number };
 
 /**
  * What RDS writes: the data (batch folders of Parquet parts and a _SUCCESS marker per table) and,
