@@ -29,6 +29,9 @@ const WRITE_UNIT_BYTES = 1024;
  * writes to add. Each partition keeps its sort keys sorted, so a Query costs the simulator no more
  * than it costs DynamoDB: a Limit-ed page of a long partition is a binary search and a slice.
  */
+/** Some of DynamoDB's reserved words: those an attribute of ours could plausibly be called. */
+const RESERVED_WORDS = new Set(['DEPTH', 'COUNT', 'COUNTER', 'SIZE', 'STATUS', 'DATA', 'NAME', 'DATE', 'TIME', 'TIMESTAMP', 'TTL', 'VALUE', 'KEY']);
+
 export class DynamoDbSimulator implements JsonService {
   readonly calls: Record<string, number> = {};
   readonly consumed: ConsumedCapacity = { itemsRead: 0, rru: 0, wru: 0 };
@@ -101,9 +104,15 @@ export class DynamoDbSimulator implements JsonService {
 
   /** `ADD <number attribute> :value` only: the queue's depth counter. */
   private updateItem(body: Record<string, unknown>): Record<string, unknown> {
-    const match = /^ADD ([A-Za-z_][A-Za-z0-9_]*) (:[A-Za-z0-9_]+)$/.exec(String(body.UpdateExpression));
+    const match = /^ADD (#?[A-Za-z_][A-Za-z0-9_]*) (:[A-Za-z0-9_]+)$/.exec(String(body.UpdateExpression));
     if (!match || body.ConditionExpression !== undefined) throw unsupported(body.UpdateExpression);
-    const [, name, placeholder] = match as unknown as [string, string, string];
+    const [, written, placeholder] = match as unknown as [string, string, string];
+    // As DynamoDB: a reserved word must go through ExpressionAttributeNames (the few this code could name).
+    if (RESERVED_WORDS.has(written.toUpperCase())) {
+      throw new QueryError('ValidationException', `Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: ${written}`);
+    }
+    const name = written.startsWith('#') ? (body.ExpressionAttributeNames as Record<string, string> | undefined)?.[written] : written;
+    if (name === undefined) throw new QueryError('ValidationException', `Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: ${written}`);
     const { pk, sk } = keyOf(body.Key as Item);
     const old = this.partitions.get(pk)?.items.get(sk);
     const delta = Number((body.ExpressionAttributeValues as Item)[placeholder]?.N);

@@ -126,7 +126,9 @@ export class DynamoCoordinationStore implements CoordinationStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: key(DISPATCHER, 'depth'),
-          UpdateExpression: 'ADD depth :delta',
+          // DEPTH is a DynamoDB reserved word: a bare `ADD depth` is refused (ValidationException).
+          UpdateExpression: 'ADD #depth :delta',
+          ExpressionAttributeNames: { '#depth': 'depth' },
           ExpressionAttributeValues: { ':delta': { N: String(delta) } },
         }),
       );

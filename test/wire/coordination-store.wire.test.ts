@@ -1,0 +1,50 @@
+/**
+ * DynamoCoordinationStore against moto: the queue's depth counter as DynamoDB takes it (a reserved
+ * word such as DEPTH must go through ExpressionAttributeNames, which the local simulator now checks
+ * too). Found by the deploy rehearsal, where every admission failed on `ADD depth`.
+ */
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoCoordinationStore, type QueueEntry } from '../../shared/aws/coordination-store.ts';
+
+const endpoint = inject('motoEndpoint');
+const table = `coordination-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+function entry(n: number): QueueEntry {
+  return {
+    exportId: `db-${n}-0123456789`,
+    sourceArn: `arn:aws:rds:us-east-1:123456789012:snapshot:db-${n}`,
+    token: `token-${n}`,
+    release: {} as QueueEntry['release'],
+    requestedAt: new Date(Date.UTC(2026, 11, 2, 3, n)).toISOString(),
+    execution: `execution-${n}`,
+  };
+}
+
+describe.skipIf(!endpoint)('DynamoCoordinationStore on moto', () => {
+  let store: DynamoCoordinationStore;
+
+  beforeAll(async () => {
+    const dynamo = new DynamoDBClient({ endpoint: endpoint!, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      }),
+    );
+    store = new DynamoCoordinationStore(dynamo, table);
+  });
+
+  it('counts the queue as entries are queued (once each, however often) and removed', async () => {
+    await store.enqueue(entry(1));
+    await store.enqueue(entry(2));
+    await store.enqueue(entry(2));
+    expect(await store.depth()).toBe(2);
+
+    await store.remove(entry(1));
+    await store.remove(entry(1));
+    expect(await store.depth()).toBe(1);
+  });
+});
