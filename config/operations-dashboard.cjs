@@ -67,8 +67,11 @@ function widgets(namespace, stackName) {
       { period: 300 },
     ),
     metricWidget(
-      'Workflow failures by error (bad input, missing source, ...)',
-      [[{ id: 'failures', expression: `SEARCH('{"${namespace}",error,service} MetricName="WorkflowFailures"', 'Sum', 3600)`, label: '' }]],
+      'Workflow failures by error (bad input, missing source, ...) and notifications not sent',
+      [
+        [{ id: 'failures', expression: `SEARCH('{"${namespace}",error,service} MetricName="WorkflowFailures"', 'Sum', 3600)`, label: '' }],
+        [{ id: 'unsent', expression: searchAll(namespace, 'kind', 'NotificationsFailed', 'Sum', 3600), label: 'notifications not sent (SNS or its key refused)' }],
+      ],
       { period: 3600 },
     ),
     metricWidget(

@@ -9,7 +9,7 @@ import type { ExportState } from './workflow.ts';
  * Operational metrics, as CloudWatch embedded metric format (EMF) log lines: CloudWatch turns them
  * into metrics with no API call and no extra permission. The namespace comes from
  * POWERTOOLS_METRICS_NAMESPACE (serverless.yml: `<service>/<stage>`); every metric carries the
- * `service` dimension. The dashboard (serverless.yml, ExportDashboard) and docs/runbook.md read
+ * `service` dimension. The dashboard (config/operations-dashboard.cjs) and docs/runbook.md read
  * these names: this is their one source.
  */
 export const METRIC_NAMES = {

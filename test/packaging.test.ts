@@ -815,6 +815,7 @@ describe('serverless package', () => {
       const metricNames = [
         METRIC_NAMES.started, ...Object.values(METRIC_NAMES.ended), METRIC_NAMES.duration, METRIC_NAMES.exportedGb, METRIC_NAMES.polls,
         METRIC_NAMES.workflowFailures, METRIC_NAMES.queueDepth, METRIC_NAMES.oldestWaiting, METRIC_NAMES.running,
+        METRIC_NAMES.notificationsFailed,
       ];
       const alarmArns = resourcesOfType('AWS::CloudWatch::Alarm')
         .filter(([, alarm]) => !alarm.Condition || cfn.condition(alarm.Condition))
