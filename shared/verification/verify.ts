@@ -1,6 +1,6 @@
 import type { ExportState } from '../workflow.ts';
-import { catalogDatabaseName, catalogExport } from './catalog.ts';
-import { baseName, exportInfoName, parseExportMetadata, tablesInfoPrefix, type MetadataFile } from './metadata.ts';
+import { catalogDatabaseName, catalogExport, tableFolder } from './catalog.ts';
+import { baseName, exportInfoName, parseExportMetadata, tablesInfoPrefix, type MetadataFile, type TableMetadata } from './metadata.ts';
 import { accountPartialData, type ExportFolder } from './partial-data.ts';
 import type { DataCatalog, ExportHistory, ExportObjects } from './ports.ts';
 import { foldTables } from './report.ts';
@@ -35,9 +35,10 @@ export async function verifyExport(state: ExportState, deps: VerifyDeps): Promis
     const partialData = await accountPartialData(folder, deps.objects, deps.settings.deletePartialData);
     return { ...state, verification: { partialData, warnings: [] } };
   }
-  const files = await readMetadataFiles(folder, state.request.exportId, deps.objects);
+  const { files, databases } = await readMetadataFiles(folder, state.request.exportId, deps.objects);
   const metadata = parseExportMetadata(state.request.exportId, files, state.warning);
   const warnings = [...metadata.warnings];
+  if (metadata.tables.length > 0) warnings.push(...compareWithFolders(metadata.tables, await tableFolders(folder, databases, deps.objects)));
   if (!files.some((file) => baseName(file.key) === exportInfoName(state.request.exportId))) {
     warnings.push(`${exportInfoName(state.request.exportId)} was not found under s3://${folder.bucket}/${folder.prefix}.`);
   }
@@ -65,11 +66,13 @@ export async function verifyExport(state: ExportState, deps: VerifyDeps): Promis
 }
 
 /** The metadata files sit in the export's folder itself: one delimited listing (paginated) finds every part. */
-async function readMetadataFiles(folder: ExportFolder, exportId: string, objects: ExportObjects): Promise<MetadataFile[]> {
+async function readMetadataFiles(folder: ExportFolder, exportId: string, objects: ExportObjects): Promise<{ files: MetadataFile[]; databases: string[] }> {
   const keys: string[] = [];
+  const databases: string[] = [];
   let token: string | undefined;
   do {
     const page = await objects.listPage(folder.bucket, folder.prefix, { delimiter: '/', ...(token ? { token } : {}) });
+    databases.push(...page.folders);
     for (const object of page.objects) {
       const name = baseName(object.key);
       if (name === exportInfoName(exportId) || (name.startsWith(tablesInfoPrefix(exportId)) && name.endsWith('.json'))) keys.push(object.key);
@@ -81,5 +84,33 @@ async function readMetadataFiles(folder: ExportFolder, exportId: string, objects
     const text = await objects.readText(folder.bucket, key);
     if (text !== undefined) files.push({ key, text });
   }
-  return files;
+  return { files, databases };
+}
+
+/** The table folders RDS wrote (`<db>/<schema>.<table>/`), relative to the export's folder: one delimited listing per database. */
+async function tableFolders(folder: ExportFolder, databases: string[], objects: ExportObjects): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const database of databases) {
+    let token: string | undefined;
+    do {
+      const page = await objects.listPage(folder.bucket, database, { delimiter: '/', ...(token ? { token } : {}) });
+      for (const table of page.folders) found.add(table.slice(folder.prefix.length));
+      token = page.nextToken;
+    } while (token !== undefined);
+  }
+  return found;
+}
+
+/**
+ * The metadata beside what is in the bucket: a table reported exported with data (sizeGB > 0) but
+ * no folder, or a folder no metadata names, is said; missing tables must never be silent.
+ */
+export function compareWithFolders(tables: TableMetadata[], folders: Set<string>): string[] {
+  const named = new Set(tables.filter((table) => table.target.includes('.')).map((table) => tableFolder(table.target)));
+  const missing = tables.filter((table) => table.status === 'EXPORTED' && (table.sizeGb ?? 0) > 0 && table.target.includes('.') && !folders.has(tableFolder(table.target)));
+  const unnamed = [...folders].filter((path) => !named.has(path));
+  return [
+    ...missing.map((table) => `${table.target}: reported exported (${table.sizeGb} GB) but its folder ${tableFolder(table.target)} is not in the bucket.`),
+    ...unnamed.map((path) => `${path} holds data that no metadata file names: check which table it is.`),
+  ];
 }

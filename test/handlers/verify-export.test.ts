@@ -42,6 +42,7 @@ function storeMetadata(): void {
     .on(ListObjectsV2Command, { Bucket: folder.bucket, Prefix: folder.prefix, Delimiter: '/' })
     .resolvesOnce({ Contents: [{ Key: `${folder.prefix}export_info_${id}.json`, Size: 100 }], CommonPrefixes: [{ Prefix: `${folder.prefix}orders/` }], IsTruncated: true, NextContinuationToken: 'page-2' })
     .resolvesOnce({ Contents: [{ Key: `${folder.prefix}export_tables_info_${id}_from_1_to_2.json`, Size: 100 }], IsTruncated: false });
+  s3Mock.on(ListObjectsV2Command, { Bucket: folder.bucket, Prefix: `${folder.prefix}orders/`, Delimiter: '/' }).resolves({ CommonPrefixes: [{ Prefix: `${folder.prefix}orders/public.orders/` }], IsTruncated: false });
   s3Mock.on(GetObjectCommand, { Key: `${folder.prefix}export_info_${id}.json` }).resolves({ Body: body(JSON.stringify({ status: 'COMPLETE' })) });
   s3Mock.on(GetObjectCommand, { Key: `${folder.prefix}export_tables_info_${id}_from_1_to_2.json` }).resolves({ Body: body(JSON.stringify(tablesInfo)) });
 }

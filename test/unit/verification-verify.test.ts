@@ -23,7 +23,10 @@ function memoryObjects(pageSize = 1000): ExportObjects & { objects: Map<string, 
       const keys = [...objects.keys()].filter((key) => key.startsWith(prefix) && (!options.delimiter || !key.slice(prefix.length).includes(options.delimiter))).sort();
       const start = options.token ? keys.indexOf(options.token) + 1 : 0;
       const page = keys.slice(start, start + pageSize);
-      return { objects: page.map((key) => ({ key, size: objects.get(key)!.size })), folders: [], ...(start + pageSize < keys.length ? { nextToken: page.at(-1)! } : {}) };
+      const folders = options.delimiter
+        ? [...new Set([...objects.keys()].filter((key) => key.startsWith(prefix) && key.slice(prefix.length).includes(options.delimiter!)).map((key) => prefix + key.slice(prefix.length).split(options.delimiter!)[0] + options.delimiter))].sort()
+        : [];
+      return { objects: page.map((key) => ({ key, size: objects.get(key)!.size })), folders: start === 0 ? folders : [], ...(start + pageSize < keys.length ? { nextToken: page.at(-1)! } : {}) };
     },
     async readText(_bucket, key) {
       count('read');
@@ -70,9 +73,22 @@ describe('verifying an export', () => {
     // Assess
     expect(verified.verification.tables).toMatchObject({ exported: 2, failed: 0, skipped: 1, totalSizeGb: 4 });
     expect(verified.verification.catalog?.tables.map((t) => t.name)).toEqual(['shop_public_orders', 'shop_public_items']);
-    expect(verified.verification.warnings).toEqual([]);
-    expect(s3.calls.list).toBe(2);
+    // shop.public.items is reported with 2 GB but has no folder.
+    expect(verified.verification.warnings).toEqual([`shop.public.items: reported exported (2 GB) but its folder shop/public.items/ is not in the bucket.`]);
+    expect(s3.calls.list).toBe(3);
     expect([...catalog.databases.keys()]).toEqual(['rds_orders_db']);
+  });
+
+  it('names a data folder that no metadata file mentions', async () => {
+    const s3 = memoryObjects();
+    s3.objects.set(`${folder.prefix}export_tables_info_${id}_from_1_to_1.json`, { size: 10, text: JSON.stringify({ perTableStatus: [orders] }) });
+    s3.objects.set(`${folder.prefix}shop/public.orders/1/part-00000.gz.parquet`, { size: 10 });
+    s3.objects.set(`${folder.prefix}shop/public.ghost/1/part-00000.gz.parquet`, { size: 10 });
+
+    const verified = await verifyExport(state, depsWith(s3).deps);
+
+    expect(verified.verification.warnings).toContain('shop/public.ghost/ holds data that no metadata file names: check which table it is.');
+    expect(verified.verification.warnings.filter((warning) => warning.includes('public.orders'))).toEqual([]);
   });
 
   it('warns, without failing, when the metadata files are missing', async () => {
