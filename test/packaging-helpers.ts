@@ -4,7 +4,7 @@
  * No expectations live here: they are all in the test file.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -219,6 +219,8 @@ export class TemplateEvaluator {
 export async function packageService(repoRoot: string, stage: string, args: string[], timeoutMs: number): Promise<{ packageDir: string; template: CfnTemplate; stderr: string }> {
   const packageDir = await mkdtemp(join(tmpdir(), 'export-orchestrator-package-'));
   let stderr: string;
+  // serverless-esbuild builds in <repo>/.esbuild: two test files packaging at once (aws, aws-cn) would delete each other's chunks.
+  const release = await lockRepo(repoRoot, timeoutMs);
   try {
     ({ stderr } = await promisify(execFile)('npx', ['--no', '--', 'serverless', 'package', '--stage', stage, ...args, '--package', packageDir], {
       cwd: repoRoot,
@@ -229,9 +231,27 @@ export async function packageService(repoRoot: string, stage: string, args: stri
   } catch (error) {
     const { stdout = '', stderr: err = '' } = error as { stdout?: string; stderr?: string };
     throw new Error(`serverless package failed:\n${stdout}\n${err}`, { cause: error });
+  } finally {
+    await release();
   }
   const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
   return { packageDir, template, stderr };
+}
+
+/** A lock across vitest's worker processes (mkdir is atomic); one left by a killed run is taken over once older than `timeoutMs`. */
+async function lockRepo(repoRoot: string, timeoutMs: number): Promise<() => Promise<void>> {
+  const lock = join(repoRoot, '.esbuild.package-lock');
+  for (;;) {
+    try {
+      await mkdir(lock);
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = await stat(lock).then((info) => Date.now() - info.mtimeMs, () => 0);
+      if (age > timeoutMs) await rm(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /** Every statement of every policy document in the template, identity and resource policies alike. */
