@@ -255,8 +255,10 @@ export class LocalStack implements JsonService {
   /** RDS's side of the export's files: data, and for a COMPLETE export its metadata (local/export-files.ts). */
   private writeEndedExports(): void {
     for (const task of this.rds.tasks.values()) {
+      // The cheap test first: this runs on every S3 request, over every task of a fleet.
+      if (this.written.has(task.id)) continue;
       const endedAt = this.rds.endedAt(task);
-      if (endedAt === undefined || this.written.has(task.id)) continue;
+      if (endedAt === undefined) continue;
       this.written.add(task.id);
       const { status, percent } = this.rds.status(task, endedAt);
       if (status !== 'COMPLETE' && status !== 'FAILED' && status !== 'CANCELED') continue;
