@@ -108,7 +108,7 @@ export function queueMetrics(slots: Pick<DispatchDeps, 'store'>, clock: () => Da
   return {
     after: async ({ response }) => {
       if (!response) return;
-      const [depth, oldestRequestedAt] = await Promise.all([slots.store.depth(), slots.store.oldestRequestedAt()]);
+      const [depth, oldestRequestedAt] = await Promise.all([response.waiting ?? slots.store.depth(), slots.store.oldestRequestedAt()]);
       publish(queueMetricsFor(response, { depth, oldestRequestedAt }, clock()), sink);
     },
   };

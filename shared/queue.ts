@@ -89,8 +89,10 @@ export interface DispatchResult {
   unanswered: string[];
   /** Another dispatcher held the lock (and was asked for one more round). */
   deferred: boolean;
-  /** Export tasks holding a slot when the last round looked; -1 when no round ran. */
+  /** Export tasks holding a slot when the last round looked; -1 when nobody waited (RDS not asked). */
   active: number;
+  /** Executions still queued: set by the scheduled dispatcher (functions/dispatch-exports), for its log and metrics. */
+  waiting?: number;
 }
 
 /** How long a dispatcher may hold the lock: longer than a Lambda's run, short enough to survive a crash. */

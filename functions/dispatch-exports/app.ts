@@ -6,6 +6,8 @@ import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/q
 export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Clock }) =>
   workflowStep<unknown, DispatchResult>(async () => {
     const result = await dispatch(slots, clock());
-    logger.info('dispatched export slots', { ...result });
-    return result;
+    // How many still wait (one item read), for the stalled-queue alarm: waiting > 0 while active = 0.
+    const waiting = await slots.store.depth();
+    logger.info('dispatched export slots', { ...result, waiting });
+    return { ...result, waiting };
   }).use(queueMetrics(slots, clock));

@@ -193,5 +193,7 @@ describe('metrics of the workflow steps', () => {
       { name: METRIC_NAMES.oldestWaiting, unit: 'Seconds', value: 1800, dimensions: service },
       { name: METRIC_NAMES.running, unit: 'Count', value: 5, dimensions: service },
     ]);
+    // What the stalled-queue alarm's log filter reads (waiting > 0 while active = 0).
+    expect(await handler({}, lambdaContext('dispatch-exports'))).toMatchObject({ waiting: 2, active: 5 });
   });
 });
