@@ -112,7 +112,7 @@ async function main(): Promise<number> {
     console.log('\n  cold start (spawn to first Runtime API poll), Node 22 + aws-lambda-ric, from the zip:');
     for (const spec of functions) {
       const zip = statSync(join(packageDir, `${shortName(spec.name)}.zip`)).size;
-      console.log(`    ${shortName(spec.name).padEnd(16)} ${String(Math.round(coldStarts.get(spec.name)!)).padStart(5)} ms   zip ${Math.round(zip / 1024)} KB`);
+      console.log(`    ${shortName(spec.name).padEnd(20)} ${String(Math.round(coldStarts.get(spec.name)!)).padStart(5)} ms   zip ${Math.round(zip / 1024)} KB`);
     }
 
     // 3. Each case on moto, then on the local engine.
@@ -143,7 +143,7 @@ async function main(): Promise<number> {
     for (const call of lambda.invocations) (byFunction.get(shortName(call.functionName)) ?? byFunction.set(shortName(call.functionName), []).get(shortName(call.functionName))!).push(call.durationMs);
     console.log('\n  invocations (by moto\'s interpreter, and of the trigger as EventBridge would), warm:');
     for (const [name, durations] of byFunction) {
-      console.log(`    ${name.padEnd(16)} ${String(durations.length).padStart(3)} calls, median ${Math.round(median(durations))} ms`);
+      console.log(`    ${name.padEnd(20)} ${String(durations.length).padStart(3)} calls, median ${Math.round(median(durations))} ms`);
     }
     console.log(`\nRehearsal ${failures === 0 ? 'passed' : `FAILED (${failures} case(s) ended differently)`} in ${seconds(performance.now() - started)}`);
     if (failures > 0) {
