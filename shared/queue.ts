@@ -155,6 +155,8 @@ export async function dispatchBestEffort(deps: DispatchDeps, now: Date): Promise
 
 /** A page holds the entries the free slots need, plus one for an entry that is skipped (busy source) or gone. */
 const LOOKAHEAD = 1;
+/** However many slots are free (a raised quota), a page stays a small read. */
+const MAX_PAGE = 100;
 
 async function dispatchRound(deps: DispatchDeps, now: Date): Promise<DispatchResult> {
   const { store } = deps;
@@ -165,7 +167,7 @@ async function dispatchRound(deps: DispatchDeps, now: Date): Promise<DispatchRes
   const result: DispatchResult = { released: [], expired: [], unanswered: [], deferred: false, active: active.length };
   let after: string | undefined;
   reading: do {
-    const page = await store.oldest(slots.free + LOOKAHEAD, after);
+    const page = await store.oldest(Math.min(slots.free + LOOKAHEAD, MAX_PAGE), after);
     for (const entry of page.entries) {
       const action = nextAction(entry, slots, now, deps.slotWaitLimitSeconds);
       if (action === 'stop') break reading;
