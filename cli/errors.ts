@@ -1,5 +1,5 @@
-import { isTransient } from '../shared/aws/errors.ts';
-import { ExportTaskNotFound } from '../shared/errors.ts';
+import { isTransient } from '../shared/runtime/aws-errors.ts';
+import { ExportTaskNotFound } from '../shared/runtime/errors.ts';
 
 /** The command line is wrong (unknown flag, bad value, missing argument): exit status 2. */
 export class UsageError extends Error {
@@ -68,7 +68,7 @@ export function rejectNonAwsAnswers(stack: { add(middleware: unknown, options: {
 }
 
 /**
- * The ADS client (no SDK, shared/aws/ads-provider.ts) reads a proxy's or web server's page as the
+ * The ADS client (no SDK, shared/export-kinds/ads/ads-provider.ts) reads a proxy's or web server's page as the
  * error's text, or fails to parse it as JSON: the same one line as NonAwsAnswer.
  */
 function webPageAnswer(errors: ErrorShape[]): string | undefined {

@@ -1,4 +1,4 @@
-import { ExportTaskNotFound } from '../shared/errors.ts';
+import { ExportTaskNotFound } from '../shared/runtime/errors.ts';
 import { UsageError } from './errors.ts';
 import { hasEnded } from './render.ts';
 
@@ -9,7 +9,7 @@ export interface ListedExport {
   source: string;
   /** RDS: SNAPSHOT or CLUSTER, as DescribeExportTasks reports it. */
   sourceType?: string;
-  /** The workflow's statuses (shared/status.ts) when the service's status is known; else the service's own, uppercased. */
+  /** The workflow's statuses (shared/export-kinds/status.ts) when the service's status is known; else the service's own, uppercased. */
   status: string;
   /** 0-100; null when the service reports none. */
   percent: number | null;

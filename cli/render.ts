@@ -1,5 +1,5 @@
-import { TERMINAL_STATUSES } from '../shared/status.ts';
-import { formatDuration } from '../shared/notification.ts';
+import { TERMINAL_STATUSES } from '../shared/export-kinds/status.ts';
+import { formatDuration } from '../shared/notify/record.ts';
 import type { ListedExport } from './kinds.ts';
 import type { Listing } from './paging.ts';
 

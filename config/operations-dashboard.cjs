@@ -5,7 +5,7 @@
  * template once every resource is in it, so that its alarm widget shows every alarm of the stack
  * (those of serverless.yml's resources, whoever added them) without a list to keep up to date.
  *
- * Widgets: the workflow's own metrics (EMF from shared/metrics.ts, namespace `<service>/<stage>`:
+ * Widgets: the workflow's own metrics (EMF from shared/runtime/metrics.ts, namespace `<service>/<stage>`:
  * exports started and ended, duration, GB, polls, workflow failures, the slot queue), beside the
  * state machine's (AWS/States) and the functions' (AWS/Lambda) metrics, and the alarms. What each
  * alarm means and what to do: docs/runbook.md.

@@ -20,8 +20,8 @@ const { createHash } = require('node:crypto');
 // Deliberately loose (SNS does the real check by sending the confirmation); catches list-separator mistakes.
 const EMAIL = /^[^\s@,;=]+@[^\s@,;=]+\.[^\s@,;=]+$/;
 
-// The `status` message attribute's values (shared/status.ts). A misspelt one would silently filter out every message.
-// COMPLETE_WITH_WARNINGS: a COMPLETE RDS export with failed or skipped tables (shared/notification.ts).
+// The `status` message attribute's values (shared/export-kinds/status.ts). A misspelt one would silently filter out every message.
+// COMPLETE_WITH_WARNINGS: a COMPLETE RDS export with failed or skipped tables (shared/notify/record.ts).
 const STATUSES = ['STARTING', 'IN_PROGRESS', 'COMPLETE', 'COMPLETE_WITH_WARNINGS', 'FAILED', 'CANCELING', 'CANCELED', 'TIMED_OUT'];
 
 async function readParam(resolveVariable, name) {

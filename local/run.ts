@@ -1,13 +1,13 @@
 import './polyfills.ts';
 import './log-level.ts';
 import { parseArgs } from 'node:util';
-import { formatDuration } from '../shared/notification.ts';
+import { formatDuration } from '../shared/notify/record.ts';
 import { formatBytes } from '../shared/verification/partial-data.ts';
-import { slackMessageFor, slackMessagePreview } from '../shared/slack.ts';
-import type { ExportState } from '../shared/workflow.ts';
+import { slackMessageFor, slackMessagePreview } from '../shared/notify/slack/slack.ts';
+import type { ExportState } from '../shared/workflow/export-state.ts';
 import type { EventLog } from './local-stack.ts';
 import { parseScenario, readScenarioFile, runScenario, SCENARIO_EPOCH, type ScenarioResult } from './scenario.ts';
-import { isTerminal } from '../shared/status.ts';
+import { isTerminal } from '../shared/export-kinds/status.ts';
 import { postAllToSlack } from './slack-post.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 

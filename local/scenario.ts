@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, MAX_SLOT_WAIT_LIMIT_SECONDS } from '../shared/config.ts';
-import { SLOT_WAIT_TIMED_OUT } from '../shared/queue.ts';
-import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/source.ts';
-import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers.ts';
+import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, MAX_SLOT_WAIT_LIMIT_SECONDS } from '../shared/runtime/config.ts';
+import { SLOT_WAIT_TIMED_OUT } from '../shared/slots/dispatch.ts';
+import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/export-kinds/rds/source.ts';
+import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/triggers.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
 import { LOCAL_VERIFY_SETTINGS, LocalStack, type EventLog, type ExecutionOutcome, type LambdaUsage } from './local-stack.ts';
-import type { ExportState } from '../shared/workflow.ts';
+import type { ExportState } from '../shared/workflow/export-state.ts';
 import type { PartialData } from '../shared/verification/partial-data.ts';
 import { seededRandom, withSeededMathRandom } from './random.ts';
 import type { SimulatedTask } from './rds-simulator.ts';
-import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/sweep.ts';
+import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/triggers/sweep.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 import { onVirtualClock } from './virtual-clock.ts';
 

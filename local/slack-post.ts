@@ -1,5 +1,5 @@
-import { formatDuration } from '../shared/notification.ts';
-import { postToSlack, slackMessageFor } from '../shared/slack.ts';
+import { formatDuration } from '../shared/notify/record.ts';
+import { postToSlack, slackMessageFor } from '../shared/notify/slack/slack.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 
 /**

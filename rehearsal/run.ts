@@ -33,7 +33,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { DEFAULT_TABLES, writeExportFiles } from '../local/export-files.ts';
 import type { S3Simulator } from '../local/s3-simulator.ts';
 import { parseScenario, runScenario, snapshotCreated } from '../local/scenario.ts';
-import { exportIdentifier, parseSourceArn } from '../shared/source.ts';
+import { exportIdentifier, parseSourceArn } from '../shared/export-kinds/rds/source.ts';
 import { ACCOUNT, packageService, readZip, TemplateEvaluator, type CfnTemplate } from '../test/packaging-helpers.ts';
 import { startMoto, type RunningMoto } from '../test/setup/moto-server.ts';
 import { LocalLambdaService, type HostedFunction } from './lambda-service.ts';

@@ -18,7 +18,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { METRIC_NAMES } from '../shared/metrics.ts';
+import { METRIC_NAMES } from '../shared/runtime/metrics.ts';
 import {
   ACCOUNT,
   REGION,
@@ -71,11 +71,11 @@ const STACK = `${SERVICE}-${STAGE}`;
 // variables, roles, rules) is read from the package and the sources.
 
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-/** The slot queue and the export waits (shared/aws/coordination-store.ts). */
+/** The slot queue and the export waits (shared/slots/coordination-store.ts). */
 const COORDINATION = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
-/** Answering the task tokens of waiting executions (shared/aws/step-functions.ts). */
+/** Answering the task tokens of waiting executions (shared/workflow/step-functions.ts). */
 const WAKE = ['states:SendTaskFailure', 'states:SendTaskSuccess'];
-/** The slot dispatcher: the queue, what RDS runs, whom to wake (shared/aws/clients.ts dispatchDeps). */
+/** The slot dispatcher: the queue, what RDS runs, whom to wake (shared/slots/clients.ts dispatchDeps). */
 const DISPATCH = [...COORDINATION, ...WAKE, 'rds:DescribeExportTasks'];
 
 const FUNCTIONS: Record<string, { actions: string[] }> = {
@@ -867,7 +867,7 @@ describe('serverless package', () => {
     );
 
     it('bounds the trigger\'s and the sweep\'s RDS calls: reserved concurrency as in RDS_CALL_BUDGET, together under the account budget', async () => {
-      const { RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } = await import('../shared/pacing.ts');
+      const { RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } = await import('../shared/runtime/pacing.ts');
 
       for (const [name, budget] of Object.entries(RDS_CALL_BUDGET)) {
         expect(resource(`${pascal(name)}LambdaFunction`).Properties?.ReservedConcurrentExecutions, name).toBe(budget.reservedConcurrency);
@@ -1117,7 +1117,7 @@ function lambdaEnvironment(name: string): Record<string, string> {
 }
 
 /**
- * The variables a handler reads, from the config shapes (shared/config.ts, shared/triggers-config.ts)
+ * The variables a handler reads, from the config shapes (shared/runtime/config.ts, shared/triggers/config.ts)
  * it imports and passes to readConfig; `required` when the shape has no default for it.
  */
 async function variablesRead(name: string): Promise<Map<string, { required: boolean }>> {

@@ -1,5 +1,5 @@
-import type { WaitDeps } from '../../shared/export-events.ts';
-import { requestCancel } from '../../shared/operator.ts';
+import type { WaitDeps } from '../../shared/slots/export-events.ts';
+import { requestCancel } from '../../shared/workflow/operator-cancel.ts';
 import type { CancelArgs } from '../args.ts';
 import { CliError, UsageError } from '../errors.ts';
 import type { Output } from '../io.ts';
@@ -23,7 +23,7 @@ export interface CancelOutcome {
 }
 
 /**
- * `cancel`: through the workflow's cancel path (shared/operator.ts requestCancel), so the cancel is
+ * `cancel`: through the workflow's cancel path (shared/workflow/operator-cancel.ts requestCancel), so the cancel is
  * notified like any other end. The export is described first: an unknown id, or one that already
  * ended, is an error, and its SourceArn finds the execution waiting on it.
  */

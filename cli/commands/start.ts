@@ -1,8 +1,8 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { awsErrorName, toWorkflowError } from '../../shared/aws/errors.ts';
-import { StepFunctions } from '../../shared/aws/step-functions.ts';
-import { formatDuration } from '../../shared/notification.ts';
-import { exportIdentifier, parseSourceArn, type ExportSource, type SourceType } from '../../shared/source.ts';
+import { awsErrorName, toWorkflowError } from '../../shared/runtime/aws-errors.ts';
+import { StepFunctions } from '../../shared/workflow/step-functions.ts';
+import { formatDuration } from '../../shared/notify/record.ts';
+import { exportIdentifier, parseSourceArn, type ExportSource, type SourceType } from '../../shared/export-kinds/rds/source.ts';
 import type { StartArgs, StartTarget } from '../args.ts';
 import { EXIT_AWS, EXIT_OK, UsageError } from '../errors.ts';
 import type { Output } from '../io.ts';
@@ -48,7 +48,7 @@ export interface StartOutcome {
  * `start`: StartExecution of the deployed state machine, named by the source's export id (as the
  * snapshot trigger and the planner name theirs), so a start of a snapshot already started is a
  * no-op, reported as such: the execution is looked up first, and a start that races another one is
- * told apart by Step Functions itself (shared/aws/step-functions.ts).
+ * told apart by Step Functions itself (shared/workflow/step-functions.ts).
  */
 export async function startCommand(args: StartArgs, deps: { sfn: SFNClient; stdout: Output; env: Readonly<Record<string, string | undefined>>; now(): Date }): Promise<StartOutcome> {
   const wanted = args.target ?? { kind: 'rds' as const, sourceArn: args.sourceArn ?? '' };

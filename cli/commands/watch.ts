@@ -1,4 +1,4 @@
-import { isTransient } from '../../shared/aws/errors.ts';
+import { isTransient } from '../../shared/runtime/aws-errors.ts';
 import type { WatchArgs } from '../args.ts';
 import { EXIT_AWS, EXIT_OK } from '../errors.ts';
 import type { Output } from '../io.ts';

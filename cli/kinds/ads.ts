@@ -1,12 +1,12 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { AdsClient, AdsNetworkError, observeAdsExport, type AdsExportInfo } from '../../shared/aws/ads-provider.ts';
-import { toWorkflowError } from '../../shared/aws/errors.ts';
-import { TransientAwsError } from '../../shared/errors.ts';
+import { AdsClient, AdsNetworkError, observeAdsExport, type AdsExportInfo } from '../../shared/export-kinds/ads/ads-provider.ts';
+import { toWorkflowError } from '../../shared/runtime/aws-errors.ts';
+import { TransientAwsError } from '../../shared/runtime/errors.ts';
 import type { ExportKind, ListQuery, ListedExport, Page } from '../kinds.ts';
 
 /**
  * Application Discovery Service exports: DescribeExportTasks (awsJson1_1, no SDK client on our
- * registry: shared/aws/ads-provider.ts's AdsClient), paged by nextToken (maxResults 1-100).
+ * registry: shared/export-kinds/ads/ads-provider.ts's AdsClient), paged by nextToken (maxResults 1-100).
  * ADS reports no source and no percentage: 0 until it succeeds.
  */
 export function adsKind(ads: Pick<AdsClient, 'call'>): ExportKind {

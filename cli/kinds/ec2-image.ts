@@ -1,6 +1,6 @@
 import { paginateDescribeExportImageTasks, type DescribeExportImageTasksCommandInput, type EC2Client, type ExportImageTask } from '@aws-sdk/client-ec2';
-import { normaliseEc2ImageTask } from '../../shared/aws/ec2-image-provider.ts';
-import { imageArn } from '../../shared/ec2-image-request.ts';
+import { normaliseEc2ImageTask } from '../../shared/export-kinds/ec2-image/ec2-image-provider.ts';
+import { imageArn } from '../../shared/export-kinds/ec2-image/request.ts';
 import type { ExportKind, ListQuery, ListedExport, Page } from '../kinds.ts';
 import { sdkPages } from './sdk-pages.ts';
 

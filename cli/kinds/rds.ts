@@ -1,8 +1,8 @@
 import { DescribeExportTasksCommand, paginateDescribeExportTasks, type DescribeExportTasksCommandInput, type ExportTask, type RDSClient } from '@aws-sdk/client-rds';
-import { awsErrorName, toWorkflowError } from '../../shared/aws/errors.ts';
-import { ExportTaskNotFound } from '../../shared/errors.ts';
-import { apiSourceType, parseSourceArn } from '../../shared/source.ts';
-import { normaliseRdsStatus } from '../../shared/status.ts';
+import { awsErrorName, toWorkflowError } from '../../shared/runtime/aws-errors.ts';
+import { ExportTaskNotFound } from '../../shared/runtime/errors.ts';
+import { apiSourceType, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
+import { normaliseRdsStatus } from '../../shared/export-kinds/status.ts';
 import type { ExportKind, ListQuery, ListedExport, Page } from '../kinds.ts';
 import { sdkPages } from './sdk-pages.ts';
 

@@ -1,4 +1,4 @@
-import { toWorkflowError } from '../../shared/aws/errors.ts';
+import { toWorkflowError } from '../../shared/runtime/aws-errors.ts';
 import type { Page } from '../kinds.ts';
 
 /**

@@ -1,8 +1,8 @@
-import { admitExport, type AdmissionInput } from '../../shared/admission.ts';
-import type { ExportDefaults } from '../../shared/config.ts';
-import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
-import { EVENT_SHAPES } from '../../shared/event-shape.ts';
-import type { DispatchDeps } from '../../shared/queue.ts';
+import { admitExport, type AdmissionInput } from '../../shared/workflow/admit-export.ts';
+import type { ExportDefaults } from '../../shared/runtime/config.ts';
+import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
+import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
 
 export interface AdmitExportDeps {
   defaults: ExportDefaults;

@@ -1,6 +1,6 @@
-import { dispatchDeps } from '../../shared/aws/clients.ts';
-import { exportDefaultsShape, readConfig, slotConfigShape } from '../../shared/config.ts';
-import { systemClock } from '../../shared/lambda.ts';
+import { dispatchDeps } from '../../shared/slots/clients.ts';
+import { exportDefaultsShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
+import { systemClock } from '../../shared/runtime/lambda.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig({ ...exportDefaultsShape, ...slotConfigShape });

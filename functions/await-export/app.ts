@@ -1,6 +1,6 @@
-import { awaitExportEnd, type AwaitInput, type WaitDeps } from '../../shared/export-events.ts';
-import { logger, workflowStep } from '../../shared/lambda.ts';
-import { EVENT_SHAPES } from '../../shared/event-shape.ts';
+import { awaitExportEnd, type AwaitInput, type WaitDeps } from '../../shared/slots/export-events.ts';
+import { logger, workflowStep } from '../../shared/runtime/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 
 export const makeHandler = (deps: WaitDeps) =>
   workflowStep<AwaitInput, { wait: string }>(async (input) => {

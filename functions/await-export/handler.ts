@@ -1,6 +1,6 @@
-import { coordinationStore } from '../../shared/aws/coordination-store.ts';
-import { taskCallbacks } from '../../shared/aws/step-functions.ts';
-import { readConfig, slotConfigShape } from '../../shared/config.ts';
+import { coordinationStore } from '../../shared/slots/coordination-store.ts';
+import { taskCallbacks } from '../../shared/workflow/step-functions.ts';
+import { readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig(slotConfigShape);

@@ -1,6 +1,6 @@
-import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
-import { queueMetrics } from '../../shared/metrics.ts';
-import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/queue.ts';
+import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { queueMetrics } from '../../shared/runtime/metrics.ts';
+import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/slots/dispatch.ts';
 
 /** The periodic tick: a slot freed without an event reaching us (lost event, export started elsewhere) is still handed out. */
 export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Clock }) =>

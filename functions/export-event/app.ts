@@ -1,7 +1,7 @@
-import { exportFinished, parseExportFinished, type RdsEventBridgeEvent } from '../../shared/export-events.ts';
-import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
-import { EVENT_SHAPES } from '../../shared/event-shape.ts';
-import { dispatch, type DispatchDeps } from '../../shared/queue.ts';
+import { exportFinished, parseExportFinished, type RdsEventBridgeEvent } from '../../shared/slots/export-events.ts';
+import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
+import { dispatch, type DispatchDeps } from '../../shared/slots/dispatch.ts';
 
 export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Clock }) =>
   workflowStep<RdsEventBridgeEvent, { handled: boolean }>(async (event) => {

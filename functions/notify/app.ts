@@ -1,7 +1,7 @@
-import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
-import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
-import { EVENT_SHAPES } from '../../shared/event-shape.ts';
-import { notify, type NotifyInput } from '../../shared/notify.ts';
+import type { NotificationPublisher } from '../../shared/notify/sns-publisher.ts';
+import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
+import { notify, type NotifyInput } from '../../shared/workflow/notify.ts';
 
 export interface NotifyDeps {
   publisher: NotificationPublisher;

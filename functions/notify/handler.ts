@@ -1,6 +1,6 @@
-import { notifyConfigShape, readConfig } from '../../shared/config.ts';
-import { snsPublisher } from '../../shared/aws/sns-publisher.ts';
-import { systemClock } from '../../shared/lambda.ts';
+import { notifyConfigShape, readConfig } from '../../shared/runtime/config.ts';
+import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
+import { systemClock } from '../../shared/runtime/lambda.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig(notifyConfigShape);

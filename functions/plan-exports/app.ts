@@ -1,7 +1,7 @@
-import type { ExportHistory, SnapshotCatalog } from '../../shared/aws/rds-snapshots.ts';
-import type { ExecutionStarter } from '../../shared/aws/step-functions.ts';
-import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
-import { planExports, scheduledTime, ScheduledExportsFailed, type ScheduledSource, type SourcePlan } from '../../shared/triggers.ts';
+import type { ExportHistory, SnapshotCatalog } from '../../shared/triggers/rds-snapshots.ts';
+import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
+import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { planExports, scheduledTime, ScheduledExportsFailed, type ScheduledSource, type SourcePlan } from '../../shared/triggers/triggers.ts';
 
 export interface PlanExportsDeps {
   catalog: Pick<SnapshotCatalog, 'snapshotsOf' | 'clusterArn'>;

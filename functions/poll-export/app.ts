@@ -1,14 +1,14 @@
-import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
-import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
-import { EVENT_SHAPES } from '../../shared/event-shape.ts';
-import { announce } from '../../shared/notify.ts';
-import type { ExportProvider } from '../../shared/provider.ts';
-import type { ExportRequest } from '../../shared/request.ts';
-import type { DispatchDeps } from '../../shared/queue.ts';
-import { pollExport, type ExportState } from '../../shared/workflow.ts';
+import type { NotificationPublisher } from '../../shared/notify/sns-publisher.ts';
+import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
+import { announce } from '../../shared/workflow/notify.ts';
+import type { ExportProvider } from '../../shared/export-kinds/contract.ts';
+import type { ExportRequest } from '../../shared/export-kinds/request.ts';
+import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
+import { pollExport, type ExportState } from '../../shared/workflow/export-state.ts';
 
 export interface PollExportDeps {
-  /** The provider of the request's kind (shared/aws/clients.ts exportProviders). */
+  /** The provider of the request's kind (shared/slots/clients.ts exportProviders). */
   providerFor: (request: ExportRequest) => ExportProvider;
   slots: DispatchDeps;
   /** Publishes a change of status (and the notices about following) itself. */

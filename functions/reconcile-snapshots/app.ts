@@ -1,9 +1,9 @@
-import type { ExportedSources, SnapshotLister } from '../../shared/aws/rds-snapshots.ts';
-import type { ExecutionStarter } from '../../shared/aws/step-functions.ts';
-import { ReconciliationFailed } from '../../shared/errors.ts';
-import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
-import { scheduledTime } from '../../shared/triggers.ts';
-import { summariseSweep, sweepSnapshots, type SweepReport, type SweepSettings } from '../../shared/sweep.ts';
+import type { ExportedSources, SnapshotLister } from '../../shared/triggers/rds-snapshots.ts';
+import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
+import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
+import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { scheduledTime } from '../../shared/triggers/triggers.ts';
+import { summariseSweep, sweepSnapshots, type SweepReport, type SweepSettings } from '../../shared/triggers/sweep.ts';
 
 export interface ReconcileDeps {
   snapshots: SnapshotLister;
@@ -14,7 +14,7 @@ export interface ReconcileDeps {
 }
 
 /**
- * The schedule's sweep (shared/sweep.ts). A snapshot the sweep had to start means an event was
+ * The schedule's sweep (shared/triggers/sweep.ts). A snapshot the sweep had to start means an event was
  * lost or parked: logged at WARN, one line each. Failed starts fail the invocation after all were
  * tried, so Lambda retries it (safely: starts dedup by name) and the errors alarm sees it.
  */

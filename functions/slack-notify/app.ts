@@ -1,7 +1,7 @@
 import type { SNSEvent } from 'aws-lambda';
-import { workflowStep } from '../../shared/lambda.ts';
-import { EVENT_SHAPES } from '../../shared/event-shape.ts';
-import { deliverToSlack, type SlackDeliveryDeps, type SlackDeliveryResult } from '../../shared/slack-delivery.ts';
+import { workflowStep } from '../../shared/runtime/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
+import { deliverToSlack, type SlackDeliveryDeps, type SlackDeliveryResult } from '../../shared/notify/slack/delivery.ts';
 
 export type SlackNotifyDeps = Omit<SlackDeliveryDeps, 'remainingMs'>;
 export type SlackNotifyResult = SlackDeliveryResult;

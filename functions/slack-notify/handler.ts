@@ -1,8 +1,8 @@
-import { ssmSecret } from '../../shared/aws/ssm-secret.ts';
-import { readConfig } from '../../shared/config.ts';
-import { slackConfigShape } from '../../shared/slack-config.ts';
+import { ssmSecret } from '../../shared/notify/slack/ssm-secret.ts';
+import { readConfig } from '../../shared/runtime/config.ts';
+import { slackConfigShape } from '../../shared/notify/slack/config.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig(slackConfigShape);
-// Retries follow DEFAULT_RETRY_POLICY (shared/slack.ts), bounded by the Lambda's remaining time.
+// Retries follow DEFAULT_RETRY_POLICY (shared/notify/slack/slack.ts), bounded by the Lambda's remaining time.
 export const handler = makeHandler({ webhook: ssmSecret(config.SLACK_WEBHOOK_PARAMETER), fetch: globalThis.fetch });

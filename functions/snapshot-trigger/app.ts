@@ -1,8 +1,8 @@
-import type { SnapshotCatalog } from '../../shared/aws/rds-snapshots.ts';
-import type { ExecutionStarter } from '../../shared/aws/step-functions.ts';
-import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
-import { EVENT_SHAPES } from '../../shared/event-shape.ts';
-import { handleSnapshotEvent, type RdsEvent, type TriggerResult, type TriggerSettings } from '../../shared/triggers.ts';
+import type { SnapshotCatalog } from '../../shared/triggers/rds-snapshots.ts';
+import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
+import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
+import { handleSnapshotEvent, type RdsEvent, type TriggerResult, type TriggerSettings } from '../../shared/triggers/triggers.ts';
 
 export interface SnapshotTriggerDeps {
   catalog: Pick<SnapshotCatalog, 'describe'>;

@@ -1,9 +1,9 @@
-import { rdsSnapshots } from '../../shared/aws/rds-snapshots.ts';
-import { stepFunctions } from '../../shared/aws/step-functions.ts';
-import { readConfig } from '../../shared/config.ts';
-import { systemClock } from '../../shared/lambda.ts';
-import { RDS_CALL_BUDGET } from '../../shared/pacing.ts';
-import { snapshotTriggerConfigShape, triggerSettings } from '../../shared/triggers-config.ts';
+import { rdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
+import { stepFunctions } from '../../shared/workflow/step-functions.ts';
+import { readConfig } from '../../shared/runtime/config.ts';
+import { systemClock } from '../../shared/runtime/lambda.ts';
+import { RDS_CALL_BUDGET } from '../../shared/runtime/pacing.ts';
+import { snapshotTriggerConfigShape, triggerSettings } from '../../shared/triggers/config.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig(snapshotTriggerConfigShape);

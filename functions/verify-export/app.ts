@@ -1,8 +1,8 @@
-import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
-import { logger, workflowStep, type Clock } from '../../shared/lambda.ts';
-import { announce } from '../../shared/notify.ts';
+import type { NotificationPublisher } from '../../shared/notify/sns-publisher.ts';
+import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { announce } from '../../shared/workflow/notify.ts';
 import { verifyExport, type VerifyDeps } from '../../shared/verification/verify.ts';
-import type { ExportState } from '../../shared/workflow.ts';
+import type { ExportState } from '../../shared/workflow/export-state.ts';
 
 export interface VerifyExportDeps {
   verify: VerifyDeps;

@@ -1,4 +1,4 @@
-import { NamedError } from '../errors.ts';
+import { NamedError } from '../runtime/errors.ts';
 import type { TableMetadata } from './metadata.ts';
 import { glueTypeOf } from './glue-types.ts';
 import type { CatalogTable, DataCatalog } from './ports.ts';

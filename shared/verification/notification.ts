@@ -1,4 +1,4 @@
-import { causeMessage, formatDuration } from '../format.ts';
+import { causeMessage, formatDuration } from '../runtime/format.ts';
 import { describePartialData, type PartialData } from './partial-data.ts';
 import { hasTableProblems } from './report.ts';
 import type { Verification } from './result.ts';

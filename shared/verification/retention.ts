@@ -1,4 +1,4 @@
-import { exportIdentifier, parseSourceArn } from '../source.ts';
+import { exportIdentifier, parseSourceArn } from '../export-kinds/rds/source.ts';
 import { sourceDatabaseOf } from './catalog.ts';
 import { accountPartialData } from './partial-data.ts';
 import type { ExportHistory, ExportObjects, PastExport } from './ports.ts';

@@ -1,4 +1,4 @@
-import type { ExportState } from '../workflow.ts';
+import type { ExportState } from '../workflow/export-state.ts';
 import { catalogDatabaseName, catalogExport, tableFolder } from './catalog.ts';
 import { baseName, exportInfoName, parseExportMetadata, tablesInfoPrefix, type MetadataFile, type TableMetadata } from './metadata.ts';
 import { accountPartialData, type ExportFolder } from './partial-data.ts';

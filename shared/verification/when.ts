@@ -1,5 +1,5 @@
-import { isTerminal, type ExportStatus } from '../status.ts';
-import type { ExportRequest } from '../request.ts';
+import { isTerminal, type ExportStatus } from '../export-kinds/status.ts';
+import type { ExportRequest } from '../export-kinds/request.ts';
 import type { Verification } from './result.ts';
 
 /**

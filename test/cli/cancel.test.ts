@@ -30,7 +30,7 @@ function world(tasks: ExportTask[], wait?: { token: string }) {
 
 const RUNNING = task(7, { ExportTaskIdentifier: 'prod-db-c2865e44c1', Status: 'IN_PROGRESS', PercentProgress: 40 });
 
-describe('cancel: through the workflow (shared/operator.ts requestCancel, DynamoDB coordination store)', () => {
+describe('cancel: through the workflow (shared/workflow/operator-cancel.ts requestCancel, DynamoDB coordination store)', () => {
   it('records the request and wakes the execution waiting on the export', async () => {
     const { cli, dynamoMock, sfnMock } = world([RUNNING], { token: 'task-token-1' });
 

@@ -2,8 +2,8 @@ import { DescribeExportTasksCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { CliError, describeFailure } from '../../cli/errors.ts';
-import { toWorkflowError } from '../../shared/aws/errors.ts';
-import { ExportTaskNotFound } from '../../shared/errors.ts';
+import { toWorkflowError } from '../../shared/runtime/aws-errors.ts';
+import { ExportTaskNotFound } from '../../shared/runtime/errors.ts';
 
 const sdkError = (name: string, message: string, status: number) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 

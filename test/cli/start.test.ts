@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import type { LocalRunner } from '../../cli/commands/start.ts';
 import { run, type Clients } from '../../cli/run.ts';
-import { exportIdentifier, parseSourceArn } from '../../shared/source.ts';
+import { exportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import { sink } from './fixtures.ts';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:export-orchestrator-prod';

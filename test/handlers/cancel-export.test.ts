@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/cancel-export/app.ts';
-import { rdsExportProvider } from '../../shared/aws/rds-provider.ts';
-import { ExportTaskNotFound } from '../../shared/errors.ts';
+import { rdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
+import { ExportTaskNotFound } from '../../shared/runtime/errors.ts';
 import { CLIENT_CONFIG, exportState, lambdaContext, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
 
 const rdsMock = mockClient(RDSClient);

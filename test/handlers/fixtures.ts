@@ -1,13 +1,13 @@
 /** What the handler tests share: a Lambda context, a fixed clock, a request, and the state machine's Retry lists. */
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
-import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shared/config.ts';
-import { buildExportRequest, type ExportRequest } from '../../shared/request.ts';
-import type { ExportState } from '../../shared/workflow.ts';
+import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shared/runtime/config.ts';
+import { buildExportRequest, type ExportRequest } from '../../shared/export-kinds/request.ts';
+import type { ExportState } from '../../shared/workflow/export-state.ts';
 import { vi } from 'vitest';
-import type { CoordinationStore, QueueEntry } from '../../shared/aws/coordination-store.ts';
-import type { NotificationPublisher } from '../../shared/aws/sns-publisher.ts';
-import type { Notification } from '../../shared/notification.ts';
+import type { CoordinationStore, QueueEntry } from '../../shared/slots/coordination-store.ts';
+import type { NotificationPublisher } from '../../shared/notify/sns-publisher.ts';
+import type { Notification } from '../../shared/notify/record.ts';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';

@@ -11,9 +11,9 @@ import { makeHandler as reconcileSnapshots } from '../../functions/reconcile-sna
 import { makeHandler as slackNotify } from '../../functions/slack-notify/app.ts';
 import { makeHandler as snapshotTrigger } from '../../functions/snapshot-trigger/app.ts';
 import { makeHandler as startExport } from '../../functions/start-export/app.ts';
-import { MalformedEvent } from '../../shared/errors.ts';
-import { QUOTE_LIMIT, shapeProblems } from '../../shared/event-shape.ts';
-import type { DispatchDeps } from '../../shared/queue.ts';
+import { MalformedEvent } from '../../shared/runtime/errors.ts';
+import { QUOTE_LIMIT, shapeProblems } from '../../shared/runtime/event-shape.ts';
+import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
 import { clock, defaults, lambdaContext, mockCoordinationStore } from './fixtures.ts';
 
 // Whatever a state machine, EventBridge, SNS or a person hands a Lambda, it ends in a named error

@@ -17,10 +17,10 @@ import { makeHandler as makeDispatchHandler } from '../../functions/dispatch-exp
 import { makeHandler as makeNotifyHandler } from '../../functions/notify/app.ts';
 import { makeHandler as makePollHandler } from '../../functions/poll-export/app.ts';
 import { makeHandler as makeStartHandler } from '../../functions/start-export/app.ts';
-import type { QueueEntry } from '../../shared/aws/coordination-store.ts';
-import { rdsExportProvider } from '../../shared/aws/rds-provider.ts';
-import { METRIC_NAMES } from '../../shared/metrics.ts';
-import type { DispatchDeps } from '../../shared/queue.ts';
+import type { QueueEntry } from '../../shared/slots/coordination-store.ts';
+import { rdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
+import { METRIC_NAMES } from '../../shared/runtime/metrics.ts';
+import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
 import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, exportRequest, exportState, lambdaContext, mockCoordinationStore, NOW, recordingPublisher, SNAPSHOT_ARN } from './fixtures.ts';
 
 const NAMESPACE = 'export-orchestrator/test';

@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../functions/notify/app.ts';
-import { snsPublisher } from '../../shared/aws/sns-publisher.ts';
-import { ExportServiceError, TransientAwsError } from '../../shared/errors.ts';
+import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
+import { ExportServiceError, TransientAwsError } from '../../shared/runtime/errors.ts';
 import { CLIENT_CONFIG, clock, exportState, lambdaContext, retriedErrors, SNAPSHOT_ARN } from './fixtures.ts';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:export-notifications';

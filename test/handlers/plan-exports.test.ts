@@ -12,11 +12,11 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler, type PlanSummary } from '../../functions/plan-exports/app.ts';
-import { RdsSnapshots } from '../../shared/aws/rds-snapshots.ts';
-import { StepFunctions } from '../../shared/aws/step-functions.ts';
-import { logger } from '../../shared/lambda.ts';
-import { parseSourceArn } from '../../shared/source.ts';
-import { executionName, ScheduledExportsFailed, type ScheduledSource } from '../../shared/triggers.ts';
+import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
+import { StepFunctions } from '../../shared/workflow/step-functions.ts';
+import { logger } from '../../shared/runtime/lambda.ts';
+import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
+import { executionName, ScheduledExportsFailed, type ScheduledSource } from '../../shared/triggers/triggers.ts';
 
 // The real adapters (RdsSnapshots, StepFunctions) over SDK clients whose send() is mocked.
 

@@ -3,11 +3,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../functions/poll-export/app.ts';
-import { rdsExportProvider } from '../../shared/aws/rds-provider.ts';
-import type { QueueEntry } from '../../shared/aws/coordination-store.ts';
-import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
-import { ExportServiceError, ExportTaskNotFound } from '../../shared/errors.ts';
-import { startingNow, type DispatchDeps } from '../../shared/queue.ts';
+import { rdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
+import type { QueueEntry } from '../../shared/slots/coordination-store.ts';
+import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
+import { ExportServiceError, ExportTaskNotFound } from '../../shared/runtime/errors.ts';
+import { startingNow, type DispatchDeps } from '../../shared/slots/dispatch.ts';
 import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, NOW, exportRequest, exportState, lambdaContext, mockCoordinationStore, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
 
 const rdsMock = mockClient(RDSClient);

@@ -3,12 +3,12 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/reconcile-snapshots/app.ts';
-import { RdsSnapshots } from '../../shared/aws/rds-snapshots.ts';
-import { StepFunctions } from '../../shared/aws/step-functions.ts';
-import { ReconciliationFailed } from '../../shared/errors.ts';
-import { parseSourceArn } from '../../shared/source.ts';
-import type { SweepReport } from '../../shared/sweep.ts';
-import { executionName } from '../../shared/triggers.ts';
+import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
+import { StepFunctions } from '../../shared/workflow/step-functions.ts';
+import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
+import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
+import type { SweepReport } from '../../shared/triggers/sweep.ts';
+import { executionName } from '../../shared/triggers/triggers.ts';
 import { ACCOUNT, CLIENT_CONFIG, lambdaContext, REGION } from './fixtures.ts';
 
 // The real adapters (RdsSnapshots, StepFunctions) over SDK clients whose send() is mocked.

@@ -6,15 +6,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 
 // Powertools reads its level when the logger is made, and goes back to it on every invocation:
-// it must be set before shared/lambda.ts is imported (vitest.config.ts silences every other file).
+// it must be set before shared/runtime/lambda.ts is imported (vitest.config.ts silences every other file).
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 });
 
 import { makeHandler, type SlackNotifyDeps } from '../../functions/slack-notify/app.ts';
-import { SecretUnavailable, ssmSecret, type SecretSource } from '../../shared/aws/ssm-secret.ts';
-import { renderNotification, type NotificationRecord } from '../../shared/notification.ts';
-import { renderSlackMessage, SlackDeliveryFailed, SlackWebhookInvalid, SlackWebhookRejected, type SlackMessage } from '../../shared/slack.ts';
+import { SecretUnavailable, ssmSecret, type SecretSource } from '../../shared/notify/slack/ssm-secret.ts';
+import { renderNotification, type NotificationRecord } from '../../shared/notify/record.ts';
+import { renderSlackMessage, SlackDeliveryFailed, SlackWebhookInvalid, SlackWebhookRejected, type SlackMessage } from '../../shared/notify/slack/slack.ts';
 
 // The notifier Lambda against a real HTTP server on loopback standing in for Slack's webhook, and
 // SSM behind aws-sdk-client-mock. Waits between retries are recorded, not slept.

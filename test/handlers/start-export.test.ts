@@ -11,11 +11,11 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler as makeAdmitHandler } from '../../functions/admit-export/app.ts';
 import { makeHandler } from '../../functions/start-export/app.ts';
-import { rdsExportProvider } from '../../shared/aws/rds-provider.ts';
-import type { CoordinationStore } from '../../shared/aws/coordination-store.ts';
-import { ExportIdentifierConflict, ExportQuotaExceeded, ExportServiceError, InvalidExportRequest, TransientAwsError } from '../../shared/errors.ts';
-import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/source.ts';
-import type { StartInput } from '../../shared/start.ts';
+import { rdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
+import type { CoordinationStore } from '../../shared/slots/coordination-store.ts';
+import { ExportIdentifierConflict, ExportQuotaExceeded, ExportServiceError, InvalidExportRequest, TransientAwsError } from '../../shared/runtime/errors.ts';
+import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
+import type { StartInput } from '../../shared/workflow/start-export.ts';
 import { ACCOUNT, BOUNDS, caughtBy, CLIENT_CONFIG, clock, defaults, exportRequest, lambdaContext, NOW, REQUESTED_AT, retriedErrors, SNAPSHOT_ARN, recordingPublisher } from './fixtures.ts';
 
 const rdsMock = mockClient(RDSClient);

@@ -4,7 +4,7 @@ import { LocalStack } from '../../local/local-stack.ts';
 import { seededRandom } from '../../local/random.ts';
 import { onVirtualClock } from '../../local/virtual-clock.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';
-import { requestCancel } from '../../shared/operator.ts';
+import { requestCancel } from '../../shared/workflow/operator-cancel.ts';
 
 const AMI = 'ami-0123456789abcdef0';
 const AGENT = 'o-0123456789abcdef0';

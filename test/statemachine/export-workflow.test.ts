@@ -5,7 +5,7 @@ import { seededRandom } from '../../local/random.ts';
 import type { ExportBehaviour } from '../../local/rds-simulator.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';
 import { onVirtualClock } from '../../local/virtual-clock.ts';
-import { requestCancel } from '../../shared/operator.ts';
+import { requestCancel } from '../../shared/workflow/operator-cancel.ts';
 
 // The real definition (statemachines/export.asl.json) on aws-local-stepfunctions, the real
 // handlers, real SDK clients talking to the RDS simulator; every wait on a virtual clock.

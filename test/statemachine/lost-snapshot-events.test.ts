@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario, snapshotCreated } from '../../local/scenario.ts';
-import { RDS_CALL_BUDGET, worstCaseRate } from '../../shared/pacing.ts';
+import { RDS_CALL_BUDGET, worstCaseRate } from '../../shared/runtime/pacing.ts';
 
 // Snapshot-created events lost by EventBridge, or failed by a throttled trigger past its retries
 // (parked in its on-failure destination): the hourly reconciliation sweep still exports every

@@ -4,7 +4,7 @@ import { seededRandom } from '../../local/random.ts';
 import type { ExportBehaviour } from '../../local/rds-simulator.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';
 import { onVirtualClock } from '../../local/virtual-clock.ts';
-import type { ExportState } from '../../shared/workflow.ts';
+import type { ExportState } from '../../shared/workflow/export-state.ts';
 
 // The verify step on the real definition: after an RDS export's end, the metadata files the
 // simulated RDS wrote are read through the real S3 client, tables catalogued through the real Glue

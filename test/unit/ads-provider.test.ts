@@ -5,10 +5,10 @@ import {
   TRUNCATED_WARNING,
   normaliseAdsStatus,
   observeAdsExport,
-} from '../../shared/aws/ads-provider.ts';
-import { validateAdsExportRequest } from '../../shared/ads-request.ts';
-import { CannotCancelExport } from '../../shared/aws/provider-errors.ts';
-import { ExportServiceError, ExportTaskNotFound, InvalidExportRequest, TransientAwsError, UnknownExportStatus } from '../../shared/errors.ts';
+} from '../../shared/export-kinds/ads/ads-provider.ts';
+import { validateAdsExportRequest } from '../../shared/export-kinds/ads/request.ts';
+import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
+import { ExportServiceError, ExportTaskNotFound, InvalidExportRequest, TransientAwsError, UnknownExportStatus } from '../../shared/runtime/errors.ts';
 
 const AGENT = 'o-0123456789abcdef0';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isTransient, toWorkflowError } from '../../shared/aws/errors.ts';
-import { ExportServiceError, TransientAwsError } from '../../shared/errors.ts';
+import { isTransient, toWorkflowError } from '../../shared/runtime/aws-errors.ts';
+import { ExportServiceError, TransientAwsError } from '../../shared/runtime/errors.ts';
 
 /** What Node's net/http layers throw: name "Error", the reason in `code`. */
 const nodeError = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code });

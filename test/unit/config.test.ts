@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { exportDefaultsShape, notifyConfigShape, readConfig, slotConfigShape } from '../../shared/config.ts';
-import { ConfigurationError } from '../../shared/errors.ts';
+import { exportDefaultsShape, notifyConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
+import { ConfigurationError } from '../../shared/runtime/errors.ts';
 
 const REQUIRED = {
   EXPORT_BUCKET: 'export-bucket',

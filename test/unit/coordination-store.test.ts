@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { coordinationStore, DynamoCoordinationStore, RECORD_TTL_SECONDS, type QueueEntry } from '../../shared/aws/coordination-store.ts';
-import { MAX_SLOT_WAIT_LIMIT_SECONDS } from '../../shared/config.ts';
-import { SlotWaitTimedOut } from '../../shared/errors.ts';
-import { recordForFailure, renderNotification } from '../../shared/notification.ts';
+import { coordinationStore, DynamoCoordinationStore, RECORD_TTL_SECONDS, type QueueEntry } from '../../shared/slots/coordination-store.ts';
+import { MAX_SLOT_WAIT_LIMIT_SECONDS } from '../../shared/runtime/config.ts';
+import { SlotWaitTimedOut } from '../../shared/runtime/errors.ts';
+import { recordForFailure, renderNotification } from '../../shared/notify/record.ts';
 import { jsonHandler } from '../../local/aws-json.ts';
 import { DynamoDbSimulator, itemSize } from '../../local/dynamodb-simulator.ts';
 

@@ -8,9 +8,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { Ec2ImageExportProvider, normaliseEc2ImageTask } from '../../shared/aws/ec2-image-provider.ts';
-import { imageArn, validateEc2ImageExportRequest, type Ec2ImageExportRequest } from '../../shared/ec2-image-request.ts';
-import { CannotCancelExport } from '../../shared/aws/provider-errors.ts';
+import { Ec2ImageExportProvider, normaliseEc2ImageTask } from '../../shared/export-kinds/ec2-image/ec2-image-provider.ts';
+import { imageArn, validateEc2ImageExportRequest, type Ec2ImageExportRequest } from '../../shared/export-kinds/ec2-image/request.ts';
+import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
 import {
   ExportIdentifierConflict,
   ExportServiceError,
@@ -18,7 +18,7 @@ import {
   InvalidExportRequest,
   TransientAwsError,
   UnknownExportStatus,
-} from '../../shared/errors.ts';
+} from '../../shared/runtime/errors.ts';
 
 const REGION = 'eu-west-1';
 const IMAGE_ID = 'ami-0123456789abcdef0';

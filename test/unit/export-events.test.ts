@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CoordinationStore, WaitRecord } from '../../shared/aws/coordination-store.ts';
-import { awaitExportEnd, exportFinished, parseExportFinished } from '../../shared/export-events.ts';
+import type { CoordinationStore, WaitRecord } from '../../shared/slots/coordination-store.ts';
+import { awaitExportEnd, exportFinished, parseExportFinished } from '../../shared/slots/export-events.ts';
 
 const SOURCE = 'arn:aws:rds:us-east-1:123456789012:snapshot:rds:prod-db-2026-11-23-03-10';
 const event = (EventID: string, source = 'aws.rds') => ({ source, 'detail-type': 'RDS DB Snapshot Event', time: '2026-11-23T05:00:00Z', detail: { EventID, SourceArn: SOURCE } });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds, CANCEL_ESCALATION_SECONDS, describeError, failedAgain, INTERRUPTION_NOTICE_SECONDS, isNews } from '../../shared/following.ts';
-import { recordForNotice, renderNotification } from '../../shared/notification.ts';
-import { slackMessageFor } from '../../shared/slack.ts';
+import { backoffSeconds, CANCEL_ESCALATION_SECONDS, describeError, failedAgain, INTERRUPTION_NOTICE_SECONDS, isNews } from '../../shared/workflow/following.ts';
+import { recordForNotice, renderNotification } from '../../shared/notify/record.ts';
+import { slackMessageFor } from '../../shared/notify/slack/slack.ts';
 import { exportState } from '../handlers/fixtures.ts';
 
 const BOUNDS = { minSeconds: 60, maxSeconds: 3600 };

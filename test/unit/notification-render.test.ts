@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { recordForFailure, recordForState, renderNotification, s3ConsoleUrl, SUBJECT_LIMIT, type NotificationRecord } from '../../shared/notification.ts';
-import { EXPORT_STATUSES, type ExportStatus } from '../../shared/status.ts';
-import type { ExportState } from '../../shared/workflow.ts';
+import { recordForFailure, recordForState, renderNotification, s3ConsoleUrl, SUBJECT_LIMIT, type NotificationRecord } from '../../shared/notify/record.ts';
+import { EXPORT_STATUSES, type ExportStatus } from '../../shared/export-kinds/status.ts';
+import type { ExportState } from '../../shared/workflow/export-state.ts';
 
 // The email people read: what SNS sends to every email subscription, rendered from one record.
 

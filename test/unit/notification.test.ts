@@ -7,10 +7,10 @@ import {
   SUBJECT_LIMIT,
   type FailedStepInput,
   type NotificationRecord,
-} from '../../shared/notification.ts';
-import type { ExportRequest } from '../../shared/request.ts';
-import { EXPORT_STATUSES, type ExportStatus } from '../../shared/status.ts';
-import type { ExportState } from '../../shared/workflow.ts';
+} from '../../shared/notify/record.ts';
+import type { ExportRequest } from '../../shared/export-kinds/request.ts';
+import { EXPORT_STATUSES, type ExportStatus } from '../../shared/export-kinds/status.ts';
+import type { ExportState } from '../../shared/workflow/export-state.ts';
 
 const ACCOUNT = '123456789012';
 const NOW = new Date('2026-03-04T06:08:12.000Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionStarter } from '../../shared/aws/step-functions.ts';
-import { parseScheduledSources } from '../../shared/triggers-config.ts';
-import { planExports, type PlannerDeps } from '../../shared/triggers.ts';
+import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
+import { parseScheduledSources } from '../../shared/triggers/config.ts';
+import { planExports, type PlannerDeps } from '../../shared/triggers/triggers.ts';
 
 const AMI = 'ami-0123456789abcdef0';
 const NOW = new Date('2026-11-23T03:00:00Z');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CoordinationStore, Lease, QueueEntry, QueuePage, WaitRecord } from '../../shared/aws/coordination-store.ts';
-import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
-import { TransientAwsError, ExportServiceError, SlotWaitTimedOut } from '../../shared/errors.ts';
-import { dispatch, nextAction, SLOT_WAIT_TIMED_OUT, startingNow, viewSlots, type ActiveExport, type DispatchDeps } from '../../shared/queue.ts';
+import type { CoordinationStore, Lease, QueueEntry, QueuePage, WaitRecord } from '../../shared/slots/coordination-store.ts';
+import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
+import { TransientAwsError, ExportServiceError, SlotWaitTimedOut } from '../../shared/runtime/errors.ts';
+import { dispatch, nextAction, SLOT_WAIT_TIMED_OUT, startingNow, viewSlots, type ActiveExport, type DispatchDeps } from '../../shared/slots/dispatch.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const DAY = 86400;

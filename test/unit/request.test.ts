@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shared/config.ts';
-import { InvalidExportRequest } from '../../shared/errors.ts';
-import { buildExportRequest } from '../../shared/request.ts';
-import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/source.ts';
+import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shared/runtime/config.ts';
+import { InvalidExportRequest } from '../../shared/runtime/errors.ts';
+import { buildExportRequest } from '../../shared/export-kinds/request.ts';
+import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 
 const ACCOUNT = '123456789012';
 const SNAPSHOT_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:rds:orders-db-2026-03-04-05-06`;

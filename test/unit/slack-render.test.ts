@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderNotification, type NotificationRecord } from '../../shared/notification.ts';
+import { renderNotification, type NotificationRecord } from '../../shared/notify/record.ts';
 import {
   FOREIGN_STYLE,
   parseNotificationRecord,
@@ -11,8 +11,8 @@ import {
   STATUS_STYLE,
   type SlackBlock,
   type SlackMessage,
-} from '../../shared/slack.ts';
-import { EXPORT_STATUSES, type ExportStatus } from '../../shared/status.ts';
+} from '../../shared/notify/slack/slack.ts';
+import { EXPORT_STATUSES, type ExportStatus } from '../../shared/export-kinds/status.ts';
 
 // The Slack message people read: Block Kit in a coloured attachment, rendered from our record.
 

@@ -8,7 +8,7 @@ import {
   sourceId,
   type ExportSource,
   type SourceType,
-} from '../../shared/source.ts';
+} from '../../shared/export-kinds/rds/source.ts';
 
 const ACCOUNT = '123456789012';
 const AT = new Date('2026-03-04T05:06:07.000Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UnknownExportStatus } from '../../shared/errors.ts';
-import { EXPORT_STATUSES, isTerminal, normaliseRdsStatus } from '../../shared/status.ts';
+import { UnknownExportStatus } from '../../shared/runtime/errors.ts';
+import { EXPORT_STATUSES, isTerminal, normaliseRdsStatus } from '../../shared/export-kinds/status.ts';
 
 describe('normaliseRdsStatus', () => {
   it.each([

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { SnapshotInfo } from '../../shared/aws/rds-snapshots.ts';
-import { lookupType, snapshotType } from '../../shared/aws/rds-snapshots.ts';
-import { readConfig } from '../../shared/config.ts';
-import { ConfigurationError } from '../../shared/errors.ts';
-import { isValidExportIdentifier, parseSourceArn } from '../../shared/source.ts';
+import type { SnapshotInfo } from '../../shared/triggers/rds-snapshots.ts';
+import { lookupType, snapshotType } from '../../shared/triggers/rds-snapshots.ts';
+import { readConfig } from '../../shared/runtime/config.ts';
+import { ConfigurationError } from '../../shared/runtime/errors.ts';
+import { isValidExportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import {
   exportProgress,
   executionName,
@@ -16,8 +16,8 @@ import {
   type RdsEvent,
   type Selection,
   type TriggerSettings,
-} from '../../shared/triggers.ts';
-import { parseScheduledSources, planExportsConfigShape, snapshotTriggerConfigShape, triggerSettings } from '../../shared/triggers-config.ts';
+} from '../../shared/triggers/triggers.ts';
+import { parseScheduledSources, planExportsConfigShape, snapshotTriggerConfigShape, triggerSettings } from '../../shared/triggers/config.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';

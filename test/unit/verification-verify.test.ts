@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { COMPLETE_WITH_WARNINGS, recordForState, renderNotification } from '../../shared/notification.ts';
+import { COMPLETE_WITH_WARNINGS, recordForState, renderNotification } from '../../shared/notify/record.ts';
 import { accountPartialData, describePartialData, formatBytes, MAX_LISTED_OBJECTS } from '../../shared/verification/partial-data.ts';
 import type { ExportHistory, ExportObjects, PastExport } from '../../shared/verification/ports.ts';
 import { applyRetention, startedByThisWorkflow } from '../../shared/verification/retention.ts';
 import { exportFolderOf, verifyExport, type VerifyDeps } from '../../shared/verification/verify.ts';
 import { awaitsVerification } from '../../shared/verification/when.ts';
-import { exportIdentifier, parseSourceArn } from '../../shared/source.ts';
+import { exportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import { exportState, NOW } from '../handlers/fixtures.ts';
 import { memoryCatalog } from './verification-fakes.ts';
 
@@ -268,7 +268,7 @@ describe('the verify step\'s role (config/verify-resources.cjs)', () => {
 
 describe('the Slack message of an export\'s end', () => {
   it('is amber, headed COMPLETE with warnings, with the tables, the catalog and what to try', async () => {
-    const { renderSlackMessage } = await import('../../shared/slack.ts');
+    const { renderSlackMessage } = await import('../../shared/notify/slack/slack.ts');
     const record = recordForState({ ...state, verification: { tables: { exported: 1, failed: 1, skipped: 0, totalSizeGb: 1, totalExtractionSeconds: 1, items: [{ name: 'shop.public.events', status: 'FAILED', reason: 'Row too large' }] }, catalog: { database: 'rds_orders_db', tables: [], warnings: [] }, warnings: [] } }, NOW);
 
     const message = renderSlackMessage(record);

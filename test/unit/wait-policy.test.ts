@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ExportStatus } from '../../shared/status.ts';
-import { nextWaitSeconds, type PollBounds, type ProgressReading } from '../../shared/wait-policy.ts';
+import type { ExportStatus } from '../../shared/export-kinds/status.ts';
+import { nextWaitSeconds, type PollBounds, type ProgressReading } from '../../shared/workflow/wait-policy.ts';
 
 const BOUNDS: PollBounds = { minSeconds: 60, maxSeconds: 3600 };
 const FAR = 7 * 24 * 3600;

@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { CoordinationStore, QueueEntry } from '../../shared/aws/coordination-store.ts';
-import type { TaskCallbacks } from '../../shared/aws/step-functions.ts';
+import type { CoordinationStore, QueueEntry } from '../../shared/slots/coordination-store.ts';
+import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
 import { mockCoordinationStore } from '../handlers/fixtures.ts';
-import type { ExportObservation, ExportProvider } from '../../shared/provider.ts';
-import { startingNow, type DispatchDeps } from '../../shared/queue.ts';
-import type { ExportRequest } from '../../shared/request.ts';
-import { startExport } from '../../shared/start.ts';
-import type { ExportStatus } from '../../shared/status.ts';
-import { cancelExport, markNotified, observe, pollExport, type ExportState } from '../../shared/workflow.ts';
+import type { ExportObservation, ExportProvider } from '../../shared/export-kinds/contract.ts';
+import { startingNow, type DispatchDeps } from '../../shared/slots/dispatch.ts';
+import type { ExportRequest } from '../../shared/export-kinds/request.ts';
+import { startExport } from '../../shared/workflow/start-export.ts';
+import type { ExportStatus } from '../../shared/export-kinds/status.ts';
+import { cancelExport, markNotified, observe, pollExport, type ExportState } from '../../shared/workflow/export-state.ts';
 
 const ACCOUNT = '123456789012';
 const SOURCE_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:orders-db-final`;

@@ -14,10 +14,10 @@ import type { AddressInfo } from 'node:net';
 import { EC2Client, paginateDescribeExportImageTasks } from '@aws-sdk/client-ec2';
 import type { HttpRequest } from '@smithy/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { Ec2ImageExportProvider } from '../../shared/aws/ec2-image-provider.ts';
-import type { Ec2ImageExportRequest } from '../../shared/ec2-image-request.ts';
-import { CannotCancelExport } from '../../shared/aws/provider-errors.ts';
-import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound, TransientAwsError } from '../../shared/errors.ts';
+import { Ec2ImageExportProvider } from '../../shared/export-kinds/ec2-image/ec2-image-provider.ts';
+import type { Ec2ImageExportRequest } from '../../shared/export-kinds/ec2-image/request.ts';
+import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
+import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound, TransientAwsError } from '../../shared/runtime/errors.ts';
 import { Ec2ImageExportSimulator, ec2QueryHandler, type ImageExportBehaviour } from '../../local/ec2-image-simulator.ts';
 
 const REGION = 'us-east-1';

@@ -26,10 +26,10 @@ import {
   type ExportTask,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { RdsExportProvider } from '../../shared/aws/rds-provider.ts';
-import { readConfig, exportDefaultsShape, type ExportDefaults } from '../../shared/config.ts';
-import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound } from '../../shared/errors.ts';
-import { buildExportRequest, type ExportRequest } from '../../shared/request.ts';
+import { RdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
+import { readConfig, exportDefaultsShape, type ExportDefaults } from '../../shared/runtime/config.ts';
+import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound } from '../../shared/runtime/errors.ts';
+import { buildExportRequest, type ExportRequest } from '../../shared/export-kinds/request.ts';
 
 const endpoint = inject('motoEndpoint');
 

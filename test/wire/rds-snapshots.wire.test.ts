@@ -30,10 +30,10 @@ import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aw
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeHandler as makePlanner, type PlanSummary } from '../../functions/plan-exports/app.ts';
 import { makeHandler as makeTrigger } from '../../functions/snapshot-trigger/app.ts';
-import { RdsSnapshots } from '../../shared/aws/rds-snapshots.ts';
-import { StepFunctions } from '../../shared/aws/step-functions.ts';
-import { parseSourceArn } from '../../shared/source.ts';
-import { executionName, pickLatestAvailable, type RdsEvent, type TriggerResult } from '../../shared/triggers.ts';
+import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
+import { StepFunctions } from '../../shared/workflow/step-functions.ts';
+import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
+import { executionName, pickLatestAvailable, type RdsEvent, type TriggerResult } from '../../shared/triggers/triggers.ts';
 
 const endpoint = inject('motoEndpoint');
 

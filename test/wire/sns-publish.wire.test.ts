@@ -16,9 +16,9 @@
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SnsPublisher } from '../../shared/aws/sns-publisher.ts';
-import { ExportServiceError } from '../../shared/errors.ts';
-import { SUBJECT_LIMIT, renderNotification, type NotificationRecord } from '../../shared/notification.ts';
+import { SnsPublisher } from '../../shared/notify/sns-publisher.ts';
+import { ExportServiceError } from '../../shared/runtime/errors.ts';
+import { SUBJECT_LIMIT, renderNotification, type NotificationRecord } from '../../shared/notify/record.ts';
 
 const endpoint = inject('motoEndpoint');
 

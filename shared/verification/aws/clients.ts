@@ -1,7 +1,7 @@
 import { GlueClient, type GlueClientConfig } from '@aws-sdk/client-glue';
 import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { SDK_OPTIONS } from '../../aws/sdk-options.ts';
+import { SDK_OPTIONS } from '../../runtime/sdk-options.ts';
 import type { DataCatalog, ExportHistory } from '../ports.ts';
 import type { VerifyDeps, VerifySettings } from '../verify.ts';
 import { glueDataCatalog } from './glue-catalog.ts';

@@ -1,5 +1,5 @@
 import { CreateDatabaseCommand, CreateTableCommand, GetTableCommand, UpdateTableCommand, type GlueClient, type TableInput } from '@aws-sdk/client-glue';
-import { awsErrorName, toWorkflowError } from '../../aws/errors.ts';
+import { awsErrorName, toWorkflowError } from '../../runtime/aws-errors.ts';
 import { CatalogTableExists } from '../catalog.ts';
 import type { CatalogTable, DataCatalog } from '../ports.ts';
 

@@ -1,5 +1,5 @@
 import { paginateDescribeExportTasks, type RDSClient } from '@aws-sdk/client-rds';
-import { toWorkflowError } from '../../aws/errors.ts';
+import { toWorkflowError } from '../../runtime/aws-errors.ts';
 import type { ExportHistory, PastExport } from '../ports.ts';
 
 /** The account's completed export tasks into a bucket, every page of DescribeExportTasks. */

@@ -1,5 +1,5 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { awsErrorName, toWorkflowError } from '../../aws/errors.ts';
+import { awsErrorName, toWorkflowError } from '../../runtime/aws-errors.ts';
 import type { ExportObjects, ObjectPage } from '../ports.ts';
 
 /** The export's objects over S3: listing, reading the metadata files, deleting partial data. */

@@ -1,0 +1,272 @@
+import { SlotWaitTimedOut } from '../runtime/errors.ts';
+import { causeMessage, formatDuration } from '../runtime/format.ts';
+import type { ExportStatus } from '../export-kinds/status.ts';
+import { describeVerification, verificationRecord, type VerificationRecord } from '../verification/notification.ts';
+import type { ExportState } from '../workflow/export-state.ts';
+
+/** The facts of one notification; subscribers get it as JSON beside the readable text. */
+export interface NotificationRecord {
+  status: ExportStatus;
+  sourceArn: string;
+  sourceType: string;
+  exportId?: string;
+  percent?: number;
+  s3Uri?: string;
+  elapsedSeconds?: number;
+  failureCause?: string;
+  warning?: string;
+  extractedDataGb?: number;
+  error?: { name: string; message: string };
+  /** The service's own id of the task when it is not ours (EC2 export-ami-…): what a manual cancel names. */
+  taskId?: string;
+  /** Not a change of status but news about following it (see NOTICES). */
+  notice?: Notice;
+  /** After an RDS export's end: its tables, catalog and partial data (shared/verification). */
+  verification?: VerificationRecord;
+  at: string;
+}
+
+/** The `status` message attribute of a COMPLETE RDS export with failed or skipped tables (or that could not be verified). */
+export const COMPLETE_WITH_WARNINGS = 'COMPLETE_WITH_WARNINGS';
+
+/**
+ * Notices: following was interrupted for long (once), it resumed (once), a cancel past the
+ * deadline does not get through (once, loudly, with the command to cancel by hand).
+ */
+export const NOTICES = ['FOLLOWING_INTERRUPTED', 'FOLLOWING_RESUMED', 'CANCEL_STUCK'] as const;
+export type Notice = (typeof NOTICES)[number];
+
+const NOTICE_HEADLINES: Record<Notice, string> = {
+  FOLLOWING_INTERRUPTED: 'Export following INTERRUPTED',
+  FOLLOWING_RESUMED: 'Export following RESUMED',
+  CANCEL_STUCK: 'Export NOT CANCELED past its deadline',
+};
+
+export interface Notification {
+  subject: string;
+  body: string;
+  /** For subscription filter policies; `notice` only on notices. */
+  attributes: { status: string; sourceType: string; notice?: string };
+  record: NotificationRecord;
+}
+
+/** What a Catch hands to the notify step: the state (or the raw input, if the start failed) and the error. */
+export interface FailedStepInput {
+  error: { Error: string; Cause?: string };
+  request?: ExportState['request'];
+  sourceArn?: unknown;
+  input?: { sourceArn?: unknown };
+  [other: string]: unknown;
+}
+
+export { formatDuration };
+
+export const SUBJECT_LIMIT = 100;
+
+export function recordForState(state: ExportState, now: Date): NotificationRecord {
+  const { request } = state;
+  return {
+    status: state.status,
+    sourceArn: request.source.arn,
+    sourceType: request.source.type,
+    exportId: request.exportId,
+    percent: state.percent,
+    ...s3UriOf(state),
+    elapsedSeconds: Math.round((now.getTime() - Date.parse(request.requestedAt)) / 1000),
+    ...(state.failureCause ? { failureCause: state.failureCause } : {}),
+    ...(state.warning ? { warning: state.warning } : {}),
+    ...(state.extractedDataGb !== undefined ? { extractedDataGb: state.extractedDataGb } : {}),
+    ...(state.verification || state.verifyError ? { verification: verificationRecord(state.verification, state.verifyError) } : {}),
+    at: now.toISOString(),
+  };
+}
+
+/** Where the export lands: RDS writes a folder, EC2 one file named after its task; ADS hands out a pre-signed URL instead. */
+function s3UriOf(state: ExportState): { s3Uri?: string } {
+  const { request } = state;
+  if (request.kind === 'ads') return {};
+  if (request.kind === 'ec2-image' && request.ec2Image) {
+    return state.taskId ? { s3Uri: `s3://${request.s3Bucket}/${request.ec2Image.s3Prefix}${state.taskId}.${request.ec2Image.diskImageFormat.toLowerCase()}` } : {};
+  }
+  return { s3Uri: `s3://${request.s3Bucket}/${request.s3Prefix ? `${request.s3Prefix}/` : ''}${request.exportId}/` };
+}
+
+/** Failures that are a limit passing, not something broken: notified as TIMED_OUT (filter policies tell them apart). */
+const TIMED_OUT_ERRORS = new Set([SlotWaitTimedOut.name]);
+
+export function recordForFailure(failed: FailedStepInput, now: Date): NotificationRecord {
+  const sourceArn = failed.request?.source.arn ?? stringOr(failed.input?.sourceArn) ?? stringOr(failed.sourceArn) ?? 'unknown source';
+  return {
+    status: TIMED_OUT_ERRORS.has(failed.error.Error) ? 'TIMED_OUT' : 'FAILED',
+    sourceArn,
+    sourceType: failed.request?.source.type ?? 'UNKNOWN',
+    ...(failed.request ? { exportId: failed.request.exportId } : {}),
+    ...(failed.request ? { elapsedSeconds: Math.round((now.getTime() - Date.parse(failed.request.requestedAt)) / 1000) } : {}),
+    error: { name: failed.error.Error, message: causeMessage(failed.error.Cause) },
+    at: now.toISOString(),
+  };
+}
+
+const HEADLINES: Record<ExportStatus, string> = {
+  STARTING: 'Export STARTING',
+  IN_PROGRESS: 'Export IN_PROGRESS',
+  COMPLETE: 'Export COMPLETE',
+  FAILED: 'Export FAILED',
+  CANCELING: 'Export CANCELING',
+  CANCELED: 'Export CANCELED',
+  TIMED_OUT: 'Export TIMED_OUT',
+};
+
+const KIND_NAMES: Record<string, string> = {
+  SNAPSHOT: 'DB snapshot',
+  CLUSTER_SNAPSHOT: 'DB cluster snapshot',
+  CLUSTER: 'DB cluster',
+  EC2_IMAGE: 'EC2 image',
+  ADS_EXPORT: 'Discovery export',
+};
+
+const KIND_IN_ARN: Record<string, string> = {
+  snapshot: 'DB snapshot',
+  'cluster-snapshot': 'DB cluster snapshot',
+  cluster: 'DB cluster',
+};
+
+export function renderNotification(record: NotificationRecord): Notification {
+  const kind = kindName(record);
+  const verified = record.verification ? describeVerification(record.verification) : undefined;
+  const subject = fitSubject(`${headlineOf(record)}: ${kind} ${resourceName(record.sourceArn)}`);
+  const lines: Array<[string, string | undefined]> = [
+    ['Source', record.sourceArn],
+    ['Kind', kind],
+    ['Export ID', record.exportId],
+    ['Status', record.percent !== undefined ? `${record.status} (${record.percent}%)` : record.status],
+    ['S3 location', record.s3Uri],
+    ['S3 console', s3ConsoleUrl(record)],
+    ['Elapsed', record.elapsedSeconds !== undefined ? formatDuration(record.elapsedSeconds) : undefined],
+    ['Data size', record.extractedDataGb !== undefined ? `${record.extractedDataGb} GB` : undefined],
+    ['Cause', failureText(record)],
+    ['Warning', record.warning],
+    ...(verified?.lines ?? []),
+    ['What to try', [adviceFor(record), verified?.advice].filter(Boolean).join(' ') || undefined],
+  ];
+  const body = [
+    subject,
+    '',
+    ...lines.filter(([, value]) => value !== undefined).map(([label, value]) => `${`${label}:`.padEnd(13)}${oneLine(value!)}`),
+    '',
+    '-- record --',
+    JSON.stringify(record),
+  ].join('\n');
+  const attributes = { status: completeWithWarnings(record) ? COMPLETE_WITH_WARNINGS : record.status, sourceType: record.sourceType, ...(record.notice ? { notice: record.notice } : {}) };
+  return { subject, body, attributes, record };
+}
+
+/** "Export COMPLETE", "Export COMPLETE with warnings", or the notice's own headline. */
+export function headlineOf(record: Pick<NotificationRecord, 'status' | 'notice' | 'verification'>): string {
+  if (record.notice) return NOTICE_HEADLINES[record.notice];
+  return completeWithWarnings(record) ? `${HEADLINES.COMPLETE} with warnings` : HEADLINES[record.status];
+}
+
+/** A COMPLETE export whose verification found failed or skipped tables, or could not verify it. */
+export function completeWithWarnings(record: Pick<NotificationRecord, 'status' | 'notice' | 'verification'>): boolean {
+  return !record.notice && record.status === 'COMPLETE' && record.verification !== undefined && describeVerification(record.verification).withWarnings;
+}
+
+/** A notice about following the export in this state, with the error that caused it. */
+export function recordForNotice(state: ExportState, notice: Notice, now: Date): NotificationRecord {
+  const lastError = notice === 'CANCEL_STUCK' ? state.cancelFailure?.lastError : notice === 'FOLLOWING_INTERRUPTED' ? state.interruption?.lastError : undefined;
+  const [name, ...message] = (lastError ?? '').split(': ');
+  return {
+    ...recordForState(state, now),
+    notice,
+    ...(state.taskId ? { taskId: state.taskId } : {}),
+    ...(lastError ? { error: { name: name!, message: message.join(': ') } } : {}),
+  };
+}
+
+/** "DB snapshot", "DB cluster snapshot", "DB cluster"; read from the ARN when a failed start never typed the source. */
+export function kindName(record: Pick<NotificationRecord, 'sourceType' | 'sourceArn'>): string {
+  const kind = KIND_NAMES[record.sourceType];
+  if (kind) return kind;
+  const inArn = /^arn:[^:]+:rds:[^:]*:[^:]*:(snapshot|cluster-snapshot|cluster):/.exec(record.sourceArn)?.[1];
+  return (inArn && KIND_IN_ARN[inArn]) ?? 'source';
+}
+
+/** The snapshot or cluster identifier out of its ARN (`rds:prod-db-2026-11-23-03-10`), or the text as given. */
+export function resourceName(arn: string): string {
+  const match = /:(?:snapshot|cluster-snapshot|cluster):(.+)$/.exec(arn) ?? /:(?:image|agent)\/(.+)$/.exec(arn);
+  return match?.[1] ?? arn;
+}
+
+/** What went wrong, when something did: RDS's failure cause or the caught error. */
+export function failureText(record: NotificationRecord): string | undefined {
+  return record.failureCause ?? (record.error ? `${record.error.name}: ${record.error.message}` : undefined);
+}
+
+/**
+ * A link that opens the export's folder in the S3 console. RDS only exports to a bucket in the
+ * snapshot's own region, so the region comes from the source ARN. Only the commercial partition:
+ * the China and GovCloud consoles live elsewhere, and a wrong link is worse than none.
+ */
+export function s3ConsoleUrl(record: Pick<NotificationRecord, 's3Uri' | 'sourceArn'>): string | undefined {
+  const location = record.s3Uri ? /^s3:\/\/([^/]+)\/(.*)$/.exec(record.s3Uri) : null;
+  const arn = /^arn:aws:rds:([a-z0-9-]+):/.exec(record.sourceArn);
+  if (!location || !arn) return undefined;
+  const [, bucket, key] = location as unknown as [string, string, string];
+  const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
+  const encodedPrefix = prefix.split('/').map(encodeURIComponent).join('/');
+  return `https://${arn[1]}.console.aws.amazon.com/s3/buckets/${encodeURIComponent(bucket)}?prefix=${encodedPrefix}`;
+}
+
+/** SNS subjects: at most 100 ASCII characters, no line breaks. */
+function fitSubject(text: string): string {
+  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 3)}...`;
+}
+
+/** A multi-line cause would break the "Label: value" layout a reader scans. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+/** What a reader can do about an export that did not complete; nothing for one that is fine. */
+export function adviceFor(record: NotificationRecord): string | undefined {
+  if (record.notice) return noticeAdvice(record);
+  if (record.status === 'TIMED_OUT' && record.error?.name === SlotWaitTimedOut.name) {
+    return 'Nothing was started: the account\'s export slots stayed busy for longer than the slot wait limit. Raise slotWaitLimitSeconds or the RDS export quota, or export less often, then start the execution again.';
+  }
+  if (record.status === 'TIMED_OUT') return 'The deadline passed, so the export was canceled. Raise deadlineSeconds or export less (exportOnly).';
+  if (record.status === 'CANCELED') return 'The export task was canceled before it finished (by an operator, or in the RDS console or API). Start a new execution to export again.';
+  if (record.status !== 'FAILED') return undefined;
+  const text = `${record.error?.name ?? ''} ${record.error?.message ?? ''} ${record.failureCause ?? ''}`;
+  if (/InvalidExportRequest/.test(text)) return 'Correct the execution input as the cause says and start the execution again.';
+  if (/NotFound/i.test(text)) return 'Check that the snapshot or cluster exists in this account and region.';
+  if (/IamRole|AccessDenied|not authorized/i.test(text)) return 'Check the export role: trusted by export.rds.amazonaws.com, allowed to write to the bucket.';
+  if (/KMS/i.test(text)) return 'Check the KMS key: a customer managed key the export role may use (kms:CreateGrant, kms:DescribeKey).';
+  if (/S3|bucket/i.test(text)) return 'Check that the bucket exists in this region and the export role can write to it.';
+  if (/Quota|Limit/i.test(text)) return 'Too many exports at once: try again when one has finished.';
+  return 'See the cause above; the execution history in Step Functions has the details.';
+}
+
+function noticeAdvice(record: NotificationRecord): string | undefined {
+  switch (record.notice) {
+    case 'FOLLOWING_INTERRUPTED':
+      return 'The export itself goes on; the workflow keeps looking, waiting longer each time (at most maxPollSeconds), and says when it sees the export again. If this lasts, check the API throttling of the account (other tools share its request rate) and the poll role\'s permissions.';
+    case 'CANCEL_STUCK':
+      return `The workflow keeps trying to cancel until the task ends. To stop it now yourself: ${manualCancelCommand(record)}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The AWS CLI command that cancels this export by hand. */
+function manualCancelCommand(record: NotificationRecord): string {
+  if (record.sourceType === 'EC2_IMAGE') return `aws ec2 cancel-export-task --export-task-id ${record.taskId ?? '<export-ami-id>'}`;
+  return `aws rds cancel-export-task --export-task-identifier ${record.exportId ?? '<export id>'}`;
+}
+
+
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,40 @@
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { RDSClientConfig } from '@aws-sdk/client-rds';
+import type { SFNClientConfig } from '@aws-sdk/client-sfn';
+import type { SlotConfig } from '../runtime/config.ts';
+import type { ActiveExports, DispatchDeps } from './dispatch.ts';
+import { coordinationStore } from './coordination-store.ts';
+import { onFirstUse } from '../runtime/on-first-use.ts';
+import { taskCallbacks } from '../workflow/step-functions.ts';
+
+/**
+ * Clients for the deployed Lambdas, made once per cold start (and for the local run, with its own endpoint).
+ *
+ * An adapter that only some invocations need is imported on its first use, through a loader like
+ * `rdsAdapter` (once per process). esbuild's code splitting (serverless.yml custom.esbuild.splitting)
+ * puts it in a chunk of its own with the SDK client only it uses, so a cold start loads the clients
+ * of the export it serves and no other: an RDS export never loads the EC2 client. Reach such a module
+ * only through its loader (a static import anywhere in a handler's graph puts it back into every
+ * cold start), and keep a loader in a module that only the handlers needing it import: esbuild emits
+ * the chunk of every `import()` in a bundled file, used or not. `npm run bench` prints each
+ * function's import time per export kind beside the floor of the clients it needs.
+ */
+export const rdsAdapter = /* @__PURE__ */ onFirstUse(() => import('../export-kinds/rds/rds-provider.ts'));
+
+/** What holds RDS's export slots, asked through the RDS adapter, which loads when the dispatcher first needs it. */
+function activeRdsExports(clientConfig: RDSClientConfig = {}): ActiveExports {
+  const rds = onFirstUse(async () => (await rdsAdapter()).rdsExportProvider(clientConfig));
+  return { active: async () => (await rds()).active() };
+}
+
+/** Everything the slot dispatcher talks to: the queue table, RDS (what runs), Step Functions (whom to wake). */
+export const dispatchDeps = (config: SlotConfig, clientConfig: { rds?: RDSClientConfig; dynamo?: DynamoDBClientConfig; sfn?: SFNClientConfig } = {}): DispatchDeps => {
+  return {
+    store: coordinationStore(config.COORDINATION_TABLE, clientConfig.dynamo),
+    exports: activeRdsExports(clientConfig.rds),
+    callbacks: taskCallbacks(clientConfig.sfn),
+    quota: config.EXPORT_QUOTA,
+    leaseSeconds: config.SLOT_LEASE_SECONDS,
+    slotWaitLimitSeconds: config.SLOT_WAIT_LIMIT_SECONDS,
+  };
+};

@@ -1,0 +1,288 @@
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
+import type { StartInput } from '../workflow/start-export.ts';
+import { awsErrorName, toWorkflowError } from '../runtime/aws-errors.ts';
+import { SDK_OPTIONS } from '../runtime/sdk-options.ts';
+
+/** An execution waiting for one of the account's export slots. */
+export interface QueueEntry {
+  exportId: string;
+  sourceArn: string;
+  /** The task token of the execution's AwaitSlot state. */
+  token: string;
+  /** What the execution gets when its slot is free. */
+  release: StartInput;
+  /** The execution's start time: the queue is first come, first served. */
+  requestedAt: string;
+  execution: string;
+}
+
+/** A slot handed to an execution whose export may not be visible in RDS yet. */
+export interface Lease {
+  exportId: string;
+  sourceArn: string;
+  expiresAt: string;
+}
+
+/** A page of the queue, oldest first. */
+export interface QueuePage {
+  entries: QueueEntry[];
+  /** Where the next page starts; absent at the end of the queue. */
+  next?: string;
+}
+
+/** Where executions wait: for a slot (the queue) and for their export's end (the wait tokens). */
+export interface CoordinationStore {
+  /** Queues the execution; queueing the same execution again (a retried admission) keeps one entry. */
+  enqueue(entry: QueueEntry): Promise<void>;
+  /** The start time of the oldest waiting execution, undefined when nobody waits: one key read. */
+  oldestRequestedAt(): Promise<string | undefined>;
+  /** At most `limit` entries, oldest first, from the start of the queue or after the position `after`. */
+  oldest(limit: number, after?: string): Promise<QueuePage>;
+  /** Takes an answered (or gone) entry off the queue; removing one that is already gone is no error. */
+  remove(entry: QueueEntry): Promise<void>;
+  /** How many executions wait: a counter kept by enqueue and remove, one item read however long the queue. */
+  depth(): Promise<number>;
+  putLease(lease: Lease): Promise<void>;
+  /** The slots lent: at most about the quota, as the dispatcher drops the stale ones. */
+  leases(): Promise<Lease[]>;
+  dropLease(exportId: string): Promise<void>;
+  /** Records what waits on (or has happened to) this source's export; returns what was recorded before. */
+  swapWait(sourceArn: string, record: WaitRecord): Promise<WaitRecord | undefined>;
+  /** Returns and forgets the record, so an event delivered twice completes a wait once. */
+  takeWait(sourceArn: string): Promise<WaitRecord | undefined>;
+  /** An operator asked to cancel this export (the CLI); the next poll takes the request. */
+  requestCancel(exportId: string, requestedBy: string): Promise<void>;
+  takeCancelRequest(exportId: string): Promise<boolean>;
+  /** One dispatcher at a time; false while another holds the lock (until it expires). */
+  tryLock(now: Date, holdSeconds: number): Promise<boolean>;
+  unlock(): Promise<void>;
+  /** Asks the lock holder for one more round: something changed while it was dispatching. */
+  markDirty(): Promise<void>;
+  takeDirty(): Promise<boolean>;
+}
+
+/**
+ * Per source: either the task token of the execution waiting for its export to end, or the note
+ * that an export-finished event came while nobody was waiting (between two waits).
+ */
+export type WaitRecord = { token: string } | { endedAt: string; eventId: string };
+
+const QUEUE = 'QUEUE';
+const LEASE = 'LEASE';
+const WAIT = 'WAIT';
+const DISPATCHER = 'DISPATCHER';
+const CANCEL = 'CANCEL';
+
+/**
+ * How long DynamoDB keeps a wait or cancel record nobody took (an export whose execution was
+ * stopped, a cancel asked for an export that ended), from its last write. Each wait rewrites its
+ * record, so no live wait is that old; expired records are deleted by the table's TTL (`ttl`).
+ */
+export const RECORD_TTL_SECONDS = 30 * 86400;
+/** A lease outlives its own expiry by a day before TTL removes it, in case no dispatch drops it first. */
+const LEASE_TTL_GRACE_SECONDS = 86400;
+
+/**
+ * One DynamoDB table (pk, sk strings; the payload as JSON in `data`; `ttl` in epoch seconds on the
+ * records that may be left behind). The queue is the partition QUEUE, sorted by request time (the
+ * sort key starts with it), so the dispatcher reads it from the head with Limit-ed Queries: what a
+ * dispatch reads is bounded by the free slots, never by the queue's length. Reads that decide who
+ * gets a slot are strongly consistent: an entry just removed is never seen, and answered, again.
+ */
+export class DynamoCoordinationStore implements CoordinationStore {
+  constructor(
+    private readonly dynamo: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async enqueue(entry: QueueEntry): Promise<void> {
+    // A retried enqueue of the same execution overwrites itself, and is counted once.
+    if ((await this.put(QUEUE, queueKey(entry), entry)) === undefined) await this.count(1);
+  }
+
+  async depth(): Promise<number> {
+    try {
+      const { Item } = await this.dynamo.send(new GetItemCommand({ TableName: this.tableName, Key: key(DISPATCHER, 'depth'), ConsistentRead: true }));
+      return Math.max(0, Number(Item?.depth?.N ?? 0));
+    } catch (error) {
+      throw toWorkflowError('DynamoDB GetItem', error);
+    }
+  }
+
+  /** The queue's depth moves with each entry added or removed (a gauge: a crash between the two writes leaves it one off). */
+  private async count(delta: number): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key(DISPATCHER, 'depth'),
+          // DEPTH is a DynamoDB reserved word: a bare `ADD depth` is refused (ValidationException).
+          UpdateExpression: 'ADD #depth :delta',
+          ExpressionAttributeNames: { '#depth': 'depth' },
+          ExpressionAttributeValues: { ':delta': { N: String(delta) } },
+        }),
+      );
+    } catch (error) {
+      throw toWorkflowError('DynamoDB UpdateItem', error);
+    }
+  }
+
+  async oldestRequestedAt(): Promise<string | undefined> {
+    const { items } = await this.query(QUEUE, { limit: 1, keysOnly: true });
+    return items[0]?.sk?.S?.split('#')[0];
+  }
+
+  async oldest(limit: number, after?: string): Promise<QueuePage> {
+    const { items, last } = await this.query(QUEUE, { limit, ...(after !== undefined ? { after } : {}) });
+    return { entries: items.map((item) => JSON.parse(item.data?.S ?? 'null') as QueueEntry), ...(last !== undefined ? { next: last } : {}) };
+  }
+
+  async remove(entry: QueueEntry): Promise<void> {
+    if ((await this.delete(QUEUE, queueKey(entry))) !== undefined) await this.count(-1);
+  }
+
+  async putLease(lease: Lease): Promise<void> {
+    await this.put(LEASE, lease.exportId, lease, Math.ceil(Date.parse(lease.expiresAt) / 1000) + LEASE_TTL_GRACE_SECONDS);
+  }
+
+  async leases(): Promise<Lease[]> {
+    const leases: Lease[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.query(LEASE, after !== undefined ? { after } : {});
+      for (const item of page.items) leases.push(JSON.parse(item.data?.S ?? 'null') as Lease);
+      after = page.last;
+    } while (after !== undefined);
+    return leases;
+  }
+
+  async dropLease(exportId: string): Promise<void> {
+    await this.delete(LEASE, exportId);
+  }
+
+  async swapWait(sourceArn: string, record: WaitRecord): Promise<WaitRecord | undefined> {
+    return parse(await this.put(WAIT, sourceArn, record, this.recordTtl()));
+  }
+
+  async takeWait(sourceArn: string): Promise<WaitRecord | undefined> {
+    return parse(await this.delete(WAIT, sourceArn));
+  }
+
+  async requestCancel(exportId: string, requestedBy: string): Promise<void> {
+    await this.put(CANCEL, exportId.toLowerCase(), { requestedBy }, this.recordTtl());
+  }
+
+  async takeCancelRequest(exportId: string): Promise<boolean> {
+    return (await this.delete(CANCEL, exportId.toLowerCase())) !== undefined;
+  }
+
+  async tryLock(now: Date, holdSeconds: number): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...key(DISPATCHER, 'lock'), expiresAt: { N: String(now.getTime() + holdSeconds * 1000) } },
+          // A crashed holder's lock expires rather than blocking the queue for good.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': { N: String(now.getTime()) } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      throw toWorkflowError('DynamoDB PutItem', error);
+    }
+  }
+
+  async unlock(): Promise<void> {
+    await this.delete(DISPATCHER, 'lock');
+  }
+
+  async markDirty(): Promise<void> {
+    await this.put(DISPATCHER, 'dirty', {});
+  }
+
+  async takeDirty(): Promise<boolean> {
+    return (await this.delete(DISPATCHER, 'dirty')) !== undefined;
+  }
+
+  private recordTtl(): number {
+    return Math.ceil(this.clock() / 1000) + RECORD_TTL_SECONDS;
+  }
+
+  private async put(pk: string, sk: string, value: unknown, ttl?: number): Promise<string | undefined> {
+    try {
+      const { Attributes } = await this.dynamo.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...key(pk, sk), data: { S: JSON.stringify(value) }, ...(ttl !== undefined ? { ttl: { N: String(ttl) } } : {}) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes?.data?.S;
+    } catch (error) {
+      throw toWorkflowError('DynamoDB PutItem', error);
+    }
+  }
+
+  private async delete(pk: string, sk: string): Promise<string | undefined> {
+    try {
+      const { Attributes } = await this.dynamo.send(
+        new DeleteItemCommand({ TableName: this.tableName, Key: key(pk, sk), ReturnValues: 'ALL_OLD' }),
+      );
+      return Attributes?.data?.S;
+    } catch (error) {
+      throw toWorkflowError('DynamoDB DeleteItem', error);
+    }
+  }
+
+  /** One page of a partition in sort-key order; `keysOnly` projects the keys (the head probe). */
+  private async query(
+    pk: string,
+    { limit, after, keysOnly = false }: { limit?: number; after?: string; keysOnly?: boolean },
+  ): Promise<{ items: Array<Record<string, AttributeValue>>; last?: string }> {
+    try {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ConsistentRead: true,
+          ...(limit !== undefined ? { Limit: limit } : {}),
+          ...(keysOnly ? { ProjectionExpression: 'sk' } : {}),
+          ...(after !== undefined ? { ExclusiveStartKey: key(pk, after) } : {}),
+        }),
+      );
+      const last = page.LastEvaluatedKey?.sk?.S;
+      return { items: page.Items ?? [], ...(last !== undefined ? { last } : {}) };
+    } catch (error) {
+      throw toWorkflowError('DynamoDB Query', error);
+    }
+  }
+}
+
+/** Sorted by the execution's start time: first come, first served. */
+function queueKey(entry: QueueEntry): string {
+  return `${entry.requestedAt}#${entry.execution}`;
+}
+
+function parse(data: string | undefined): WaitRecord | undefined {
+  return data === undefined ? undefined : (JSON.parse(data) as WaitRecord);
+}
+
+function key(pk: string, sk: string): Record<string, AttributeValue> {
+  return { pk: { S: pk }, sk: { S: sk } };
+}
+
+export const coordinationStore = (tableName: string, clientConfig: DynamoDBClientConfig = {}, clock: () => number = Date.now): DynamoCoordinationStore =>
+  new DynamoCoordinationStore(new DynamoDBClient({ ...SDK_OPTIONS, ...clientConfig }), tableName, clock);

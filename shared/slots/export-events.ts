@@ -1,0 +1,79 @@
+import type { CoordinationStore } from './coordination-store.ts';
+import type { TaskCallbacks } from '../workflow/step-functions.ts';
+
+/**
+ * RDS says when an export ends: these events let a waiting execution look at once instead of at
+ * its next poll. Events are best-effort, so polling stays as the safety net.
+ */
+const EXPORT_FINISHED: Record<string, 'FAILED' | 'CANCELED' | 'COMPLETE'> = {
+  // DB snapshot exports
+  'RDS-EVENT-0159': 'FAILED',
+  'RDS-EVENT-0160': 'CANCELED',
+  'RDS-EVENT-0161': 'COMPLETE',
+  // DB cluster snapshot exports
+  'RDS-EVENT-0162': 'FAILED',
+  'RDS-EVENT-0163': 'CANCELED',
+  'RDS-EVENT-0164': 'COMPLETE',
+  // live DB cluster exports
+  'RDS-EVENT-0234': 'FAILED',
+  'RDS-EVENT-0235': 'CANCELED',
+  'RDS-EVENT-0236': 'COMPLETE',
+};
+
+export interface RdsEventBridgeEvent {
+  source?: string;
+  'detail-type'?: string;
+  time?: string;
+  detail?: { EventID?: string; SourceArn?: string; SourceIdentifier?: string; Message?: string };
+}
+
+export interface ExportFinished {
+  sourceArn: string;
+  eventId: string;
+  outcome: 'FAILED' | 'CANCELED' | 'COMPLETE';
+  at: string;
+}
+
+export function parseExportFinished(event: RdsEventBridgeEvent): ExportFinished | undefined {
+  const eventId = event.detail?.EventID ?? '';
+  const outcome = EXPORT_FINISHED[eventId];
+  const sourceArn = event.detail?.SourceArn;
+  if (event.source !== 'aws.rds' || !outcome || !sourceArn) return undefined;
+  return { sourceArn, eventId, outcome, at: event.time ?? new Date().toISOString() };
+}
+
+export interface WaitDeps {
+  store: CoordinationStore;
+  callbacks: TaskCallbacks;
+}
+
+/** Ends the wait of the execution following this source's export, or notes the end for the next wait. */
+export async function exportFinished(finished: ExportFinished, { store, callbacks }: WaitDeps): Promise<'woke' | 'noted'> {
+  const waiting = await store.takeWait(finished.sourceArn);
+  if (waiting && 'token' in waiting && (await callbacks.succeed(waiting.token, { event: finished }))) return 'woke';
+  await store.swapWait(finished.sourceArn, { endedAt: finished.at, eventId: finished.eventId });
+  return 'noted';
+}
+
+export interface AwaitInput {
+  token: string;
+  sourceArn: string;
+  /** An end noted before this export started belongs to an earlier export of the source. */
+  exportStartedAt: string;
+  /** How long the state waits for the token before polling anyway (for the logs). */
+  waitSeconds?: number;
+}
+
+/**
+ * Parks the execution's token until the export-finished event (or the wait's timeout, which is the
+ * next poll). If the event already came between two waits, the wait ends at once.
+ */
+export async function awaitExportEnd(input: AwaitInput, { store, callbacks }: WaitDeps): Promise<'waiting' | 'already ended'> {
+  const before = await store.swapWait(input.sourceArn, { token: input.token });
+  if (before && 'endedAt' in before && before.endedAt >= input.exportStartedAt) {
+    await store.takeWait(input.sourceArn);
+    await callbacks.succeed(input.token, { event: { ...before, sourceArn: input.sourceArn } });
+    return 'already ended';
+  }
+  return 'waiting';
+}

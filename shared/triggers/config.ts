@@ -1,0 +1,220 @@
+import * as z from 'zod/mini';
+import { ConfigurationError } from '../runtime/errors.ts';
+import { DEFAULT_SWEEP_LOOKBACK_SECONDS, type SweepSettings } from './sweep.ts';
+import { SNAPSHOT_TYPES, type ScheduledSource, type SnapshotType, type TriggerSettings } from './triggers.ts';
+
+// Read with readConfig (shared/runtime/config.ts). zod/mini has no English messages of its own: every
+// check here says what is wrong in words, because the message is all the operator sees.
+
+const arn = z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)'));
+
+/** What a pattern may hold: what an RDS identifier may hold, and the two wildcards. */
+const GLOB = /^[A-Za-z0-9*?-]+$/;
+
+const globList = (fallback: string) =>
+  z.pipe(
+    z._default(z.string(), fallback),
+    z.transform((text: string, ctx) => {
+      const globs = splitList(text);
+      for (const glob of globs.filter((g) => !GLOB.test(g))) {
+        ctx.issues.push({ code: 'custom', input: text, message: `"${glob}" can never match an RDS identifier (letters, digits and hyphens, with * and ?)` });
+      }
+      return globs;
+    }),
+  );
+
+const snapshotTypes = z.pipe(
+  z._default(z.string(), 'manual,automated'),
+  z.transform((text: string, ctx) => {
+    const types = splitList(text).map((type) => type.toLowerCase());
+    if (types.length === 0) ctx.issues.push({ code: 'custom', input: text, message: `must name at least one of ${SNAPSHOT_TYPES.join(', ')}` });
+    for (const type of types.filter((t) => !(SNAPSHOT_TYPES as readonly string[]).includes(t))) {
+      ctx.issues.push({ code: 'custom', input: text, message: `"${type}" is not a snapshot type (${SNAPSHOT_TYPES.join(', ')})` });
+    }
+    return [...new Set(types)] as SnapshotType[];
+  }),
+);
+
+const flag = (fallback: boolean) => z._default(z.stringbool({ truthy: ['true'], falsy: ['false'], error: 'must be true or false' }), fallback);
+
+/** Which new snapshots are exported: the trigger and the reconciliation sweep read the same variables. */
+const selectionShape = {
+  // Opt-in: empty (the default) selects no snapshot; `*` selects every DB.
+  SELECTION_INCLUDE: globList(''),
+  SELECTION_EXCLUDE: globList(''),
+  SNAPSHOT_TYPES: snapshotTypes,
+};
+
+export const snapshotTriggerConfigShape = {
+  STATE_MACHINE_ARN: arn,
+  ...selectionShape,
+  BACKUP_EVENTS: flag(false),
+};
+export type SnapshotTriggerConfig = z.infer<z.ZodMiniObject<typeof snapshotTriggerConfigShape>>;
+
+/** The trigger's settings; refuses a combination that would silently export nothing it asks for. */
+export function triggerSettings(config: SnapshotTriggerConfig): TriggerSettings {
+  if (config.BACKUP_EVENTS && !config.SNAPSHOT_TYPES.includes('awsbackup')) {
+    throw new ConfigurationError(
+      'Configuration: BACKUP_EVENTS=true but SNAPSHOT_TYPES has no "awsbackup": AWS Backup snapshots would be ignored. ' +
+        'Add awsbackup to SNAPSHOT_TYPES, or set BACKUP_EVENTS=false.',
+    );
+  }
+  return {
+    selection: { include: config.SELECTION_INCLUDE, exclude: config.SELECTION_EXCLUDE, types: config.SNAPSHOT_TYPES },
+    backupEvents: config.BACKUP_EVENTS,
+  };
+}
+
+/** The reconciliation sweep takes the trigger's selection, so both export the same snapshots. */
+export const reconcileConfigShape = {
+  STATE_MACHINE_ARN: arn,
+  ...selectionShape,
+  SWEEP_LOOKBACK_SECONDS: z._default(
+    z.coerce.number().check(z.int('must be a whole number of seconds'), z.gte(3600, 'must be at least 3600 (an hour: longer than the sweep schedule)'), z.lte(35 * 24 * 3600, 'must be at most 35 days (RDS keeps automated snapshots at most that long)')),
+    DEFAULT_SWEEP_LOOKBACK_SECONDS,
+  ),
+};
+export type ReconcileConfig = z.infer<z.ZodMiniObject<typeof reconcileConfigShape>>;
+
+export function sweepSettings(config: ReconcileConfig): SweepSettings {
+  return {
+    selection: { include: config.SELECTION_INCLUDE, exclude: config.SELECTION_EXCLUDE, types: config.SNAPSHOT_TYPES },
+    lookbackSeconds: config.SWEEP_LOOKBACK_SECONDS,
+  };
+}
+
+const identifier = z.string({ error: 'must be a string' }).check(
+  z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS identifier: 1 to 63 letters, digits or hyphens, starting with a letter'),
+);
+
+const instanceEntry = z.strictObject(
+  {
+    dbInstanceIdentifier: identifier,
+    mode: z.optional(z.literal('snapshot', { error: 'must be "snapshot": a DB instance is exported from its snapshots (mode "live" is for dbClusterIdentifier)' })),
+  },
+  { error: unknownFields },
+);
+
+const clusterEntry = z.strictObject(
+  {
+    dbClusterIdentifier: identifier,
+    mode: z._default(z.enum(['snapshot', 'live'], { error: 'must be "snapshot" or "live"' }), 'snapshot'),
+  },
+  { error: unknownFields },
+);
+
+const imageEntry = z.strictObject(
+  {
+    imageId: z.string({ error: 'must be a string' }).check(z.regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an AMI id: ami- and 8 or 17 lowercase hex digits')),
+    diskImageFormat: z._default(z.enum(['VMDK', 'RAW', 'VHD'], { error: 'must be "VMDK", "RAW" or "VHD"' }), 'VMDK'),
+  },
+  { error: unknownFields },
+);
+
+const adsEntry = z.strictObject(
+  {
+    adsAgentIds: z.array(z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty')), { error: 'must be a list of agent ids' }).check(
+      z.minLength(1, 'must name at least one agent'),
+    ),
+    lookbackHours: z._default(z.number({ error: 'must be a number of hours' }).check(z.positive('must be positive'), z.lte(24 * 365, 'must be at most a year')), 24),
+  },
+  { error: unknownFields },
+);
+
+function unknownFields(issue: { code?: string; keys?: string[] }): string | undefined {
+  return issue.code === 'unrecognized_keys' ? `unknown field(s) ${(issue.keys ?? []).map((key) => `"${key}"`).join(', ')}` : undefined;
+}
+
+export type ParsedSources = { ok: true; sources: ScheduledSource[] } | { ok: false; problems: string[] };
+
+/** SCHEDULED_SOURCES: every problem, each naming its entry by index and content. */
+export function parseScheduledSources(text: string): ParsedSources {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problems: [`not valid JSON (${(error as Error).message})`] };
+  }
+  if (!Array.isArray(value)) {
+    return { ok: false, problems: ['must be a JSON array, e.g. [{"dbInstanceIdentifier":"prod-db"},{"dbClusterIdentifier":"prod-aurora","mode":"live"}]'] };
+  }
+  const problems: string[] = [];
+  const sources: ScheduledSource[] = [];
+  const seen = new Map<string, number>();
+  value.forEach((entry: unknown, index) => {
+    const label = `[${index}] ${abbreviate(entry)}`;
+    const parsed = parseEntry(entry);
+    if (typeof parsed === 'string') {
+      problems.push(`${label}: ${parsed}`);
+      return;
+    }
+    // An ADS entry names an agent set: one export per agent (StartExportTask takes one agent).
+    for (const source of Array.isArray(parsed) ? parsed : [parsed]) {
+      const key = `${source.db}|${source.identifier.toLowerCase()}|${source.mode}`;
+      const first = seen.get(key);
+      if (first !== undefined) problems.push(`${label}: repeats [${first}]`);
+      else seen.set(key, index);
+      sources.push(source);
+    }
+  });
+  return problems.length ? { ok: false, problems } : { ok: true, sources };
+}
+
+function parseEntry(entry: unknown): ScheduledSource | ScheduledSource[] | string {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'must be an object';
+  if ('imageId' in entry) {
+    const result = imageEntry.safeParse(entry);
+    return result.success ? { db: 'image', identifier: result.data.imageId, mode: result.data.diskImageFormat } : describeIssues(result.error.issues);
+  }
+  if ('adsAgentIds' in entry) {
+    const result = adsEntry.safeParse(entry);
+    if (!result.success) return describeIssues(result.error.issues);
+    const { adsAgentIds, lookbackHours } = result.data;
+    return adsAgentIds.map((agent) => ({ db: 'ads-agent', identifier: agent, mode: 'lookback', lookbackHours }) as const);
+  }
+  const hasInstance = 'dbInstanceIdentifier' in entry;
+  const hasCluster = 'dbClusterIdentifier' in entry;
+  if (hasInstance && hasCluster) return 'give dbInstanceIdentifier or dbClusterIdentifier, not both';
+  if (hasInstance) {
+    const result = instanceEntry.safeParse(entry);
+    return result.success ? { db: 'instance', identifier: result.data.dbInstanceIdentifier, mode: 'snapshot' } : describeIssues(result.error.issues);
+  }
+  if (hasCluster) {
+    const result = clusterEntry.safeParse(entry);
+    return result.success ? { db: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode } : describeIssues(result.error.issues);
+  }
+  return 'needs dbInstanceIdentifier, dbClusterIdentifier, imageId or adsAgentIds';
+}
+
+function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues.map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')} ${issue.message}` : issue.message)).join('; ');
+}
+
+function abbreviate(entry: unknown): string {
+  const text = JSON.stringify(entry) ?? String(entry);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const scheduledSources = z.pipe(
+  z.string(),
+  z.transform((text: string, ctx) => {
+    const parsed = parseScheduledSources(text);
+    if (parsed.ok) return parsed.sources;
+    for (const message of parsed.problems) ctx.issues.push({ code: 'custom', input: text, message });
+    return z.NEVER;
+  }),
+);
+
+export const planExportsConfigShape = {
+  STATE_MACHINE_ARN: arn,
+  SCHEDULED_SOURCES: scheduledSources,
+};
+export type PlanExportsConfig = z.infer<z.ZodMiniObject<typeof planExportsConfigShape>>;
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}

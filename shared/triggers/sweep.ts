@@ -1,0 +1,105 @@
+import type { ExportedSources, SnapshotInfo, SnapshotLister } from './rds-snapshots.ts';
+import type { ExecutionStarter } from '../workflow/step-functions.ts';
+import { parseSourceArn } from '../export-kinds/rds/source.ts';
+import { executionName, isAvailable, matchesSelection, type Selection } from './triggers.ts';
+
+/**
+ * The reconciliation sweep. RDS events are best-effort, and a trigger that was throttled past its
+ * retries parks its event in a dead-letter queue: the events are the fast path, this is the
+ * guarantee. On a schedule it lists the snapshots created in a look-back window, and starts an
+ * execution for every selected, available one that has no export task, under the very name the
+ * trigger would have used, so a snapshot whose execution exists (queued, running or ended) is
+ * never started twice.
+ */
+
+export interface SweepSettings {
+  selection: Selection;
+  /** How far back a snapshot's creation may lie; older ones are never exported by the sweep. */
+  lookbackSeconds: number;
+}
+
+export const DEFAULT_SWEEP_LOOKBACK_SECONDS = 24 * 3600;
+
+export type SweepOutcome =
+  /** Neither an export task nor an execution existed: started now. */
+  | 'started'
+  /** No export task yet, but the execution exists (queued for a slot, or an earlier start). */
+  | 'execution-exists'
+  | 'failed';
+
+export interface SweepEntry {
+  sourceArn: string;
+  outcome: SweepOutcome;
+  executionName?: string;
+  error?: { name: string; message: string };
+}
+
+export interface SweepReport {
+  /** Snapshots created in the window, of any type and status. */
+  listed: number;
+  /** Of those, the ones the selection takes and that are available. */
+  selected: number;
+  /** Of those, the ones that already have an export task (nothing to do). */
+  exported: number;
+  entries: SweepEntry[];
+}
+
+export interface SweepDeps {
+  snapshots: SnapshotLister;
+  exports: ExportedSources;
+  starter: ExecutionStarter;
+  settings: SweepSettings;
+}
+
+/** The snapshots the sweep must make sure of: created in the window, selected, available, not exported. */
+export function sweepCandidates(
+  snapshots: readonly SnapshotInfo[],
+  exported: ReadonlySet<string>,
+  { selection, lookbackSeconds }: SweepSettings,
+  now: Date,
+): { selected: SnapshotInfo[]; missing: SnapshotInfo[] } {
+  const since = now.getTime() - lookbackSeconds * 1000;
+  const selected = snapshots.filter(
+    (snapshot) =>
+      snapshot.createdAt !== undefined &&
+      snapshot.createdAt.getTime() >= since &&
+      isAvailable(snapshot) &&
+      parseSourceArn(snapshot.arn) !== undefined &&
+      matchesSelection(snapshot, selection).selected,
+  );
+  // Sorted oldest first: the longest-waiting snapshot is started first if the run is cut short.
+  selected.sort((a, b) => a.createdAt!.getTime() - b.createdAt!.getTime() || a.arn.localeCompare(b.arn));
+  return { selected, missing: selected.filter((snapshot) => !exported.has(snapshot.arn)) };
+}
+
+/** One sweep: every missing snapshot is started (or found started); one failing start does not stop the others. */
+export async function sweepSnapshots({ snapshots, exports, starter, settings }: SweepDeps, now: Date): Promise<SweepReport> {
+  // Nothing selected (the default until SELECTION_INCLUDE names DBs): nothing to list.
+  if (settings.selection.include.length === 0) return { listed: 0, selected: 0, exported: 0, entries: [] };
+  const since = new Date(now.getTime() - settings.lookbackSeconds * 1000);
+  const listed = await snapshots.createdSince(since, settings.selection.types);
+  // Export tasks are listed only when some snapshot is a candidate: a quiet hour costs one page per kind.
+  const firstPass = sweepCandidates(listed, new Set(), settings, now);
+  const exported = firstPass.selected.length > 0 ? await exports.exportedSources() : new Set<string>();
+  const { selected, missing } = sweepCandidates(listed, exported, settings, now);
+  const entries: SweepEntry[] = [];
+  for (const snapshot of missing) {
+    const name = executionName(parseSourceArn(snapshot.arn)!, now);
+    try {
+      // The trigger's own input: a running execution of this name and input answers as itself.
+      const started = await starter.start(name, { sourceArn: snapshot.arn });
+      entries.push({ sourceArn: snapshot.arn, outcome: started.started ? 'started' : 'execution-exists', executionName: name });
+    } catch (error) {
+      const e = error as Error;
+      entries.push({ sourceArn: snapshot.arn, outcome: 'failed', executionName: name, error: { name: e?.name ?? 'Error', message: e?.message ?? String(error) } });
+    }
+  }
+  return { listed: listed.length, selected: selected.length, exported: selected.length - missing.length, entries };
+}
+
+/** Counts of a report, for its one summary log line. */
+export function summariseSweep(report: SweepReport): Record<string, number> {
+  const counts: Record<string, number> = { listed: report.listed, selected: report.selected, exported: report.exported };
+  for (const entry of report.entries) counts[entry.outcome] = (counts[entry.outcome] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,42 @@
+import type { ExportDefaults } from '../runtime/config.ts';
+import { dispatchBestEffort, startingNow, type DispatchDeps, type DispatchResult } from '../slots/dispatch.ts';
+import { buildWorkflowRequest } from '../export-kinds/request.ts';
+import type { StartInput } from './start-export.ts';
+
+/** The admission step's input: the execution input as given, its start time, and the AwaitSlot task token. */
+export interface AdmissionInput {
+  token: string;
+  input: unknown;
+  requestedAt: string;
+  /** The execution's name: two executions may ask for the same export, each waits in its own place. */
+  execution: string;
+}
+
+/**
+ * Checks the request (bad input fails here, before anything is queued or started) and queues the
+ * execution for an export slot. The dispatcher answers the token with the StartInput. An execution
+ * whose start was refused for the quota comes back here with its own start time, so it keeps its place.
+ */
+export async function admitExport(
+  event: AdmissionInput,
+  defaults: ExportDefaults,
+  deps: DispatchDeps,
+  now: Date,
+): Promise<{ exportId: string; dispatch: DispatchResult | undefined }> {
+  const request = buildWorkflowRequest(event.input, defaults, new Date(event.requestedAt));
+  const rds = (request.kind ?? 'rds') === 'rds';
+  const released: StartInput = {
+    request,
+    // Only RDS sends export events that end a wait early: other kinds are found done by polling alone.
+    bounds: { minSeconds: defaults.MIN_POLL_SECONDS, maxSeconds: defaults.MAX_POLL_SECONDS, eventSafetyNetSeconds: rds ? defaults.EVENT_SAFETY_NET_SECONDS : 0 },
+  };
+  if (!rds) {
+    // The slots are RDS's export quota; EC2 and ADS exports do not take one, so they start at once.
+    await deps.callbacks.succeed(event.token, startingNow(released, now));
+    return { exportId: request.exportId, dispatch: undefined };
+  }
+  // Back after a StartExport refused for the quota: the slot lent to it went to an export started elsewhere.
+  await deps.store.dropLease(request.exportId);
+  await deps.store.enqueue({ exportId: request.exportId, sourceArn: request.source.arn, token: event.token, release: released, requestedAt: event.requestedAt, execution: event.execution });
+  return { exportId: request.exportId, dispatch: await dispatchBestEffort(deps, now) };
+}
