@@ -16,7 +16,7 @@ import { listAllKinds } from '../../cli/commands/list.ts';
 import { CliError } from '../../cli/errors.ts';
 import { rdsKind } from '../../cli/kinds/rds.ts';
 import { regionOf, run, sdkClients, type Clients } from '../../cli/run.ts';
-import { sink, task } from './fixtures.ts';
+import { sink, task } from '../support/cli.ts';
 
 afterEach(() => vi.unstubAllEnvs());
 

@@ -4,7 +4,7 @@ import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { run, type Clients } from '../../cli/run.ts';
-import { pagingRds, sink, task } from './fixtures.ts';
+import { pagingRds, sink, task } from '../support/cli.ts';
 
 const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../cli/args.ts';
 import { lookupsOf, type ExportKind, type ListedExport } from '../../cli/kinds.ts';
 import { run } from '../../cli/run.ts';
-import { sink } from './fixtures.ts';
+import { sink } from '../support/cli.ts';
 
 const listed = (exportId: string, status: string): ListedExport => ({ exportId, source: `arn:aws:ec2:us-east-1::image/ami-${exportId}`, status, percent: 50 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { run, type Clients } from '../../cli/run.ts';
 import { adsKind } from '../../cli/kinds/ads.ts';
 import { collect } from '../../cli/paging.ts';
-import { pagingRds, sink, task } from './fixtures.ts';
+import { pagingRds, sink, task } from '../support/cli.ts';
 
 const TASKS: ExportTask[] = Array.from({ length: 57 }, (_, i) =>
   task(i, {

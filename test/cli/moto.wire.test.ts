@@ -15,7 +15,7 @@ import { CreateDBInstanceCommand, CreateDBSnapshotCommand, DescribeExportTasksCo
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { run } from '../../cli/run.ts';
-import { sink } from './fixtures.ts';
+import { sink } from '../support/cli.ts';
 
 const endpoint = inject('motoEndpoint');
 const REGION = 'us-east-1';

@@ -3,7 +3,7 @@ import { UsageError } from '../../cli/errors.ts';
 import { buildQuery, parseFilterArg, type ExportKind, type ListQuery, type ListedExport, type Page } from '../../cli/kinds.ts';
 import { rdsKind } from '../../cli/kinds/rds.ts';
 import { collect, decodeToken, encodeToken } from '../../cli/paging.ts';
-import { pagingRds } from './fixtures.ts';
+import { pagingRds } from '../support/cli.ts';
 
 const item = (i: number): ListedExport => ({ exportId: `e${i}`, source: '', status: 'COMPLETE', percent: 100 });
 

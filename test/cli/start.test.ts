@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LocalRunner } from '../../cli/commands/start.ts';
 import { run, type Clients } from '../../cli/run.ts';
 import { exportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { sink } from './fixtures.ts';
+import { sink } from '../support/cli.ts';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:export-orchestrator-prod';
 const SNAPSHOT = 'arn:aws:rds:us-east-1:123456789012:snapshot:rds:prod-db-2026-11-23-03-10';

@@ -4,7 +4,7 @@ import { watchCommand, type WatchSource } from '../../cli/commands/watch.ts';
 import type { ListedExport } from '../../cli/kinds.ts';
 import { run, type Clients } from '../../cli/run.ts';
 import { TransientAwsError } from '../../shared/runtime/errors.ts';
-import { pagingRds, sink, task } from './fixtures.ts';
+import { pagingRds, sink, task } from '../support/cli.ts';
 
 const T0 = Date.parse('2026-11-23T03:00:00Z');
 

@@ -14,7 +14,9 @@ import { makeHandler as startExport } from '../../functions/start-export/app.ts'
 import { MalformedEvent } from '../../shared/runtime/errors.ts';
 import { QUOTE_LIMIT, shapeProblems } from '../../shared/runtime/event-shape.ts';
 import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
-import { clock, defaults, lambdaContext, mockCoordinationStore } from './fixtures.ts';
+import { lambdaContext } from '../support/lambda.ts';
+import { clock, defaults } from '../support/requests.ts';
+import { mockCoordinationStore } from '../support/stores.ts';
 
 // Whatever a state machine, EventBridge, SNS or a person hands a Lambda, it ends in a named error
 // (the state machine's catch-all routes MalformedEvent to the failure notification) or, for the

@@ -21,7 +21,10 @@ import type { QueueEntry } from '../../shared/slots/coordination-store.ts';
 import { rdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
 import { METRIC_NAMES } from '../../shared/runtime/metrics.ts';
 import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
-import { ACCOUNT, BOUNDS, CLIENT_CONFIG, clock, exportRequest, exportState, lambdaContext, mockCoordinationStore, NOW, recordingPublisher, SNAPSHOT_ARN } from './fixtures.ts';
+import { ACCOUNT, CLIENT_CONFIG } from '../support/aws.ts';
+import { lambdaContext } from '../support/lambda.ts';
+import { BOUNDS, clock, exportRequest, exportState, NOW, SNAPSHOT_ARN } from '../support/requests.ts';
+import { mockCoordinationStore, recordingPublisher } from '../support/stores.ts';
 
 const NAMESPACE = 'export-orchestrator/test';
 const rdsMock = mockClient(RDSClient);

@@ -17,6 +17,7 @@ import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { logger } from '../../shared/runtime/lambda.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import { executionName, ScheduledExportsFailed, type ScheduledSource } from '../../shared/triggers/triggers.ts';
+import { lambdaContext } from '../support/lambda.ts';
 
 // The real adapters (RdsSnapshots, StepFunctions) over SDK clients whose send() is mocked.
 
@@ -30,20 +31,7 @@ const clusterArn = (name: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:$
 const rdsMock = mockClient(RDSClient);
 const sfnMock = mockClient(SFNClient);
 
-const context = {
-  functionName: 'export-orchestrator-test-plan-exports',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:export-orchestrator-test-plan-exports`,
-  memoryLimitInMB: '256',
-  awsRequestId: 'test-request',
-  logGroupName: '/aws/lambda/export-orchestrator-test-plan-exports',
-  logStreamName: 'test',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+const context = lambdaContext('export-orchestrator-test-plan-exports', { region: REGION });
 
 /** What an EventBridge schedule delivers; only `time` is read. */
 const scheduledEvent = {

@@ -9,7 +9,8 @@ import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import type { SweepReport } from '../../shared/triggers/sweep.ts';
 import { executionName } from '../../shared/triggers/triggers.ts';
-import { ACCOUNT, CLIENT_CONFIG, lambdaContext, REGION } from './fixtures.ts';
+import { ACCOUNT, CLIENT_CONFIG, REGION } from '../support/aws.ts';
+import { lambdaContext } from '../support/lambda.ts';
 
 // The real adapters (RdsSnapshots, StepFunctions) over SDK clients whose send() is mocked.
 

@@ -15,6 +15,8 @@ import { makeHandler, type SlackNotifyDeps } from '../../functions/slack-notify/
 import { SecretUnavailable, ssmSecret, type SecretSource } from '../../shared/notify/slack/ssm-secret.ts';
 import { renderNotification, type NotificationRecord } from '../../shared/notify/record.ts';
 import { renderSlackMessage, SlackDeliveryFailed, SlackWebhookInvalid, SlackWebhookRejected, type SlackMessage } from '../../shared/notify/slack/slack.ts';
+import { failure } from '../support/failure.ts';
+import { lambdaContext } from '../support/lambda.ts';
 
 // The notifier Lambda against a real HTTP server on loopback standing in for Slack's webhook, and
 // SSM behind aws-sdk-client-mock. Waits between retries are recorded, not slept.
@@ -119,23 +121,8 @@ afterAll(() => {
 
 // ---------------------------------------------------------------------------------------------
 
-function lambdaContext(remainingMs = 30_000): Context {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'export-orchestrator-test-slackNotify',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:export-orchestrator-test-slackNotify`,
-    memoryLimitInMB: '256',
-    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: '/aws/lambda/export-orchestrator-test-slackNotify',
-    logStreamName: '2026/11/23/[$LATEST]abcdef',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
+/** The notifier's context, with the given milliseconds left of the invocation. */
+const slackContext = (remainingMs = 30_000) => lambdaContext('export-orchestrator-test-slackNotify', { region: REGION, remainingMs });
 
 function record(status: NotificationRecord['status'] = 'COMPLETE'): NotificationRecord {
   return {
@@ -196,16 +183,7 @@ function notifier(options: { webhook?: SecretSource; policy?: SlackNotifyDeps['p
     // No jitter: the backoff is exactly base × 2^(attempt − 1).
     random: () => 1,
   });
-  return { invoke: (event = snsEvent(), context = lambdaContext()) => handler(event, context), sleeps };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the invocation to fail');
+  return { invoke: (event = snsEvent(), context = slackContext()) => handler(event, context), sleeps };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,7 +256,7 @@ describe('slack-notify handler', () => {
     const { invoke, sleeps } = notifier();
 
     // Act
-    const error = await failureOf(invoke());
+    const error = await failure(invoke());
 
     // Assess
     expect(error).toBeInstanceOf(SlackDeliveryFailed);
@@ -295,7 +273,7 @@ describe('slack-notify handler', () => {
     const { invoke, sleeps } = notifier();
 
     // Act
-    const error = await failureOf(invoke(snsEvent(), lambdaContext(10_000)));
+    const error = await failure(invoke(snsEvent(), slackContext(10_000)));
 
     // Assess
     expect(error).toBeInstanceOf(SlackDeliveryFailed);
@@ -305,7 +283,7 @@ describe('slack-notify handler', () => {
   });
 
   it('does not post at all when the Lambda has no time left', async () => {
-    const error = await failureOf(notifier().invoke(snsEvent(), lambdaContext(300)));
+    const error = await failure(notifier().invoke(snsEvent(), slackContext(300)));
     expect(error).toBeInstanceOf(SlackDeliveryFailed);
     expect(error.message).toMatch(/ran out of time after 0 attempt/);
     expect(received).toHaveLength(0);
@@ -338,7 +316,7 @@ describe('slack-notify handler', () => {
     answer({ status, body: reason });
 
     // Act
-    const error = await failureOf(notifier().invoke());
+    const error = await failure(notifier().invoke());
 
     // Assess
     expect(error).toBeInstanceOf(SlackWebhookRejected);
@@ -352,7 +330,7 @@ describe('slack-notify handler', () => {
     const { invoke } = notifier();
 
     // Act
-    const error = await failureOf(invoke());
+    const error = await failure(invoke());
     const retried = await invoke();
 
     // Assess
@@ -386,7 +364,7 @@ describe('slack-notify handler', () => {
     const { invoke } = notifier({ webhook: { get: async () => url }, policy: { maxAttempts: 2 } });
 
     // Act
-    const error = await failureOf(invoke());
+    const error = await failure(invoke());
 
     // Assess
     expect(error).toBeInstanceOf(SlackDeliveryFailed);
@@ -400,7 +378,7 @@ describe('slack-notify handler', () => {
     ['plain HTTP to another host', `http://hooks.slack.example/services/T000/B000/${TOKEN}`, 'The Slack webhook URL must use https (it uses http)'],
   ])('refuses a webhook that is %s without repeating it', async (_, url, message) => {
     // Act
-    const error = await failureOf(notifier({ webhook: { get: async () => url } }).invoke());
+    const error = await failure(notifier({ webhook: { get: async () => url } }).invoke());
 
     // Assess
     expect(error).toBeInstanceOf(SlackWebhookInvalid);
@@ -446,7 +424,7 @@ describe('slack-notify handler', () => {
       const { invoke } = notifier();
 
       // Act
-      const error = await failureOf(invoke());
+      const error = await failure(invoke());
       const retried = await invoke();
 
       // Assess
@@ -461,7 +439,7 @@ describe('slack-notify handler', () => {
       ssmMock.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'String', Value: webhookUrl() } });
 
       // Act
-      const error = await failureOf(notifier().invoke());
+      const error = await failure(notifier().invoke());
 
       // Assess
       expect(error).toBeInstanceOf(SecretUnavailable);

@@ -16,6 +16,8 @@ import { TransientAwsError } from '../../shared/runtime/errors.ts';
 import { logger } from '../../shared/runtime/lambda.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import { executionName, type RdsEvent, type TriggerResult, type TriggerSettings } from '../../shared/triggers/triggers.ts';
+import { lambdaContext } from '../support/lambda.ts';
+import { snapshotEvent } from '../support/rds-events.ts';
 
 // The real adapters (RdsSnapshots, StepFunctions) over SDK clients whose send() is mocked.
 
@@ -29,20 +31,7 @@ const clusterSnapshotArn = (name: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:c
 const rdsMock = mockClient(RDSClient);
 const sfnMock = mockClient(SFNClient);
 
-const context = {
-  functionName: 'export-orchestrator-test-snapshot-trigger',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:export-orchestrator-test-snapshot-trigger`,
-  memoryLimitInMB: '256',
-  awsRequestId: 'test-request',
-  logGroupName: '/aws/lambda/export-orchestrator-test-snapshot-trigger',
-  logStreamName: 'test',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+const context = lambdaContext('export-orchestrator-test-snapshot-trigger', { region: REGION });
 
 const DEFAULTS: TriggerSettings = { selection: { include: ['*'], exclude: [], types: ['manual', 'automated'] }, backupEvents: false };
 
@@ -57,28 +46,6 @@ function trigger(settings: TriggerSettings = DEFAULTS) {
   return (event: RdsEvent) => handler(event, context) as Promise<TriggerResult>;
 }
 
-function rdsEvent(eventId: string, sourceArn: string): RdsEvent {
-  const cluster = sourceArn.includes(':cluster-snapshot:');
-  return {
-    version: '0',
-    id: '844e2571-85d4-695f-b930-0153b71dcb42',
-    'detail-type': cluster ? 'RDS DB Cluster Snapshot Event' : 'RDS DB Snapshot Event',
-    source: 'aws.rds',
-    account: ACCOUNT,
-    time: EVENT_TIME,
-    region: REGION,
-    resources: [sourceArn],
-    detail: {
-      EventCategories: ['creation'],
-      SourceType: cluster ? 'CLUSTER_SNAPSHOT' : 'SNAPSHOT',
-      SourceArn: sourceArn,
-      Date: '2026-11-23T03:14:07.882Z',
-      SourceIdentifier: sourceArn.split(/:(?:cluster-)?snapshot:/)[1],
-      Message: 'Manual snapshot created',
-      EventID: eventId,
-    },
-  };
-}
 
 function dbSnapshot(arn: string, overrides: Partial<DBSnapshot> = {}): DBSnapshot {
   return {
@@ -121,7 +88,7 @@ describe('snapshot-trigger handler', () => {
     rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot(arn)] });
 
     // Act
-    const result = await trigger()(rdsEvent('RDS-EVENT-0042', arn));
+    const result = await trigger()(snapshotEvent('RDS-EVENT-0042', arn));
 
     // Assess
     expect(result).toMatchObject({ outcome: 'started', sourceArn: arn, executionName: nameOf(arn) });
@@ -137,7 +104,7 @@ describe('snapshot-trigger handler', () => {
     rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot(arn, { SnapshotType: 'automated' })] });
 
     // Act
-    const result = await trigger()(rdsEvent('RDS-EVENT-0091', arn));
+    const result = await trigger()(snapshotEvent('RDS-EVENT-0091', arn));
 
     // Assess
     expect(result.outcome).toBe('started');
@@ -153,7 +120,7 @@ describe('snapshot-trigger handler', () => {
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [clusterSnapshot(arn, { SnapshotType: type })] });
 
     // Act
-    const result = await trigger({ ...DEFAULTS, selection: { ...DEFAULTS.selection, include: ['prod-aurora'] } })(rdsEvent(eventId, arn));
+    const result = await trigger({ ...DEFAULTS, selection: { ...DEFAULTS.selection, include: ['prod-aurora'] } })(snapshotEvent(eventId, arn));
 
     // Assess
     expect(result).toMatchObject({ outcome: 'started', executionName: nameOf(arn) });
@@ -174,8 +141,8 @@ describe('snapshot-trigger handler', () => {
     const handle = trigger();
 
     // Act
-    const first = await handle(rdsEvent('RDS-EVENT-0042', arn));
-    const second = await handle(rdsEvent('RDS-EVENT-0042', arn));
+    const first = await handle(snapshotEvent('RDS-EVENT-0042', arn));
+    const second = await handle(snapshotEvent('RDS-EVENT-0042', arn));
 
     // Assess
     expect(first.outcome).toBe('started');
@@ -191,7 +158,7 @@ describe('snapshot-trigger handler', () => {
     const info = vi.spyOn(logger, 'info');
 
     // Act
-    const result = await trigger()(rdsEvent('RDS-EVENT-0040', snapshotArn('orders-1')));
+    const result = await trigger()(snapshotEvent('RDS-EVENT-0040', snapshotArn('orders-1')));
 
     // Assess
     expect(result).toEqual({ outcome: 'ignored', reason: expect.stringContaining('RDS-EVENT-0040') });
@@ -208,8 +175,8 @@ describe('snapshot-trigger handler', () => {
     const withBackups: TriggerSettings = { selection: { ...DEFAULTS.selection, types: ['manual', 'automated', 'awsbackup'] }, backupEvents: true };
 
     // Act
-    const off = await trigger()(rdsEvent('RDS-EVENT-0197', arn));
-    const on = await trigger(withBackups)(rdsEvent('RDS-EVENT-0197', arn));
+    const off = await trigger()(snapshotEvent('RDS-EVENT-0197', arn));
+    const on = await trigger(withBackups)(snapshotEvent('RDS-EVENT-0197', arn));
 
     // Assess
     expect(off).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('BACKUP_EVENTS=false') });
@@ -226,7 +193,7 @@ describe('snapshot-trigger handler', () => {
     const debug = vi.spyOn(logger, 'debug');
 
     // Act
-    const result = await trigger({ ...DEFAULTS, selection: { ...DEFAULTS.selection, exclude: ['test-*'] } })(rdsEvent('RDS-EVENT-0042', arn));
+    const result = await trigger({ ...DEFAULTS, selection: { ...DEFAULTS.selection, exclude: ['test-*'] } })(snapshotEvent('RDS-EVENT-0042', arn));
 
     // Assess
     expect(result).toMatchObject({ outcome: 'ignored', reason: 'test-scratch matches the exclude pattern "test-*"' });
@@ -241,7 +208,7 @@ describe('snapshot-trigger handler', () => {
     const info = vi.spyOn(logger, 'info');
 
     // Act
-    const result = await trigger()(rdsEvent('RDS-EVENT-0042', arn));
+    const result = await trigger()(snapshotEvent('RDS-EVENT-0042', arn));
 
     // Assess
     expect(result).toEqual({ outcome: 'skipped', sourceArn: arn, reason: 'snapshot status is "creating", not "available"' });
@@ -254,7 +221,7 @@ describe('snapshot-trigger handler', () => {
     rdsMock.on(DescribeDBSnapshotsCommand).rejects(new DBSnapshotNotFoundFault({ message: 'DBSnapshot orders-1 not found.', $metadata: { httpStatusCode: 404 } }));
 
     // Act
-    const result = await trigger()(rdsEvent('RDS-EVENT-0042', snapshotArn('orders-1')));
+    const result = await trigger()(snapshotEvent('RDS-EVENT-0042', snapshotArn('orders-1')));
 
     // Assess
     expect(result.outcome).toBe('skipped');
@@ -267,7 +234,7 @@ describe('snapshot-trigger handler', () => {
     rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot(arn.replace(REGION, 'us-east-1'))] });
 
     // Act
-    const result = await trigger()(rdsEvent('RDS-EVENT-0042', arn));
+    const result = await trigger()(snapshotEvent('RDS-EVENT-0042', arn));
 
     // Assess
     expect(result.outcome).toBe('skipped');
@@ -279,7 +246,7 @@ describe('snapshot-trigger handler', () => {
     rdsMock.on(DescribeDBSnapshotsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
 
     // Act + Assess
-    await expect(trigger()(rdsEvent('RDS-EVENT-0042', snapshotArn('orders-1')))).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(trigger()(snapshotEvent('RDS-EVENT-0042', snapshotArn('orders-1')))).rejects.toBeInstanceOf(TransientAwsError);
     expect(sfnMock.calls()).toHaveLength(0);
   });
 
@@ -290,6 +257,6 @@ describe('snapshot-trigger handler', () => {
     sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error('Internal'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }));
 
     // Act + Assess
-    await expect(trigger()(rdsEvent('RDS-EVENT-0042', arn))).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(trigger()(snapshotEvent('RDS-EVENT-0042', arn))).rejects.toBeInstanceOf(TransientAwsError);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LOCAL_SLACK_BUDGET_MS, postAllToSlack } from '../../local/slack-post.ts';
 import type { PublishedMessage } from '../../local/sns-recorder.ts';
 import { recordForState, renderNotification } from '../../shared/notify/record.ts';
-import { exportState } from '../handlers/fixtures.ts';
+import { exportState } from '../support/requests.ts';
 
 // npm start -- --slack-webhook: Retry-After is honoured, within a bound a laptop run can wait.
 

@@ -9,18 +9,9 @@ import {
 import { validateAdsExportRequest } from '../../shared/export-kinds/ads/request.ts';
 import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
 import { ExportServiceError, ExportTaskNotFound, InvalidExportRequest, TransientAwsError, UnknownExportStatus } from '../../shared/runtime/errors.ts';
+import { failure } from '../support/failure.ts';
 
 const AGENT = 'o-0123456789abcdef0';
-
-/** The error a call fails with; the test fails if the call succeeds. */
-async function failure<E extends Error = Error>(promise: Promise<unknown>): Promise<E> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected the call to fail').toBeInstanceOf(Error);
-  return error as E;
-}
 
 describe('normaliseAdsStatus', () => {
   it.each([

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { coordinationStore, DynamoCoordinationStore, RECORD_TTL_SECONDS, type QueueEntry } from '../../shared/slots/coordination-store.ts';
-import { MAX_SLOT_WAIT_LIMIT_SECONDS } from '../../shared/runtime/config.ts';
 import { SlotWaitTimedOut } from '../../shared/runtime/errors.ts';
 import { recordForFailure, renderNotification } from '../../shared/notify/record.ts';
 import { jsonHandler } from '../../local/aws-json.ts';
@@ -115,14 +113,6 @@ describe('DynamoDbSimulator metering', () => {
 });
 
 describe('the slot wait limit', () => {
-  it('fits, with a 7-day deadline, in Step Functions Standard’s one-year limit, under AwaitSlot’s backstop timeout', () => {
-    const asl = JSON.parse(readFileSync(new URL('../../statemachines/export.asl.json', import.meta.url), 'utf8')) as { States: Record<string, { TimeoutSeconds?: number; Catch?: Array<{ ErrorEquals: string[]; Next: string }> }> };
-
-    expect(asl.States.AwaitSlot!.TimeoutSeconds).toBe(MAX_SLOT_WAIT_LIMIT_SECONDS + 86400);
-    expect(MAX_SLOT_WAIT_LIMIT_SECONDS + 7 * 86400 + 86400).toBeLessThan(365 * 86400);
-    expect(asl.States.AwaitSlot!.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' })]);
-  });
-
   it('is notified as TIMED_OUT, saying nothing was started and what to do', () => {
     const notification = renderNotification(
       recordForFailure({ error: { Error: SlotWaitTimedOut.name, Cause: 'The export waited for a free export slot since 2026-10-01T00:00:00Z, longer than the slot wait limit (30 days); nothing was started.' }, input: { sourceArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:snap-1' } }, new Date(NOW_MS)),

@@ -19,20 +19,11 @@ import {
   TransientAwsError,
   UnknownExportStatus,
 } from '../../shared/runtime/errors.ts';
+import { failure } from '../support/failure.ts';
 
 const REGION = 'eu-west-1';
 const IMAGE_ID = 'ami-0123456789abcdef0';
 const TASK_ID = 'export-ami-0a1b2c3d4e5f60718';
-
-/** The error a call fails with; the test fails if the call succeeds. */
-async function failure<E extends Error = Error>(promise: Promise<unknown>): Promise<E> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected the call to fail').toBeInstanceOf(Error);
-  return error as E;
-}
 
 describe('normaliseEc2ImageTask', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CoordinationStore, WaitRecord } from '../../shared/slots/coordination-store.ts';
 import { awaitExportEnd, exportFinished, parseExportFinished } from '../../shared/slots/export-events.ts';
+import { MemoryCoordinationStore } from '../support/stores.ts';
 
 const SOURCE = 'arn:aws:rds:us-east-1:123456789012:snapshot:rds:prod-db-2026-11-23-03-10';
 const event = (EventID: string, source = 'aws.rds') => ({ source, 'detail-type': 'RDS DB Snapshot Event', time: '2026-11-23T05:00:00Z', detail: { EventID, SourceArn: SOURCE } });
@@ -29,15 +29,6 @@ describe('parseExportFinished', () => {
   });
 });
 
-function memoryStore(): Pick<CoordinationStore, 'swapWait' | 'takeWait'> & { waits: Map<string, WaitRecord> } {
-  const waits = new Map<string, WaitRecord>();
-  return {
-    waits,
-    async swapWait(arn, record) { const old = waits.get(arn); waits.set(arn, record); return old; },
-    async takeWait(arn) { const old = waits.get(arn); waits.delete(arn); return old; },
-  };
-}
-
 function callbacks() {
   const woken: Array<{ token: string; output: unknown }> = [];
   return { woken, succeed: async (token: string, output: unknown) => (woken.push({ token, output }), true), fail: async () => true };
@@ -47,45 +38,45 @@ const finished = { sourceArn: SOURCE, eventId: 'RDS-EVENT-0161', outcome: 'COMPL
 
 describe('waiting for an export to end', () => {
   it('wakes the execution waiting on the source', async () => {
-    const store = memoryStore();
+    const store = new MemoryCoordinationStore();
     const cb = callbacks();
-    await awaitExportEnd({ token: 't1', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store: store as never, callbacks: cb });
+    await awaitExportEnd({ token: 't1', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store, callbacks: cb });
 
-    const result = await exportFinished(finished, { store: store as never, callbacks: cb });
+    const result = await exportFinished(finished, { store, callbacks: cb });
 
     expect(result).toBe('woke');
     expect(cb.woken.map((w) => w.token)).toEqual(['t1']);
   });
 
   it('wakes a wait once when the event is delivered twice', async () => {
-    const store = memoryStore();
+    const store = new MemoryCoordinationStore();
     const cb = callbacks();
-    await awaitExportEnd({ token: 't1', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store: store as never, callbacks: cb });
+    await awaitExportEnd({ token: 't1', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store, callbacks: cb });
 
-    await exportFinished(finished, { store: store as never, callbacks: cb });
-    const second = await exportFinished(finished, { store: store as never, callbacks: cb });
+    await exportFinished(finished, { store, callbacks: cb });
+    const second = await exportFinished(finished, { store, callbacks: cb });
 
     expect(second).toBe('noted');
     expect(cb.woken).toHaveLength(1);
   });
 
   it('ends a wait at once when the event came between two waits', async () => {
-    const store = memoryStore();
+    const store = new MemoryCoordinationStore();
     const cb = callbacks();
-    await exportFinished(finished, { store: store as never, callbacks: cb });
+    await exportFinished(finished, { store, callbacks: cb });
 
-    const wait = await awaitExportEnd({ token: 't2', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store: store as never, callbacks: cb });
+    const wait = await awaitExportEnd({ token: 't2', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store, callbacks: cb });
 
     expect(wait).toBe('already ended');
     expect(cb.woken.map((w) => w.token)).toEqual(['t2']);
   });
 
   it('ignores an end noted for an earlier export of the same source', async () => {
-    const store = memoryStore();
+    const store = new MemoryCoordinationStore();
     const cb = callbacks();
-    await exportFinished(finished, { store: store as never, callbacks: cb });
+    await exportFinished(finished, { store, callbacks: cb });
 
-    const wait = await awaitExportEnd({ token: 't3', sourceArn: SOURCE, exportStartedAt: '2026-11-23T06:00:00Z' }, { store: store as never, callbacks: cb });
+    const wait = await awaitExportEnd({ token: 't3', sourceArn: SOURCE, exportStartedAt: '2026-11-23T06:00:00Z' }, { store, callbacks: cb });
 
     expect(wait).toBe('waiting');
     expect(cb.woken).toEqual([]);

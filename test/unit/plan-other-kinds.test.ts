@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
 import { parseScheduledSources } from '../../shared/triggers/config.ts';
 import { planExports, type PlannerDeps } from '../../shared/triggers/triggers.ts';
+import { recordingStarter } from '../support/stores.ts';
 
 const AMI = 'ami-0123456789abcdef0';
 const NOW = new Date('2026-11-23T03:00:00Z');
-
-/** Remembers names like Step Functions does: a second start of a name is refused. */
-function recordingStarter(): ExecutionStarter & { started: Array<{ name: string; input: unknown }> } {
-  const started: Array<{ name: string; input: unknown }> = [];
-  return {
-    started,
-    async start(name, input) {
-      if (started.some((s) => s.name === name)) return { started: false };
-      started.push({ name, input });
-      return { started: true };
-    },
-  };
-}
 
 // The EC2 images and ADS agents need no RDS lookups: the catalog and history are never asked.
 const noRds = { catalog: {}, exports: {} } as unknown as Omit<PlannerDeps, 'starter'>;

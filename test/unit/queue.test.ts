@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CoordinationStore, Lease, QueueEntry, QueuePage, WaitRecord } from '../../shared/slots/coordination-store.ts';
+import type { Lease, QueueEntry } from '../../shared/slots/coordination-store.ts';
 import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
 import { TransientAwsError, ExportServiceError, SlotWaitTimedOut } from '../../shared/runtime/errors.ts';
 import { dispatch, nextAction, SLOT_WAIT_TIMED_OUT, startingNow, viewSlots, type ActiveExport, type DispatchDeps } from '../../shared/slots/dispatch.ts';
+import { MemoryCoordinationStore } from '../support/stores.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const DAY = 86400;
@@ -23,44 +24,10 @@ function entry(n: number, overrides: Partial<QueueEntry> = {}): QueueEntry {
 
 const active = (...ns: number[]): ActiveExport[] => ns.map((n) => ({ exportId: `snap-${n}`, sourceArn: `arn:aws:rds:us-east-1:123456789012:snapshot:snap-${n}` }));
 
-/** An in-memory store with the DynamoDB adapter's semantics (a queue sorted by request time, read in pages), counting what is read. */
-class MemoryStore implements CoordinationStore {
-  queue = new Map<string, QueueEntry>();
-  leaseMap = new Map<string, Lease>();
-  waits = new Map<string, WaitRecord>();
-  locked = false;
-  dirty = false;
-  entriesRead = 0;
-  log: string[] = [];
-  async enqueue(e: QueueEntry) { this.queue.set(position(e), e); }
-  async oldestRequestedAt() { return this.sorted()[0]?.requestedAt; }
-  async oldest(limit: number, after?: string): Promise<QueuePage> {
-    const entries = this.sorted().filter((e) => after === undefined || position(e) > after).slice(0, limit);
-    this.entriesRead += entries.length;
-    return entries.length === limit ? { entries, next: position(entries.at(-1)!) } : { entries };
-  }
-  async depth() { return this.queue.size; }
-  async remove(e: QueueEntry) { this.log.push(`remove ${e.exportId}`); this.queue.delete(position(e)); }
-  async putLease(l: Lease) { this.leaseMap.set(l.exportId, l); }
-  async leases() { return [...this.leaseMap.values()]; }
-  async dropLease(id: string) { this.leaseMap.delete(id); }
-  async swapWait(arn: string, r: WaitRecord) { const old = this.waits.get(arn); this.waits.set(arn, r); return old; }
-  async takeWait(arn: string) { const old = this.waits.get(arn); this.waits.delete(arn); return old; }
-  async tryLock() { if (this.locked) return false; this.locked = true; return true; }
-  async unlock() { this.locked = false; }
-  async markDirty() { this.dirty = true; }
-  async takeDirty() { const was = this.dirty; this.dirty = false; return was; }
-  async requestCancel() {}
-  async takeCancelRequest() { return false; }
-  private sorted() { return [...this.queue.values()].sort((a, b) => position(a).localeCompare(position(b))); }
-}
-
-const position = (e: QueueEntry) => `${e.requestedAt}#${e.execution}`;
-
 type Answer = 'ok' | 'gone' | Error;
 
 /** Step Functions' side: each token answered as told (default: accepted), recording the order of calls. */
-function callbacks(store: MemoryStore, answers: Record<string, Answer[]> = {}): TaskCallbacks & { succeeded: string[]; failed: Array<[string, string]> } {
+function callbacks(store: MemoryCoordinationStore, answers: Record<string, Answer[]> = {}): TaskCallbacks & { succeeded: string[]; failed: Array<[string, string]> } {
   const succeeded: string[] = [];
   const failed: Array<[string, string]> = [];
   const next = (token: string): Answer => answers[token]?.shift() ?? 'ok';
@@ -80,12 +47,12 @@ function callbacks(store: MemoryStore, answers: Record<string, Answer[]> = {}): 
   };
 }
 
-function deps(store: MemoryStore, overrides: Partial<DispatchDeps> = {}): DispatchDeps {
+function deps(store: MemoryCoordinationStore, overrides: Partial<DispatchDeps> = {}): DispatchDeps {
   return { store, callbacks: callbacks(store), exports: { active: async () => [] }, quota: 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * DAY, ...overrides };
 }
 
-async function queueOf(...entries: QueueEntry[]): Promise<MemoryStore> {
-  const store = new MemoryStore();
+async function queueOf(...entries: QueueEntry[]): Promise<MemoryCoordinationStore> {
+  const store = new MemoryCoordinationStore();
   for (const e of entries) await store.enqueue(e);
   return store;
 }
@@ -207,7 +174,7 @@ describe('dispatch', () => {
   });
 
   it('reads about as many entries as there are free slots, however long the queue', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryCoordinationStore();
     for (let n = 1; n <= 1000; n++) await store.enqueue(entry(n, { requestedAt: new Date(NOW.getTime() - (2000 - n) * 1000).toISOString() }));
 
     await dispatch(deps(store, { exports: { active: async () => active(9001, 9002, 9003) } }), NOW);
@@ -242,7 +209,7 @@ describe('dispatch', () => {
   });
 
   it('does not take the lock nor ask RDS what runs when nobody waits', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryCoordinationStore();
     let asked = 0;
 
     await dispatch(deps(store, { exports: { active: async () => (asked++, []) } }), NOW);

@@ -18,6 +18,7 @@ import {
   type TriggerSettings,
 } from '../../shared/triggers/triggers.ts';
 import { parseScheduledSources, planExportsConfigShape, snapshotTriggerConfigShape, triggerSettings } from '../../shared/triggers/config.ts';
+import { snapshotEvent } from '../support/rds-events.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -25,30 +26,6 @@ const NOW = new Date('2026-11-23T03:30:00Z');
 const snapshotArn = (name: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:${name}`;
 const clusterSnapshotArn = (name: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:${name}`;
 
-/** As EventBridge delivers it (shape from the Amazon RDS user guide's event examples). */
-function rdsEvent(eventId: string, sourceArn: string, overrides: Partial<RdsEvent> = {}): RdsEvent {
-  const cluster = sourceArn.includes(':cluster-snapshot:');
-  return {
-    version: '0',
-    id: '844e2571-85d4-695f-b930-0153b71dcb42',
-    'detail-type': cluster ? 'RDS DB Cluster Snapshot Event' : 'RDS DB Snapshot Event',
-    source: 'aws.rds',
-    account: ACCOUNT,
-    time: '2026-11-23T03:14:07Z',
-    region: REGION,
-    resources: [sourceArn],
-    detail: {
-      EventCategories: ['creation'],
-      SourceType: cluster ? 'CLUSTER_SNAPSHOT' : 'SNAPSHOT',
-      SourceArn: sourceArn,
-      Date: '2026-11-23T03:14:07.882Z',
-      SourceIdentifier: sourceArn.split(/:(?:cluster-)?snapshot:/)[1],
-      Message: 'Manual snapshot created',
-      EventID: eventId,
-    },
-    ...overrides,
-  } as RdsEvent;
-}
 
 const ALL: Selection = { include: ['*'], exclude: [], types: ['manual', 'automated', 'awsbackup'] };
 const settings = (overrides: Partial<TriggerSettings> = {}): TriggerSettings => ({ selection: ALL, backupEvents: false, ...overrides });
@@ -65,7 +42,7 @@ describe('parseSnapshotEvent: which RDS events announce a snapshot to export', (
     ['RDS-EVENT-0169', clusterSnapshotArn('rds:prod-aurora-2026-11-23-03-10'), 'CLUSTER_SNAPSHOT', ['automated']],
   ])('%s is ours: a %s of type %j', (eventId, arn, kind, types) => {
     // Act
-    const parsed = parseSnapshotEvent(rdsEvent(eventId, arn), { backupEvents: false }, NOW);
+    const parsed = parseSnapshotEvent(snapshotEvent(eventId, arn), { backupEvents: false }, NOW);
 
     // Assess
     expect(parsed).toMatchObject({ ours: true, eventId, possibleTypes: types, source: { arn, type: kind } });
@@ -73,7 +50,7 @@ describe('parseSnapshotEvent: which RDS events announce a snapshot to export', (
 
   it('RDS-EVENT-0197 (a finished snapshot copy: AWS Backup) is ours only with BACKUP_EVENTS on', () => {
     // Prepare
-    const event = rdsEvent('RDS-EVENT-0197', snapshotArn('awsbackup:job-1a2b3c'), {});
+    const event = snapshotEvent('RDS-EVENT-0197', snapshotArn('awsbackup:job-1a2b3c'), {});
 
     // Act
     const on = parseSnapshotEvent(event, { backupEvents: true }, NOW);
@@ -92,7 +69,7 @@ describe('parseSnapshotEvent: which RDS events announce a snapshot to export', (
     ['RDS-EVENT-0161', 'The snapshot export task completed'],
   ])('other snapshot events are not ours: %s (%s)', (eventId, message) => {
     // Act
-    const parsed = parseSnapshotEvent(rdsEvent(eventId, snapshotArn('orders-1'), {}), { backupEvents: true }, NOW);
+    const parsed = parseSnapshotEvent(snapshotEvent(eventId, snapshotArn('orders-1'), {}), { backupEvents: true }, NOW);
 
     // Assess
     expect(parsed).toEqual({ ours: false, reason: expect.stringContaining(eventId) });
@@ -100,7 +77,7 @@ describe('parseSnapshotEvent: which RDS events announce a snapshot to export', (
 
   it('an event ID under the other snapshot detail-type is not ours (0042 is a DB snapshot event, never a cluster one)', () => {
     // Act
-    const parsed = parseSnapshotEvent(rdsEvent('RDS-EVENT-0042', snapshotArn('x'), { 'detail-type': 'RDS DB Cluster Snapshot Event' }), { backupEvents: false }, NOW);
+    const parsed = parseSnapshotEvent(snapshotEvent('RDS-EVENT-0042', snapshotArn('x'), { 'detail-type': 'RDS DB Cluster Snapshot Event' }), { backupEvents: false }, NOW);
 
     // Assess
     expect(parsed.ours).toBe(false);
@@ -112,7 +89,7 @@ describe('parseSnapshotEvent: which RDS events announce a snapshot to export', (
     ['a cluster event', { 'detail-type': 'RDS DB Cluster Event' }, 'RDS DB Cluster Event'],
   ] as const)('%s is not ours, and the reason names it', (_, overrides, named) => {
     // Act
-    const parsed = parseSnapshotEvent(rdsEvent('RDS-EVENT-0042', snapshotArn('x'), overrides as Partial<RdsEvent>), { backupEvents: false }, NOW);
+    const parsed = parseSnapshotEvent(snapshotEvent('RDS-EVENT-0042', snapshotArn('x'), overrides as Partial<RdsEvent>), { backupEvents: false }, NOW);
 
     // Assess
     expect(parsed).toEqual({ ours: false, reason: expect.stringContaining(named) });
@@ -120,9 +97,9 @@ describe('parseSnapshotEvent: which RDS events announce a snapshot to export', (
 
   it('a snapshot event whose SourceArn is missing or of the wrong kind is not ours', () => {
     // Prepare
-    const missing = rdsEvent('RDS-EVENT-0042', snapshotArn('x'));
+    const missing = snapshotEvent('RDS-EVENT-0042', snapshotArn('x'));
     delete missing.detail!.SourceArn;
-    const clusterArnInDbEvent = rdsEvent('RDS-EVENT-0091', snapshotArn('x'));
+    const clusterArnInDbEvent = snapshotEvent('RDS-EVENT-0091', snapshotArn('x'));
     clusterArnInDbEvent.detail!.SourceArn = clusterSnapshotArn('x');
 
     // Act + Assess
@@ -132,12 +109,12 @@ describe('parseSnapshotEvent: which RDS events announce a snapshot to export', (
 
   it('takes the event time, then detail.Date, then now', () => {
     // Prepare
-    const noTime = rdsEvent('RDS-EVENT-0042', snapshotArn('x'), { time: 'garbage' });
-    const nothing = rdsEvent('RDS-EVENT-0042', snapshotArn('x'), { time: undefined });
+    const noTime = snapshotEvent('RDS-EVENT-0042', snapshotArn('x'), { time: 'garbage' });
+    const nothing = snapshotEvent('RDS-EVENT-0042', snapshotArn('x'), { time: undefined });
     delete nothing.detail!.Date;
 
     // Act + Assess
-    expect(parseSnapshotEvent(rdsEvent('RDS-EVENT-0042', snapshotArn('x')), { backupEvents: false }, NOW)).toMatchObject({ at: new Date('2026-11-23T03:14:07Z') });
+    expect(parseSnapshotEvent(snapshotEvent('RDS-EVENT-0042', snapshotArn('x')), { backupEvents: false }, NOW)).toMatchObject({ at: new Date('2026-11-23T03:14:07Z') });
     expect(parseSnapshotEvent(noTime, { backupEvents: false }, NOW)).toMatchObject({ at: new Date('2026-11-23T03:14:07.882Z') });
     expect(parseSnapshotEvent(nothing, { backupEvents: false }, NOW)).toMatchObject({ at: NOW });
   });
@@ -206,7 +183,7 @@ describe('handleSnapshotEvent with in-memory ports', () => {
     const { catalog, starter, starts } = ports(snapshot({ arn }));
 
     // Act
-    const result = await handleSnapshotEvent(rdsEvent('RDS-EVENT-0042', arn), { catalog, starter, settings: settings() }, NOW);
+    const result = await handleSnapshotEvent(snapshotEvent('RDS-EVENT-0042', arn), { catalog, starter, settings: settings() }, NOW);
 
     // Assess
     const name = executionName(parseSourceArn(arn)!, new Date('2026-11-23T03:14:07Z'));
@@ -219,7 +196,7 @@ describe('handleSnapshotEvent with in-memory ports', () => {
     const { catalog, starter, starts } = ports(snapshot({ status: 'creating' }));
 
     // Act
-    const result = await handleSnapshotEvent(rdsEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings() }, NOW);
+    const result = await handleSnapshotEvent(snapshotEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings() }, NOW);
 
     // Assess
     expect(result).toEqual({ outcome: 'skipped', sourceArn: snapshotArn('orders-1'), reason: expect.stringContaining('"creating"') });
@@ -231,7 +208,7 @@ describe('handleSnapshotEvent with in-memory ports', () => {
     const { catalog, starter, starts } = ports(undefined);
 
     // Act
-    const result = await handleSnapshotEvent(rdsEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings() }, NOW);
+    const result = await handleSnapshotEvent(snapshotEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings() }, NOW);
 
     // Assess
     expect(result.outcome).toBe('skipped');
@@ -244,7 +221,7 @@ describe('handleSnapshotEvent with in-memory ports', () => {
     const selection = { ...ALL, exclude: ['test-*'] };
 
     // Act
-    const result = await handleSnapshotEvent(rdsEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings({ selection }) }, NOW);
+    const result = await handleSnapshotEvent(snapshotEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings({ selection }) }, NOW);
 
     // Assess
     expect(result).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('test-*') });
@@ -258,7 +235,7 @@ describe('handleSnapshotEvent with in-memory ports', () => {
     const selection: Selection = { ...ALL, types: ['manual'] };
 
     // Act
-    const result = await handleSnapshotEvent(rdsEvent('RDS-EVENT-0091', snapshotArn('rds:prod-db-2026-11-23-03-10')), { catalog, starter, settings: settings({ selection }) }, NOW);
+    const result = await handleSnapshotEvent(snapshotEvent('RDS-EVENT-0091', snapshotArn('rds:prod-db-2026-11-23-03-10')), { catalog, starter, settings: settings({ selection }) }, NOW);
 
     // Assess
     expect(result).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('SNAPSHOT_TYPES=manual') });
@@ -270,7 +247,7 @@ describe('handleSnapshotEvent with in-memory ports', () => {
     const { catalog, starter, starts } = ports(snapshot({ type: 'awsbackup' }));
 
     // Act
-    const result = await handleSnapshotEvent(rdsEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings({ selection: { ...ALL, types: ['manual'] } }) }, NOW);
+    const result = await handleSnapshotEvent(snapshotEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings({ selection: { ...ALL, types: ['manual'] } }) }, NOW);
 
     // Assess
     expect(result).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('awsbackup') });
@@ -282,7 +259,7 @@ describe('handleSnapshotEvent with in-memory ports', () => {
     const { catalog, starter } = ports(snapshot(), true);
 
     // Act
-    const result = await handleSnapshotEvent(rdsEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings() }, NOW);
+    const result = await handleSnapshotEvent(snapshotEvent('RDS-EVENT-0042', snapshotArn('orders-1')), { catalog, starter, settings: settings() }, NOW);
 
     // Assess
     expect(result).toMatchObject({ outcome: 'duplicate', sourceArn: snapshotArn('orders-1') });

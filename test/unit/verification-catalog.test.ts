@@ -9,7 +9,7 @@ import {
   type ExportFacts,
 } from '../../shared/verification/catalog.ts';
 import { parseTableEntry } from '../../shared/verification/metadata.ts';
-import { memoryCatalog } from './verification-fakes.ts';
+import { memoryCatalog } from '../support/verification.ts';
 
 const table = (target: string, columns = [{ columnName: 'id', originalType: 'bigint', expectedExportedType: 'int64' }]) =>
   parseTableEntry({ target, status: 'COMPLETE', sizeGB: 1, schemaMetadata: { originalTypeMappings: columns } })!;

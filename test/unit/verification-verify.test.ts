@@ -7,8 +7,8 @@ import { applyRetention, startedByThisWorkflow } from '../../shared/verification
 import { exportFolderOf, verifyExport, type VerifyDeps } from '../../shared/verification/verify.ts';
 import { awaitsVerification } from '../../shared/verification/when.ts';
 import { exportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { exportState, NOW } from '../handlers/fixtures.ts';
-import { memoryCatalog } from './verification-fakes.ts';
+import { exportState, NOW } from '../support/requests.ts';
+import { memoryCatalog } from '../support/verification.ts';
 
 /** S3 in memory, in pages of `pageSize` keys, counting calls. */
 function memoryObjects(pageSize = 1000): ExportObjects & { objects: Map<string, { size: number; text?: string }>; calls: Record<string, number> } {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CoordinationStore, QueueEntry } from '../../shared/slots/coordination-store.ts';
 import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
-import { mockCoordinationStore } from '../handlers/fixtures.ts';
+import { mockCoordinationStore } from '../support/stores.ts';
 import type { ExportObservation, ExportProvider } from '../../shared/export-kinds/contract.ts';
 import { startingNow, type DispatchDeps } from '../../shared/slots/dispatch.ts';
 import type { ExportRequest } from '../../shared/export-kinds/request.ts';

@@ -16,20 +16,11 @@ import { AdsClient, AdsExportProvider, TRUNCATED_WARNING } from '../../shared/ex
 import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
 import { ExportServiceError, TransientAwsError } from '../../shared/runtime/errors.ts';
 import { AdsExportSimulator, type AdsExportBehaviour } from '../../local/ads-simulator.ts';
+import { failure } from '../support/failure.ts';
 
 const REGION = 'us-west-2';
 const CREDENTIALS = { accessKeyId: 'AKIDADSWIRE', secretAccessKey: 'ads-wire-secret', sessionToken: 'session-token-of-the-lambda-role' };
 const AGENT = 'o-0123456789abcdef0';
-
-/** The error a call fails with; the test fails if the call succeeds. */
-async function failure<E extends Error = Error>(promise: Promise<unknown>): Promise<E> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected the call to fail').toBeInstanceOf(Error);
-  return error as E;
-}
 
 interface Received {
   method: string;

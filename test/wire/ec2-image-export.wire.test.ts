@@ -19,6 +19,7 @@ import type { Ec2ImageExportRequest } from '../../shared/export-kinds/ec2-image/
 import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
 import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound, TransientAwsError } from '../../shared/runtime/errors.ts';
 import { Ec2ImageExportSimulator, ec2QueryHandler, type ImageExportBehaviour } from '../../local/ec2-image-simulator.ts';
+import { failure } from '../support/failure.ts';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'AKIDWIRETEST', secretAccessKey: 'wire-secret' };
@@ -28,15 +29,6 @@ const motoEndpoint = inject('motoEndpoint');
 
 function exportRequest(overrides: Partial<Ec2ImageExportRequest> = {}): Ec2ImageExportRequest {
   return { imageId: IMAGE_ID, diskImageFormat: 'VMDK', s3Bucket: 'image-exports', s3Prefix: 'amis/', roleName: 'vmimport', exportId: 'web-ami-0123456789', ...overrides };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { cause?: unknown }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected the call to fail').toBeInstanceOf(Error);
-  return error as Error & { cause?: unknown };
 }
 
 describe.skipIf(!motoEndpoint)('EC2 image export against moto (wire)', () => {
@@ -53,9 +45,9 @@ describe.skipIf(!motoEndpoint)('EC2 image export against moto (wire)', () => {
     const provider = new Ec2ImageExportProvider(ec2);
 
     // Act
-    const started = await rejection(provider.start(exportRequest()));
-    const described = await rejection(provider.describe('export-ami-0123456789abcdef0'));
-    const canceled = await rejection(provider.cancel('export-ami-0123456789abcdef0'));
+    const started = await failure(provider.start(exportRequest()));
+    const described = await failure(provider.describe('export-ami-0123456789abcdef0'));
+    const canceled = await failure(provider.cancel('export-ami-0123456789abcdef0'));
 
     // Assess: if this fails because moto answers, moto has learnt the API: test the provider against it
     for (const error of [started, described, canceled]) {
@@ -187,7 +179,7 @@ describe('Ec2ImageExportProvider against the EC2 simulator over loopback HTTP (w
 
     // Act
     const retried = await provider.start(exportRequest());
-    const conflict = await rejection(provider.start(exportRequest({ imageId: 'ami-1234abcd' })));
+    const conflict = await failure(provider.start(exportRequest({ imageId: 'ami-1234abcd' })));
 
     // Assess
     expect(retried.exportId).toBe(first.exportId);
@@ -258,7 +250,7 @@ describe('Ec2ImageExportProvider against the EC2 simulator over loopback HTTP (w
     advance(60 + 970);
 
     // Act
-    const error = await rejection(provider.cancel(exportId));
+    const error = await failure(provider.cancel(exportId));
     advance(100);
     const after = await provider.describe(exportId);
 
@@ -274,7 +266,7 @@ describe('Ec2ImageExportProvider against the EC2 simulator over loopback HTTP (w
   });
 
   it("a missing AMI is ExportServiceError naming EC2's InvalidAMIID.NotFound, and no task is made", async () => {
-    const error = await rejection(provider.start(exportRequest({ imageId: MISSING_IMAGE_ID })));
+    const error = await failure(provider.start(exportRequest({ imageId: MISSING_IMAGE_ID })));
 
     expect(error).toBeInstanceOf(ExportServiceError);
     expect(error.message).toMatch(/^ExportImage failed: InvalidAMIID\.NotFound: The image id '\[ami-0fedcba9876543210\]' does not exist$/);
@@ -286,7 +278,7 @@ describe('Ec2ImageExportProvider against the EC2 simulator over loopback HTTP (w
     simulator = new Ec2ImageExportSimulator({ images: () => true, throttleRate: 1, random: { next: () => 0 }, now: () => now });
 
     // Act
-    const error = await rejection(provider.start(exportRequest()));
+    const error = await failure(provider.start(exportRequest()));
 
     // Assess
     expect(error).toBeInstanceOf(TransientAwsError);

@@ -30,6 +30,7 @@ import { RdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts
 import { readConfig, exportDefaultsShape, type ExportDefaults } from '../../shared/runtime/config.ts';
 import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound } from '../../shared/runtime/errors.ts';
 import { buildExportRequest, type ExportRequest } from '../../shared/export-kinds/request.ts';
+import { failure } from '../support/failure.ts';
 
 const endpoint = inject('motoEndpoint');
 
@@ -96,15 +97,6 @@ describe.skipIf(!endpoint)('RdsExportProvider against moto (wire)', () => {
       new DescribeExportTasksCommand({ Filters: [{ Name: 'source-arn', Values: [sourceArn] }] }),
     );
     return ExportTasks.filter((task) => task.SourceArn === sourceArn);
-  }
-
-  async function rejection(promise: Promise<unknown>): Promise<Error & { cause?: unknown }> {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error, 'expected the call to fail').toBeInstanceOf(Error);
-    return error as Error & { cause?: unknown };
   }
 
   const causeName = (error: { cause?: unknown }): string | undefined => (error.cause as { name?: string } | undefined)?.name;
@@ -179,7 +171,7 @@ describe.skipIf(!endpoint)('RdsExportProvider against moto (wire)', () => {
     const request = requestFor(`arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:missing-${run}`);
 
     // Act
-    const error = await rejection(provider.start(request));
+    const error = await failure(provider.start(request));
 
     // Assess
     expect(error).toBeInstanceOf(ExportServiceError);
@@ -194,7 +186,7 @@ describe.skipIf(!endpoint)('RdsExportProvider against moto (wire)', () => {
     const request = requestFor(`arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:missing-${run}`);
 
     // Act
-    const error = await rejection(provider.start(request));
+    const error = await failure(provider.start(request));
 
     // Assess
     expect(error).toBeInstanceOf(ExportServiceError);
@@ -203,7 +195,7 @@ describe.skipIf(!endpoint)('RdsExportProvider against moto (wire)', () => {
 
   it('describe of an unknown export id throws ExportTaskNotFound (moto answers ExportTaskNotFoundFault, not an empty list)', async () => {
     // Act
-    const error = await rejection(provider.describe(`unknown-describe-${run}`));
+    const error = await failure(provider.describe(`unknown-describe-${run}`));
 
     // Assess
     expect(error).toBeInstanceOf(ExportTaskNotFound);
@@ -213,7 +205,7 @@ describe.skipIf(!endpoint)('RdsExportProvider against moto (wire)', () => {
 
   it('cancel of an unknown export id throws ExportTaskNotFound', async () => {
     // Act
-    const error = await rejection(provider.cancel(`unknown-cancel-${run}`));
+    const error = await failure(provider.cancel(`unknown-cancel-${run}`));
 
     // Assess
     expect(error).toBeInstanceOf(ExportTaskNotFound);
@@ -245,7 +237,7 @@ describe.skipIf(!endpoint)('RdsExportProvider against moto (wire)', () => {
     const intruder: ExportRequest = { ...requestFor(intruderArn), exportId: owner.exportId };
 
     // Act
-    const error = await rejection(provider.start(intruder));
+    const error = await failure(provider.start(intruder));
 
     // Assess
     expect(error).toBeInstanceOf(ExportIdentifierConflict);

@@ -34,6 +34,7 @@ import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
 import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import { executionName, pickLatestAvailable, type RdsEvent, type TriggerResult } from '../../shared/triggers/triggers.ts';
+import { lambdaContext } from '../support/lambda.ts';
 
 const endpoint = inject('motoEndpoint');
 
@@ -42,20 +43,7 @@ const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 
-const context = {
-  functionName: 'export-orchestrator-wire',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:export-orchestrator-wire`,
-  memoryLimitInMB: '256',
-  awsRequestId: 'wire-request',
-  logGroupName: '/aws/lambda/export-orchestrator-wire',
-  logStreamName: 'wire',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+const context = lambdaContext('export-orchestrator-wire');
 
 describe.skipIf(!endpoint)('RdsSnapshots against moto (wire)', () => {
   const clientConfig = { endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 };

@@ -10,7 +10,7 @@ import { CatalogTableExists } from '../../shared/verification/catalog.ts';
 import { glueDataCatalog } from '../../shared/verification/aws/glue-catalog.ts';
 import { s3ExportObjects } from '../../shared/verification/aws/s3-export-objects.ts';
 import { verifyExport } from '../../shared/verification/verify.ts';
-import { exportState } from '../handlers/fixtures.ts';
+import { exportState } from '../support/requests.ts';
 
 const endpoint = inject('motoEndpoint');
 /** moto keeps its state for the whole run: every name carries this. */
