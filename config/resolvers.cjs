@@ -9,7 +9,8 @@
  *   (a replaced email subscription would have to be confirmed again). Each subscription gets a
  *   filter policy on the `status` message attribute when `emailFilterStatuses` is set, or when the
  *   address carries its own list (`dba@example.com=FAILED|TIMED_OUT`, which wins); changing a filter
- *   updates the subscription in place.
+ *   updates the subscription in place. Without `alarmTopicArn`, each address is also subscribed
+ *   (unfiltered) to the stack's alarm topic, so the alarms reach the same people.
  * - `selectionInclude`: the `selectionInclude` param, unchanged; with neither a selection nor scheduled
  *   sources it prints a warning, since such a stack exports nothing until told what (opt-in).
  * - `exportObjectsPattern`: the object-key pattern the export role may write, derived from the
@@ -46,9 +47,14 @@ function parseEmails(list) {
   return [...unique.values()];
 }
 
+const emailDigest = (email) => createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 12);
+
 function subscriptionLogicalId(email) {
-  const digest = createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 12);
-  return `NotificationEmailSubscription${digest}`;
+  return `NotificationEmailSubscription${emailDigest(email)}`;
+}
+
+function alarmSubscriptionLogicalId(email) {
+  return `AlarmEmailSubscription${emailDigest(email)}`;
 }
 
 /** A list of statuses ("FAILED,TIMED_OUT" or "FAILED|TIMED_OUT"), upper-cased, checked, without duplicates. */
@@ -93,6 +99,14 @@ async function subscriptions({ resolveVariable }) {
         // The notify step sets `status` as a message attribute on every message it publishes.
         ...(statuses.length > 0 ? { FilterPolicyScope: 'MessageAttributes', FilterPolicy: { status: statuses } } : {}),
       },
+    };
+  }
+  // Without alarmTopicArn the alarms go to the stack's own alarm topic: the same people get them, unfiltered.
+  for (const { email } of entries) {
+    resources[alarmSubscriptionLogicalId(email)] = {
+      Type: 'AWS::SNS::Subscription',
+      Condition: 'CreateAlarmTopic',
+      Properties: { Protocol: 'email', Endpoint: email, TopicArn: { Ref: 'AlarmTopic' } },
     };
   }
   return entries.length > 0 ? { Resources: resources } : {};
@@ -200,4 +214,5 @@ module.exports = {
   parseSchedules,
   objectsPattern,
   subscriptionLogicalId,
+  alarmSubscriptionLogicalId,
 };

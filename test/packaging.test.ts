@@ -525,9 +525,9 @@ describe('serverless package', () => {
       const byActionIn = (role: string, action: string) =>
         allowStatements().find((statement) => statement.holder === role && list(statement.Action).includes(action));
 
-      // Start, poll and cancel publish the changes of status they observe; notify the rest.
+      // Start, poll and cancel publish the changes of status they observe; notify the rest. (CloudWatch publishes the alarms.)
       const publishers = ['CancelExportRole', 'NotifyRole', 'PollExportRole', 'StartExportRole', 'VerifyExportRole'];
-      expect(allowStatements().filter((s) => list(s.Action).includes('sns:Publish')).map((s) => s.holder).sort()).toEqual(publishers);
+      expect(identityStatements().filter((s) => list(s.Action).includes('sns:Publish')).map((s) => s.holder).sort()).toEqual(publishers);
       for (const role of publishers) expect(byActionIn(role, 'sns:Publish')?.Resource).toEqual({ Ref: 'NotificationTopic' });
       // NotifyTopicKeyPolicy exists only with a customer-managed topic key (snsKmsKeyArn); SlackNotifyRole decrypts its parameter via SSM.
       expect([...new Set(identityStatements().filter((s) => list(s.Action).some((a) => a.startsWith('kms:'))).map((s) => s.holder))].sort()).toEqual([
@@ -835,7 +835,7 @@ describe('serverless package', () => {
 
   describe('nothing lost under faults (issue 9)', () => {
     const FAILED_EVENTS = { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] };
-    const ALARM_ACTIONS = { 'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], [{ Ref: 'NotificationTopic' }]] };
+    const ALARM_ACTIONS = { 'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], [{ Ref: 'AlarmTopic' }]] };
 
     it('retries every EventBridge target for a day, then parks the event in the failed-events queue', () => {
       const rules = eventRules();
@@ -896,17 +896,84 @@ describe('serverless package', () => {
       const alarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties?.Namespace === namespace && a.Properties?.MetricName === metric);
 
       expect(alarms.length).toBeGreaterThan(0);
-      for (const [id, alarm] of alarms.filter(([id]) => !id.startsWith('Slack'))) expect(alarm.Properties?.AlarmActions, id).toEqual(ALARM_ACTIONS);
+      for (const [id, alarm] of alarms) expect(alarm.Properties?.AlarmActions, id).toEqual(ALARM_ACTIONS);
     });
 
-    it('alarms on the errors of notify, the trigger, the planner, the sweep, the dispatcher and export-event, and on the oldest queued execution and a stalled slot queue', () => {
-      const watched = resourcesOfType('AWS::CloudWatch::Alarm')
-        .filter(([, a]) => a.Properties?.MetricName === 'Errors')
-        .map(([, a]) => (a.Properties?.Dimensions as Array<{ Value: { Ref: string } }>)[0]!.Value.Ref);
+    it('sends every alarm of the stack somewhere: alarmTopicArn, or the stack\'s alarm topic', () => {
+      const alarms = resourcesOfType('AWS::CloudWatch::Alarm');
 
-      expect(watched.sort()).toEqual(
-        ['notify', 'snapshotTrigger', 'planExports', 'reconcileSnapshots', 'dispatchExports', 'exportEvent'].map((name) => `${pascal(name)}LambdaFunction`).sort(),
-      );
+      expect(alarms.length).toBeGreaterThanOrEqual(20);
+      for (const [id, alarm] of alarms) {
+        expect(alarm.Properties?.AlarmActions, id).toEqual(ALARM_ACTIONS);
+        expect(cfn.value(alarm.Properties?.AlarmActions), id).toEqual([cfn.ref('AlarmTopic')]);
+      }
+      expect(template.Outputs?.AlarmTopicArn?.Value).toEqual({ 'Fn::If': ['HasAlarmTopic', { Ref: 'AlarmTopicArn' }, { Ref: 'AlarmTopic' }] });
+    });
+
+    it('encrypts the alarm topic with a key of its own that CloudWatch may use, only for this stack\'s alarms in this account', () => {
+      // CloudWatch cannot publish to a topic under alias/aws/sns (the notification topic's default key): its
+      // alarms would be dropped. The SNS guide: the key policy grants cloudwatch.amazonaws.com
+      // kms:Decrypt and kms:GenerateDataKey*, scoped by aws:SourceAccount and aws:SourceArn.
+      const topic = resource('AlarmTopic', 'AWS::SNS::Topic');
+      const key = resource('AlarmTopicKey', 'AWS::KMS::Key');
+      const keyStatements = policyStatements(template).filter((s) => s.holder === 'AlarmTopicKey');
+      const cloudWatch = keyStatements.filter((s) => JSON.stringify((s as { Principal?: unknown }).Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }));
+      const topicPolicy = policyStatements(template).filter((s) => s.holder === 'AlarmTopicPolicy');
+      const alarmArns = resourcesOfType('AWS::CloudWatch::Alarm').map(([id]) => cfn.getAtt(id, 'Arn'));
+      const sourceArnPattern = (statement: FoundStatement) => {
+        const condition = cfn.value(statement.Condition) as { StringEquals: Record<string, string>; ArnLike: Record<string, string> };
+        expect(condition.StringEquals['aws:SourceAccount'], statement.where).toBe(ACCOUNT);
+        return new RegExp(`^${condition.ArnLike['aws:SourceArn']!.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      };
+
+      expect(template.Conditions?.CreateAlarmTopic).toEqual({ 'Fn::Equals': [{ Ref: 'AlarmTopicArn' }, ''] });
+      for (const id of ['AlarmTopic', 'AlarmTopicKey', 'AlarmTopicPolicy']) expect(resource(id).Condition, id).toBe('CreateAlarmTopic');
+      expect(topic.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': ['AlarmTopicKey', 'Arn'] });
+      expect(key.Properties).toMatchObject({ EnableKeyRotation: true, KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' });
+      expect(cloudWatch).toHaveLength(1);
+      expect(list(cloudWatch[0]!.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+      // Nobody else encrypts or decrypts with it; the account administers it.
+      const used = keyStatements.filter((s) => list(s.Action).some((action) => /^kms:(Decrypt|Encrypt|GenerateDataKey|ReEncrypt|CreateGrant|\*)/.test(action)));
+      expect(used).toEqual(cloudWatch);
+      expect(topicPolicy).toEqual([expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: 'AlarmTopic' } })]);
+      // Every alarm of the stack falls within both conditions (an alarm named otherwise would be dropped by KMS).
+      for (const statement of [cloudWatch[0]!, topicPolicy[0]!]) {
+        const pattern = sourceArnPattern(statement);
+        for (const arn of alarmArns) expect(arn, statement.where).toMatch(pattern);
+        expect(`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:another-stack-alarm`).not.toMatch(pattern);
+      }
+    });
+
+    it('leaves the notification topic and its publishers as they were: alias/aws/sns, no KMS statement needed', () => {
+      expect(resource('NotificationTopic').Properties?.KmsMasterKeyId).toEqual({ 'Fn::If': ['CustomerManagedTopicKey', { Ref: 'SnsKmsKeyArn' }, 'alias/aws/sns'] });
+      for (const name of ['notify', 'startExport', 'pollExport', 'cancelExport', 'verifyExport']) {
+        expect(functionStatements(name).filter((s) => s.Sid === 'Publish' || list(s.Action).includes('sns:Publish')).map((s) => s.Resource), name).toEqual([{ Ref: 'NotificationTopic' }]);
+      }
+    });
+
+    it('alarms on the errors of every function: at once where a failure loses something, after 15 minutes where the state machine retries the step', async () => {
+      const { FUNCTIONS } = require('../config/function-alarms.cjs') as { FUNCTIONS: Record<string, [string, string]> };
+      const errorsAlarms = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties?.Namespace === 'AWS/Lambda' && a.Properties?.MetricName === 'Errors');
+      const watching = (functionId: string) => errorsAlarms.filter(([, a]) => JSON.stringify(a.Properties?.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: functionId } }]));
+      const stepFunctions = new Set(Object.values(TASK_FUNCTIONS));
+
+      expect(lambdaLogicalIds().length).toBe(FUNCTION_NAMES.length);
+      for (const functionId of lambdaLogicalIds()) {
+        const name = functionName(functionId);
+        const alarms = watching(functionId);
+        expect(alarms, `${name} has one errors alarm`).toHaveLength(1);
+        const properties = alarms[0]![1].Properties!;
+        expect(FUNCTIONS[name], `${name} has a description of what its errors mean in config/function-alarms.cjs`).toBeDefined();
+        expect(properties).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: ALARM_ACTIONS });
+        // Steps the state machine retries (and notify's retried publish aside) alarm on sustained errors only.
+        const sustained = stepFunctions.has(name) && !['notify', 'verifyExport'].includes(name);
+        expect([properties.EvaluationPeriods, properties.DatapointsToAlarm], name).toEqual(sustained || name === 'slackNotify' ? [3, 3] : [1, 1]);
+      }
+      expect(new Set(errorsAlarms.map(([, a]) => a.Properties?.AlarmName)).size).toBe(errorsAlarms.length);
+      expect(resource('VerifyExportErrorsAlarm').Properties?.AlarmName).toBe(`${STACK}-verify-export-errors`);
+    });
+
+    it('alarms on the oldest queued execution and a stalled slot queue', () => {
       expect(resource('StalledSlotQueueLogFilter', 'AWS::Logs::MetricFilter').Properties).toMatchObject({ LogGroupName: { Ref: 'DispatchExportsLogGroup' } });
       expect(resource('StalledSlotQueueAlarm', 'AWS::CloudWatch::Alarm').Properties).toMatchObject({ MetricName: 'StalledSlotQueue', AlarmActions: ALARM_ACTIONS });
       expect(resource('OldestQueuedExecutionAlarm', 'AWS::CloudWatch::Alarm').Properties).toMatchObject({
@@ -958,11 +1025,18 @@ describe('serverless package', () => {
 
 describe('deploy-time parameters (config/resolvers.cjs)', () => {
   const resolveParam = (name: string, value: string | null): ResolveVariable => async (address) => (address === `param:${name}` ? value : undefined);
-  const subscriptionsFor = (notificationEmails: string | null, emailFilterStatuses: string | null = null) =>
+  const everySubscriptionFor = (notificationEmails: string | null, emailFilterStatuses: string | null = null) =>
     resolvers.subscriptions({
       resolveVariable: async (address) =>
         address === 'param:notificationEmails' ? notificationEmails : address === 'param:emailFilterStatuses' ? emailFilterStatuses : undefined,
     });
+  const onTopic = (resources: Record<string, CfnResource>, topic: string) =>
+    Object.fromEntries(Object.entries(resources).filter(([, s]) => JSON.stringify(s.Properties?.TopicArn) === JSON.stringify({ Ref: topic })));
+  /** The notification topic's subscriptions (the alarm topic's are checked apart). */
+  const subscriptionsFor = async (notificationEmails: string | null, emailFilterStatuses: string | null = null) => {
+    const { Resources } = await everySubscriptionFor(notificationEmails, emailFilterStatuses);
+    return Resources ? { Resources: onTopic(Resources, 'NotificationTopic') } : {};
+  };
 
   it('subscribes each listed address once, by email, with a logical ID that does not depend on its position', async () => {
     const both = await subscriptionsFor(' ops@example.com,dba@example.com, OPS@example.com ,');
@@ -979,9 +1053,20 @@ describe('deploy-time parameters (config/resolvers.cjs)', () => {
   });
 
   it('adds no resources for an empty or missing list', async () => {
-    await expect(subscriptionsFor('')).resolves.toEqual({});
-    await expect(subscriptionsFor(' , ')).resolves.toEqual({});
-    await expect(subscriptionsFor(null)).resolves.toEqual({});
+    await expect(everySubscriptionFor('')).resolves.toEqual({});
+    await expect(everySubscriptionFor(' , ')).resolves.toEqual({});
+    await expect(everySubscriptionFor(null)).resolves.toEqual({});
+  });
+
+  it('subscribes each address to the stack\'s alarm topic too, unfiltered, only when the stack creates that topic', async () => {
+    const { Resources = {} } = await everySubscriptionFor('ops@example.com,dba@example.com=FAILED', 'FAILED,TIMED_OUT');
+    const alarmSubscriptions = Object.values(onTopic(Resources, 'AlarmTopic'));
+
+    expect(alarmSubscriptions.map((s) => s.Properties?.Endpoint)).toEqual(['ops@example.com', 'dba@example.com']);
+    for (const subscription of alarmSubscriptions) {
+      expect(subscription).toEqual({ Type: 'AWS::SNS::Subscription', Condition: 'CreateAlarmTopic', Properties: { Protocol: 'email', Endpoint: subscription.Properties?.Endpoint, TopicArn: { Ref: 'AlarmTopic' } } });
+    }
+    expect(Object.keys(Resources)).toHaveLength(4);
   });
 
   it('filters every email subscription on the status attribute when emailFilterStatuses is set', async () => {
