@@ -4,21 +4,47 @@ import { validateAdsExportRequest, type AdsExportRequest } from './ads/request.t
 import type { ExportDefaults } from '../runtime/config.ts';
 import { imageArn, validateEc2ImageExportRequest, type Ec2ImageExportRequest } from './ec2-image/request.ts';
 import { InvalidExportRequest } from '../runtime/errors.ts';
+import { quote, quoteList } from '../runtime/format.ts';
+import { INPUT_LIMITS } from './input-limits.ts';
+import {
+  bucketProblems,
+  exportOnlyProblems,
+  fieldPath,
+  kmsKeyProblems,
+  prefixTemplateProblems,
+  renderedPrefixProblem,
+  renderPrefix,
+  roleArnProblems,
+  sourceArnProblems,
+  stackLocation,
+  typeError,
+} from './input-rules.ts';
 import { exportIdentifier, parseSourceArn, sourceId, type ExportSource } from './rds/source.ts';
 
-/** The execution input, as a person or a trigger writes it. Unknown fields are refused: a typo must not silently fall back to a default. */
+/**
+ * The execution input, as a person or a trigger writes it. Unknown fields are refused: a typo must
+ * not silently fall back to a default. A field of the wrong type is named with the type it must be
+ * and the one it has; sizes and forms are checked after (shared/input-rules.ts, INPUT_LIMITS).
+ */
 const executionInputSchema = z.strictObject({
-  sourceArn: z.string('is required: the ARN of a DB snapshot, DB cluster snapshot or DB cluster'),
-  s3Bucket: z.optional(z.string('must be a string')),
-  s3Prefix: z.optional(z.string('must be a string')),
-  iamRoleArn: z.optional(z.string('must be a string')),
-  kmsKeyId: z.optional(z.string('must be a string')),
-  exportOnly: z.optional(z.array(z.string('must be a string'), 'must be a list of strings')),
-  deadlineSeconds: z.optional(
-    z.number('must be a number of seconds').check(z.int('must be a whole number'), z.positive('must be positive'), z.lte(7 * 24 * 3600, 'must be at most 7 days (604800)')),
-  ),
-}, 'must be a JSON object with at least sourceArn');
+  sourceArn: z.string(typeError('a string', 'is required: the ARN of a DB snapshot, DB cluster snapshot or DB cluster')),
+  s3Bucket: z.optional(z.string(typeError('a string (a bucket name)'))),
+  s3Prefix: z.optional(z.string(typeError('a string (a key prefix, placeholders allowed)'))),
+  iamRoleArn: z.optional(z.string(typeError('a string (an IAM role ARN)'))),
+  kmsKeyId: z.optional(z.string(typeError('a string (a KMS key id, ARN or alias)'))),
+  // Entries are checked one by one after (exportOnlyProblems): a list of 10,000 gets one problem, not 10,000.
+  exportOnly: z.optional(z.array(z.unknown(), typeError('an array of strings'))),
+  deadlineSeconds: deadlineField(),
+}, typeError('a JSON object with at least sourceArn'));
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
+
+function deadlineField() {
+  const { min, max } = INPUT_LIMITS.deadlineSeconds;
+  return z.optional(
+    z.number(typeError('a number of seconds')).check(z.int('must be a whole number of seconds'), z.gte(min, `must be at least ${min} second`), z.lte(max, `must be at most 7 days (${max})`)),
+  );
+}
+const deadlineSchema = deadlineField();
 
 export const EXPORT_KINDS = ['rds', 'ec2-image', 'ads'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -51,13 +77,6 @@ export interface ExportRequest {
   deadline: string;
 }
 
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const KMS_KEY =
-  /^(?:(?:mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[\w/-]+|arn:(aws|aws-cn|aws-us-gov):kms:[a-z0-9-]+:\d{12}:(?:key\/[\w-]+|alias\/[\w/-]+))$/;
-const EXPORT_ONLY_ENTRY = /^[^.\s]+(?:\.[^.\s]+){0,2}$/;
-const PREFIX_TOKENS = ['sourceId', 'sourceType', 'date', 'exportId'] as const;
-
 /**
  * Validates the execution input against the deploy-time defaults and derives everything the
  * export needs. Every problem is reported at once, each naming the field and what to do.
@@ -68,50 +87,36 @@ export function buildExportRequest(raw: unknown, config: ExportDefaults, request
   // The checks below still run on the fields that have the right type, so one answer lists every problem.
   const input = parsed.success ? parsed.data : wellTypedFields(raw);
 
+  const stack = stackLocation(config);
+  if (input.sourceArn !== undefined) problems.push(...sourceArnProblems('sourceArn', input.sourceArn, stack));
   const source = input.sourceArn === undefined ? undefined : parseSourceArn(input.sourceArn);
-  if (!source && input.sourceArn !== undefined) {
-    problems.push(
-      `sourceArn "${input.sourceArn}" is not an RDS snapshot, cluster snapshot or cluster ARN; ` +
-        'expected arn:aws:rds:<region>:<account>:snapshot:<name> (or cluster-snapshot:<name>, cluster:<name>)',
-    );
-  }
   const s3Bucket = input.s3Bucket ?? config.EXPORT_BUCKET;
-  if (!BUCKET.test(s3Bucket) || s3Bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(s3Bucket)) {
-    problems.push(`s3Bucket "${s3Bucket}" is not a valid bucket name: use 3-63 lowercase letters, digits, dots and hyphens`);
-  }
+  problems.push(...bucketProblems(input.s3Bucket === undefined ? 's3Bucket (the default, EXPORT_BUCKET)' : 's3Bucket', s3Bucket));
   const iamRoleArn = input.iamRoleArn ?? config.EXPORT_ROLE_ARN;
-  if (!ROLE_ARN.test(iamRoleArn)) {
-    problems.push(`iamRoleArn "${iamRoleArn}" is not an IAM role ARN: expected arn:aws:iam::<account>:role/<name>`);
-  }
+  problems.push(...roleArnProblems(input.iamRoleArn === undefined ? 'iamRoleArn (the default, EXPORT_ROLE_ARN)' : 'iamRoleArn', iamRoleArn, stack));
   const kmsKeyId = input.kmsKeyId ?? config.EXPORT_KMS_KEY_ID;
-  if (!KMS_KEY.test(kmsKeyId)) {
-    problems.push(`kmsKeyId "${kmsKeyId}" is not a KMS key id, key ARN, alias or alias ARN`);
-  }
-  input.exportOnly?.forEach((entry, index) => {
-    if (!EXPORT_ONLY_ENTRY.test(entry)) {
-      problems.push(`exportOnly[${index}] "${entry}" must be database, database.table, database.schema or database.schema.table`);
-    }
-  });
-  if (input.exportOnly?.length === 0) problems.push('exportOnly is empty: leave it out to export everything');
+  problems.push(...kmsKeyProblems(input.kmsKeyId === undefined ? 'kmsKeyId (the default, EXPORT_KMS_KEY_ID)' : 'kmsKeyId', kmsKeyId, stack));
+  const exportOnly = input.exportOnly === undefined ? undefined : exportOnlyProblems('exportOnly', input.exportOnly);
+  if (exportOnly) problems.push(...exportOnly.problems);
   const prefixTemplate = input.s3Prefix ?? config.EXPORT_PREFIX;
-  const unknownTokens = [...prefixTemplate.matchAll(/\{([^}]*)\}/g)]
-    .map((match) => match[1]!)
-    .filter((token) => !(PREFIX_TOKENS as readonly string[]).includes(token));
-  if (unknownTokens.length > 0) {
-    problems.push(`s3Prefix has unknown placeholder(s) ${unknownTokens.map((t) => `{${t}}`).join(', ')}: use ${PREFIX_TOKENS.map((t) => `{${t}}`).join(', ')}`);
-  }
+  const prefixField = input.s3Prefix === undefined ? 's3Prefix (the default, EXPORT_PREFIX)' : 's3Prefix';
+  const prefixProblems = prefixTemplateProblems(prefixField, prefixTemplate, { colon: false });
+  problems.push(...prefixProblems);
   if (problems.length > 0 || !source) throw new InvalidExportRequest(problems);
 
   const exportId = exportIdentifier(source, requestedAt);
   const deadlineSeconds = input.deadlineSeconds ?? config.DEFAULT_DEADLINE_SECONDS;
+  const s3Prefix = renderPrefix(prefixTemplate, { sourceId: sourceId(source), sourceType: source.type, date: requestedAt.toISOString().slice(0, 10), exportId });
+  const rendered = renderedPrefixProblem(prefixField, s3Prefix);
+  if (rendered) throw new InvalidExportRequest([rendered]);
   return {
     source,
     exportId,
     s3Bucket,
-    s3Prefix: renderPrefix(prefixTemplate, { sourceId: sourceId(source), sourceType: source.type, date: requestedAt.toISOString().slice(0, 10), exportId }),
+    s3Prefix,
     iamRoleArn,
     kmsKeyId,
-    ...(input.exportOnly ? { exportOnly: input.exportOnly } : {}),
+    ...(exportOnly ? { exportOnly: exportOnly.entries } : {}),
     requestedAt: requestedAt.toISOString(),
     deadline: new Date(requestedAt.getTime() + deadlineSeconds * 1000).toISOString(),
   };
@@ -142,20 +147,17 @@ export function buildWorkflowRequest(raw: unknown, config: ExportDefaults, reque
     case 'ads':
       return buildAdsRequest(input, config, requestedAt);
     default:
-      throw new InvalidExportRequest([`kind ${JSON.stringify(kind)} is not one of ${EXPORT_KINDS.map((k) => `"${k}"`).join(', ')}`]);
+      throw new InvalidExportRequest([`kind ${quote(kind)} is not one of ${EXPORT_KINDS.map((k) => `"${k}"`).join(', ')}: leave it out for rds`]);
   }
 }
 
-const deadlineSchema = z.optional(
-  z.number('must be a number of seconds').check(z.int('must be a whole number'), z.positive('must be positive'), z.lte(7 * 24 * 3600, 'must be at most 7 days (604800)')),
-);
 
 const ec2ImageInputSchema = z.strictObject({
-  imageId: z.string('is required: the AMI to export'),
-  diskImageFormat: z.string('is required: VMDK, RAW or VHD'),
-  s3Bucket: z.optional(z.string('must be a string')),
-  s3Prefix: z.optional(z.string('must be a string')),
-  roleName: z.optional(z.string('must be a string')),
+  imageId: z.string(typeError('a string', 'is required: the AMI to export (ami-0123456789abcdef0)')),
+  diskImageFormat: z.string(typeError('a string', 'is required: VMDK, RAW or VHD')),
+  s3Bucket: z.optional(z.string(typeError('a string (a bucket name)'))),
+  s3Prefix: z.optional(z.string(typeError('a string (a key prefix, placeholders allowed)'))),
+  roleName: z.optional(z.string(typeError('a string (an IAM role name)'))),
   deadlineSeconds: deadlineSchema,
 });
 
@@ -168,7 +170,10 @@ function buildEc2ImageRequest(raw: Record<string, unknown>, config: ExportDefaul
   if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map((issue) => describeKindIssue(issue, 'ec2-image', ec2ImageInputSchema.shape)));
   const { deadlineSeconds, ...input } = parsed.data;
   const s3Bucket = input.s3Bucket ?? config.EXPORT_BUCKET;
-  const s3Prefix = renderPrefix(input.s3Prefix ?? '{sourceId}/{date}', { sourceId: input.imageId, sourceType: 'EC2_IMAGE', date: requestedAt.toISOString().slice(0, 10), exportId: '' });
+  const template = input.s3Prefix ?? '{sourceId}/{date}';
+  const templateProblems = prefixTemplateProblems('s3Prefix', template);
+  if (templateProblems.length > 0) throw new InvalidExportRequest(templateProblems);
+  const s3Prefix = renderPrefix(template, { sourceId: input.imageId, sourceType: 'EC2_IMAGE', date: requestedAt.toISOString().slice(0, 10), exportId: '' });
   const hash = createHash('sha256').update([input.imageId, input.diskImageFormat, s3Bucket, s3Prefix].join('|')).digest('hex').slice(0, 10);
   const exportId = `${input.imageId}-${input.diskImageFormat.toLowerCase()}-${hash}`;
   // EC2 writes <S3Prefix><task id>.<format>: a prefix meant as a folder needs its slash.
@@ -209,7 +214,8 @@ function buildAdsRequest(raw: Record<string, unknown>, config: ExportDefaults, r
     ads,
     // ADS has no ARN for what it exports: a readable name of it, in the same place.
     source: { arn: `discovery:${region}:agent/${scope}`, type: 'ADS_EXPORT', region, account: '', name: scope },
-    exportId: `ads-${scope.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${hash}`,
+    // An agent id may be 1,000 characters: the readable part is cut so the id keeps to 60.
+    exportId: `ads-${scope.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, INPUT_LIMITS.exportId.max - 'ads-'.length - hash.length - 1)}-${hash}`,
     s3Bucket: '',
     s3Prefix: '',
     iamRoleArn: '',
@@ -221,19 +227,14 @@ function buildAdsRequest(raw: Record<string, unknown>, config: ExportDefaults, r
 
 function describeKindIssue(issue: z.core.$ZodIssue, kind: ExportKind, shape: object): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} for kind "${kind}": allowed are kind, ${Object.keys(shape).join(', ')}`;
+    return `unknown field(s) ${quoteList(issue.keys)} for kind "${kind}": allowed are kind, ${Object.keys(shape).join(', ')}`;
   }
-  return `${issue.path.length > 0 ? issue.path.join('.') : 'input'} ${issue.message}`;
-}
-
-function renderPrefix(template: string, values: Record<(typeof PREFIX_TOKENS)[number], string>): string {
-  return template.replace(/\{(\w+)\}/g, (_, token: keyof typeof values) => values[token]).replace(/^\/+|\/+$/g, '');
+  return `${fieldPath(issue.path)} ${issue.message}`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: allowed are ${Object.keys(executionInputSchema.shape).join(', ')}`;
+    return `unknown field(s) ${quoteList(issue.keys)}: allowed are ${Object.keys(executionInputSchema.shape).join(', ')}`;
   }
-  const field = issue.path.length > 0 ? issue.path.join('.') : 'input';
-  return `${field} ${issue.message}`;
+  return `${fieldPath(issue.path)} ${issue.message}`;
 }

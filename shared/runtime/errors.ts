@@ -1,19 +1,32 @@
+import { clip } from './format.ts';
+
 /**
  * Named errors. The state machine's Retry and Catch match on `name`, so a name here is part of
  * the workflow's contract: renaming one means changing statemachines/export.asl.json too.
  */
 
+/**
+ * The longest message a named error carries. It travels as a Lambda error's cause (the runtime
+ * writes it twice: the message and the first line of the trace), into the state, the execution's
+ * output and the notifications, all limited to 256 KB: whatever the input, a message stays small.
+ */
+export const ERROR_MESSAGE_LIMIT = 4096;
+
 export abstract class NamedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(clip(message, ERROR_MESSAGE_LIMIT), options);
     this.name = new.target.name;
   }
 }
 
+/** How many problems an InvalidExportRequest's message lists; the others are counted. */
+export const PROBLEMS_LISTED = 12;
+
 /** One or more fields of the execution input are wrong. Never retried. */
 export class InvalidExportRequest extends NamedError {
   constructor(readonly problems: string[]) {
-    super(`Invalid export request: ${problems.join('; ')}`);
+    const more = problems.length - PROBLEMS_LISTED;
+    super(`Invalid export request: ${problems.slice(0, PROBLEMS_LISTED).join('; ')}${more > 0 ? `; and ${more} more problem(s)` : ''}`);
   }
 }
 

@@ -5,24 +5,12 @@
  * ends in one named error (MalformedEvent) that says what was wrong, never in a TypeError.
  */
 
+import { quote } from './format.ts';
+
 export type FieldType = 'object' | 'string' | 'array' | 'number' | 'boolean';
 
 /** Dotted paths to the fields a step reads, with their types; `''` is the event itself. */
 export type EventShape = Readonly<Record<string, FieldType>>;
-
-/** Values quoted in errors and logs are clipped: an error message must never carry a whole input. */
-export const QUOTE_LIMIT = 80;
-
-/** A value as an error message quotes it: JSON, at most QUOTE_LIMIT characters. */
-export function quote(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
-  return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT - 1)}…` : text;
-}
 
 export function typeOf(value: unknown): FieldType | 'null' | 'undefined' {
   if (value === null) return 'null';

@@ -12,7 +12,8 @@ import { makeHandler as slackNotify } from '../../functions/slack-notify/app.ts'
 import { makeHandler as snapshotTrigger } from '../../functions/snapshot-trigger/app.ts';
 import { makeHandler as startExport } from '../../functions/start-export/app.ts';
 import { MalformedEvent } from '../../shared/runtime/errors.ts';
-import { QUOTE_LIMIT, shapeProblems } from '../../shared/runtime/event-shape.ts';
+import { shapeProblems } from '../../shared/runtime/event-shape.ts';
+import { QUOTE_LIMIT } from '../../shared/runtime/format.ts';
 import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
 import { lambdaContext } from '../support/lambda.ts';
 import { clock, defaults } from '../support/requests.ts';
@@ -102,7 +103,7 @@ describe('malformed events', () => {
     const [problem] = shapeProblems({ token: 'x'.repeat(200_000) }, { token: 'object' });
 
     expect(problem!.length).toBeLessThan(QUOTE_LIMIT + 60);
-    expect(problem).toMatch(/^token must be an object, got string "x+…$/);
+    expect(problem).toMatch(/^token must be an object, got string "x+…"$/);
   });
 });
 

@@ -103,7 +103,7 @@ describe('validateAdsExportRequest', () => {
     [{ agentIds: [AGENT], endTime: '2026-01-01' }, 'endTime "2026-01-01" is not an ISO-8601 time'],
     [{ agentIds: [AGENT], startTime: '2026-01-02T00:00:00Z', endTime: '2026-01-01T00:00:00Z' }, 'is not before endTime'],
     [{ startTime: '2026-01-01T00:00:00Z' }, 'startTime/endTime need agentIds'],
-    [{ agentIds: AGENT }, 'agentIds must be a list with one agent id'],
+    [{ agentIds: AGENT }, 'agentIds must be an array with one agent id, got a string ("o-'],
     [{ agentId: AGENT }, 'unknown field(s) "agentId": allowed are agentIds, startTime, endTime'],
   ])('refuses %j, saying why', (raw, message) => {
     expect(problemsOf(raw)).toEqual([expect.stringContaining(message)]);

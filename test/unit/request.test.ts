@@ -166,6 +166,95 @@ describe('buildExportRequest', () => {
     });
   });
 
+  describe('reports a wrong-typed field as the wrong type, not as missing', () => {
+    it.each([
+      ['sourceArn', { sourceArn: 42 }, 'sourceArn must be a string, got a number (42)'],
+      ['exportOnly', { sourceArn: SNAPSHOT_ARN, exportOnly: 3 }, 'exportOnly must be an array of strings, got a number (3)'],
+      ['s3Prefix', { sourceArn: SNAPSHOT_ARN, s3Prefix: null }, 's3Prefix must be a string (a key prefix, placeholders allowed), got null'],
+      ['deadlineSeconds', { sourceArn: SNAPSHOT_ARN, deadlineSeconds: '3600' }, 'deadlineSeconds must be a number of seconds, got a string ("3600")'],
+    ])('%s', (_, raw, problem) => {
+      expect(problemsOf(raw)).toEqual([problem]);
+    });
+  });
+
+  describe('checks the source, key and role against the stack location (AWS_REGION)', () => {
+    const inEuWest1: ExportDefaults = { ...config, AWS_REGION: 'eu-west-1' };
+    const problemsIn = (raw: unknown, defaults: ExportDefaults): string[] => {
+      try {
+        buildExportRequest(raw, defaults, REQUESTED_AT);
+      } catch (error) {
+        return (error as InvalidExportRequest).problems;
+      }
+      return [];
+    };
+
+    it('refuses a snapshot of another region', () => {
+      expect(problemsIn({ sourceArn: SNAPSHOT_ARN }, inEuWest1)).toEqual([expect.stringMatching(/^sourceArn .* is in us-east-1, but this stack runs in eu-west-1/)]);
+    });
+
+    it('refuses a source, role and key of another partition, each by name', () => {
+      // Prepare
+      const raw = {
+        sourceArn: `arn:aws-cn:rds:cn-north-1:${ACCOUNT}:snapshot:orders`,
+        iamRoleArn: `arn:aws-cn:iam::${ACCOUNT}:role/export`,
+        kmsKeyId: `arn:aws-cn:kms:cn-north-1:${ACCOUNT}:alias/export`,
+      };
+
+      // Act
+      const problems = problemsIn(raw, inEuWest1);
+
+      // Assess
+      expect(problems.map((p) => p.split(' ')[0])).toEqual(['sourceArn', 'iamRoleArn', 'kmsKeyId']);
+      for (const problem of problems) expect(problem).toMatch(/is in partition aws-cn, but this stack runs in aws \(eu-west-1\)/);
+    });
+
+    it('accepts a source of the stack region', () => {
+      expect(problemsIn({ sourceArn: `arn:aws:rds:eu-west-1:${ACCOUNT}:snapshot:orders` }, inEuWest1)).toEqual([]);
+    });
+  });
+
+  describe('bounds every field', () => {
+    it('refuses a template that renders past 1,024 bytes, though it is shorter itself', () => {
+      // Prepare: 93 × "{exportId}/" is 1,023 bytes; each renders to the 60-character-or-so export id.
+      const s3Prefix = '{exportId}/'.repeat(93);
+
+      // Act / Assess
+      expect(problemsOf({ sourceArn: SNAPSHOT_ARN, s3Prefix })).toEqual([expect.stringMatching(/^s3Prefix \(rendered\) ".*…" is [\d,]+ UTF-8 bytes: use at most 1,024/)]);
+    });
+
+    it('names the default it checked when the input leaves a field out', () => {
+      const defaults: ExportDefaults = { ...config, EXPORT_BUCKET: 'exports--x-s3' };
+
+      expect(() => buildExportRequest({ sourceArn: SNAPSHOT_ARN }, defaults, REQUESTED_AT)).toThrow(/s3Bucket \(the default, EXPORT_BUCKET\) "exports--x-s3" ends with "--x-s3"/);
+    });
+
+    it('keeps the message short when the input is huge: at most 12 problems listed, each value clipped', () => {
+      // Prepare: 10,000 unknown fields, a 140 KB bucket, a 70 KB prefix, 10,000 exportOnly entries.
+      const raw: Record<string, unknown> = {
+        sourceArn: SNAPSHOT_ARN,
+        s3Bucket: 'b'.repeat(140 * 1024),
+        s3Prefix: 'p'.repeat(70 * 1024),
+        exportOnly: Array.from({ length: 10_000 }, (_, i) => `db${i}`),
+      };
+      for (let i = 0; i < 10_000; i++) raw[`extra${i}`] = i;
+
+      // Act
+      let message = '';
+      try {
+        buildExportRequest(raw, config, REQUESTED_AT);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+
+      // Assess
+      expect(message).toMatch(/unknown field\(s\) "extra0", .* and 9995 more/);
+      expect(message).toMatch(/s3Bucket "b+…" is 143,360 characters/);
+      expect(message).toMatch(/s3Prefix "p+…" is 71,680 UTF-8 bytes/);
+      expect(message).toMatch(/exportOnly has 10,000 entries/);
+      expect(message.length).toBeLessThan(2000);
+    });
+  });
+
   it('lists every bad field in one InvalidExportRequest', () => {
     // Prepare
     const raw = {

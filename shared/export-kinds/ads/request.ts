@@ -1,5 +1,8 @@
 import * as z from 'zod/mini';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
+import { quote, quoteList } from '../../runtime/format.ts';
+import { INPUT_LIMITS } from '../input-limits.ts';
+import { described, fieldPath, sizeProblem, typeError } from '../input-rules.ts';
 
 // What an ads export request is, checked before anything is queued or started. Apart from the
 // adapter (shared/export-kinds/ads/ads-provider.ts), so validating a request never loads its client.
@@ -15,14 +18,15 @@ export interface AdsExportRequest {
 
 const inputSchema = z.strictObject(
   {
-    agentIds: z.optional(z.array(z.string('must be a string'), 'must be a list with one agent id')),
-    startTime: z.optional(z.string('must be an ISO-8601 time, e.g. 2026-01-01T00:00:00Z')),
-    endTime: z.optional(z.string('must be an ISO-8601 time, e.g. 2026-01-02T00:00:00Z')),
+    // Entries checked after: a list of 10,000 ids gets one problem, not 10,000.
+    agentIds: z.optional(z.array(z.unknown(), typeError('an array with one agent id'))),
+    startTime: z.optional(z.string(typeError('an ISO-8601 time, e.g. 2026-01-01T00:00:00Z'))),
+    endTime: z.optional(z.string(typeError('an ISO-8601 time, e.g. 2026-01-02T00:00:00Z'))),
   },
-  'must be a JSON object (agentIds, startTime, endTime, all optional)',
+  typeError('a JSON object (agentIds, startTime, endTime, all optional)'),
 );
 
-const AGENT_ID = /^\S{1,200}$/;
+const AGENT_ID = /^\S+$/;
 
 /** Checks an ADS export request; every bad field is named in one InvalidExportRequest. */
 export function validateAdsExportRequest(raw: unknown): AdsExportRequest {
@@ -31,36 +35,55 @@ export function validateAdsExportRequest(raw: unknown): AdsExportRequest {
     throw new InvalidExportRequest(
       parsed.error.issues.map((issue) =>
         issue.code === 'unrecognized_keys'
-          ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: allowed are agentIds, startTime, endTime`
-          : `${issue.path.length > 0 ? issue.path.join('.') : 'input'} ${issue.message}`,
+          ? `unknown field(s) ${quoteList(issue.keys)}: allowed are agentIds, startTime, endTime`
+          : `${fieldPath(issue.path)} ${issue.message}`,
       ),
     );
   }
   const input = parsed.data;
   const problems: string[] = [];
-  if (input.agentIds !== undefined && input.agentIds.length !== 1) {
-    problems.push(`agentIds has ${input.agentIds.length} ids: StartExportTask exports the data of exactly one agent, so start one export per agent`);
-  }
-  input.agentIds?.forEach((id, index) => {
-    if (!AGENT_ID.test(id)) problems.push(`agentIds[${index}] "${id}" is not an agent id (e.g. o-0123456789abcdef0)`);
-  });
+  const agentIds = input.agentIds === undefined ? undefined : agentIdsOf(input.agentIds, problems);
   const start = timeOf('startTime', input.startTime, problems);
   const end = timeOf('endTime', input.endTime, problems);
-  if (start !== undefined && end !== undefined && start >= end) problems.push(`startTime ${input.startTime} is not before endTime ${input.endTime}`);
+  if (start !== undefined && end !== undefined && start >= end) problems.push(`startTime ${quote(input.startTime)} is not before endTime ${quote(input.endTime)}: swap them, or widen the range`);
   if (input.agentIds === undefined && (input.startTime !== undefined || input.endTime !== undefined)) {
     problems.push('startTime/endTime need agentIds: without an agent filter ADS ignores the time range and exports everything');
   }
   if (problems.length > 0) throw new InvalidExportRequest(problems);
   return {
-    ...(input.agentIds ? { agentIds: input.agentIds } : {}),
+    ...(agentIds ? { agentIds } : {}),
     ...(start !== undefined ? { startTime: new Date(start).toISOString() } : {}),
     ...(end !== undefined ? { endTime: new Date(end).toISOString() } : {}),
   };
 }
 
+/** The one agent id StartExportTask takes; each entry checked only when the count is right. */
+function agentIdsOf(ids: readonly unknown[], problems: string[]): string[] | undefined {
+  const { max } = INPUT_LIMITS.agentIds;
+  if (ids.length !== max) {
+    problems.push(`agentIds has ${ids.length.toLocaleString('en-US')} ids: StartExportTask exports the data of exactly one agent, so start one export per agent`);
+    return undefined;
+  }
+  const before = problems.length;
+  ids.forEach((id, index) => {
+    const field = `agentIds[${index}]`;
+    if (typeof id !== 'string') problems.push(`${field} must be a string, got ${described(id)}`);
+    else {
+      const problem = sizeProblem(field, id, INPUT_LIMITS.agentId, "ADS's limit for a filter value") ?? (AGENT_ID.test(id) ? undefined : `${field} ${quote(id)} is not an agent id: no whitespace (e.g. o-0123456789abcdef0)`);
+      if (problem) problems.push(problem);
+    }
+  });
+  return problems.length === before ? (ids as string[]) : undefined;
+}
+
 function timeOf(field: string, value: string | undefined, problems: string[]): number | undefined {
   if (value === undefined) return undefined;
+  const size = sizeProblem(field, value, INPUT_LIMITS.adsTime, 'an ISO-8601 time');
+  if (size) {
+    problems.push(size);
+    return undefined;
+  }
   const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) problems.push(`${field} "${value}" is not an ISO-8601 time with a date and a time, e.g. 2026-01-01T00:00:00Z`);
+  if (Number.isNaN(ms)) problems.push(`${field} ${quote(value)} is not an ISO-8601 time with a date and a time, e.g. 2026-01-01T00:00:00Z`);
   return Number.isNaN(ms) ? undefined : ms;
 }

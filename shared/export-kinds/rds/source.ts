@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { INPUT_LIMITS } from '../input-limits.ts';
 
 /** What is exported. The RDS API calls the first two SNAPSHOT and the last CLUSTER. */
 export type SourceType = 'SNAPSHOT' | 'CLUSTER_SNAPSHOT' | 'CLUSTER';
@@ -12,7 +13,7 @@ export interface ExportSource {
   name: string;
 }
 
-const RDS_ARN = /^arn:(aws|aws-cn|aws-us-gov):rds:([a-z0-9-]+):(\d{12}):(snapshot|cluster-snapshot|cluster):(.+)$/;
+const RDS_ARN = /^arn:(aws(?:-cn|-us-gov|-iso(?:-[a-z])?)?):rds:([a-z0-9-]+):(\d{12}):(snapshot|cluster-snapshot|cluster):(.+)$/;
 const RESOURCE_TYPES: Record<string, SourceType> = {
   snapshot: 'SNAPSHOT',
   'cluster-snapshot': 'CLUSTER_SNAPSHOT',
@@ -37,7 +38,7 @@ export function sourceId(source: ExportSource): string {
   return slug(source.name) || 'source';
 }
 
-export const MAX_EXPORT_ID_LENGTH = 60;
+export const MAX_EXPORT_ID_LENGTH = INPUT_LIMITS.exportId.max;
 const HASH_LENGTH = 10;
 
 /**
