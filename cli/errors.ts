@@ -1,21 +1,11 @@
 import { isTransient } from '../shared/runtime/aws-errors.ts';
-import { ExportTaskNotFound } from '../shared/runtime/errors.ts';
+import { ExportTaskNotFound, NamedError } from '../shared/runtime/errors.ts';
 
 /** The command line is wrong (unknown flag, bad value, missing argument): exit status 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export class UsageError extends NamedError {}
 
 /** Something the operator should know, already phrased for them (an unknown export id, nothing to cancel): exit status 1. */
-export class CliError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CliError';
-  }
-}
+export class CliError extends NamedError {}
 
 /** The endpoint answered, but not as an AWS API does (an HTML error page, a proxy, a web server). */
 export class NonAwsAnswer extends CliError {
@@ -25,7 +15,6 @@ export class NonAwsAnswer extends CliError {
     readonly contentType: string,
   ) {
     super(`${endpoint} answered HTTP ${status} with ${contentType.includes('html') ? 'an HTML page' : `"${contentType}"`}, not an AWS API response: check --endpoint-url, --region and any proxy`);
-    this.name = 'NonAwsAnswer';
   }
 }
 

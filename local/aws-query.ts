@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse } from '@smithy/types';
+import { NamedError } from '../shared/runtime/errors.ts';
 
 /**
  * The AWS Query protocol (form-encoded request, XML answer) that RDS and SNS speak, enough of it
@@ -10,7 +11,8 @@ export interface QueryService {
   handle(action: string, params: URLSearchParams): Record<string, unknown>;
 }
 
-export class QueryError extends Error {
+/** An AWS error answer of a simulator: its code and HTTP status, sent back as the service's protocol says. */
+export class QueryError extends NamedError {
   constructor(
     readonly code: string,
     message: string,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, MAX_SLOT_WAIT_LIMIT_SECONDS } from '../shared/runtime/config.ts';
-import { SLOT_WAIT_TIMED_OUT } from '../shared/slots/dispatch.ts';
+import { ASL_ERROR_NAMES } from '../shared/runtime/errors.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/export-kinds/rds/source.ts';
 import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/triggers.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
@@ -458,7 +458,7 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
     // Exports started outside the workflow share the quota: they count here, not in `exports`.
     peakConcurrentExports: peakConcurrency(everyTask.map(exportRecord)),
     callbackFaultsInjected: stack.callbackFaultsInjected,
-    timedOutInQueue: executions.filter((e) => e.error === SLOT_WAIT_TIMED_OUT).length,
+    timedOutInQueue: executions.filter((e) => e.error === ASL_ERROR_NAMES.slotWaitTimedOut).length,
     dynamodb: dynamoDbFigures(stack.dynamo.consumed, executions.length),
     lambdas: Object.fromEntries(Object.entries(stack.lambdaUsage).filter(([, usage]) => usage.invocations > 0).map(([name, usage]) => [name, { invocations: usage.invocations, ms: Math.round(usage.ms * 10) / 10 }])),
     exports,

@@ -1,4 +1,5 @@
 import { isTransient } from '../../shared/runtime/aws-errors.ts';
+import { ASL_ERROR_NAMES } from '../../shared/runtime/errors.ts';
 import type { WatchArgs } from '../args.ts';
 import { EXIT_AWS, EXIT_OK } from '../errors.ts';
 import type { Output } from '../io.ts';
@@ -87,7 +88,7 @@ export async function watchCommand(args: WatchArgs, deps: WatchDeps): Promise<nu
 
 function isTransientChain(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isTransient(e) || (e as Error).name === 'TransientAwsError') return true;
+    if (isTransient(e) || (e as Error).name === ASL_ERROR_NAMES.transient) return true;
   }
   return false;
 }

@@ -1,4 +1,4 @@
-import { SlotWaitTimedOut } from '../runtime/errors.ts';
+import { ASL_ERROR_NAMES } from '../runtime/errors.ts';
 import { causeMessage, formatDuration } from '../runtime/format.ts';
 import type { ExportStatus } from '../export-kinds/status.ts';
 import { describeVerification, verificationRecord, type VerificationRecord } from '../verification/notification.ts';
@@ -92,7 +92,7 @@ function s3UriOf(state: ExportState): { s3Uri?: string } {
 }
 
 /** Failures that are a limit passing, not something broken: notified as TIMED_OUT (filter policies tell them apart). */
-const TIMED_OUT_ERRORS = new Set([SlotWaitTimedOut.name]);
+const TIMED_OUT_ERRORS = new Set<string>([ASL_ERROR_NAMES.slotWaitTimedOut]);
 
 export function recordForFailure(failed: FailedStepInput, now: Date): NotificationRecord {
   const sourceArn = failed.request?.source.arn ?? stringOr(failed.input?.sourceArn) ?? stringOr(failed.sourceArn) ?? 'unknown source';
@@ -232,7 +232,7 @@ function oneLine(text: string): string {
 /** What a reader can do about an export that did not complete; nothing for one that is fine. */
 export function adviceFor(record: NotificationRecord): string | undefined {
   if (record.notice) return noticeAdvice(record);
-  if (record.status === 'TIMED_OUT' && record.error?.name === SlotWaitTimedOut.name) {
+  if (record.status === 'TIMED_OUT' && record.error?.name === ASL_ERROR_NAMES.slotWaitTimedOut) {
     return 'Nothing was started: the account\'s export slots stayed busy for longer than the slot wait limit. Raise slotWaitLimitSeconds or the RDS export quota, or export less often, then start the execution again.';
   }
   if (record.status === 'TIMED_OUT') return 'The deadline passed, so the export was canceled. Raise deadlineSeconds or export less (exportOnly).';

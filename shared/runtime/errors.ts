@@ -1,8 +1,8 @@
 import { clip } from './format.ts';
 
 /**
- * Named errors. The state machine's Retry and Catch match on `name`, so a name here is part of
- * the workflow's contract: renaming one means changing statemachines/export.asl.json too.
+ * Named errors: every error of ours extends NamedError, whose `name` is its class's (esbuild keeps
+ * class names: serverless.yml, keepNames). The state machine's Retry and Catch match on `name`.
  */
 
 /**
@@ -11,6 +11,27 @@ import { clip } from './format.ts';
  * output and the notifications, all limited to 256 KB: whatever the input, a message stays small.
  */
 export const ERROR_MESSAGE_LIMIT = 4096;
+
+/**
+ * Every error name statemachines/export.asl.json matches in a Retry or a Catch, or that the
+ * dispatcher answers a waiting execution's token with (SendTaskFailure): the workflow's contract.
+ * A thrown one is the name of its class below; test/unit/asl-contract.test.ts checks that the ASL
+ * and the code agree, both ways.
+ */
+export const ASL_ERROR_NAMES = {
+  /** Throttling, 5xx, timeouts: every Task state retries it with backoff and jitter. */
+  transient: 'TransientAwsError',
+  /** StartExport retries it, then sends the execution back to AwaitSlot to wait for a slot again. */
+  quotaExceeded: 'ExportQuotaExceeded',
+  /** CancelExport catches it and says the workflow stopped following the export (NotifyNotFollowed). */
+  cannotCancel: 'CannotCancelExport',
+  /**
+   * The execution waited longer than the slot wait limit (SLOT_WAIT_LIMIT_SECONDS) for one of the
+   * account's export slots; nothing was started. The dispatcher fails AwaitSlot's token with this
+   * name (SendTaskFailure: no class, nothing throws it), and it is notified as TIMED_OUT.
+   */
+  slotWaitTimedOut: 'SlotWaitTimedOut',
+} as const;
 
 export abstract class NamedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -50,13 +71,6 @@ export class ExportServiceError extends NamedError {}
 
 /** The account already runs as many export tasks as its quota allows: retried later, with jitter. */
 export class ExportQuotaExceeded extends NamedError {}
-
-/**
- * The execution waited longer than the slot wait limit (SLOT_WAIT_LIMIT_SECONDS) for one of the
- * account's export slots; nothing was started. The dispatcher fails the AwaitSlot token with this
- * name, and it is notified as TIMED_OUT.
- */
-export class SlotWaitTimedOut extends NamedError {}
 
 /**
  * The service cannot cancel this export (ADS has no cancel; EC2 refuses during the final transfer

@@ -1,6 +1,6 @@
 import type { CoordinationStore, Lease, QueueEntry } from './coordination-store.ts';
 import type { TaskCallbacks } from '../workflow/step-functions.ts';
-import { SlotWaitTimedOut, TransientAwsError } from '../runtime/errors.ts';
+import { ASL_ERROR_NAMES, TransientAwsError } from '../runtime/errors.ts';
 import { logger } from '../runtime/lambda.ts';
 import type { StartInput } from '../workflow/start-export.ts';
 
@@ -210,12 +210,10 @@ async function release(deps: DispatchDeps, entry: QueueEntry, now: Date): Promis
 async function expire(deps: DispatchDeps, entry: QueueEntry): Promise<Outcome> {
   const days = (deps.slotWaitLimitSeconds / 86400).toFixed(1).replace(/\.0$/, '');
   const cause = `The export waited for a free export slot since ${entry.requestedAt}, longer than the slot wait limit (${days} days); nothing was started.`;
-  const outcome = await answer(entry, () => deps.callbacks.fail(entry.token, SLOT_WAIT_TIMED_OUT, cause));
+  const outcome = await answer(entry, () => deps.callbacks.fail(entry.token, ASL_ERROR_NAMES.slotWaitTimedOut, cause));
   if (outcome === 'answered' || outcome === 'gone') await deps.store.remove(entry);
   return outcome;
 }
-
-export const SLOT_WAIT_TIMED_OUT = SlotWaitTimedOut.name;
 
 /** TaskDoesNotExist / TaskTimedOut (the callbacks' `false`) mean the execution is gone; anything else keeps the entry queued. */
 async function answer(entry: QueueEntry, send: () => Promise<boolean>): Promise<Outcome> {

@@ -1,6 +1,6 @@
 import type { ExportHistory, SnapshotCatalog, SnapshotInfo } from './rds-snapshots.ts';
 import type { ExecutionStarter } from '../workflow/step-functions.ts';
-import { ExportServiceError } from '../runtime/errors.ts';
+import { ExportServiceError, NamedError } from '../runtime/errors.ts';
 import { exportIdentifier, parseSourceArn, type ExportSource } from '../export-kinds/rds/source.ts';
 
 /**
@@ -344,13 +344,12 @@ async function start(plan: { source: string; sourceArn: string }, arn: string, s
  * fails (Lambda retries it, the Errors metric and its alarm see it); the retry is safe because
  * every start is deduplicated by its execution name.
  */
-export class ScheduledExportsFailed extends Error {
+export class ScheduledExportsFailed extends NamedError {
   constructor(readonly failures: SourcePlan[]) {
     super(
       `${failures.length} scheduled source(s) failed: ` +
         failures.map((plan) => `${plan.source}: ${plan.error ? `${plan.error.name}: ${plan.error.message}` : plan.outcome}`).join('; '),
     );
-    this.name = 'ScheduledExportsFailed';
   }
 }
 

@@ -7,8 +7,7 @@ import {
   observeAdsExport,
 } from '../../shared/export-kinds/ads/ads-provider.ts';
 import { validateAdsExportRequest } from '../../shared/export-kinds/ads/request.ts';
-import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
-import { ExportServiceError, ExportTaskNotFound, InvalidExportRequest, TransientAwsError, UnknownExportStatus } from '../../shared/runtime/errors.ts';
+import { CannotCancelExport, ExportServiceError, ExportTaskNotFound, InvalidExportRequest, TransientAwsError, UnknownExportStatus } from '../../shared/runtime/errors.ts';
 import { failure } from '../support/failure.ts';
 
 const AGENT = 'o-0123456789abcdef0';

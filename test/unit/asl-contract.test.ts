@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MAX_SLOT_WAIT_LIMIT_SECONDS } from '../../shared/runtime/config.ts';
 import {
+  ASL_ERROR_NAMES,
   CannotCancelExport,
   ConfigurationError,
   ExportIdentifierConflict,
@@ -9,7 +10,6 @@ import {
   ExportServiceError,
   InvalidExportRequest,
   MalformedEvent,
-  SlotWaitTimedOut,
   TransientAwsError,
   UnknownExportStatus,
 } from '../../shared/runtime/errors.ts';
@@ -61,11 +61,13 @@ const retried = (name: string) => ruleNames(state(name).Retry);
 const caughtBy = (name: string, error: string) => state(name).Catch?.find((rule) => rule.ErrorEquals.includes(error) || rule.ErrorEquals.includes('States.ALL'))?.Next;
 
 /** The errors the workflow's Lambdas throw for the ASL to match by name, each made as the code makes it. */
-const MATCHED_ERRORS: Record<string, (cause: Error) => Error> = {
-  TransientAwsError: (cause) => new TransientAwsError('message', { cause }),
-  ExportQuotaExceeded: (cause) => new ExportQuotaExceeded('message', { cause }),
-  CannotCancelExport: (cause) => new CannotCancelExport('message', 'export-id', { cause }),
+const THROWN: Record<string, (cause: Error) => Error> = {
+  [ASL_ERROR_NAMES.transient]: (cause) => new TransientAwsError('message', { cause }),
+  [ASL_ERROR_NAMES.quotaExceeded]: (cause) => new ExportQuotaExceeded('message', { cause }),
+  [ASL_ERROR_NAMES.cannotCancel]: (cause) => new CannotCancelExport('message', 'export-id', { cause }),
 };
+/** The names the dispatcher sends with SendTaskFailure, for the state waiting on the token to catch. */
+const SENT = [ASL_ERROR_NAMES.slotWaitTimedOut];
 /** Never worth a retry: the same input fails the same way, or the service said no for good. */
 const NEVER_RETRIED = [InvalidExportRequest, ExportServiceError, MalformedEvent, UnknownExportStatus, ExportIdentifierConflict, ConfigurationError].map((error) => error.name);
 
@@ -78,13 +80,14 @@ function sources(dir: URL): string[] {
 const CODE = ['shared/', 'functions/'].flatMap((dir) => sources(new URL(`../../${dir}`, import.meta.url))).join('\n');
 
 describe('the ASL contract: error names the state machine matches and the code throws', () => {
-  it('matches no name of ours that the code does not throw', () => {
+  it('matches exactly the names of ASL_ERROR_NAMES the code throws: none without code, none of them left out', () => {
     const matched = ours(STATES.flatMap(({ state }) => [...ruleNames(state.Retry), ...ruleNames(state.Catch)]));
 
-    expect(matched).toEqual(Object.keys(MATCHED_ERRORS).sort());
+    expect(matched).toEqual(Object.keys(THROWN).sort());
+    expect([...matched, ...SENT].sort()).toEqual(Object.values(ASL_ERROR_NAMES).sort());
   });
 
-  it.each(Object.entries(MATCHED_ERRORS))('names %s as its class does, and the code throws it', (name, make) => {
+  it.each(Object.entries(THROWN))('names %s as its class does, and the code throws it', (name, make) => {
     const cause = new Error('the cause');
 
     const error = make(cause);
@@ -95,7 +98,7 @@ describe('the ASL contract: error names the state machine matches and the code t
   });
 
   it('retries TransientAwsError (throttling, 5xx, timeouts) in every Task state', () => {
-    for (const { where, state } of TASKS) expect(ruleNames(state.Retry), where).toContain(TransientAwsError.name);
+    for (const { where, state } of TASKS) expect(ruleNames(state.Retry), where).toContain(ASL_ERROR_NAMES.transient);
   });
 
   it('retries no error the code means as final, and has no catch-all Retry that would', () => {
@@ -107,13 +110,13 @@ describe('the ASL contract: error names the state machine matches and the code t
   });
 
   it('sends a StartExport refused for the quota (ExportQuotaExceeded) back to the slot queue after its retries', () => {
-    expect(retried('StartExport')).toContain(ExportQuotaExceeded.name);
-    expect(caughtBy('StartExport', ExportQuotaExceeded.name)).toBe('AwaitSlot');
+    expect(retried('StartExport')).toContain(ASL_ERROR_NAMES.quotaExceeded);
+    expect(caughtBy('StartExport', ASL_ERROR_NAMES.quotaExceeded)).toBe('AwaitSlot');
   });
 
   it('tells, not fails, when an export cannot be canceled (CannotCancelExport)', () => {
-    expect(retried('CancelExport')).not.toContain(CannotCancelExport.name);
-    expect(caughtBy('CancelExport', CannotCancelExport.name)).toBe('NotifyNotFollowed');
+    expect(retried('CancelExport')).not.toContain(ASL_ERROR_NAMES.cannotCancel);
+    expect(caughtBy('CancelExport', ASL_ERROR_NAMES.cannotCancel)).toBe('NotifyNotFollowed');
   });
 
   it('routes the SlotWaitTimedOut the dispatcher sends with SendTaskFailure to the failure notification', async () => {
@@ -127,9 +130,9 @@ describe('the ASL contract: error names the state machine matches and the code t
     // Act
     await dispatch({ store, callbacks, exports: { active: async () => [] }, quota: 5, leaseSeconds: 600, slotWaitLimitSeconds: 86400 }, new Date('2026-03-01T00:00:00Z'));
 
-    // Assess: the name sent is the error class's, and AwaitSlot's catch sends it on to be notified.
-    expect(failed).toEqual([SlotWaitTimedOut.name]);
-    expect(caughtBy('AwaitSlot', SlotWaitTimedOut.name)).toBe('NotifyFailure');
+    // Assess: the name sent is the constant, and AwaitSlot's catch sends it on to be notified.
+    expect(failed).toEqual(SENT);
+    expect(caughtBy('AwaitSlot', ASL_ERROR_NAMES.slotWaitTimedOut)).toBe('NotifyFailure');
   });
 
   it('gives AwaitSlot a backstop timeout one day past the longest slot wait, which with a 7-day deadline fits in Step Functions Standard’s one-year limit', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coordinationStore, DynamoCoordinationStore, RECORD_TTL_SECONDS, type QueueEntry } from '../../shared/slots/coordination-store.ts';
-import { SlotWaitTimedOut } from '../../shared/runtime/errors.ts';
+import { ASL_ERROR_NAMES } from '../../shared/runtime/errors.ts';
 import { recordForFailure, renderNotification } from '../../shared/notify/record.ts';
 import { jsonHandler } from '../../local/aws-json.ts';
 import { DynamoDbSimulator, itemSize } from '../../local/dynamodb-simulator.ts';
@@ -115,7 +115,7 @@ describe('DynamoDbSimulator metering', () => {
 describe('the slot wait limit', () => {
   it('is notified as TIMED_OUT, saying nothing was started and what to do', () => {
     const notification = renderNotification(
-      recordForFailure({ error: { Error: SlotWaitTimedOut.name, Cause: 'The export waited for a free export slot since 2026-10-01T00:00:00Z, longer than the slot wait limit (30 days); nothing was started.' }, input: { sourceArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:snap-1' } }, new Date(NOW_MS)),
+      recordForFailure({ error: { Error: ASL_ERROR_NAMES.slotWaitTimedOut, Cause: 'The export waited for a free export slot since 2026-10-01T00:00:00Z, longer than the slot wait limit (30 days); nothing was started.' }, input: { sourceArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:snap-1' } }, new Date(NOW_MS)),
     );
 
     expect(notification.attributes.status).toBe('TIMED_OUT');

@@ -10,8 +10,8 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Ec2ImageExportProvider, normaliseEc2ImageTask } from '../../shared/export-kinds/ec2-image/ec2-image-provider.ts';
 import { imageArn, validateEc2ImageExportRequest, type Ec2ImageExportRequest } from '../../shared/export-kinds/ec2-image/request.ts';
-import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
 import {
+  CannotCancelExport,
   ExportIdentifierConflict,
   ExportServiceError,
   ExportTaskNotFound,

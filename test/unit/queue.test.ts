@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Lease, QueueEntry } from '../../shared/slots/coordination-store.ts';
 import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
-import { TransientAwsError, ExportServiceError, SlotWaitTimedOut } from '../../shared/runtime/errors.ts';
-import { dispatch, nextAction, SLOT_WAIT_TIMED_OUT, startingNow, viewSlots, type ActiveExport, type DispatchDeps } from '../../shared/slots/dispatch.ts';
+import { TransientAwsError, ExportServiceError } from '../../shared/runtime/errors.ts';
+import { dispatch, nextAction, startingNow, viewSlots, type ActiveExport, type DispatchDeps } from '../../shared/slots/dispatch.ts';
 import { MemoryCoordinationStore } from '../support/stores.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -169,7 +169,6 @@ describe('dispatch', () => {
 
     expect(result.expired).toEqual(['snap-1']);
     expect(answered.failed).toEqual([['token-1', 'SlotWaitTimedOut']]);
-    expect(SLOT_WAIT_TIMED_OUT).toBe(SlotWaitTimedOut.name);
     expect([...store.queue.values()].map((e) => e.exportId)).toEqual(['snap-2']);
   });
 

@@ -13,8 +13,7 @@ import { Sha256Js } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdsClient, AdsExportProvider, TRUNCATED_WARNING } from '../../shared/export-kinds/ads/ads-provider.ts';
-import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
-import { ExportServiceError, TransientAwsError } from '../../shared/runtime/errors.ts';
+import { CannotCancelExport, ExportServiceError, TransientAwsError } from '../../shared/runtime/errors.ts';
 import { AdsExportSimulator, type AdsExportBehaviour } from '../../local/ads-simulator.ts';
 import { failure } from '../support/failure.ts';
 

@@ -16,8 +16,7 @@ import type { HttpRequest } from '@smithy/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { Ec2ImageExportProvider } from '../../shared/export-kinds/ec2-image/ec2-image-provider.ts';
 import type { Ec2ImageExportRequest } from '../../shared/export-kinds/ec2-image/request.ts';
-import { CannotCancelExport } from '../../shared/export-kinds/provider-errors.ts';
-import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound, TransientAwsError } from '../../shared/runtime/errors.ts';
+import { CannotCancelExport, ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound, TransientAwsError } from '../../shared/runtime/errors.ts';
 import { Ec2ImageExportSimulator, ec2QueryHandler, type ImageExportBehaviour } from '../../local/ec2-image-simulator.ts';
 import { failure } from '../support/failure.ts';
 

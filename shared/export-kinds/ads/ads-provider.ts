@@ -2,11 +2,10 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-import { ExportServiceError, ExportTaskNotFound, TransientAwsError, UnknownExportStatus } from '../../runtime/errors.ts';
+import { CannotCancelExport, ExportServiceError, NamedError, ExportTaskNotFound, TransientAwsError, UnknownExportStatus } from '../../runtime/errors.ts';
 import type { ExportObservation, ExportProvider } from '../contract.ts';
 import type { ExportStatus } from '../status.ts';
 import { isTransient, toWorkflowError } from '../../runtime/aws-errors.ts';
-import { CannotCancelExport } from '../provider-errors.ts';
 import type { AdsExportRequest } from './request.ts';
 import { SDK_OPTIONS } from '../../runtime/sdk-options.ts';
 
@@ -27,8 +26,11 @@ export function adsEndpoint(region: string): string {
 // ---------------------------------------------------------------------------------------------
 // The client
 
-/** An error answer of the service, shaped like an SDK error so toWorkflowError reads it the same way. */
-export class AdsServiceException extends Error {
+/**
+ * An error answer of the service, shaped like an SDK error so toWorkflowError reads it the same way:
+ * named after the service's error (ThrottlingException, InvalidParameterValueException), as SDK errors are.
+ */
+export class AdsServiceException extends NamedError {
   readonly $metadata: { httpStatusCode: number; requestId?: string };
   constructor(
     name: string,
@@ -45,12 +47,7 @@ export class AdsServiceException extends Error {
 }
 
 /** No answer at all (connection refused or reset, DNS, timeout): always worth trying again later. */
-export class AdsNetworkError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class AdsNetworkError extends NamedError {}
 
 export interface AdsClientOptions {
   region: string;

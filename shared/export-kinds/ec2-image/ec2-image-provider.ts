@@ -6,11 +6,10 @@ import {
   type EC2ClientConfig,
   type ExportImageTask,
 } from '@aws-sdk/client-ec2';
-import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound, UnknownExportStatus } from '../../runtime/errors.ts';
+import { CannotCancelExport, ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound, UnknownExportStatus } from '../../runtime/errors.ts';
 import type { ExportObservation, ExportProvider } from '../contract.ts';
 import type { ExportStatus } from '../status.ts';
 import { awsErrorName, isTransient, toWorkflowError } from '../../runtime/aws-errors.ts';
-import { CannotCancelExport } from '../provider-errors.ts';
 import { imageArn, type Ec2ImageExportRequest } from './request.ts';
 import { SDK_OPTIONS } from '../../runtime/sdk-options.ts';
 

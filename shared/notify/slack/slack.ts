@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { adviceFor, completeWithWarnings, failureText, formatDuration, headlineOf, kindName, NOTICES, resourceName, s3ConsoleUrl, type NotificationRecord } from '../record.ts';
 import { describeVerification, type VerificationRecord } from '../../verification/notification.ts';
 import { EXPORT_STATUSES, type ExportStatus } from '../../export-kinds/status.ts';
+import { NamedError } from '../../runtime/errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Rendering: a notification record as a Slack message (Block Kit inside a coloured attachment).
@@ -211,29 +212,22 @@ function slackDate(iso: string): string {
 // Posting: retries within the Lambda's time, never a word of the webhook URL in a message.
 // ---------------------------------------------------------------------------------------------
 
-class SlackError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
 /**
  * Slack did not take the message (429, 5xx, no answer) within the attempts or the time the Lambda
  * had. Thrown so the asynchronous invocation fails: Lambda retries it, then parks the SNS event in
  * the notifier's dead-letter queue.
  */
-export class SlackDeliveryFailed extends SlackError {}
+export class SlackDeliveryFailed extends NamedError {}
 
 /**
  * Slack answered that the webhook itself is no good (403 invalid_token, 404 no_service or
  * channel_not_found, 410 channel_is_archived, or a redirect). Retrying now cannot help, but the message is kept:
  * thrown, it ends in the dead-letter queue, to be redriven once the parameter holds a working URL.
  */
-export class SlackWebhookRejected extends SlackError {}
+export class SlackWebhookRejected extends NamedError {}
 
 /** The value in the parameter is not a URL we may post to. The message never repeats the value. */
-export class SlackWebhookInvalid extends SlackError {}
+export class SlackWebhookInvalid extends NamedError {}
 
 export interface SlackRetryPolicy {
   /** Posts in all, the first one included. */

@@ -1,5 +1,6 @@
 import { GetParameterCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { awsErrorName } from '../../runtime/aws-errors.ts';
+import { NamedError } from '../../runtime/errors.ts';
 import { SDK_OPTIONS } from '../../runtime/sdk-options.ts';
 
 /** A secret read on first use and kept for the life of the Lambda execution environment. */
@@ -10,12 +11,7 @@ export interface SecretSource {
 }
 
 /** The SSM parameter holding a secret could not be read, or holds nothing. The message names the parameter, never its value. */
-export class SecretUnavailable extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export class SecretUnavailable extends NamedError {}
 
 /**
  * A SecureString parameter, decrypted by SSM (so kms:Decrypt only ever happens via SSM) and read
