@@ -71,7 +71,9 @@ export class DynamoDbSimulator implements JsonService {
     const { pk, sk } = keyOf(item);
     const old = this.partitions.get(pk)?.items.get(sk);
     const units = this.write(body, Math.max(itemSize(item), old ? itemSize(old) : 0));
-    if (body.ConditionExpression !== undefined) {
+    if (body.ConditionExpression === 'attribute_not_exists(pk)') {
+      if (old) throw conditionFailed();
+    } else if (body.ConditionExpression !== undefined) {
       if (body.ConditionExpression !== 'attribute_not_exists(pk) OR expiresAt < :now') throw unsupported(body.ConditionExpression);
       const now = Number((body.ExpressionAttributeValues as Item)[':now']?.N);
       if (old && !(Number(old.expiresAt?.N) < now)) throw conditionFailed();

@@ -3,9 +3,10 @@ import { QueryError } from './aws-query.ts';
 /**
  * Faults injected into the local services, in windows of simulated time: RDS throttling or 5xx in
  * bursts, network errors (the connection reset before any answer, as Node reports it: `code`
- * ECONNRESET), and SNS outages, transient (5xx) or permanent (KMS denies the topic key).
+ * ECONNRESET), SNS outages, transient (5xx) or permanent (KMS denies the topic key), and Step
+ * Functions refusing task-token callbacks (SendTaskSuccess / SendTaskFailure: `states`).
  */
-export const FAULT_SERVICES = ['rds', 'sns'] as const;
+export const FAULT_SERVICES = ['rds', 'sns', 'states'] as const;
 export const FAULT_ERRORS = ['throttling', '5xx', 'network', 'kms-denied'] as const;
 
 export interface FaultWindow {
@@ -30,12 +31,14 @@ export function activeFault(windows: readonly FaultWindow[], service: FaultWindo
 
 /** What the service answers (a QueryError) or how the connection fails (a Node network error) during the window. */
 export function faultAnswer(window: FaultWindow): Error {
-  const sns = window.service === 'sns';
+  const { service } = window;
   switch (window.error) {
     case 'throttling':
-      return sns ? new QueryError('Throttled', 'Rate exceeded', 400) : new QueryError('Throttling', 'Rate exceeded', 400);
+      return new QueryError({ rds: 'Throttling', sns: 'Throttled', states: 'ThrottlingException' }[service], 'Rate exceeded', 400);
     case '5xx':
-      return sns ? new QueryError('InternalError', 'Internal error (simulated)', 500) : new QueryError('InternalFailure', 'An internal error occurred (simulated).', 500);
+      return service === 'sns' ? new QueryError('InternalError', 'Internal error (simulated)', 500)
+        : service === 'states' ? new QueryError('ServiceUnavailable', 'Service Unavailable (simulated)', 500)
+        : new QueryError('InternalFailure', 'An internal error occurred (simulated).', 500);
     case 'network':
       return Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
     case 'kms-denied':

@@ -100,7 +100,7 @@ export interface LocalStackOptions extends SimulatorOptions {
   imageExport?: (imageId: string) => ImageExportBehaviour;
   /** How exports of kind ads behave. */
   adsExport?: () => AdsExportBehaviour;
-  /** Faults of RDS and SNS in windows of time from the stack's creation (local/faults.ts). */
+  /** Faults of RDS, SNS and Step Functions' callbacks in windows of time from the stack's creation (local/faults.ts). */
   faults?: FaultWindow[];
   /** false: the naive baseline, no slot queue to go back to when StartExport is refused for the quota (it only retries). */
   slotQueue?: boolean;
@@ -127,6 +127,9 @@ export interface CallbackFaults {
   errorRate: number;
   random: Random;
 }
+
+/** Containers export-event may run at once (no reserved concurrency deployed: more than any fleet's burst of ends). */
+const EXPORT_EVENT_CONTAINERS = 64;
 
 /** The trigger's and the sweep's selection in the local stack: every manual and automated snapshot. */
 const LOCAL_SELECTION: Selection = { include: ['*'], exclude: [], types: ['manual', 'automated'] };
@@ -162,6 +165,10 @@ export class LocalStack implements JsonService {
   readonly operator: WaitDeps;
   /** EventBridge's asynchronous invocations of the snapshot trigger (reserved concurrency, retries, on-failure destination). */
   readonly trigger: AsyncInvoker<Record<string, unknown>>;
+  /** And of export-event: no reserved concurrency, a failed event tried twice more, then parked. */
+  readonly exportEvents: AsyncInvoker<Record<string, unknown>>;
+  /** Step Functions refusing callbacks in the scenario's `states` fault windows. */
+  private readonly callbackOutage: () => Error | undefined;
   /** When the snapshot trigger's containers called RDS (ms), throttled calls included. */
   readonly triggerRdsCalls: number[] = [];
   private readonly sweeps = new Set<Promise<unknown>>();
@@ -172,7 +179,7 @@ export class LocalStack implements JsonService {
       ...options,
       fault: faultHook(options.faults ?? [], 'rds'),
       onTaskEnded: (task, status) => {
-        // EventBridge retries a failed target; here a failed delivery is dropped, like a lost event: polling covers it.
+        // export-event runs as Lambda's asynchronous invocation (tried three times, then parked): polling covers an event lost for good.
         if (options.exportEvents ?? true) setTimeout(() => this.deliver(exportEvent(task, status)).catch(() => {}), eventDelayMs);
       },
     });
@@ -244,6 +251,10 @@ export class LocalStack implements JsonService {
         return (event: Record<string, unknown>) => handler(event, lambdaContext('snapshotTrigger'));
       }),
     );
+    this.exportEvents = new AsyncInvoker(
+      Array.from({ length: EXPORT_EVENT_CONTAINERS }, () => (event: Record<string, unknown>) => this.lambdas.exportEvent!(event, lambdaContext('exportEvent'))),
+    );
+    this.callbackOutage = faultHook(options.faults ?? [], 'states');
     const { definition, taskBindings } = loadDefinition();
     if (options.slotQueue === false) withoutRequeue(definition.States.StartExport!);
     this.machine = new StateMachine(definition as never);
@@ -280,6 +291,7 @@ export class LocalStack implements JsonService {
     let known = -1;
     while (known !== this.executions.size) {
       await this.trigger.idle();
+      await this.exportEvents.idle();
       while (this.sweeps.size > 0) await Promise.all(this.sweeps);
       known = this.executions.size;
       await Promise.all(this.executions.values());
@@ -329,7 +341,7 @@ export class LocalStack implements JsonService {
     if (event.source !== 'aws.rds') return;
     // The trigger is invoked asynchronously (EventBridge's Lambda target): accepted now, run by its containers.
     this.trigger.invoke(event);
-    await this.lambdas.exportEvent!(event, lambdaContext('exportEvent'));
+    this.exportEvents.invoke(event);
   }
 
   /** Step Functions' API, as the Lambdas call it through the SDK. */
@@ -359,6 +371,11 @@ export class LocalStack implements JsonService {
 
   /** A refused callback changes nothing: the token stays open, as in Step Functions. */
   private injectCallbackFault(): void {
+    const outage = this.callbackOutage();
+    if (outage) {
+      this.callbackFaultsInjected++;
+      throw outage;
+    }
     const faults = this.options.callbackFaults;
     if (!faults || faults.throttleRate + faults.errorRate <= 0) return;
     const draw = faults.random.next();

@@ -59,6 +59,8 @@ export interface CoordinationStore {
   swapWait(sourceArn: string, record: WaitRecord): Promise<WaitRecord | undefined>;
   /** Returns and forgets the record, so an event delivered twice completes a wait once. */
   takeWait(sourceArn: string): Promise<WaitRecord | undefined>;
+  /** Puts back a record taken for a callback that failed, unless a newer one is there; false then. */
+  restoreWait(sourceArn: string, record: WaitRecord): Promise<boolean>;
   /** An operator asked to cancel this export (the CLI); the next poll takes the request. */
   requestCancel(exportId: string, requestedBy: string): Promise<void>;
   takeCancelRequest(exportId: string): Promise<boolean>;
@@ -176,6 +178,22 @@ export class DynamoCoordinationStore implements CoordinationStore {
 
   async takeWait(sourceArn: string): Promise<WaitRecord | undefined> {
     return parse(await this.delete(WAIT, sourceArn));
+  }
+
+  async restoreWait(sourceArn: string, record: WaitRecord): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...key(WAIT, sourceArn), data: { S: JSON.stringify(record) }, ttl: { N: String(this.recordTtl()) } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      throw toWorkflowError('DynamoDB PutItem', error);
+    }
   }
 
   async requestCancel(exportId: string, requestedBy: string): Promise<void> {

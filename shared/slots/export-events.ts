@@ -1,4 +1,4 @@
-import type { CoordinationStore } from './coordination-store.ts';
+import type { CoordinationStore, WaitRecord } from './coordination-store.ts';
 import type { TaskCallbacks } from '../workflow/step-functions.ts';
 
 /**
@@ -47,12 +47,30 @@ export interface WaitDeps {
   callbacks: TaskCallbacks;
 }
 
-/** Ends the wait of the execution following this source's export, or notes the end for the next wait. */
-export async function exportFinished(finished: ExportFinished, { store, callbacks }: WaitDeps): Promise<'woke' | 'noted'> {
-  const waiting = await store.takeWait(finished.sourceArn);
-  if (waiting && 'token' in waiting && (await callbacks.succeed(waiting.token, { event: finished }))) return 'woke';
-  await store.swapWait(finished.sourceArn, { endedAt: finished.at, eventId: finished.eventId });
+/**
+ * Ends the wait of the execution following this source's export, or notes the end for the next wait.
+ * A callback Step Functions refuses for a while (throttled, 5xx) puts the wait back before failing, so
+ * the event's retry (Lambda tries an event three times) still finds and wakes it; a gone task
+ * (TaskDoesNotExist, TaskTimedOut, InvalidToken: the wait ended and the execution polled) is not put back.
+ */
+export async function exportFinished(finished: ExportFinished, deps: WaitDeps): Promise<'woke' | 'noted'> {
+  const waiting = await deps.store.takeWait(finished.sourceArn);
+  if (waiting && 'token' in waiting && (await succeedOrRestore(waiting.token, { event: finished }, finished.sourceArn, waiting, deps))) return 'woke';
+  await deps.store.swapWait(finished.sourceArn, { endedAt: finished.at, eventId: finished.eventId });
   return 'noted';
+}
+
+/**
+ * SendTaskSuccess. If Step Functions refuses it for now (the error is thrown), `record`, taken off the
+ * source before, goes back first (unless a newer record took its place), so a retry finds it.
+ */
+async function succeedOrRestore(token: string, output: unknown, sourceArn: string, record: WaitRecord, { store, callbacks }: WaitDeps): Promise<boolean> {
+  try {
+    return await callbacks.succeed(token, output);
+  } catch (error) {
+    await store.restoreWait(sourceArn, record);
+    throw error;
+  }
 }
 
 export interface AwaitInput {
@@ -72,7 +90,8 @@ export async function awaitExportEnd(input: AwaitInput, { store, callbacks }: Wa
   const before = await store.swapWait(input.sourceArn, { token: input.token });
   if (before && 'endedAt' in before && before.endedAt >= input.exportStartedAt) {
     await store.takeWait(input.sourceArn);
-    await callbacks.succeed(input.token, { event: { ...before, sourceArn: input.sourceArn } });
+    // Refused for now: the noted end goes back, so the retried wait ends at once too.
+    await succeedOrRestore(input.token, { event: { ...before, sourceArn: input.sourceArn } }, input.sourceArn, before, { store, callbacks });
     return 'already ended';
   }
   return 'waiting';

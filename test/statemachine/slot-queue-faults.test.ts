@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, peakConcurrency, runScenario, type ScenarioResult } from '../../local/scenario.ts';
 
-// The export-slot queue under faults, on the real state machine and the virtual clock: Step
-// Functions refusing the dispatcher's callbacks, exports started outside the workflow taking the
-// slot it counted as free, and the limit on the time spent waiting for a slot.
+// The export-slot queue and the export waits under faults, on the real state machine and the
+// virtual clock: Step Functions refusing the dispatcher's and export-event's callbacks, exports
+// started outside the workflow taking the slot it counted as free, and the limit on the time spent
+// waiting for a slot.
 
 /** Nothing lost, nothing twice: every execution succeeded, each snapshot exported by one task, never more than the quota at once. */
 function expectEachExportedOnce(result: ScenarioResult, fleet: number, quota: number): void {
@@ -60,5 +61,43 @@ describe('export slot queue under faults', () => {
     expect(result.timedOutInQueue).toBe(1);
     expect(result.notifications.filter((n) => n.status === 'TIMED_OUT')).toHaveLength(1);
     expect(result.notifications.filter((n) => n.status === 'FAILED')).toEqual([]);
+  });
+});
+
+describe('export-finished events under callback faults', () => {
+  // A 2 h export (47 s STARTING) ends at 7,247 s; RDS's event arrives 5 s later and export-event wakes the
+  // execution with SendTaskSuccess. Lambda tries a failed event again 1 and 2 minutes later.
+  const exportEnd = 7247;
+  const run = (faults: Array<Record<string, unknown>>) => runScenario(parseScenario({ exportSeconds: 7200, startingSeconds: 47, faults }));
+
+  it.each([
+    ['throttled for 30 s', 'throttling', 30, 65],
+    ['failing (5xx) for 100 s', '5xx', 100, 185],
+  ])('keeps the wait when the wake-up is %s, so a retry of the event wakes the execution (not its next poll)', async (_label, error, seconds, latency) => {
+    // Prepare: Step Functions refuses every callback from just before the end.
+    const faults = [{ service: 'states', error, at: exportEnd - 7, seconds }];
+
+    // Act
+    const result = await run(faults);
+
+    // Assess: the end seen at the event's first accepted retry, the export followed to its end once.
+    expect(result.callbackFaultsInjected).toBeGreaterThan(0);
+    expect(result.lambdas.exportEvent!.invocations).toBeGreaterThan(1);
+    expect(result.detectionLatencySeconds).toBe(latency);
+    expect(result.executionStatus).toBe('SUCCEEDED');
+    expect(result.exports.map((e) => e.status)).toEqual(['COMPLETE']);
+    expect(result.notifications.filter((n) => !n.notice).map((n) => n.status)).toEqual(['STARTING', 'IN_PROGRESS', 'COMPLETE']);
+  });
+
+  it('finds the end by polling when every try of the event fails (the event is parked), and still ends COMPLETE once', async () => {
+    const result = await run([{ service: 'states', error: 'network', at: exportEnd - 7, seconds: 600 }]);
+
+    expect(result.lambdas.exportEvent!.invocations).toBe(3);
+    expect(result.executionStatus).toBe('SUCCEEDED');
+    expect(result.exports.map((e) => e.status)).toEqual(['COMPLETE']);
+    expect(result.notifications.filter((n) => n.status === 'COMPLETE')).toHaveLength(1);
+    // The wait's own timeout (the next poll) is the safety net: within the wait policy's maximum.
+    expect(result.detectionLatencySeconds!).toBeGreaterThan(600);
+    expect(result.detectionLatencySeconds!).toBeLessThanOrEqual(3600);
   });
 });

@@ -29,6 +29,7 @@ export function mockCoordinationStore(queue: QueueEntry[], overrides: Partial<Co
     dropLease: vi.fn(async () => {}),
     swapWait: vi.fn(async () => undefined),
     takeWait: vi.fn(async () => undefined),
+    restoreWait: vi.fn(async () => true),
     tryLock: vi.fn(async () => true),
     unlock: vi.fn(async () => {}),
     markDirty: vi.fn(async () => {}),
@@ -62,6 +63,7 @@ export class MemoryCoordinationStore implements CoordinationStore {
   async dropLease(id: string) { this.leaseMap.delete(id); }
   async swapWait(arn: string, r: WaitRecord) { const old = this.waits.get(arn); this.waits.set(arn, r); return old; }
   async takeWait(arn: string) { const old = this.waits.get(arn); this.waits.delete(arn); return old; }
+  async restoreWait(arn: string, r: WaitRecord) { if (this.waits.has(arn)) return false; this.waits.set(arn, r); return true; }
   async tryLock() { if (this.locked) return false; this.locked = true; return true; }
   async unlock() { this.locked = false; }
   async markDirty() { this.dirty = true; }

@@ -82,3 +82,78 @@ describe('waiting for an export to end', () => {
     expect(cb.woken).toEqual([]);
   });
 });
+
+describe('a wake-up that Step Functions refuses for now (issue 9: the queue and the waits never lose an entry)', () => {
+  /** SendTaskSuccess answered with `failures` errors first (ThrottlingException, as TransientAwsError), then accepted. */
+  function refusing(failures: number) {
+    const woken: string[] = [];
+    let refused = 0;
+    return {
+      woken,
+      succeed: async (token: string) => {
+        if (refused < failures) {
+          refused++;
+          throw Object.assign(new Error('SendTaskSuccess failed: ThrottlingException: Rate exceeded'), { name: 'TransientAwsError' });
+        }
+        woken.push(token);
+        return true;
+      },
+      fail: async () => true,
+    };
+  }
+
+  it('puts the wait back when the callback is throttled, so the retried event wakes the execution', async () => {
+    const store = new MemoryCoordinationStore();
+    const cb = refusing(1);
+    await awaitExportEnd({ token: 't1', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store, callbacks: cb });
+
+    await expect(exportFinished(finished, { store, callbacks: cb })).rejects.toThrow(/ThrottlingException/);
+    const kept = store.waits.get(SOURCE);
+    const retried = await exportFinished(finished, { store, callbacks: cb });
+
+    expect(kept).toEqual({ token: 't1' });
+    expect(retried).toBe('woke');
+    expect(cb.woken).toEqual(['t1']);
+  });
+
+  it('does not put back the wait of a task that is gone (timed out: the execution polled), and notes the end instead', async () => {
+    const store = new MemoryCoordinationStore();
+    await awaitExportEnd({ token: 't1', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store, callbacks: callbacks() });
+
+    const result = await exportFinished(finished, { store, callbacks: { succeed: async () => false, fail: async () => false } });
+
+    expect(result).toBe('noted');
+    expect(await store.takeWait(SOURCE)).toEqual({ endedAt: finished.at, eventId: finished.eventId });
+  });
+
+  it('keeps a newer wait that took the place of the one whose callback failed', async () => {
+    const store = new MemoryCoordinationStore();
+    await awaitExportEnd({ token: 't1', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' }, { store, callbacks: callbacks() });
+    // While the callback for t1 is refused, t1's wait times out and the execution parks a new token.
+    const racing = {
+      succeed: async () => {
+        await store.swapWait(SOURCE, { token: 't2' });
+        throw Object.assign(new Error('SendTaskSuccess failed: ServiceUnavailable'), { name: 'TransientAwsError' });
+      },
+      fail: async () => true,
+    };
+
+    await expect(exportFinished(finished, { store, callbacks: racing })).rejects.toThrow(/ServiceUnavailable/);
+
+    expect(await store.takeWait(SOURCE)).toEqual({ token: 't2' });
+  });
+
+  it('puts a noted end back when the wait that found it cannot answer its own token, so the retried wait ends at once', async () => {
+    const store = new MemoryCoordinationStore();
+    await exportFinished(finished, { store, callbacks: callbacks() });
+    const cb = refusing(1);
+    const input = { token: 't2', sourceArn: SOURCE, exportStartedAt: '2026-11-23T03:00:00Z' };
+
+    await expect(awaitExportEnd(input, { store, callbacks: cb })).rejects.toThrow(/ThrottlingException/);
+    const retried = await awaitExportEnd(input, { store, callbacks: cb });
+
+    expect(retried).toBe('already ended');
+    expect(cb.woken).toEqual(['t2']);
+    expect(await store.takeWait(SOURCE)).toBeUndefined();
+  });
+});

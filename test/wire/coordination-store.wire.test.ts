@@ -47,4 +47,14 @@ describe.skipIf(!endpoint)('DynamoCoordinationStore on moto', () => {
     await store.remove(entry(1));
     expect(await store.depth()).toBe(1);
   });
+
+  it('puts back a wait record taken for a failed callback only where no newer record took its place', async () => {
+    const source = 'arn:aws:rds:us-east-1:123456789012:snapshot:db-restored';
+    await store.swapWait(source, { token: 'token-1' });
+    const taken = await store.takeWait(source);
+
+    expect(await store.restoreWait(source, taken!)).toBe(true);
+    expect(await store.restoreWait(source, { token: 'token-0' })).toBe(false);
+    expect(await store.takeWait(source)).toEqual({ token: 'token-1' });
+  });
 });
