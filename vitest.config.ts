@@ -1,11 +1,6 @@
 import { defineConfig } from 'vitest/config';
-
-/**
- * Files that stub SDK clients (aws-sdk-client-mock patches a client class's prototype), the
- * environment, or import modules after setting it: each runs in a fresh worker, as vitest does by
- * default. A new test file that does any of this belongs here.
- */
-const ISOLATED = ['test/handlers/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/unit/config.test.ts', 'test/unit/ec2-image-provider.test.ts'];
+import { ISOLATED } from './test/setup/isolation.ts';
+import { SlowFilesFirst } from './test/setup/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -18,7 +13,10 @@ export default defineConfig({
     // Measured on 2 cores (README, Tests): more workers than cores, because the slowest files mostly
     // wait on child processes (serverless package, cfn-lint, npm start, the CLI, moto).
     maxWorkers: 3,
+    // The child-process files first, across both projects (test/setup/sequencer.ts).
+    sequence: { sequencer: SlowFilesFirst },
     projects: [
+      // Files that stub SDK client classes, the environment or modules: a fresh worker each (test/setup/isolation.ts).
       { extends: true, test: { name: 'isolated', include: ISOLATED } },
       // The rest share their worker's modules (isolate: false): the AWS SDK, the handlers and the
       // engine are imported once per worker instead of once per file.

@@ -293,14 +293,15 @@ describe('serverless package', () => {
       const result = await runNodeScript(importAndReport(pathToFileURL(bundle.path).href, 'handler'), {
         cwd: dirname(bundle.path),
         env: { PATH: process.env.PATH, ...lambdaEnvironment(name) },
-        timeoutMs: 20_000,
+        // Thirteen child processes at once: generous, so that a loaded CI machine never fails them.
+        timeoutMs: 80_000,
       });
 
       // Assess
       expect(result.stderr.trim()).toBe('');
       expect(result.stdout.trim()).toBe('function');
       expect(result.status).toBe(0);
-    });
+    }, 90_000);
 
     it.each(FUNCTION_NAMES)('gives %s exactly the environment variables its handler reads (from its config shapes)', async (name) => {
       // Prepare: what the handler reads, from the config shapes it passes to readConfig.

@@ -2,10 +2,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
+const CHILD_TIMEOUT_MS = 90_000;
+
 /** `export-orchestrator` as an operator runs it: the bin shim, a child process, its output and exit status. */
 async function exportOrchestrator(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/export-orchestrator.js', ...args], { timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)('node', ['bin/export-orchestrator.js', ...args], { timeout: CHILD_TIMEOUT_MS });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -13,8 +15,9 @@ async function exportOrchestrator(...args: string[]): Promise<{ code: number; st
   }
 }
 
-// Each test is its own child process: they run at once (a child that hangs is killed at 60 s).
-describe.concurrent('bin/export-orchestrator.js', { timeout: 90_000 }, () => {
+// Each test is its own child process: they run at once (a child that hangs is killed at 90 s:
+// generous, so that a loaded CI machine never fails them; the test's own timeout comes after, so the killed child's output is what fails it).
+describe.concurrent('bin/export-orchestrator.js', { timeout: CHILD_TIMEOUT_MS + 10_000 }, () => {
   it('--help prints the usage, exit 0', async () => {
     const { code, stdout } = await exportOrchestrator('--help');
 

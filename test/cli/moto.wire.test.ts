@@ -120,6 +120,8 @@ describe.skipIf(!endpoint)('the CLI against moto (wire)', () => {
   it('cancel of an unknown id, run as `export-orchestrator` itself: one clear line on stderr, exit 1', async () => {
     const failed = await promisify(execFile)('node', ['bin/export-orchestrator.js', 'cancel', `no-such-${runId}`, '--table', 'coordination', '--endpoint-url', endpoint!, '--region', REGION], {
       env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_PROFILE: '' },
+      // A child process: generous, so that a loaded CI machine never fails it.
+      timeout: 90_000,
     }).then(
       () => undefined,
       (error: { code: number; stdout: string; stderr: string }) => error,
@@ -128,7 +130,7 @@ describe.skipIf(!endpoint)('the CLI against moto (wire)', () => {
     expect(failed?.code).toBe(1);
     expect(failed?.stdout).toBe('');
     expect(failed?.stderr).toBe(`export-orchestrator: Export task no-such-${runId} does not exist (in this account and region)\n`);
-  });
+  }, 100_000);
 
   it('cancel of an export that already ended: nothing to cancel', async () => {
     const { code, err } = await cli('cancel', ids[5]!, '--table', 'coordination');

@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
+const CHILD_TIMEOUT_MS = 90_000;
+
 // `npm start` as a newcomer runs it: a child process, its stdout and exit code.
 const run = promisify(execFile);
 const TSX = join('node_modules', '.bin', 'tsx');
 
 async function start(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(TSX, ['local/run.ts', ...args], { timeout: 60_000 });
+    const { stdout, stderr } = await run(TSX, ['local/run.ts', ...args], { timeout: CHILD_TIMEOUT_MS });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const failed = error as { stdout: string; stderr: string; code: number };
@@ -25,8 +27,9 @@ function scenarioFile(content: unknown): string {
   return path;
 }
 
-// Each test is its own child process: they run at once (a child that hangs is killed at 60 s).
-describe.concurrent('npm start (the whole workflow on the embedded simulator)', { timeout: 90_000 }, () => {
+// Each test is its own child process: they run at once (a child that hangs is killed at 90 s:
+// generous, so that a loaded CI machine never fails them; the test's own timeout comes after, so the killed child's output is what fails it).
+describe.concurrent('npm start (the whole workflow on the embedded simulator)', { timeout: CHILD_TIMEOUT_MS + 10_000 }, () => {
   it('prints the run as one JSON object on the last line with --json', async () => {
     const { stdout, code } = await start('--json');
 
