@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, MAX_SLOT_WAIT_LIMIT_SECONDS } from '../shared/runtime/config.ts';
 import { ASL_ERROR_NAMES } from '../shared/runtime/errors.ts';
+import { describeIssue } from '../shared/export-kinds/input-rules.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/export-kinds/rds/source.ts';
 import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/triggers.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
@@ -95,11 +96,7 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export function parseScenario(raw: unknown, origin = 'scenario'): Scenario {
   const parsed = scenarioSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? `unknown field(s) ${issue.keys.join(', ')} (known: ${Object.keys(scenarioSchema.shape).join(', ')})`
-      : `${issue.path.join('.') || 'scenario'}: ${issue.message}`,
-  );
+  const problems = parsed.error.issues.map((issue) => describeIssue(issue, Object.keys(scenarioSchema.shape), { input: 'scenario' }));
   throw new Error(`${origin}: ${problems.join('; ')}`);
 }
 

@@ -246,8 +246,25 @@ export function typeError(expected: string, whenMissing = `is required: ${expect
   return { error: (issue) => (issue.input === undefined ? whenMissing : `must be ${expected}, got ${described(issue.input)}`) };
 }
 
+/**
+ * One zod issue as a problem line, the one wording of every input and settings check: the field and
+ * what is wrong with it, or the unknown fields and the ones allowed (`forKind`: whose fields they are).
+ * `input` names the whole input when the issue is about it; empty: the message alone.
+ */
+export function describeIssue(
+  issue: { code: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[] },
+  allowed: readonly string[],
+  { forKind, input = 'input' }: { forKind?: string; input?: string } = {},
+): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field(s) ${quoteList(issue.keys ?? [])}${forKind ? ` for kind "${forKind}"` : ''}: allowed are ${allowed.join(', ')}`;
+  }
+  if (issue.path.length === 0 && input === '') return issue.message;
+  return `${fieldPath(issue.path, input)} ${issue.message}`;
+}
+
 /** A zod issue's path as the problems name fields: exportOnly[3], agentIds[0]; the input itself is "input". */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return 'input';
+export function fieldPath(path: readonly PropertyKey[], input = 'input'): string {
+  if (path.length === 0) return input;
   return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`)).join('');
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { describeIssue } from '../export-kinds/input-rules.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS, type SweepSettings } from './sweep.ts';
 import { SNAPSHOT_TYPES, type ScheduledSource, type SnapshotType, type TriggerSettings } from './triggers.ts';
@@ -93,7 +94,6 @@ const instanceEntry = z.strictObject(
     dbInstanceIdentifier: identifier,
     mode: z.optional(z.literal('snapshot', { error: 'must be "snapshot": a DB instance is exported from its snapshots (mode "live" is for dbClusterIdentifier)' })),
   },
-  { error: unknownFields },
 );
 
 const clusterEntry = z.strictObject(
@@ -101,7 +101,6 @@ const clusterEntry = z.strictObject(
     dbClusterIdentifier: identifier,
     mode: z._default(z.enum(['snapshot', 'live'], { error: 'must be "snapshot" or "live"' }), 'snapshot'),
   },
-  { error: unknownFields },
 );
 
 const imageEntry = z.strictObject(
@@ -109,7 +108,6 @@ const imageEntry = z.strictObject(
     imageId: z.string({ error: 'must be a string' }).check(z.regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an AMI id: ami- and 8 or 17 lowercase hex digits')),
     diskImageFormat: z._default(z.enum(['VMDK', 'RAW', 'VHD'], { error: 'must be "VMDK", "RAW" or "VHD"' }), 'VMDK'),
   },
-  { error: unknownFields },
 );
 
 const adsEntry = z.strictObject(
@@ -119,12 +117,7 @@ const adsEntry = z.strictObject(
     ),
     lookbackHours: z._default(z.number({ error: 'must be a number of hours' }).check(z.positive('must be positive'), z.lte(24 * 365, 'must be at most a year')), 24),
   },
-  { error: unknownFields },
 );
-
-function unknownFields(issue: { code?: string; keys?: string[] }): string | undefined {
-  return issue.code === 'unrecognized_keys' ? `unknown field(s) ${(issue.keys ?? []).map((key) => `"${key}"`).join(', ')}` : undefined;
-}
 
 export type ParsedSources = { ok: true; sources: ScheduledSource[] } | { ok: false; problems: string[] };
 
@@ -165,11 +158,11 @@ function parseEntry(entry: unknown): ScheduledSource | ScheduledSource[] | strin
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'must be an object';
   if ('imageId' in entry) {
     const result = imageEntry.safeParse(entry);
-    return result.success ? { db: 'image', identifier: result.data.imageId, mode: result.data.diskImageFormat } : describeIssues(result.error.issues);
+    return result.success ? { db: 'image', identifier: result.data.imageId, mode: result.data.diskImageFormat } : describeIssues(result.error.issues, imageEntry);
   }
   if ('adsAgentIds' in entry) {
     const result = adsEntry.safeParse(entry);
-    if (!result.success) return describeIssues(result.error.issues);
+    if (!result.success) return describeIssues(result.error.issues, adsEntry);
     const { adsAgentIds, lookbackHours } = result.data;
     return adsAgentIds.map((agent) => ({ db: 'ads-agent', identifier: agent, mode: 'lookback', lookbackHours }) as const);
   }
@@ -178,17 +171,17 @@ function parseEntry(entry: unknown): ScheduledSource | ScheduledSource[] | strin
   if (hasInstance && hasCluster) return 'give dbInstanceIdentifier or dbClusterIdentifier, not both';
   if (hasInstance) {
     const result = instanceEntry.safeParse(entry);
-    return result.success ? { db: 'instance', identifier: result.data.dbInstanceIdentifier, mode: 'snapshot' } : describeIssues(result.error.issues);
+    return result.success ? { db: 'instance', identifier: result.data.dbInstanceIdentifier, mode: 'snapshot' } : describeIssues(result.error.issues, instanceEntry);
   }
   if (hasCluster) {
     const result = clusterEntry.safeParse(entry);
-    return result.success ? { db: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode } : describeIssues(result.error.issues);
+    return result.success ? { db: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode } : describeIssues(result.error.issues, clusterEntry);
   }
   return 'needs dbInstanceIdentifier, dbClusterIdentifier, imageId or adsAgentIds';
 }
 
-function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  return issues.map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')} ${issue.message}` : issue.message)).join('; ');
+function describeIssues(issues: readonly z.core.$ZodIssue[], entry: { shape: object }): string {
+  return issues.map((issue) => describeIssue(issue, Object.keys(entry.shape), { input: '' })).join('; ');
 }
 
 function abbreviate(entry: unknown): string {

@@ -67,6 +67,6 @@ describe.concurrent('npm start (the whole workflow on the embedded simulator)', 
     const { stderr, code } = await start('--scenario', scenarioFile({ exportSecs: 60 }));
 
     expect(code).toBe(2);
-    expect(stderr).toMatch(/unknown field\(s\) exportSecs/);
+    expect(stderr).toMatch(/unknown field\(s\) "exportSecs"/);
   });
 });

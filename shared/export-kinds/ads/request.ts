@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
-import { quote, quoteList } from '../../runtime/format.ts';
+import { quote } from '../../runtime/format.ts';
 import { INPUT_LIMITS } from '../input-limits.ts';
-import { described, fieldPath, sizeProblem, typeError } from '../input-rules.ts';
+import { described, describeIssue, sizeProblem, typeError } from '../input-rules.ts';
 
 // What an ads export request is, checked before anything is queued or started. Apart from the
 // adapter (shared/export-kinds/ads/ads-provider.ts), so validating a request never loads its client.
@@ -33,11 +33,7 @@ export function validateAdsExportRequest(raw: unknown): AdsExportRequest {
   const parsed = inputSchema.safeParse(raw);
   if (!parsed.success) {
     throw new InvalidExportRequest(
-      parsed.error.issues.map((issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `unknown field(s) ${quoteList(issue.keys)}: allowed are agentIds, startTime, endTime`
-          : `${fieldPath(issue.path)} ${issue.message}`,
-      ),
+      parsed.error.issues.map((issue) => describeIssue(issue, Object.keys(inputSchema.shape))),
     );
   }
   const input = parsed.data;

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
-import { quote, quoteList } from '../../runtime/format.ts';
+import { quote } from '../../runtime/format.ts';
 import { INPUT_LIMITS } from '../input-limits.ts';
-import { bucketProblems, fieldPath, partitionOf, roleNameProblems, sizeProblem, typeError } from '../input-rules.ts';
+import { bucketProblems, describeIssue, partitionOf, roleNameProblems, sizeProblem, typeError } from '../input-rules.ts';
 
 // What an ec2-image export request is, checked before anything is queued or started. Apart from
 // the adapter (shared/export-kinds/ec2-image/ec2-image-provider.ts), so validating a request never loads the EC2 client.
@@ -42,7 +42,7 @@ const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 /** Checks an EC2 image export request; every bad field is named in one InvalidExportRequest. */
 export function validateEc2ImageExportRequest(raw: unknown): Ec2ImageExportRequest {
   const parsed = inputSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map(describeIssue));
+  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map((issue) => describeIssue(issue, Object.keys(inputSchema.shape))));
   const input = parsed.data;
   const problems: string[] = [];
   const imageIdOk = AMI_ID.test(input.imageId);
@@ -74,13 +74,6 @@ export function validateEc2ImageExportRequest(raw: unknown): Ec2ImageExportReque
     ...(input.roleName !== undefined ? { roleName: input.roleName } : {}),
     exportId: input.exportId,
   };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown field(s) ${quoteList(issue.keys)}: allowed are ${Object.keys(inputSchema.shape).join(', ')}`;
-  }
-  return `${fieldPath(issue.path)} ${issue.message}`;
 }
 
 /** AMI ARNs carry no account: arn:aws:ec2:<region>::image/ami-…. */
