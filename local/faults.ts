@@ -18,12 +18,15 @@ export interface FaultWindow {
   seconds: number;
   /** Repeat the burst with this period (seconds from one burst's start to the next); absent: once. */
   every?: number;
+  /** Only this API operation of the service (e.g. StartExportTask); absent: every call. */
+  operation?: string;
 }
 
 /** The window in force for a service at `elapsedSeconds`, if any. */
-export function activeFault(windows: readonly FaultWindow[], service: FaultWindow['service'], elapsedSeconds: number): FaultWindow | undefined {
+export function activeFault(windows: readonly FaultWindow[], service: FaultWindow['service'], elapsedSeconds: number, operation?: string): FaultWindow | undefined {
   return windows.find((window) => {
     if (window.service !== service || elapsedSeconds < window.at) return false;
+    if (window.operation !== undefined && window.operation !== operation) return false;
     const intoBurst = window.every ? (elapsedSeconds - window.at) % window.every : elapsedSeconds - window.at;
     return intoBurst < window.seconds;
   });
@@ -46,11 +49,11 @@ export function faultAnswer(window: FaultWindow): Error {
   }
 }
 
-/** A service's fault hook: the error to answer now, or undefined. Time counts from when the hook is made. */
-export function faultHook(windows: readonly FaultWindow[], service: FaultWindow['service'], now: () => number = Date.now): () => Error | undefined {
+/** A service's fault hook: the error to answer now to this operation, or undefined. Time counts from when the hook is made. */
+export function faultHook(windows: readonly FaultWindow[], service: FaultWindow['service'], now: () => number = Date.now): (operation: string) => Error | undefined {
   const origin = now();
-  return () => {
-    const window = activeFault(windows, service, (now() - origin) / 1000);
+  return (operation) => {
+    const window = activeFault(windows, service, (now() - origin) / 1000, operation);
     return window ? faultAnswer(window) : undefined;
   };
 }

@@ -168,7 +168,7 @@ export class LocalStack implements JsonService {
   /** And of export-event: no reserved concurrency, a failed event tried twice more, then parked. */
   readonly exportEvents: AsyncInvoker<Record<string, unknown>>;
   /** Step Functions refusing callbacks in the scenario's `states` fault windows. */
-  private readonly callbackOutage: () => Error | undefined;
+  private readonly callbackOutage: (operation: string) => Error | undefined;
   /** When the snapshot trigger's containers called RDS (ms), throttled calls included. */
   readonly triggerRdsCalls: number[] = [];
   private readonly sweeps = new Set<Promise<unknown>>();
@@ -355,7 +355,7 @@ export class LocalStack implements JsonService {
       }
       case 'SendTaskSuccess':
       case 'SendTaskFailure': {
-        this.injectCallbackFault();
+        this.injectCallbackFault(operation);
         const token = String(body.taskToken);
         const waiting = this.callbacks.get(token);
         if (!waiting) throw new QueryError('TaskTimedOut', `Task Timed Out: '${token}'`);
@@ -370,8 +370,8 @@ export class LocalStack implements JsonService {
   }
 
   /** A refused callback changes nothing: the token stays open, as in Step Functions. */
-  private injectCallbackFault(): void {
-    const outage = this.callbackOutage();
+  private injectCallbackFault(operation: string): void {
+    const outage = this.callbackOutage(operation);
     if (outage) {
       this.callbackFaultsInjected++;
       throw outage;

@@ -58,7 +58,7 @@ export interface SimulatorOptions {
   /** Concurrent export tasks the account may run (STARTING, IN_PROGRESS, CANCELING); RDS's default is 5. */
   quota?: number;
   /** Injected faults (local/faults.ts): the error to answer instead, while a fault window is open. */
-  fault?: () => Error | undefined;
+  fault?: (operation: string) => Error | undefined;
   /** Called when a task reaches its final status, as RDS emits its export events. */
   onTaskEnded?: (task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCELED') => void;
   /** Called as the n-th StartExportTask (from 1) arrives, before it is answered: where a test lets someone else start an export first. */
@@ -80,7 +80,7 @@ export class RdsExportSimulator implements QueryService {
 
   handle(action: string, params: URLSearchParams): Record<string, unknown> {
     this.calls[action] = (this.calls[action] ?? 0) + 1;
-    const fault = this.options.fault?.();
+    const fault = this.options.fault?.(action);
     if (fault) throw fault;
     if (this.options.throttleRate > 0 && this.options.random.next() < this.options.throttleRate) {
       throw new QueryError('Throttling', 'Rate exceeded', 400);

@@ -52,7 +52,7 @@ export const scenarioSchema = z.strictObject({
   /** How long an execution may wait for an export slot before it ends TIMED_OUT (SLOT_WAIT_LIMIT_SECONDS). */
   slotWaitLimitSeconds: z.number().int().positive().max(MAX_SLOT_WAIT_LIMIT_SECONDS).default(DEFAULT_SLOT_WAIT_LIMIT_SECONDS),
   events: z.array(z.strictObject({ at: z.number().min(0), event: eventBridgeEvent })).default([]),
-  /** Windows of injected faults (local/faults.ts): RDS throttling, 5xx or network errors in bursts; SNS outages. */
+  /** Windows of injected faults (local/faults.ts): RDS throttling, 5xx or network errors in bursts (on one operation or all); SNS outages; Step Functions refusing callbacks. */
   faults: z
     .array(
       z
@@ -62,6 +62,7 @@ export const scenarioSchema = z.strictObject({
           at: z.number().min(0).default(0),
           seconds: z.number().positive(),
           every: z.number().positive().optional(),
+          operation: z.string().min(1).optional(),
         })
         .refine((fault) => fault.error !== 'kms-denied' || fault.service === 'sns', 'kms-denied is an SNS fault (the topic key)')
         .refine((fault) => fault.every === undefined || fault.every > fault.seconds, 'every must be longer than seconds (the bursts would overlap)'),

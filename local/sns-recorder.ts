@@ -19,12 +19,12 @@ export class SnsRecorder implements QueryService {
   constructor(
     private readonly onPublish: (message: PublishedMessage) => void = () => {},
     /** Injected faults (local/faults.ts): the error to answer instead, while a fault window is open. */
-    private readonly fault: () => Error | undefined = () => undefined,
+    private readonly fault: (operation: string) => Error | undefined = () => undefined,
   ) {}
 
   handle(action: string, params: URLSearchParams): Record<string, unknown> {
     this.calls[action] = (this.calls[action] ?? 0) + 1;
-    const fault = this.fault();
+    const fault = this.fault('Publish');
     if (fault) {
       this.refused.push({ at: Date.now(), error: (fault as { code?: string }).code ?? fault.name });
       throw fault;
