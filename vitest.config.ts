@@ -5,7 +5,7 @@ import { SlowFilesFirst } from './test/setup/sequencer.ts';
 export default defineConfig({
   test: {
     setupFiles: ['test/setup/polyfills.ts'],
-    globalSetup: ['test/setup/moto-server.ts'],
+    globalSetup: ['test/setup/moto-server.ts', 'test/setup/bundle-cache.ts'],
     // Metrics (EMF lines on stdout) are asserted where they are tested (test/handlers/metrics.test.ts), silent elsewhere.
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
     testTimeout: 30_000,

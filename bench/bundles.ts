@@ -17,6 +17,8 @@ export const LAMBDA_BUILD = {
   // What only some invocations need loads on first use (shared/slots/clients.ts rdsAdapter).
   splitting: true,
   chunkNames: 'handler.[name]-[hash]',
+  // serverless.yml's outputFileExtension: ES modules that load as such without a package.json beside them.
+  outExtension: { '.js': '.mjs' },
   mainFields: ['module', 'main'],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 } satisfies BuildOptions;

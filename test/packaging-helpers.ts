@@ -4,11 +4,12 @@
  * No expectations live here: they are all in the test file.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
+import { inject } from 'vitest';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -215,19 +216,29 @@ export class TemplateEvaluator {
 /**
  * Packages the service into a fresh directory, without AWS credentials, and returns the directory,
  * the template and what the command printed. `args` adds options (`--region`, `--param=...`).
+ *
+ * The bundles do not depend on the stage, region or parameters: the run's first packaging builds
+ * them and leaves its zips in the run's bundle cache (test/setup/bundle-cache.ts); a later one
+ * packages those zips as they are (PREBUILT_BUNDLES=true, serverless.yml), which renders the same
+ * template without building again. `reused` says which happened.
  */
-export async function packageService(repoRoot: string, stage: string, args: string[], timeoutMs: number): Promise<{ packageDir: string; template: CfnTemplate; stderr: string }> {
+export async function packageService(repoRoot: string, stage: string, args: string[], timeoutMs: number): Promise<{ packageDir: string; template: CfnTemplate; stderr: string; reused: boolean }> {
   const packageDir = await mkdtemp(join(tmpdir(), 'export-orchestrator-package-'));
+  const cache = inject('bundleCache');
   let stderr: string;
+  let reused = false;
   // serverless-esbuild builds in <repo>/.esbuild: two test files packaging at once (aws, aws-cn) would delete each other's chunks.
   const release = await lockRepo(repoRoot, timeoutMs);
   try {
+    reused = cache !== undefined && (await copyZips(cache, packageDir)) > 0;
     ({ stderr } = await promisify(execFile)('npx', ['--no', '--', 'serverless', 'package', '--stage', stage, ...args, '--package', packageDir], {
       cwd: repoRoot,
-      env: credentialFreeEnv(packageDir),
+      env: { ...credentialFreeEnv(packageDir), PREBUILT_BUNDLES: String(reused) },
       timeout: timeoutMs,
       maxBuffer: 16 * 1024 * 1024,
     }));
+    // Under the lock, so no packaging finds half of them.
+    if (cache !== undefined && !reused) await copyZips(packageDir, cache);
   } catch (error) {
     const { stdout = '', stderr: err = '' } = error as { stdout?: string; stderr?: string };
     throw new Error(`serverless package failed:\n${stdout}\n${err}`, { cause: error });
@@ -235,7 +246,14 @@ export async function packageService(repoRoot: string, stage: string, args: stri
     await release();
   }
   const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
-  return { packageDir, template, stderr };
+  return { packageDir, template, stderr, reused };
+}
+
+/** Copies the function zips of `from` into `to`; how many. */
+async function copyZips(from: string, to: string): Promise<number> {
+  const zips = (await readdir(from)).filter((name) => name.endsWith('.zip'));
+  await Promise.all(zips.map((name) => copyFile(join(from, name), join(to, name))));
+  return zips.length;
 }
 
 /** A lock across vitest's worker processes (mkdir is atomic); one left by a killed run is taken over once older than `timeoutMs`. */
