@@ -3,7 +3,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { hostname, userInfo } from 'node:os';
-import { DynamoCoordinationStore } from '../shared/slots/coordination-store.ts';
+import { DynamoCoordinationStore } from '../shared/slots/dynamodb-store.ts';
 import { StepFunctionsCallbacks } from '../shared/workflow/step-functions.ts';
 import { KINDS, parseCommandLine, type GlobalOptions, type KindName, type ListArgs } from './args.ts';
 import { cancelCommand, tableOf } from './commands/cancel.ts';

@@ -13,12 +13,12 @@ import { makeHandler as makeStartExport } from '../functions/start-export/app.ts
 import { dispatchDeps } from '../shared/slots/clients.ts';
 import { exportProviders, loadAllAdapters } from '../shared/export-kinds/registry.ts';
 import { snsPublisher } from '../shared/notify/sns-publisher.ts';
-import { coordinationStore } from '../shared/slots/coordination-store.ts';
+import { coordinationStore } from '../shared/slots/dynamodb-store.ts';
 import { rdsSnapshots } from '../shared/triggers/rds-snapshots.ts';
 import { stepFunctions, taskCallbacks } from '../shared/workflow/step-functions.ts';
 import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, type ExportDefaults, type SlotConfig } from '../shared/runtime/config.ts';
 import type { WaitDeps } from '../shared/slots/export-events.ts';
-import type { Clock } from '../shared/runtime/lambda.ts';
+import type { Clock } from '../shared/runtime/clock.ts';
 import { RDS_CALL_BUDGET } from '../shared/runtime/pacing.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/triggers/sweep.ts';
 import type { Selection } from '../shared/triggers/triggers.ts';

@@ -1,6 +1,8 @@
 import { admitExport, type AdmissionInput } from '../../shared/workflow/admit-export.ts';
 import type { ExportDefaults } from '../../shared/runtime/config.ts';
-import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { logger } from '../../shared/runtime/logger.ts';
+import { workflowStep } from '../../shared/workflow/step.ts';
+import type { Clock } from '../../shared/runtime/clock.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
 

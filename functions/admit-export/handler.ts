@@ -1,6 +1,6 @@
 import { dispatchDeps } from '../../shared/slots/clients.ts';
 import { exportDefaultsShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
-import { systemClock } from '../../shared/runtime/lambda.ts';
+import { systemClock } from '../../shared/runtime/clock.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig({ ...exportDefaultsShape, ...slotConfigShape });

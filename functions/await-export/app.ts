@@ -1,5 +1,6 @@
 import { awaitExportEnd, type AwaitInput, type WaitDeps } from '../../shared/slots/export-events.ts';
-import { logger, workflowStep } from '../../shared/runtime/lambda.ts';
+import { logger } from '../../shared/runtime/logger.ts';
+import { workflowStep } from '../../shared/workflow/step.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 
 export const makeHandler = (deps: WaitDeps) =>

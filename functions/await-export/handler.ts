@@ -1,4 +1,4 @@
-import { coordinationStore } from '../../shared/slots/coordination-store.ts';
+import { coordinationStore } from '../../shared/slots/dynamodb-store.ts';
 import { taskCallbacks } from '../../shared/workflow/step-functions.ts';
 import { readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
 import { makeHandler } from './app.ts';

@@ -1,7 +1,7 @@
 import { exportProviders } from '../../shared/export-kinds/registry.ts';
 import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
 import { adsRegionOf, notifyConfigShape, providerConfigShape, readConfig } from '../../shared/runtime/config.ts';
-import { systemClock } from '../../shared/runtime/lambda.ts';
+import { systemClock } from '../../shared/runtime/clock.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig({ ...providerConfigShape, ...notifyConfigShape });

@@ -1,5 +1,7 @@
-import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
-import { queueMetrics } from '../../shared/runtime/metrics.ts';
+import { logger } from '../../shared/runtime/logger.ts';
+import { workflowStep } from '../../shared/workflow/step.ts';
+import type { Clock } from '../../shared/runtime/clock.ts';
+import { queueMetrics } from '../../shared/slots/queue-metrics.ts';
 import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/slots/dispatch.ts';
 
 /** The periodic tick: a slot freed without an event reaching us (lost event, export started elsewhere) is still handed out. */

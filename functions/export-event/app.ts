@@ -1,5 +1,7 @@
 import { exportFinished, parseExportFinished, type RdsEventBridgeEvent } from '../../shared/slots/export-events.ts';
-import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { logger } from '../../shared/runtime/logger.ts';
+import { workflowStep } from '../../shared/workflow/step.ts';
+import type { Clock } from '../../shared/runtime/clock.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import { dispatch, type DispatchDeps } from '../../shared/slots/dispatch.ts';
 

@@ -1,5 +1,7 @@
 import type { NotificationPublisher } from '../../shared/notify/sns-publisher.ts';
-import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { logger } from '../../shared/runtime/logger.ts';
+import { workflowStep } from '../../shared/workflow/step.ts';
+import type { Clock } from '../../shared/runtime/clock.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import { notify, type NotifyInput } from '../../shared/workflow/notify.ts';
 

@@ -1,6 +1,6 @@
 import { notifyConfigShape, readConfig } from '../../shared/runtime/config.ts';
 import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
-import { systemClock } from '../../shared/runtime/lambda.ts';
+import { systemClock } from '../../shared/runtime/clock.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig(notifyConfigShape);

@@ -1,6 +1,8 @@
 import type { ExportHistory, SnapshotCatalog } from '../../shared/triggers/rds-snapshots.ts';
 import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
-import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { logger } from '../../shared/runtime/logger.ts';
+import { workflowStep } from '../../shared/workflow/step.ts';
+import type { Clock } from '../../shared/runtime/clock.ts';
 import { planExports, scheduledTime, ScheduledExportsFailed, type ScheduledSource, type SourcePlan } from '../../shared/triggers/triggers.ts';
 
 export interface PlanExportsDeps {

@@ -2,7 +2,7 @@ import { dispatchDeps } from '../../shared/slots/clients.ts';
 import { exportProviders } from '../../shared/export-kinds/registry.ts';
 import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
 import { adsRegionOf, notifyConfigShape, providerConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
-import { systemClock } from '../../shared/runtime/lambda.ts';
+import { systemClock } from '../../shared/runtime/clock.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig({ ...providerConfigShape, ...slotConfigShape, ...notifyConfigShape });

@@ -1,7 +1,9 @@
 import type { ExportedSources, SnapshotLister } from '../../shared/triggers/rds-snapshots.ts';
 import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
 import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
-import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { logger } from '../../shared/runtime/logger.ts';
+import { workflowStep } from '../../shared/workflow/step.ts';
+import type { Clock } from '../../shared/runtime/clock.ts';
 import { scheduledTime } from '../../shared/triggers/triggers.ts';
 import { summariseSweep, sweepSnapshots, type SweepReport, type SweepSettings } from '../../shared/triggers/sweep.ts';
 

@@ -1,7 +1,7 @@
 import { rdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
 import { stepFunctions } from '../../shared/workflow/step-functions.ts';
 import { readConfig } from '../../shared/runtime/config.ts';
-import { systemClock } from '../../shared/runtime/lambda.ts';
+import { systemClock } from '../../shared/runtime/clock.ts';
 import { RDS_CALL_BUDGET } from '../../shared/runtime/pacing.ts';
 import { reconcileConfigShape, sweepSettings } from '../../shared/triggers/config.ts';
 import { makeHandler } from './app.ts';

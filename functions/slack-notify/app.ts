@@ -1,5 +1,5 @@
 import type { SNSEvent } from 'aws-lambda';
-import { workflowStep } from '../../shared/runtime/lambda.ts';
+import { workflowStep } from '../../shared/workflow/step.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import { deliverToSlack, type SlackDeliveryDeps, type SlackDeliveryResult } from '../../shared/notify/slack/delivery.ts';
 

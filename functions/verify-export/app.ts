@@ -1,5 +1,7 @@
 import type { NotificationPublisher } from '../../shared/notify/sns-publisher.ts';
-import { logger, workflowStep, type Clock } from '../../shared/runtime/lambda.ts';
+import { logger } from '../../shared/runtime/logger.ts';
+import { workflowStep } from '../../shared/workflow/step.ts';
+import type { Clock } from '../../shared/runtime/clock.ts';
 import { announce } from '../../shared/workflow/notify.ts';
 import { verifyExport, type VerifyDeps } from '../../shared/verification/verify.ts';
 import type { ExportState } from '../../shared/workflow/export-state.ts';

@@ -1,6 +1,6 @@
 import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
 import { notifyConfigShape, readConfig, verifyConfigShape, verifySettingsOf } from '../../shared/runtime/config.ts';
-import { systemClock } from '../../shared/runtime/lambda.ts';
+import { systemClock } from '../../shared/runtime/clock.ts';
 import { verifyDeps } from '../../shared/verification/aws/clients.ts';
 import { makeHandler } from './app.ts';
 

@@ -3,7 +3,7 @@ import type { RDSClientConfig } from '@aws-sdk/client-rds';
 import type { SFNClientConfig } from '@aws-sdk/client-sfn';
 import type { SlotConfig } from '../runtime/config.ts';
 import type { ActiveExports, DispatchDeps } from './dispatch.ts';
-import { coordinationStore } from './coordination-store.ts';
+import { coordinationStore } from './dynamodb-store.ts';
 import { onFirstUse } from '../runtime/on-first-use.ts';
 import { taskCallbacks } from '../workflow/step-functions.ts';
 

@@ -1,8 +1,8 @@
-import type { CoordinationStore, Lease, QueueEntry } from './coordination-store.ts';
+import type { CoordinationStore, Lease, QueueEntry } from './store.ts';
 import type { TaskCallbacks } from '../workflow/step-functions.ts';
 import { ASL_ERROR_NAMES, TransientAwsError } from '../runtime/errors.ts';
-import { logger } from '../runtime/lambda.ts';
-import type { StartInput } from '../workflow/start-export.ts';
+import { logger } from '../runtime/logger.ts';
+import type { StartInput } from './store.ts';
 
 /**
  * The account's export slots. RDS runs at most `quota` export tasks at once (snapshot and cluster

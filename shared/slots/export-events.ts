@@ -1,4 +1,4 @@
-import type { CoordinationStore, WaitRecord } from './coordination-store.ts';
+import type { CoordinationStore, WaitRecord } from './store.ts';
 import type { TaskCallbacks } from '../workflow/step-functions.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { ExportDefaults } from '../runtime/config.ts';
 import { dispatchBestEffort, startingNow, type DispatchDeps, type DispatchResult } from '../slots/dispatch.ts';
 import { buildWorkflowRequest } from '../export-kinds/request.ts';
-import type { StartInput } from './start-export.ts';
+import type { StartInput } from '../slots/store.ts';
 
 /** The admission step's input: the execution input as given, its start time, and the AwaitSlot task token. */
 export interface AdmissionInput {

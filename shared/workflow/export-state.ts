@@ -1,6 +1,6 @@
 import { ExportServiceError, TransientAwsError, UnknownExportStatus } from '../runtime/errors.ts';
 import { backoffSeconds, describeError, failedAgain, quickly, type CancelFailure, type Interruption, type NotifyError } from './following.ts';
-import { logger } from '../runtime/lambda.ts';
+import { logger } from '../runtime/logger.ts';
 import type { ExportObservation, ExportProvider } from '../export-kinds/contract.ts';
 import { dispatchBestEffort, type DispatchDeps } from '../slots/dispatch.ts';
 import type { ExportRequest } from '../export-kinds/request.ts';

@@ -1,7 +1,7 @@
 import type { NotificationPublisher } from '../notify/sns-publisher.ts';
 import { TransientAwsError } from '../runtime/errors.ts';
 import { backoffSeconds, CANCEL_ESCALATION_SECONDS, describeError, INTERRUPTION_NOTICE_SECONDS, isNews, quickly, type NotifyError } from './following.ts';
-import { logger } from '../runtime/lambda.ts';
+import { logger } from '../runtime/logger.ts';
 import { METRIC_NAMES, publish as publishMetrics } from '../runtime/metrics.ts';
 import { recordForFailure, recordForNotice, recordForState, renderNotification, type FailedStepInput, type Notification } from '../notify/record.ts';
 import { isTerminal } from '../export-kinds/status.ts';

@@ -1,14 +1,7 @@
 import { quickly } from './following.ts';
 import type { ExportProvider } from '../export-kinds/contract.ts';
-import type { ExportRequest } from '../export-kinds/request.ts';
-import type { PollBounds } from './wait-policy.ts';
+import type { StartInput } from '../slots/store.ts';
 import { observe, type ExportState } from './export-state.ts';
-
-/** What the start step gets once the execution holds an export slot (see admission.ts). */
-export interface StartInput {
-  request: ExportRequest;
-  bounds: PollBounds;
-}
 
 export async function startExport({ request, bounds }: StartInput, provider: ExportProvider, now: Date): Promise<ExportState> {
   // Safe to repeat: the identifier is deterministic, and a task that already exists is adopted.

@@ -17,7 +17,7 @@ import { makeHandler as makeDispatchHandler } from '../../functions/dispatch-exp
 import { makeHandler as makeNotifyHandler } from '../../functions/notify/app.ts';
 import { makeHandler as makePollHandler } from '../../functions/poll-export/app.ts';
 import { makeHandler as makeStartHandler } from '../../functions/start-export/app.ts';
-import type { QueueEntry } from '../../shared/slots/coordination-store.ts';
+import type { QueueEntry } from '../../shared/slots/store.ts';
 import { rdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
 import { METRIC_NAMES } from '../../shared/runtime/metrics.ts';
 import type { DispatchDeps } from '../../shared/slots/dispatch.ts';

@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler, type PlanSummary } from '../../functions/plan-exports/app.ts';
 import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
 import { StepFunctions } from '../../shared/workflow/step-functions.ts';
-import { logger } from '../../shared/runtime/lambda.ts';
+import { logger } from '../../shared/runtime/logger.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import { executionName, ScheduledExportsFailed, type ScheduledSource } from '../../shared/triggers/triggers.ts';
 import { lambdaContext } from '../support/lambda.ts';

@@ -4,7 +4,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../functions/poll-export/app.ts';
 import { rdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
-import type { QueueEntry } from '../../shared/slots/coordination-store.ts';
+import type { QueueEntry } from '../../shared/slots/store.ts';
 import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
 import { ExportServiceError, ExportTaskNotFound } from '../../shared/runtime/errors.ts';
 import { startingNow, type DispatchDeps } from '../../shared/slots/dispatch.ts';

@@ -13,7 +13,7 @@ import { makeHandler } from '../../functions/snapshot-trigger/app.ts';
 import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
 import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { TransientAwsError } from '../../shared/runtime/errors.ts';
-import { logger } from '../../shared/runtime/lambda.ts';
+import { logger } from '../../shared/runtime/logger.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import { executionName, type RdsEvent, type TriggerResult, type TriggerSettings } from '../../shared/triggers/triggers.ts';
 import { lambdaContext } from '../support/lambda.ts';

@@ -12,10 +12,10 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { makeHandler as makeAdmitHandler } from '../../functions/admit-export/app.ts';
 import { makeHandler } from '../../functions/start-export/app.ts';
 import { rdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
-import type { CoordinationStore } from '../../shared/slots/coordination-store.ts';
+import type { CoordinationStore } from '../../shared/slots/store.ts';
 import { ExportIdentifierConflict, ExportQuotaExceeded, ExportServiceError, InvalidExportRequest, TransientAwsError } from '../../shared/runtime/errors.ts';
 import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import type { StartInput } from '../../shared/workflow/start-export.ts';
+import type { StartInput } from '../../shared/slots/store.ts';
 import { ACCOUNT, CLIENT_CONFIG } from '../support/aws.ts';
 import { lambdaContext } from '../support/lambda.ts';
 import { BOUNDS, clock, defaults, exportRequest, NOW, REQUESTED_AT, SNAPSHOT_ARN } from '../support/requests.ts';

@@ -1,6 +1,6 @@
 /** Stand-ins of the ports (coordination store, publisher, execution starter) for tests that do not exercise an adapter. */
 import { vi } from 'vitest';
-import type { CoordinationStore, Lease, QueueEntry, QueuePage, WaitRecord } from '../../shared/slots/coordination-store.ts';
+import type { CoordinationStore, Lease, QueueEntry, QueuePage, WaitRecord } from '../../shared/slots/store.ts';
 import type { NotificationPublisher } from '../../shared/notify/sns-publisher.ts';
 import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
 import type { Notification } from '../../shared/notify/record.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { coordinationStore, DynamoCoordinationStore, RECORD_TTL_SECONDS, type QueueEntry } from '../../shared/slots/coordination-store.ts';
+import { coordinationStore, DynamoCoordinationStore, RECORD_TTL_SECONDS } from '../../shared/slots/dynamodb-store.ts';
+import type { QueueEntry } from '../../shared/slots/store.ts';
 import { ASL_ERROR_NAMES } from '../../shared/runtime/errors.ts';
 import { recordForFailure, renderNotification } from '../../shared/notify/record.ts';
 import { jsonHandler } from '../../local/aws-json.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Lease, QueueEntry } from '../../shared/slots/coordination-store.ts';
+import type { Lease, QueueEntry } from '../../shared/slots/store.ts';
 import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
 import { TransientAwsError, ExportServiceError } from '../../shared/runtime/errors.ts';
 import { dispatch, nextAction, startingNow, viewSlots, type ActiveExport, type DispatchDeps } from '../../shared/slots/dispatch.ts';

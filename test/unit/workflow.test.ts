@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { CoordinationStore, QueueEntry } from '../../shared/slots/coordination-store.ts';
+import type { CoordinationStore, QueueEntry } from '../../shared/slots/store.ts';
 import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
 import { mockCoordinationStore } from '../support/stores.ts';
 import type { ExportObservation, ExportProvider } from '../../shared/export-kinds/contract.ts';

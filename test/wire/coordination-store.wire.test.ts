@@ -5,7 +5,8 @@
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoCoordinationStore, type QueueEntry } from '../../shared/slots/coordination-store.ts';
+import { DynamoCoordinationStore } from '../../shared/slots/dynamodb-store.ts';
+import type { QueueEntry } from '../../shared/slots/store.ts';
 
 const endpoint = inject('motoEndpoint');
 const table = `coordination-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -1,6 +1,6 @@
 import type { SNSEvent } from 'aws-lambda';
 import type { SecretSource } from './ssm-secret.ts';
-import { logger } from '../../runtime/lambda.ts';
+import { logger } from '../../runtime/logger.ts';
 import { postToSlack, slackMessageFor, SlackWebhookRejected, type SlackPostDeps } from './slack.ts';
 
 export interface SlackDeliveryDeps {

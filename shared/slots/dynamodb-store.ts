@@ -8,75 +8,9 @@ import {
   type AttributeValue,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import type { StartInput } from '../workflow/start-export.ts';
 import { awsErrorName, toWorkflowError } from '../runtime/aws-errors.ts';
 import { SDK_OPTIONS } from '../runtime/sdk-options.ts';
-
-/** An execution waiting for one of the account's export slots. */
-export interface QueueEntry {
-  exportId: string;
-  sourceArn: string;
-  /** The task token of the execution's AwaitSlot state. */
-  token: string;
-  /** What the execution gets when its slot is free. */
-  release: StartInput;
-  /** The execution's start time: the queue is first come, first served. */
-  requestedAt: string;
-  execution: string;
-}
-
-/** A slot handed to an execution whose export may not be visible in RDS yet. */
-export interface Lease {
-  exportId: string;
-  sourceArn: string;
-  expiresAt: string;
-}
-
-/** A page of the queue, oldest first. */
-export interface QueuePage {
-  entries: QueueEntry[];
-  /** Where the next page starts; absent at the end of the queue. */
-  next?: string;
-}
-
-/** Where executions wait: for a slot (the queue) and for their export's end (the wait tokens). */
-export interface CoordinationStore {
-  /** Queues the execution; queueing the same execution again (a retried admission) keeps one entry. */
-  enqueue(entry: QueueEntry): Promise<void>;
-  /** The start time of the oldest waiting execution, undefined when nobody waits: one key read. */
-  oldestRequestedAt(): Promise<string | undefined>;
-  /** At most `limit` entries, oldest first, from the start of the queue or after the position `after`. */
-  oldest(limit: number, after?: string): Promise<QueuePage>;
-  /** Takes an answered (or gone) entry off the queue; removing one that is already gone is no error. */
-  remove(entry: QueueEntry): Promise<void>;
-  /** How many executions wait: a counter kept by enqueue and remove, one item read however long the queue. */
-  depth(): Promise<number>;
-  putLease(lease: Lease): Promise<void>;
-  /** The slots lent: at most about the quota, as the dispatcher drops the stale ones. */
-  leases(): Promise<Lease[]>;
-  dropLease(exportId: string): Promise<void>;
-  /** Records what waits on (or has happened to) this source's export; returns what was recorded before. */
-  swapWait(sourceArn: string, record: WaitRecord): Promise<WaitRecord | undefined>;
-  /** Returns and forgets the record, so an event delivered twice completes a wait once. */
-  takeWait(sourceArn: string): Promise<WaitRecord | undefined>;
-  /** Puts back a record taken for a callback that failed, unless a newer one is there; false then. */
-  restoreWait(sourceArn: string, record: WaitRecord): Promise<boolean>;
-  /** An operator asked to cancel this export (the CLI); the next poll takes the request. */
-  requestCancel(exportId: string, requestedBy: string): Promise<void>;
-  takeCancelRequest(exportId: string): Promise<boolean>;
-  /** One dispatcher at a time; false while another holds the lock (until it expires). */
-  tryLock(now: Date, holdSeconds: number): Promise<boolean>;
-  unlock(): Promise<void>;
-  /** Asks the lock holder for one more round: something changed while it was dispatching. */
-  markDirty(): Promise<void>;
-  takeDirty(): Promise<boolean>;
-}
-
-/**
- * Per source: either the task token of the execution waiting for its export to end, or the note
- * that an export-finished event came while nobody was waiting (between two waits).
- */
-export type WaitRecord = { token: string } | { endedAt: string; eventId: string };
+import type { CoordinationStore, Lease, QueueEntry, QueuePage, WaitRecord } from './store.ts';
 
 const QUEUE = 'QUEUE';
 const LEASE = 'LEASE';

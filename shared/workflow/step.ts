@@ -1,12 +1,10 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { exportMetrics } from './metrics.ts';
-import { MalformedEvent } from './errors.ts';
-import { shapeProblems, type EventShape } from './event-shape.ts';
-
-export const logger = new Logger({ serviceName: 'export-orchestrator' });
+import { MalformedEvent } from '../runtime/errors.ts';
+import { shapeProblems, type EventShape } from '../runtime/event-shape.ts';
+import { logger } from '../runtime/logger.ts';
+import { exportMetrics } from './export-metrics.ts';
 
 /**
  * Every step is the same Lambda shape: structured logs with the request context, errors logged
@@ -34,7 +32,3 @@ export function workflowStep<TEvent, TResult>(
     })
     .handler((event, context) => step(event, context));
 }
-
-/** Injected wherever "now" matters, so tests and the local simulator run on their own clock. */
-export type Clock = () => Date;
-export const systemClock: Clock = () => new Date();

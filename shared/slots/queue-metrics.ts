@@ -1,0 +1,31 @@
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj } from '@middy/core';
+import { METRIC_NAMES, metrics, publish, type MetricPoint } from '../runtime/metrics.ts';
+import type { DispatchDeps, DispatchResult } from './dispatch.ts';
+
+/** The slot queue as the dispatcher leaves it: how many wait, for how long the oldest has, how many exports run. */
+export function queueMetricsFor(result: DispatchResult, waiting: { depth: number; oldestRequestedAt: string | undefined }, now: Date): MetricPoint[] {
+  const points: MetricPoint[] = [
+    { name: METRIC_NAMES.queueDepth, unit: MetricUnit.Count, value: waiting.depth, dimensions: {} },
+    {
+      name: METRIC_NAMES.oldestWaiting,
+      unit: MetricUnit.Seconds,
+      value: waiting.oldestRequestedAt ? Math.max(0, Math.round((now.getTime() - Date.parse(waiting.oldestRequestedAt)) / 1000)) : 0,
+      dimensions: {},
+    },
+  ];
+  // -1: no round ran (nobody waited), so RDS was not asked what runs.
+  if (result.active >= 0) points.push({ name: METRIC_NAMES.running, unit: MetricUnit.Count, value: result.active, dimensions: {} });
+  return points;
+}
+
+/** The dispatcher's gauges, measured once its round is over (functions/dispatch-exports): two item reads, however long the queue. */
+export function queueMetrics(slots: Pick<DispatchDeps, 'store'>, clock: () => Date, sink: Metrics = metrics): MiddlewareObj<unknown, DispatchResult> {
+  return {
+    after: async ({ response }) => {
+      if (!response) return;
+      const [depth, oldestRequestedAt] = await Promise.all([response.waiting ?? slots.store.depth(), slots.store.oldestRequestedAt()]);
+      publish(queueMetricsFor(response, { depth, oldestRequestedAt }, clock()), sink);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj } from '@middy/core';
+import { isTerminal } from '../export-kinds/status.ts';
+import { METRIC_NAMES, metrics, publish, type MetricPoint } from '../runtime/metrics.ts';
+import type { ExportState } from './export-state.ts';
+
+/**
+ * What one step's run says about the export, from its input and its output: it started (the start
+ * step's output, unless it adopted a task already started), it ended (its status became final), or
+ * the execution failed (the notify step received the error the state machine caught).
+ */
+export function exportMetricsFor(input: unknown, output: unknown, now: Date): MetricPoint[] {
+  const failedStep = failedStepError(input);
+  if (failedStep) return [{ name: METRIC_NAMES.workflowFailures, unit: MetricUnit.Count, value: 1, dimensions: { error: failedStep } }];
+  if (!isExportState(output)) return [];
+  const before = isExportState(input) ? input.status : undefined;
+  const dimensions = { kind: output.request.kind ?? 'rds' };
+  const points: MetricPoint[] = [];
+  if (before === undefined && !output.adopted) points.push({ name: METRIC_NAMES.started, unit: MetricUnit.Count, value: 1, dimensions });
+  if (isTerminal(output.status) && before !== output.status) {
+    const ended = METRIC_NAMES.ended[output.status as keyof typeof METRIC_NAMES.ended];
+    points.push({ name: ended, unit: MetricUnit.Count, value: 1, dimensions });
+    const startedAt = Date.parse(output.taskStartTime ?? output.exportStartedAt);
+    const endedAt = output.taskEndTime ? Date.parse(output.taskEndTime) : now.getTime();
+    if (Number.isFinite(startedAt) && endedAt >= startedAt) {
+      points.push({ name: METRIC_NAMES.duration, unit: MetricUnit.Seconds, value: Math.round((endedAt - startedAt) / 1000), dimensions });
+    }
+    points.push({ name: METRIC_NAMES.polls, unit: MetricUnit.Count, value: output.polls, dimensions });
+    if (output.status === 'COMPLETE' && output.extractedDataGb !== undefined) {
+      points.push({ name: METRIC_NAMES.exportedGb, unit: MetricUnit.Gigabytes, value: output.extractedDataGb, dimensions });
+    }
+  }
+  return points;
+}
+
+/** Every workflow step (shared/runtime/lambda.ts workflowStep): the export's metrics from the step's input and output. */
+export function exportMetrics(clock: () => Date = () => new Date(), sink: Metrics = metrics): MiddlewareObj {
+  return {
+    // Only once the step succeeded: a failed one is retried (or caught), and would count twice.
+    after: async ({ event, response }) => publish(exportMetricsFor(event, response, clock()), sink),
+  };
+}
+
+function isExportState(value: unknown): value is ExportState {
+  const candidate = value as Partial<ExportState> | undefined;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.status === 'string' && typeof candidate.request?.exportId === 'string';
+}
+
+function failedStepError(input: unknown): string | undefined {
+  const error = (input as { error?: { Error?: unknown } } | undefined)?.error?.Error;
+  return typeof error === 'string' ? error : undefined;
+}
