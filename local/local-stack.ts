@@ -21,7 +21,7 @@ import type { WaitDeps } from '../shared/slots/export-events.ts';
 import type { Clock } from '../shared/runtime/clock.ts';
 import { RDS_CALL_BUDGET } from '../shared/runtime/pacing.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/triggers/sweep.ts';
-import type { Selection } from '../shared/triggers/triggers.ts';
+import type { Selection } from '../shared/triggers/selection.ts';
 import { AsyncInvoker } from './async-invoke.ts';
 import { jsonHandler, type JsonService } from './aws-json.ts';
 import { QueryError, queryHandler, type QueryService } from './aws-query.ts';

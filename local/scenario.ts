@@ -4,7 +4,7 @@ import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, MAX_SLOT_WAIT_LIMIT_SECONDS } from '..
 import { ASL_ERROR_NAMES } from '../shared/runtime/errors.ts';
 import { describeIssue } from '../shared/export-kinds/input-rules.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/export-kinds/rds/source.ts';
-import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/triggers.ts';
+import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
 import { LOCAL_VERIFY_SETTINGS, LocalStack, type EventLog, type ExecutionOutcome, type LambdaUsage } from './local-stack.ts';

@@ -1,9 +1,10 @@
-import type { ExportHistory, SnapshotCatalog } from '../../shared/triggers/rds-snapshots.ts';
+import type { ExportHistory, SnapshotCatalog } from '../../shared/triggers/snapshots.ts';
 import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { workflowStep } from '../../shared/workflow/step.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';
-import { planExports, scheduledTime, ScheduledExportsFailed, type ScheduledSource, type SourcePlan } from '../../shared/triggers/triggers.ts';
+import { planExports, ScheduledExportsFailed, type ScheduledSource, type SourcePlan } from '../../shared/triggers/schedules.ts';
+import { scheduledTime } from '../../shared/triggers/event-time.ts';
 
 export interface PlanExportsDeps {
   catalog: Pick<SnapshotCatalog, 'snapshotsOf' | 'clusterArn'>;

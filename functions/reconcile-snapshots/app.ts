@@ -1,10 +1,10 @@
-import type { ExportedSources, SnapshotLister } from '../../shared/triggers/rds-snapshots.ts';
+import type { ExportedSources, SnapshotLister } from '../../shared/triggers/snapshots.ts';
 import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
 import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { workflowStep } from '../../shared/workflow/step.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';
-import { scheduledTime } from '../../shared/triggers/triggers.ts';
+import { scheduledTime } from '../../shared/triggers/event-time.ts';
 import { summariseSweep, sweepSnapshots, type SweepReport, type SweepSettings } from '../../shared/triggers/sweep.ts';
 
 export interface ReconcileDeps {

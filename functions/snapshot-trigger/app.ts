@@ -1,10 +1,10 @@
-import type { SnapshotCatalog } from '../../shared/triggers/rds-snapshots.ts';
+import type { SnapshotCatalog } from '../../shared/triggers/snapshots.ts';
 import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { workflowStep } from '../../shared/workflow/step.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
-import { handleSnapshotEvent, type RdsEvent, type TriggerResult, type TriggerSettings } from '../../shared/triggers/triggers.ts';
+import { handleSnapshotEvent, type RdsEvent, type TriggerResult, type TriggerSettings } from '../../shared/triggers/snapshot-events.ts';
 
 export interface SnapshotTriggerDeps {
   catalog: Pick<SnapshotCatalog, 'describe'>;

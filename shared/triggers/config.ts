@@ -2,7 +2,9 @@ import * as z from 'zod/mini';
 import { describeIssue } from '../export-kinds/input-rules.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS, type SweepSettings } from './sweep.ts';
-import { SNAPSHOT_TYPES, type ScheduledSource, type SnapshotType, type TriggerSettings } from './triggers.ts';
+import { SNAPSHOT_TYPES, type SnapshotType } from './snapshots.ts';
+import type { ScheduledSource } from './schedules.ts';
+import type { TriggerSettings } from './snapshot-events.ts';
 
 // Read with readConfig (shared/runtime/config.ts). zod/mini has no English messages of its own: every
 // check here says what is wrong in words, because the message is all the operator sees.
@@ -144,7 +146,7 @@ export function parseScheduledSources(text: string): ParsedSources {
     }
     // An ADS entry names an agent set: one export per agent (StartExportTask takes one agent).
     for (const source of Array.isArray(parsed) ? parsed : [parsed]) {
-      const key = `${source.db}|${source.identifier.toLowerCase()}|${source.mode}`;
+      const key = `${source.resource}|${source.identifier.toLowerCase()}|${source.mode}`;
       const first = seen.get(key);
       if (first !== undefined) problems.push(`${label}: repeats [${first}]`);
       else seen.set(key, index);
@@ -158,24 +160,24 @@ function parseEntry(entry: unknown): ScheduledSource | ScheduledSource[] | strin
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'must be an object';
   if ('imageId' in entry) {
     const result = imageEntry.safeParse(entry);
-    return result.success ? { db: 'image', identifier: result.data.imageId, mode: result.data.diskImageFormat } : describeIssues(result.error.issues, imageEntry);
+    return result.success ? { resource: 'image', identifier: result.data.imageId, mode: result.data.diskImageFormat } : describeIssues(result.error.issues, imageEntry);
   }
   if ('adsAgentIds' in entry) {
     const result = adsEntry.safeParse(entry);
     if (!result.success) return describeIssues(result.error.issues, adsEntry);
     const { adsAgentIds, lookbackHours } = result.data;
-    return adsAgentIds.map((agent) => ({ db: 'ads-agent', identifier: agent, mode: 'lookback', lookbackHours }) as const);
+    return adsAgentIds.map((agent) => ({ resource: 'ads-agent', identifier: agent, mode: 'lookback', lookbackHours }) as const);
   }
   const hasInstance = 'dbInstanceIdentifier' in entry;
   const hasCluster = 'dbClusterIdentifier' in entry;
   if (hasInstance && hasCluster) return 'give dbInstanceIdentifier or dbClusterIdentifier, not both';
   if (hasInstance) {
     const result = instanceEntry.safeParse(entry);
-    return result.success ? { db: 'instance', identifier: result.data.dbInstanceIdentifier, mode: 'snapshot' } : describeIssues(result.error.issues, instanceEntry);
+    return result.success ? { resource: 'instance', identifier: result.data.dbInstanceIdentifier, mode: 'snapshot' } : describeIssues(result.error.issues, instanceEntry);
   }
   if (hasCluster) {
     const result = clusterEntry.safeParse(entry);
-    return result.success ? { db: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode } : describeIssues(result.error.issues, clusterEntry);
+    return result.success ? { resource: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode } : describeIssues(result.error.issues, clusterEntry);
   }
   return 'needs dbInstanceIdentifier, dbClusterIdentifier, imageId or adsAgentIds';
 }

@@ -1,7 +1,8 @@
-import type { ExportedSources, SnapshotInfo, SnapshotLister } from './rds-snapshots.ts';
+import type { ExportedSources, SnapshotInfo, SnapshotLister } from './snapshots.ts';
 import type { ExecutionStarter } from '../workflow/step-functions.ts';
 import { parseSourceArn } from '../export-kinds/rds/source.ts';
-import { executionName, isAvailable, matchesSelection, type Selection } from './triggers.ts';
+import { executionName, matchesSelection, type Selection } from './selection.ts';
+import { isAvailable } from './snapshots.ts';
 
 /**
  * The reconciliation sweep. RDS events are best-effort, and a trigger that was throttled past its

@@ -16,7 +16,8 @@ import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
 import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { executionName, ScheduledExportsFailed, type ScheduledSource } from '../../shared/triggers/triggers.ts';
+import { executionName } from '../../shared/triggers/selection.ts';
+import { ScheduledExportsFailed, type ScheduledSource } from '../../shared/triggers/schedules.ts';
 import { lambdaContext } from '../support/lambda.ts';
 
 // The real adapters (RdsSnapshots, StepFunctions) over SDK clients whose send() is mocked.
@@ -59,7 +60,7 @@ function planner(sources: ScheduledSource[]) {
   return (event: unknown = scheduledEvent) => handler(event, context) as Promise<PlanSummary>;
 }
 
-const PROD_DB: ScheduledSource = { db: 'instance', identifier: 'prod-db', mode: 'snapshot' };
+const PROD_DB: ScheduledSource = { resource: 'instance', identifier: 'prod-db', mode: 'snapshot' };
 
 function dbSnapshot(name: string, createdAt: string, overrides: Partial<DBSnapshot> = {}): DBSnapshot {
   return {
@@ -215,7 +216,7 @@ describe('plan-exports handler', () => {
     rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [] });
 
     // Act
-    const { plans } = await planner([{ db: 'cluster', identifier: 'prod-aurora', mode: 'snapshot' }])();
+    const { plans } = await planner([{ resource: 'cluster', identifier: 'prod-aurora', mode: 'snapshot' }])();
 
     // Assess
     expect(rdsMock.commandCalls(DescribeDBClusterSnapshotsCommand)[0]!.args[0].input).toMatchObject({ DBClusterIdentifier: 'prod-aurora' });
@@ -223,7 +224,7 @@ describe('plan-exports handler', () => {
   });
 
   describe('live cluster mode', () => {
-    const LIVE: ScheduledSource = { db: 'cluster', identifier: 'prod-aurora', mode: 'live' };
+    const LIVE: ScheduledSource = { resource: 'cluster', identifier: 'prod-aurora', mode: 'live' };
 
     beforeEach(() => {
       rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'prod-aurora', DBClusterArn: clusterArn('prod-aurora'), Status: 'available' }] });
@@ -295,8 +296,8 @@ describe('plan-exports handler', () => {
     rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [] });
     const warn = vi.spyOn(logger, 'warn');
     const handle = planner([
-      { db: 'instance', identifier: 'broken-db', mode: 'snapshot' },
-      { db: 'cluster', identifier: 'prod-aurora', mode: 'live' },
+      { resource: 'instance', identifier: 'broken-db', mode: 'snapshot' },
+      { resource: 'cluster', identifier: 'prod-aurora', mode: 'live' },
       PROD_DB,
     ]);
 
@@ -322,7 +323,7 @@ describe('plan-exports handler', () => {
     rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [] });
 
     // Act
-    const { plans } = await planner([{ db: 'cluster', identifier: 'prod-aurora', mode: 'live' }])({});
+    const { plans } = await planner([{ resource: 'cluster', identifier: 'prod-aurora', mode: 'live' }])({});
 
     // Assess
     expect(plans[0]!.executionName).toBe(nameOf(clusterArn('prod-aurora'), '2026-11-23T04:00:42Z'));

@@ -8,7 +8,7 @@ import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import type { SweepReport } from '../../shared/triggers/sweep.ts';
-import { executionName } from '../../shared/triggers/triggers.ts';
+import { executionName } from '../../shared/triggers/selection.ts';
 import { ACCOUNT, CLIENT_CONFIG, REGION } from '../support/aws.ts';
 import { lambdaContext } from '../support/lambda.ts';
 

@@ -15,7 +15,8 @@ import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { TransientAwsError } from '../../shared/runtime/errors.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { executionName, type RdsEvent, type TriggerResult, type TriggerSettings } from '../../shared/triggers/triggers.ts';
+import { executionName } from '../../shared/triggers/selection.ts';
+import type { RdsEvent, TriggerResult, TriggerSettings } from '../../shared/triggers/snapshot-events.ts';
 import { lambdaContext } from '../support/lambda.ts';
 import { snapshotEvent } from '../support/rds-events.ts';
 

@@ -1,4 +1,4 @@
-import type { RdsEvent } from '../../shared/triggers/triggers.ts';
+import type { RdsEvent } from '../../shared/triggers/snapshot-events.ts';
 
 /**
  * A snapshot event as EventBridge delivers it (shape from the Amazon RDS user guide's event

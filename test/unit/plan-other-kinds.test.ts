@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScheduledSources } from '../../shared/triggers/config.ts';
-import { planExports, type PlannerDeps } from '../../shared/triggers/triggers.ts';
+import { planExports, type PlannerDeps } from '../../shared/triggers/schedules.ts';
 import { recordingStarter } from '../support/stores.ts';
 
 const AMI = 'ami-0123456789abcdef0';
@@ -16,9 +16,9 @@ describe('scheduled EC2 images and ADS agent sets', () => {
     expect(parsed).toEqual({
       ok: true,
       sources: [
-        { db: 'image', identifier: AMI, mode: 'VMDK' },
-        { db: 'ads-agent', identifier: 'o-1', mode: 'lookback', lookbackHours: 12 },
-        { db: 'ads-agent', identifier: 'o-2', mode: 'lookback', lookbackHours: 12 },
+        { resource: 'image', identifier: AMI, mode: 'VMDK' },
+        { resource: 'ads-agent', identifier: 'o-1', mode: 'lookback', lookbackHours: 12 },
+        { resource: 'ads-agent', identifier: 'o-2', mode: 'lookback', lookbackHours: 12 },
       ],
     });
   });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { SnapshotInfo } from '../../shared/triggers/rds-snapshots.ts';
+import type { SnapshotInfo } from '../../shared/triggers/snapshots.ts';
 import { Pacer, RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } from '../../shared/runtime/pacing.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import { sweepCandidates, sweepSnapshots, type SweepSettings } from '../../shared/triggers/sweep.ts';
-import { executionName, type SnapshotType } from '../../shared/triggers/triggers.ts';
+import { executionName } from '../../shared/triggers/selection.ts';
+import type { SnapshotType } from '../../shared/triggers/snapshots.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const HOUR = 3600_000;

@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { SnapshotInfo } from '../../shared/triggers/rds-snapshots.ts';
+import type { SnapshotInfo } from '../../shared/triggers/snapshots.ts';
 import { lookupType, snapshotType } from '../../shared/triggers/rds-snapshots.ts';
 import { readConfig } from '../../shared/runtime/config.ts';
 import { ConfigurationError } from '../../shared/runtime/errors.ts';
 import { isValidExportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import {
-  exportProgress,
-  executionName,
-  handleSnapshotEvent,
-  matchesGlob,
-  matchesSelection,
-  parseSnapshotEvent,
-  pickLatestAvailable,
-  scheduledTime,
-  type RdsEvent,
-  type Selection,
-  type TriggerSettings,
-} from '../../shared/triggers/triggers.ts';
+import { exportProgress, pickLatestAvailable } from '../../shared/triggers/schedules.ts';
+import { executionName, matchesGlob, matchesSelection, type Selection } from '../../shared/triggers/selection.ts';
+import { handleSnapshotEvent, parseSnapshotEvent, type RdsEvent, type TriggerSettings } from '../../shared/triggers/snapshot-events.ts';
+import { scheduledTime } from '../../shared/triggers/event-time.ts';
 import { parseScheduledSources, planExportsConfigShape, snapshotTriggerConfigShape, triggerSettings } from '../../shared/triggers/config.ts';
 import { snapshotEvent } from '../support/rds-events.ts';
 
@@ -424,9 +415,9 @@ describe('SCHEDULED_SOURCES', () => {
 
     // Assess
     expect(config.SCHEDULED_SOURCES).toEqual([
-      { db: 'instance', identifier: 'prod-db', mode: 'snapshot' },
-      { db: 'cluster', identifier: 'prod-aurora', mode: 'snapshot' },
-      { db: 'cluster', identifier: 'prod-aurora', mode: 'live' },
+      { resource: 'instance', identifier: 'prod-db', mode: 'snapshot' },
+      { resource: 'cluster', identifier: 'prod-aurora', mode: 'snapshot' },
+      { resource: 'cluster', identifier: 'prod-aurora', mode: 'live' },
     ]);
   });
 

@@ -33,7 +33,9 @@ import { makeHandler as makeTrigger } from '../../functions/snapshot-trigger/app
 import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
 import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { executionName, pickLatestAvailable, type RdsEvent, type TriggerResult } from '../../shared/triggers/triggers.ts';
+import { executionName } from '../../shared/triggers/selection.ts';
+import { pickLatestAvailable } from '../../shared/triggers/schedules.ts';
+import type { RdsEvent, TriggerResult } from '../../shared/triggers/snapshot-events.ts';
 import { lambdaContext } from '../support/lambda.ts';
 
 const endpoint = inject('motoEndpoint');
@@ -287,8 +289,8 @@ describe.skipIf(!endpoint)('RdsSnapshots against moto (wire)', () => {
       exports: adapter,
       starter: new StepFunctions(sfn, stateMachineArn),
       sources: [
-        { db: 'instance', identifier: db, mode: 'snapshot' },
-        { db: 'cluster', identifier: `unknown-${run}`, mode: 'live' },
+        { resource: 'instance', identifier: db, mode: 'snapshot' },
+        { resource: 'cluster', identifier: `unknown-${run}`, mode: 'live' },
       ],
       clock: () => new Date(),
     });
