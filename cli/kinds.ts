@@ -1,6 +1,6 @@
+import { TERMINAL_STATUSES } from '../shared/export-kinds/status.ts';
 import { ExportTaskNotFound } from '../shared/runtime/errors.ts';
 import { UsageError } from './errors.ts';
-import { hasEnded } from './render.ts';
 
 /** One export task as `list` and `watch` show it, whatever service runs it. */
 export interface ListedExport {
@@ -19,6 +19,8 @@ export interface ListedExport {
   s3?: string;
   failureCause?: string;
 }
+
+export const hasEnded = (item: ListedExport): boolean => (TERMINAL_STATUSES as readonly string[]).includes(item.status);
 
 /** A `--filter name=v1,v2` as typed. */
 export interface FilterArg {

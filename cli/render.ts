@@ -1,6 +1,5 @@
-import { TERMINAL_STATUSES } from '../shared/export-kinds/status.ts';
+import { hasEnded, type ListedExport } from './kinds.ts';
 import { formatDuration } from '../shared/notify/record.ts';
-import type { ListedExport } from './kinds.ts';
 import type { Listing } from './paging.ts';
 
 /** `[██████░░░░░░]`, the same bar as `npm start`'s. Unknown percent: an empty bar. */
@@ -56,7 +55,6 @@ export function renderJson(listing: Listing): string {
   return `${JSON.stringify({ items: listing.items, nextToken: listing.nextToken }, null, 2)}\n`;
 }
 
-export const hasEnded = (item: ListedExport): boolean => (TERMINAL_STATUSES as readonly string[]).includes(item.status);
 
 function elapsed(item: ListedExport, now: Date): string {
   if (!item.startedAt) return '';

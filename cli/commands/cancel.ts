@@ -4,7 +4,7 @@ import type { CancelArgs } from '../args.ts';
 import { CliError, UsageError } from '../errors.ts';
 import type { Output } from '../io.ts';
 import type { ListedExport } from '../kinds.ts';
-import { hasEnded } from '../render.ts';
+import { hasEnded } from '../kinds.ts';
 
 export const TABLE_ENV = 'EXPORT_ORCHESTRATOR_TABLE';
 

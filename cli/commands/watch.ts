@@ -4,7 +4,8 @@ import type { WatchArgs } from '../args.ts';
 import { EXIT_AWS, EXIT_OK } from '../errors.ts';
 import type { Output } from '../io.ts';
 import type { ListedExport } from '../kinds.ts';
-import { hasEnded, renderWatchFrame, renderWatchLine, renderWatchSummary } from '../render.ts';
+import { hasEnded } from '../kinds.ts';
+import { renderWatchFrame, renderWatchLine, renderWatchSummary } from '../render.ts';
 
 /** What `watch` reads (the RDS kind in the CLI, a fake in tests). */
 export interface WatchSource {
