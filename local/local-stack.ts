@@ -16,7 +16,8 @@ import { snsPublisher } from '../shared/notify/sns-publisher.ts';
 import { coordinationStore } from '../shared/slots/dynamodb-store.ts';
 import { rdsSnapshots } from '../shared/triggers/rds-snapshots.ts';
 import { stepFunctions, taskCallbacks } from '../shared/workflow/step-functions.ts';
-import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, type ExportDefaults, type SlotConfig } from '../shared/runtime/config.ts';
+import { exportDefaultsShape, readConfig, slotConfigShape, type ExportDefaults, type SlotConfig } from '../shared/runtime/config.ts';
+import { EXPORT_FINISHED_EVENTS, RDS_EVENT_DETAIL_TYPE } from '../shared/export-kinds/rds/events.ts';
 import type { WaitDeps } from '../shared/slots/export-events.ts';
 import type { Clock } from '../shared/runtime/clock.ts';
 import { RDS_CALL_BUDGET } from '../shared/runtime/pacing.ts';
@@ -47,21 +48,17 @@ await loadAllAdapters();
 export const LOCAL_TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:export-orchestrator-local`;
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:export-orchestrator-local`;
 
-export const LOCAL_CONFIG: ExportDefaults & SlotConfig = {
-  EXPORT_BUCKET: 'example-exports',
-  EXPORT_PREFIX: '{sourceId}/{date}',
-  EXPORT_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/export-orchestrator-local-export`,
-  EXPORT_KMS_KEY_ID: `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
-  DEFAULT_DEADLINE_SECONDS: 24 * 3600,
-  MIN_POLL_SECONDS: 60,
-  MAX_POLL_SECONDS: 3600,
-  EVENT_SAFETY_NET_SECONDS: 6 * 3600,
-  COORDINATION_TABLE: 'export-orchestrator-local-coordination',
-  AWS_REGION: LOCAL_REGION,
-  EXPORT_QUOTA: 5,
-  SLOT_LEASE_SECONDS: 600,
-  SLOT_WAIT_LIMIT_SECONDS: DEFAULT_SLOT_WAIT_LIMIT_SECONDS,
-};
+/** The deployed stack's configuration: what serverless.yml sets, every other variable at its default (shared/runtime/config.ts). */
+export const LOCAL_CONFIG: ExportDefaults & SlotConfig = readConfig(
+  { ...exportDefaultsShape, ...slotConfigShape },
+  {
+    EXPORT_BUCKET: 'example-exports',
+    EXPORT_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/export-orchestrator-local-export`,
+    EXPORT_KMS_KEY_ID: `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+    COORDINATION_TABLE: 'export-orchestrator-local-coordination',
+    AWS_REGION: LOCAL_REGION,
+  },
+);
 
 /** One entry of the engine's execution event log (the library does not export the type). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -474,20 +471,13 @@ export function countStateTransitions(events: EventLog[]): number {
   return events.filter((event) => event.type === 'StateEntered' || event.type === 'StateRetried').length;
 }
 
-const EXPORT_EVENT_IDS = {
-  SNAPSHOT: { detailType: 'RDS DB Snapshot Event', FAILED: 'RDS-EVENT-0159', CANCELED: 'RDS-EVENT-0160', COMPLETE: 'RDS-EVENT-0161' },
-  CLUSTER_SNAPSHOT: { detailType: 'RDS DB Cluster Snapshot Event', FAILED: 'RDS-EVENT-0162', CANCELED: 'RDS-EVENT-0163', COMPLETE: 'RDS-EVENT-0164' },
-  CLUSTER: { detailType: 'RDS DB Cluster Event', FAILED: 'RDS-EVENT-0234', CANCELED: 'RDS-EVENT-0235', COMPLETE: 'RDS-EVENT-0236' },
-} as const;
-
 /** The EventBridge event RDS sends when an export task ends. */
 function exportEvent(task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCELED'): Record<string, unknown> {
   const kind = /:cluster-snapshot:/.test(task.sourceArn) ? 'CLUSTER_SNAPSHOT' : /:cluster:/.test(task.sourceArn) ? 'CLUSTER' : 'SNAPSHOT';
-  const ids = EXPORT_EVENT_IDS[kind];
   return {
     version: '0',
     id: crypto.randomUUID(),
-    'detail-type': ids.detailType,
+    'detail-type': RDS_EVENT_DETAIL_TYPE[kind],
     source: 'aws.rds',
     account: LOCAL_ACCOUNT,
     time: new Date().toISOString(),
@@ -500,7 +490,7 @@ function exportEvent(task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCE
       Date: new Date().toISOString(),
       SourceIdentifier: task.sourceArn.split(':').slice(6).join(':'),
       Message: `Export task ${task.id} ${status.toLowerCase()}.`,
-      EventID: ids[status],
+      EventID: EXPORT_FINISHED_EVENTS[kind][status],
     },
   };
 }

@@ -18,7 +18,12 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { EXPORT_FINISHED_EVENTS, RDS_EVENT_DETAIL_TYPE } from '../shared/export-kinds/rds/events.ts';
+import { exportDefaultsShape, notifyConfigShape, providerConfigShape, slotConfigShape, verifyConfigShape } from '../shared/runtime/config.ts';
 import { METRIC_NAMES } from '../shared/runtime/metrics.ts';
+import { slackConfigShape } from '../shared/notify/slack/config.ts';
+import { planExportsConfigShape, reconcileConfigShape, snapshotTriggerConfigShape } from '../shared/triggers/config.ts';
+import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import {
   ACCOUNT,
   REGION,
@@ -146,11 +151,9 @@ const TASK_FUNCTIONS: Record<string, string> = {
   VerifyExport: 'verifyExport',
 };
 
-const EXPORT_FINISHED_EVENTS = [
-  'RDS-EVENT-0159', 'RDS-EVENT-0160', 'RDS-EVENT-0161', 'RDS-EVENT-0162', 'RDS-EVENT-0163', 'RDS-EVENT-0164',
-  'RDS-EVENT-0234', 'RDS-EVENT-0235', 'RDS-EVENT-0236',
-];
-const SNAPSHOT_CREATED_EVENTS = ['RDS-EVENT-0042', 'RDS-EVENT-0075', 'RDS-EVENT-0091', 'RDS-EVENT-0169', 'RDS-EVENT-0197'];
+/** The event IDs and detail-types the code reads (shared/export-kinds/rds/events.ts, shared/triggers/triggers.ts): the rules must send exactly those. */
+const EXPORT_FINISHED_IDS = Object.values(EXPORT_FINISHED_EVENTS).flatMap((ids) => Object.values(ids));
+const SNAPSHOT_CREATED_IDS = Object.keys(SNAPSHOT_CREATED_EVENTS);
 
 /** The export role ARN as the template refers to it: the stack's own role, or the one given. */
 const EXPORT_ROLE_REF = { 'Fn::If': ['CreateExportRole', { 'Fn::GetAtt': ['ExportRole', 'Arn'] }, { Ref: 'ExportRoleArn' }] };
@@ -590,13 +593,14 @@ describe('serverless package', () => {
       expect(rules.every((rule) => rule.properties.State === 'ENABLED')).toBe(true);
     });
 
-    it('wakes exportEvent on the nine RDS export-finished events', () => {
+    it('wakes exportEvent on the nine RDS export-finished events the code reads, of the three source types', () => {
       const [rule] = eventRules().filter((r) => r.target === 'exportEvent');
       const pattern = rule?.properties.EventPattern as { source: string[]; 'detail-type': string[]; detail: { EventID: string[] } };
 
       expect(pattern.source).toEqual(['aws.rds']);
-      expect([...pattern.detail.EventID].sort()).toEqual([...EXPORT_FINISHED_EVENTS].sort());
-      expect(pattern['detail-type']).toEqual(expect.arrayContaining(['RDS DB Snapshot Event', 'RDS DB Cluster Snapshot Event']));
+      expect(EXPORT_FINISHED_IDS).toHaveLength(9);
+      expect([...pattern.detail.EventID].sort()).toEqual([...EXPORT_FINISHED_IDS].sort());
+      expect([...pattern['detail-type']].sort()).toEqual(Object.values(RDS_EVENT_DETAIL_TYPE).sort());
     });
 
     it('runs snapshotTrigger on the five RDS snapshot-created events', () => {
@@ -604,8 +608,9 @@ describe('serverless package', () => {
       const pattern = rule?.properties.EventPattern as { source: string[]; 'detail-type': string[]; detail: { EventID: string[] } };
 
       expect(pattern.source).toEqual(['aws.rds']);
-      expect([...pattern.detail.EventID].sort()).toEqual([...SNAPSHOT_CREATED_EVENTS].sort());
-      expect([...pattern['detail-type']].sort()).toEqual(['RDS DB Cluster Snapshot Event', 'RDS DB Snapshot Event']);
+      expect(SNAPSHOT_CREATED_IDS).toHaveLength(5);
+      expect([...pattern.detail.EventID].sort()).toEqual([...SNAPSHOT_CREATED_IDS].sort());
+      expect([...pattern['detail-type']].sort()).toEqual([...new Set(Object.values(SNAPSHOT_CREATED_EVENTS).map((event) => event.detailType))].sort());
     });
 
     it('runs dispatchExports every 5 minutes by default, and the planner on no schedule (exportSchedules is empty)', () => {
@@ -717,6 +722,25 @@ describe('serverless package', () => {
 
   // Issue 13: defaults that deploy and then work, export nothing unasked, and hold no placeholder.
   describe('defaults', () => {
+    it("gives each function the config's own default for every variable that has one (serverless.yml's params and shared/ agree)", () => {
+      // Prepare: every variable a config shape defaults, with its default as the code reads it.
+      const shapes = [exportDefaultsShape, slotConfigShape, providerConfigShape, notifyConfigShape, verifyConfigShape, snapshotTriggerConfigShape, reconcileConfigShape, planExportsConfigShape, slackConfigShape];
+      const defaulted = new Map(shapes.flatMap((shape) => Object.entries(shape)).filter(([, schema]) => schema.safeParse(undefined).data !== undefined));
+      const compared: string[] = [];
+
+      // Assess: a literal value in the template reads as the code's default; a Ref or a Sub is the stack's own.
+      for (const logicalId of lambdaLogicalIds()) {
+        const variables = (resource(logicalId).Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+        for (const [name, value] of Object.entries(variables)) {
+          const schema = defaulted.get(name);
+          if (!schema || typeof value !== 'string') continue;
+          expect(schema.safeParse(value).data, `${logicalId} ${name}=${JSON.stringify(value)}`).toEqual(schema.safeParse(undefined).data);
+          compared.push(name);
+        }
+      }
+      expect(new Set(compared).size).toBeGreaterThanOrEqual(10);
+    });
+
     it('holds no placeholder value: no all-zero key id, no example bucket, no example account', () => {
       const text = JSON.stringify(template);
 

@@ -1,24 +1,6 @@
 import type { CoordinationStore, WaitRecord } from './store.ts';
+import { EXPORT_OUTCOME_OF_EVENT, type ExportOutcome } from '../export-kinds/rds/events.ts';
 import type { TaskCallbacks } from '../workflow/step-functions.ts';
-
-/**
- * RDS says when an export ends: these events let a waiting execution look at once instead of at
- * its next poll. Events are best-effort, so polling stays as the safety net.
- */
-const EXPORT_FINISHED: Record<string, 'FAILED' | 'CANCELED' | 'COMPLETE'> = {
-  // DB snapshot exports
-  'RDS-EVENT-0159': 'FAILED',
-  'RDS-EVENT-0160': 'CANCELED',
-  'RDS-EVENT-0161': 'COMPLETE',
-  // DB cluster snapshot exports
-  'RDS-EVENT-0162': 'FAILED',
-  'RDS-EVENT-0163': 'CANCELED',
-  'RDS-EVENT-0164': 'COMPLETE',
-  // live DB cluster exports
-  'RDS-EVENT-0234': 'FAILED',
-  'RDS-EVENT-0235': 'CANCELED',
-  'RDS-EVENT-0236': 'COMPLETE',
-};
 
 export interface RdsEventBridgeEvent {
   source?: string;
@@ -30,13 +12,18 @@ export interface RdsEventBridgeEvent {
 export interface ExportFinished {
   sourceArn: string;
   eventId: string;
-  outcome: 'FAILED' | 'CANCELED' | 'COMPLETE';
+  outcome: ExportOutcome;
   at: string;
 }
 
+/**
+ * RDS says when an export ends (shared/export-kinds/rds/events.ts): these events let a waiting
+ * execution look at once instead of at its next poll. Events are best-effort, so polling stays as
+ * the safety net.
+ */
 export function parseExportFinished(event: RdsEventBridgeEvent): ExportFinished | undefined {
   const eventId = event.detail?.EventID ?? '';
-  const outcome = EXPORT_FINISHED[eventId];
+  const outcome = EXPORT_OUTCOME_OF_EVENT[eventId];
   const sourceArn = event.detail?.SourceArn;
   if (event.source !== 'aws.rds' || !outcome || !sourceArn) return undefined;
   return { sourceArn, eventId, outcome, at: event.time ?? new Date().toISOString() };

@@ -3,6 +3,7 @@ import type { ExecutionStarter } from '../workflow/step-functions.ts';
 import { firstValidDate } from './event-time.ts';
 import { executionName, matchesSelection, type Selection } from './selection.ts';
 import { isAvailable, type SnapshotCatalog, type SnapshotType } from './snapshots.ts';
+import { RDS_EVENT_DETAIL_TYPE } from '../export-kinds/rds/events.ts';
 
 /** The snapshot trigger (functions/snapshot-trigger): an RDS "snapshot created" event starts the export of that snapshot. */
 
@@ -33,8 +34,8 @@ export interface RdsEvent {
   };
 }
 
-export const DB_SNAPSHOT_EVENT = 'RDS DB Snapshot Event';
-export const DB_CLUSTER_SNAPSHOT_EVENT = 'RDS DB Cluster Snapshot Event';
+export const DB_SNAPSHOT_EVENT = RDS_EVENT_DETAIL_TYPE.SNAPSHOT;
+export const DB_CLUSTER_SNAPSHOT_EVENT = RDS_EVENT_DETAIL_TYPE.CLUSTER_SNAPSHOT;
 
 interface CreatedEvent {
   detailType: string;
