@@ -1,12 +1,11 @@
 import { hasEnded, type ListedExport } from './kinds.ts';
 import { formatDuration } from '../shared/notify/record.ts';
+import { progressBar as bar } from '../shared/runtime/format.ts';
 import type { Listing } from './paging.ts';
 
 /** `[██████░░░░░░]`, the same bar as `npm start`'s. Unknown percent: an empty bar. */
 export function progressBar(percent: number | null, width = 24): string {
-  const value = Math.max(0, Math.min(100, percent ?? 0));
-  const filled = Math.round((value / 100) * width);
-  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
+  return `[${bar(percent, width)}]`;
 }
 
 /** `2026-11-23 03:10:00Z`: UTC, to the second. */

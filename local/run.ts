@@ -2,6 +2,7 @@ import './polyfills.ts';
 import './log-level.ts';
 import { parseArgs } from 'node:util';
 import { formatDuration } from '../shared/notify/record.ts';
+import { progressBar as bar } from '../shared/runtime/format.ts';
 import { formatBytes } from '../shared/verification/partial-data.ts';
 import { slackMessageFor, slackMessagePreview } from '../shared/notify/slack/slack.ts';
 import type { ExportState } from '../shared/workflow/export-state.ts';
@@ -107,8 +108,7 @@ function printNotification(message: PublishedMessage, at: string): void {
 }
 
 function progressBar(percent: number, width = 24): string {
-  const filled = Math.round((percent / 100) * width);
-  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
+  return `[${bar(percent, width)}]`;
 }
 
 function printSummary(result: ScenarioResult): void {

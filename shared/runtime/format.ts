@@ -57,3 +57,9 @@ export function quoteList(values: readonly unknown[], max = 5): string {
   const shown = values.slice(0, max).map((value) => quote(value)).join(', ');
   return values.length > max ? `${shown} and ${values.length - max} more` : shown;
 }
+
+/** `██████░░░░` for a percentage (unknown: empty), the one bar of the Slack message, the CLI and `npm start`; each frames it its own way. */
+export function progressBar(percent: number | null | undefined, width: number): string {
+  const filled = Math.round((Math.max(0, Math.min(100, percent ?? 0)) / 100) * width);
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}

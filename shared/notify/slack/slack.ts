@@ -3,6 +3,7 @@ import { adviceFor, completeWithWarnings, failureText, formatDuration, headlineO
 import { describeVerification, type VerificationRecord } from '../../verification/notification.ts';
 import { EXPORT_STATUSES, type ExportStatus } from '../../export-kinds/status.ts';
 import { NamedError } from '../../runtime/errors.ts';
+import { progressBar } from '../../runtime/format.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Rendering: a notification record as a Slack message (Block Kit inside a coloured attachment).
@@ -63,7 +64,7 @@ export function renderSlackMessage(record: NotificationRecord): SlackMessage {
   ];
   const fields = [
     field('Status', record.status),
-    record.percent !== undefined ? field('Progress', `${progressBar(record.percent)} ${record.percent}%`, false) : undefined,
+    record.percent !== undefined ? field('Progress', `\`${progressBar(record.percent, 10)}\` ${record.percent}%`, false) : undefined,
     record.elapsedSeconds !== undefined ? field('Elapsed', formatDuration(record.elapsedSeconds)) : undefined,
     record.extractedDataGb !== undefined ? field('Data size', `${record.extractedDataGb} GB`) : undefined,
     record.exportId ? field('Export ID', code(record.exportId), false) : undefined,
@@ -197,10 +198,6 @@ function clip(text: string, limit: number): string {
   return `${text.slice(0, limit - 1).replace(/&[a-z]{0,3}$/, '')}…`;
 }
 
-function progressBar(percent: number, width = 10): string {
-  const filled = Math.max(0, Math.min(width, Math.round((percent / 100) * width)));
-  return `\`${'█'.repeat(filled)}${'░'.repeat(width - filled)}\``;
-}
 
 /** Slack shows the time in each reader's own time zone; the ISO text is the fallback. */
 function slackDate(iso: string): string {
