@@ -3,7 +3,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
 import type { JsonService } from './aws-json.ts';
 import { QueryError } from './aws-query.ts';
-import type { Random } from './random.ts';
+import { throttled, type SimulatorTiming } from './random.ts';
 
 /** How one simulated ADS export behaves once started. */
 export interface AdsExportBehaviour {
@@ -25,18 +25,14 @@ export interface AdsStartRequest {
   endTime?: number;
 }
 
-export interface AdsSimulatorOptions {
+/** throttleRate: the share of calls answered with ThrottlingException. */
+export interface AdsSimulatorOptions extends SimulatorTiming {
   region: string;
   /** When given, every request must be signed with these (the signature is recomputed and compared). */
   credentials?: AwsCredentialIdentity;
   /** Agents that exist; a filter naming another is refused. Every agent exists when absent. */
   agents?: (agentId: string) => boolean;
   behaviourFor?: (request: AdsStartRequest) => AdsExportBehaviour;
-  random?: Random;
-  /** Share (0-1) of calls answered with ThrottlingException. */
-  throttleRate?: number;
-  /** Returns the current (virtual) time in ms. */
-  now?: () => number;
 }
 
 export interface SimulatedAdsExport {
@@ -115,8 +111,7 @@ export class AdsExportSimulator implements JsonService {
 
   handle(operation: string, body: Record<string, unknown>): Record<string, unknown> {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
-    const { random, throttleRate = 0 } = this.options;
-    if (throttleRate > 0 && random && random.next() < throttleRate) throw new QueryError('ThrottlingException', 'Rate exceeded');
+    if (throttled(this.options)) throw new QueryError('ThrottlingException', 'Rate exceeded');
     switch (operation) {
       case 'StartExportTask':
         return { exportId: this.start(body).id };

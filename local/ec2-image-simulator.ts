@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { escapeXml, QueryError, queryHandler, type QueryService } from './aws-query.ts';
-import type { Random } from './random.ts';
+import { throttled, type SimulatorTiming } from './random.ts';
 
 /** How one simulated image export behaves once started. */
 export interface ImageExportBehaviour {
@@ -24,15 +24,11 @@ export const DEFAULT_IMAGE_EXPORT: ImageExportBehaviour = {
   finalTransferPercent: 95,
 };
 
-export interface Ec2ImageSimulatorOptions {
+/** throttleRate: the share of calls answered with RequestLimitExceeded (HTTP 503), as EC2 throttles. */
+export interface Ec2ImageSimulatorOptions extends SimulatorTiming {
   /** AMIs that exist; any other ImageId is answered with InvalidAMIID.NotFound. */
   images: (imageId: string) => boolean;
   behaviourFor?: (imageId: string) => ImageExportBehaviour;
-  random?: Random;
-  /** Share (0-1) of calls answered with RequestLimitExceeded (HTTP 503), as EC2 throttles. */
-  throttleRate?: number;
-  /** Returns the current (virtual) time in ms. */
-  now?: () => number;
 }
 
 export interface SimulatedImageExport {
@@ -82,8 +78,7 @@ export class Ec2ImageExportSimulator implements QueryService {
 
   handle(action: string, params: URLSearchParams): Record<string, unknown> {
     this.calls[action] = (this.calls[action] ?? 0) + 1;
-    const { random, throttleRate = 0 } = this.options;
-    if (throttleRate > 0 && random && random.next() < throttleRate) throw new QueryError('RequestLimitExceeded', 'Request limit exceeded.', 503);
+    if (throttled(this.options)) throw new QueryError('RequestLimitExceeded', 'Request limit exceeded.', 503);
     switch (action) {
       case 'ExportImage':
         return this.view(this.exportImage(params), { withRequest: true });

@@ -3,6 +3,20 @@ export interface Random {
   next(): number;
 }
 
+/** What a simulator takes to run on the scenario's clock and randomness. */
+export interface SimulatorTiming {
+  random?: Random;
+  /** Share (0-1) of calls answered as throttled, in the service's own words. */
+  throttleRate?: number;
+  /** Returns the current (virtual) time in ms. */
+  now?: () => number;
+}
+
+/** Whether a call is to be answered as throttled: a draw of the simulator's randomness under its throttle rate. */
+export function throttled({ random, throttleRate = 0 }: SimulatorTiming): boolean {
+  return throttleRate > 0 && random !== undefined && random.next() < throttleRate;
+}
+
 export function seededRandom(seed: number): Random {
   let state = seed >>> 0;
   return {

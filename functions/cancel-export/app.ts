@@ -1,20 +1,11 @@
-import type { NotificationPublisher } from '../../shared/notify/sns-publisher.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { workflowStep } from '../../shared/workflow/step.ts';
-import type { Clock } from '../../shared/runtime/clock.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import { announce } from '../../shared/workflow/notify.ts';
-import type { ExportProvider } from '../../shared/export-kinds/contract.ts';
-import type { ExportRequest } from '../../shared/export-kinds/request.ts';
+import type { ProviderStepDeps } from '../../shared/workflow/provider-step.ts';
 import { cancelExport, type ExportState } from '../../shared/workflow/export-state.ts';
 
-export interface CancelExportDeps {
-  /** The provider of the request's kind (shared/slots/clients.ts exportProviders). */
-  providerFor: (request: ExportRequest) => ExportProvider;
-  /** Publishes CANCELING itself, and the loud notice when the cancel does not get through. */
-  publisher: NotificationPublisher;
-  clock: Clock;
-}
+export type CancelExportDeps = ProviderStepDeps;
 
 export const makeHandler = ({ providerFor, publisher, clock }: CancelExportDeps) =>
   workflowStep<ExportState, ExportState>(async (state) => {

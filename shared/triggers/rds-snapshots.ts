@@ -154,19 +154,18 @@ export function snapshotType(raw: string | undefined): SnapshotType | 'other' {
 }
 
 function fromDbSnapshot(snapshot: DBSnapshot): SnapshotInfo {
-  return {
-    arn: snapshot.DBSnapshotArn ?? '',
-    sourceId: snapshot.DBInstanceIdentifier ?? '',
-    type: snapshotType(snapshot.SnapshotType),
-    status: snapshot.Status ?? '',
-    ...(snapshot.SnapshotCreateTime ? { createdAt: snapshot.SnapshotCreateTime } : {}),
-  };
+  return snapshotInfo(snapshot.DBSnapshotArn, snapshot.DBInstanceIdentifier, snapshot);
 }
 
 function fromClusterSnapshot(snapshot: DBClusterSnapshot): SnapshotInfo {
+  return snapshotInfo(snapshot.DBClusterSnapshotArn, snapshot.DBClusterIdentifier, snapshot);
+}
+
+/** What a DB or a cluster snapshot says of itself, under the names the two APIs share. */
+function snapshotInfo(arn: string | undefined, sourceId: string | undefined, snapshot: DBSnapshot | DBClusterSnapshot): SnapshotInfo {
   return {
-    arn: snapshot.DBClusterSnapshotArn ?? '',
-    sourceId: snapshot.DBClusterIdentifier ?? '',
+    arn: arn ?? '',
+    sourceId: sourceId ?? '',
     type: snapshotType(snapshot.SnapshotType),
     status: snapshot.Status ?? '',
     ...(snapshot.SnapshotCreateTime ? { createdAt: snapshot.SnapshotCreateTime } : {}),
