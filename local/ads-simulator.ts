@@ -1,6 +1,7 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { NodeSha256 } from '../shared/runtime/node-sha256.ts';
 import type { JsonService } from './aws-json.ts';
 import { QueryError } from './aws-query.ts';
 import { throttled, type SimulatorTiming } from './random.ts';
@@ -272,7 +273,7 @@ async function expectedSignature(request: ReceivedRequest, signedHeaders: string
   for (const name of signedHeaders) if (name !== 'authorization') headers[name] = request.headers[name]!;
   const [path, query = ''] = request.path.split('?');
   const host = request.headers.host!;
-  const signer = new SignatureV4({ service: 'discovery', region, credentials, sha256: HmacSha256 });
+  const signer = new SignatureV4({ service: 'discovery', region, credentials, sha256: NodeSha256 });
   const resigned = await signer.sign(
     {
       method: request.method,
@@ -288,27 +289,6 @@ async function expectedSignature(request: ReceivedRequest, signedHeaders: string
   return /Signature=([0-9a-f]{64})$/.exec(resigned.headers.authorization ?? '')?.[1] ?? '';
 }
 
-/** The signer's hash on node:crypto (kept apart from the provider's: the simulator checks it, it does not share it). */
-class HmacSha256 implements Checksum {
-  private hash;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-  private fresh() {
-    if (this.secret === undefined) return createHash('sha256');
-    const key = typeof this.secret === 'string' ? Buffer.from(this.secret) : ArrayBuffer.isView(this.secret) ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength) : Buffer.from(this.secret);
-    return createHmac('sha256', key);
-  }
-}
 
 function epochSeconds(value: unknown, field: string): number | undefined {
   if (value === undefined) return undefined;

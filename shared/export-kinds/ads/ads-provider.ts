@@ -1,12 +1,12 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { CannotCancelExport, ExportServiceError, NamedError, ExportTaskNotFound, TransientAwsError, UnknownExportStatus } from '../../runtime/errors.ts';
 import type { ExportObservation, ExportProvider } from '../contract.ts';
 import type { ExportStatus } from '../status.ts';
 import { isTransient, toWorkflowError } from '../../runtime/aws-errors.ts';
 import type { AdsExportRequest } from './request.ts';
+import { NodeSha256 } from '../../runtime/node-sha256.ts';
 import { SDK_OPTIONS } from '../../runtime/sdk-options.ts';
 
 /**
@@ -131,37 +131,6 @@ function errorOf(response: Response, text: string): AdsServiceException {
   const name = type.split('#').pop()!.split(':')[0]!.trim() || `Http${response.status}`;
   const message = String(body.message ?? body.Message ?? (text.trim().slice(0, 200) || response.statusText || 'no message'));
   return new AdsServiceException(name, message, response.status, type, response.headers.get('x-amzn-requestid') ?? undefined);
-}
-
-/** SHA-256 and HMAC-SHA-256 for the signer, on node:crypto (the SDK's own hash class is not a dependency of ours). */
-class NodeSha256 implements Checksum {
-  private hash: Hash | Hmac;
-
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = this.fresh();
-  }
-
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(this.secret));
-  }
-}
-
-function bytesOf(data: SourceData): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
 }
 
 // ---------------------------------------------------------------------------------------------
