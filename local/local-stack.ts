@@ -37,6 +37,7 @@ import { SnsRecorder, type PublishedMessage } from './sns-recorder.ts';
 import { makeHandler as makeVerifyExport } from '../functions/verify-export/app.ts';
 import { verifyDeps } from '../shared/verification/aws/clients.ts';
 import type { VerifySettings } from '../shared/verification/verify.ts';
+import { INPUT_LIMITS } from '../shared/export-kinds/input-limits.ts';
 import { DEFAULT_TABLES, writeExportFiles, type SimulatedTable } from './export-files.ts';
 import { GlueSimulator } from './glue-simulator.ts';
 import { S3Simulator } from './s3-simulator.ts';
@@ -346,6 +347,11 @@ export class LocalStack implements JsonService {
     this.sfnCalls[operation] = (this.sfnCalls[operation] ?? 0) + 1;
     switch (operation) {
       case 'StartExecution': {
+        // As Step Functions: the input is at most 256 KB (INPUT_LIMITS.executionInput).
+        const size = Buffer.byteLength(String(body.input ?? '{}'), 'utf8');
+        if (size > INPUT_LIMITS.executionInput.max) {
+          throw new QueryError('ValidationException', `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${INPUT_LIMITS.executionInput.max}`, 400);
+        }
         const name = String(body.name ?? `local-${++this.unnamed}`);
         void this.execute(JSON.parse(String(body.input ?? '{}')), name);
         return { executionArn: executionArn(name), startDate: Date.now() / 1000 };

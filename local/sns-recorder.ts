@@ -8,6 +8,9 @@ export interface PublishedMessage {
   at: number;
 }
 
+/** SNS's largest message, in UTF-8 bytes. */
+export const SNS_MESSAGE_LIMIT = 262_144;
+
 /** SNS Publish behind the real SNS client: keeps every message, as an email subscriber would get it. */
 export class SnsRecorder implements QueryService {
   readonly messages: PublishedMessage[] = [];
@@ -30,6 +33,8 @@ export class SnsRecorder implements QueryService {
       throw fault;
     }
     if (action !== 'Publish') throw new QueryError('InvalidAction', `The recorder does not implement ${action}`);
+    // As SNS: a message past 256 KB is refused, so a notification that large would be lost.
+    if (Buffer.byteLength(params.get('Message') ?? '', 'utf8') > SNS_MESSAGE_LIMIT) throw new QueryError('InvalidParameter', 'Invalid parameter: Message too long', 400);
     const attributes: Record<string, string> = {};
     for (let i = 1; params.has(`MessageAttributes.entry.${i}.Name`); i++) {
       attributes[params.get(`MessageAttributes.entry.${i}.Name`)!] = params.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? '';

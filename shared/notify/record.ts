@@ -1,5 +1,6 @@
-import { ASL_ERROR_NAMES } from '../runtime/errors.ts';
-import { causeMessage, formatDuration } from '../runtime/format.ts';
+import { INPUT_LIMITS } from '../export-kinds/input-limits.ts';
+import { ASL_ERROR_NAMES, ERROR_MESSAGE_LIMIT } from '../runtime/errors.ts';
+import { causeMessage, clip, formatDuration } from '../runtime/format.ts';
 import type { ExportStatus } from '../export-kinds/status.ts';
 import { describeVerification, verificationRecord, type VerificationRecord } from '../verification/notification.ts';
 import type { ExportState } from '../workflow/export-state.ts';
@@ -56,12 +57,21 @@ export interface FailedStepInput {
   request?: ExportState['request'];
   sourceArn?: unknown;
   input?: { sourceArn?: unknown };
+  /** The execution's name, when the input itself was refused and dropped from the state (InputRefused). */
+  execution?: unknown;
   [other: string]: unknown;
 }
 
 export { formatDuration };
 
 export const SUBJECT_LIMIT = 100;
+
+/**
+ * The longest line of a notification, and the longest string of its JSON record. With the records'
+ * own bounds (INPUT_LIMITS, the error message's 4 KB, the listed tables) it keeps a message far
+ * under SNS's 256 KB whatever it says: a message SNS refuses would be a notification lost.
+ */
+export const LINE_LIMIT = ERROR_MESSAGE_LIMIT + 200;
 
 export function recordForState(state: ExportState, now: Date): NotificationRecord {
   const { request } = state;
@@ -73,8 +83,9 @@ export function recordForState(state: ExportState, now: Date): NotificationRecor
     percent: state.percent,
     ...s3UriOf(state),
     elapsedSeconds: Math.round((now.getTime() - Date.parse(request.requestedAt)) / 1000),
-    ...(state.failureCause ? { failureCause: state.failureCause } : {}),
-    ...(state.warning ? { warning: state.warning } : {}),
+    // The service's own texts: RDS's WarningMessage lists skipped tables, of a database of any size.
+    ...(state.failureCause ? { failureCause: clip(state.failureCause, ERROR_MESSAGE_LIMIT) } : {}),
+    ...(state.warning ? { warning: clip(state.warning, ERROR_MESSAGE_LIMIT) } : {}),
     ...(state.extractedDataGb !== undefined ? { extractedDataGb: state.extractedDataGb } : {}),
     ...(state.verification || state.verifyError ? { verification: verificationRecord(state.verification, state.verifyError) } : {}),
     at: now.toISOString(),
@@ -95,14 +106,17 @@ function s3UriOf(state: ExportState): { s3Uri?: string } {
 const TIMED_OUT_ERRORS = new Set<string>([ASL_ERROR_NAMES.slotWaitTimedOut]);
 
 export function recordForFailure(failed: FailedStepInput, now: Date): NotificationRecord {
-  const sourceArn = failed.request?.source.arn ?? stringOr(failed.input?.sourceArn) ?? stringOr(failed.sourceArn) ?? 'unknown source';
+  // A source from an input that failed before it was checked may be of any length: clipped to the longest a valid one is.
+  const given = stringOr(failed.input?.sourceArn) ?? stringOr(failed.sourceArn);
+  const execution = stringOr(failed.execution);
+  const sourceArn = failed.request?.source.arn ?? (given !== undefined ? clip(given, INPUT_LIMITS.sourceArn.max) : execution ? `execution ${clip(execution, 80)}` : 'unknown source');
   return {
     status: TIMED_OUT_ERRORS.has(failed.error.Error) ? 'TIMED_OUT' : 'FAILED',
     sourceArn,
     sourceType: failed.request?.source.type ?? 'UNKNOWN',
     ...(failed.request ? { exportId: failed.request.exportId } : {}),
     ...(failed.request ? { elapsedSeconds: Math.round((now.getTime() - Date.parse(failed.request.requestedAt)) / 1000) } : {}),
-    error: { name: failed.error.Error, message: causeMessage(failed.error.Cause) },
+    error: { name: clip(failed.error.Error, 256), message: clip(causeMessage(failed.error.Cause), ERROR_MESSAGE_LIMIT) },
     at: now.toISOString(),
   };
 }
@@ -152,10 +166,10 @@ export function renderNotification(record: NotificationRecord): Notification {
   const body = [
     subject,
     '',
-    ...lines.filter(([, value]) => value !== undefined).map(([label, value]) => `${`${label}:`.padEnd(13)}${oneLine(value!)}`),
+    ...lines.filter(([, value]) => value !== undefined).map(([label, value]) => `${`${label}:`.padEnd(13)}${clip(oneLine(value!), LINE_LIMIT)}`),
     '',
     '-- record --',
-    JSON.stringify(record),
+    JSON.stringify(record, (_, value: unknown) => (typeof value === 'string' ? clip(value, LINE_LIMIT) : value)),
   ].join('\n');
   const attributes = { status: completeWithWarnings(record) ? COMPLETE_WITH_WARNINGS : record.status, sourceType: record.sourceType, ...(record.notice ? { notice: record.notice } : {}) };
   return { subject, body, attributes, record };
@@ -221,7 +235,7 @@ export function s3ConsoleUrl(record: Pick<NotificationRecord, 's3Uri' | 'sourceA
 /** SNS subjects: at most 100 ASCII characters, no line breaks. */
 function fitSubject(text: string): string {
   const ascii = text.replace(/[^\x20-\x7e]/g, '?');
-  return ascii.length <= SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 3)}...`;
+  return clip(ascii, SUBJECT_LIMIT, '...');
 }
 
 /** A multi-line cause would break the "Label: value" layout a reader scans. */

@@ -31,6 +31,10 @@ export const ASL_ERROR_NAMES = {
    * name (SendTaskFailure: no class, nothing throws it), and it is notified as TIMED_OUT.
    */
   slotWaitTimedOut: 'SlotWaitTimedOut',
+  /** The execution input was refused: AwaitSlot's catch drops the input from the state (InputRefused) and notifies. */
+  invalidRequest: 'InvalidExportRequest',
+  /** An event no step can read: refused like a bad input where it enters (AwaitSlot), else by the catch-all. */
+  malformedEvent: 'MalformedEvent',
 } as const;
 
 export abstract class NamedError extends Error {
@@ -45,9 +49,13 @@ export const PROBLEMS_LISTED = 12;
 
 /** One or more fields of the execution input are wrong. Never retried. */
 export class InvalidExportRequest extends NamedError {
-  constructor(readonly problems: string[]) {
+  /** Every problem, the message lists the first ones. Declared, not a parameter property: esbuild must emit the class's static name block first (AwaitSlot catches this name). */
+  declare readonly problems: string[];
+
+  constructor(problems: string[], options?: { cause?: unknown }) {
     const more = problems.length - PROBLEMS_LISTED;
-    super(`Invalid export request: ${problems.slice(0, PROBLEMS_LISTED).join('; ')}${more > 0 ? `; and ${more} more problem(s)` : ''}`);
+    super(`Invalid export request: ${problems.slice(0, PROBLEMS_LISTED).join('; ')}${more > 0 ? `; and ${more} more problem(s)` : ''}`, options);
+    this.problems = problems;
   }
 }
 

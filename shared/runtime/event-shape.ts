@@ -54,7 +54,7 @@ export const EVENT_SHAPES = {
   pollExport: EXPORT_STATE,
   cancelExport: EXPORT_STATE,
   /** An ExportState, or a failed step's input (the state machine's { error: { Error, Cause } }). */
-  notify: [{ '': 'object', error: 'object' }, EXPORT_STATE],
+  notify: [{ '': 'object', error: 'object', 'error.Error': 'string' }, EXPORT_STATE],
   awaitExport: { '': 'object', token: 'string', sourceArn: 'string', exportStartedAt: 'string' },
   /** EventBridge events: anything that is an object is parsed, and what is not an RDS event is ignored. */
   exportEvent: { '': 'object' },

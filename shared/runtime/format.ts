@@ -23,13 +23,13 @@ export function causeMessage(cause: string | undefined): string {
 /** Values quoted in errors, logs and notifications are clipped: a message must never carry a whole input. */
 export const QUOTE_LIMIT = 80;
 
-/** Text cut to at most `limit` characters, an ellipsis marking the cut (never splitting a surrogate pair). */
-export function clip(text: string, limit: number): string {
+/** Text cut to at most `limit` characters, an ellipsis marking the cut (never splitting a surrogate pair): the one clipping helper. */
+export function clip(text: string, limit: number, ellipsis = '…'): string {
   if (text.length <= limit) return text;
-  let end = Math.max(0, limit - 1);
+  let end = Math.max(0, limit - ellipsis.length);
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end--;
-  return `${text.slice(0, end)}…`;
+  return `${text.slice(0, end)}${ellipsis}`;
 }
 
 /**

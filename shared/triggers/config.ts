@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { describeIssue } from '../export-kinds/input-rules.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
+import { quote } from '../runtime/format.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS, type SweepSettings } from './sweep.ts';
 import { SNAPSHOT_TYPES, type SnapshotType } from './snapshots.ts';
 import type { ScheduledSource } from './schedules.ts';
@@ -138,7 +139,7 @@ export function parseScheduledSources(text: string): ParsedSources {
   const sources: ScheduledSource[] = [];
   const seen = new Map<string, number>();
   value.forEach((entry: unknown, index) => {
-    const label = `[${index}] ${abbreviate(entry)}`;
+    const label = `[${index}] ${quote(entry)}`;
     const parsed = parseEntry(entry);
     if (typeof parsed === 'string') {
       problems.push(`${label}: ${parsed}`);
@@ -184,11 +185,6 @@ function parseEntry(entry: unknown): ScheduledSource | ScheduledSource[] | strin
 
 function describeIssues(issues: readonly z.core.$ZodIssue[], entry: { shape: object }): string {
   return issues.map((issue) => describeIssue(issue, Object.keys(entry.shape), { input: '' })).join('; ');
-}
-
-function abbreviate(entry: unknown): string {
-  const text = JSON.stringify(entry) ?? String(entry);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 const scheduledSources = z.pipe(

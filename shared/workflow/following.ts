@@ -1,4 +1,5 @@
 import { TransientAwsError } from '../runtime/errors.ts';
+import { clip } from '../runtime/format.ts';
 import type { ExportStatus } from '../export-kinds/status.ts';
 import type { PollBounds } from './wait-policy.ts';
 
@@ -94,5 +95,5 @@ export function secondsSince(iso: string, now: Date): number {
 export function describeError(error: unknown): string {
   const e = error as { name?: string; message?: string } | undefined;
   const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
-  return text.length <= 300 ? text : `${text.slice(0, 297)}...`;
+  return clip(text, 300);
 }

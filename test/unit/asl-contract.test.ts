@@ -65,6 +65,8 @@ const THROWN: Record<string, (cause: Error) => Error> = {
   [ASL_ERROR_NAMES.transient]: (cause) => new TransientAwsError('message', { cause }),
   [ASL_ERROR_NAMES.quotaExceeded]: (cause) => new ExportQuotaExceeded('message', { cause }),
   [ASL_ERROR_NAMES.cannotCancel]: (cause) => new CannotCancelExport('message', 'export-id', { cause }),
+  [ASL_ERROR_NAMES.invalidRequest]: (cause) => new InvalidExportRequest(['problem'], { cause }),
+  [ASL_ERROR_NAMES.malformedEvent]: (cause) => new MalformedEvent('message', { cause }),
 };
 /** The names the dispatcher sends with SendTaskFailure, for the state waiting on the token to catch. */
 const SENT = [ASL_ERROR_NAMES.slotWaitTimedOut];
@@ -138,6 +140,13 @@ describe('the ASL contract: error names the state machine matches and the code t
   it('gives AwaitSlot a backstop timeout one day past the longest slot wait, which with a 7-day deadline fits in Step Functions Standard’s one-year limit', () => {
     expect(state('AwaitSlot').TimeoutSeconds).toBe(MAX_SLOT_WAIT_LIMIT_SECONDS + 86400);
     expect(MAX_SLOT_WAIT_LIMIT_SECONDS + 7 * 86400 + 86400).toBeLessThan(365 * 86400);
-    expect(state('AwaitSlot').Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' })]);
+    expect(state('AwaitSlot').Catch?.at(-1)).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' }));
+  });
+
+  it('drops a refused input from the state before it is notified, so no input makes the failure state larger than the error', () => {
+    // An input of up to 256 KB beside its error would pass Step Functions' 256 KB: States.DataLimitExceeded, which no catch sees.
+    // No ResultPath: the error replaces the state (the default, "$").
+    expect(state('AwaitSlot').Catch?.[0]).toEqual({ ErrorEquals: [ASL_ERROR_NAMES.invalidRequest, ASL_ERROR_NAMES.malformedEvent], Next: 'InputRefused' });
+    expect(state('InputRefused')).toMatchObject({ Type: 'Pass', Parameters: { 'error.$': '$', 'execution.$': '$$.Execution.Name' }, Next: 'NotifyFailure' });
   });
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { clip as clipText } from '../../runtime/format.ts';
 import { adviceFor, completeWithWarnings, failureText, formatDuration, headlineOf, kindName, NOTICES, resourceName, s3ConsoleUrl, type NotificationRecord } from '../record.ts';
 import { describeVerification, type VerificationRecord } from '../../verification/notification.ts';
 import { EXPORT_STATUSES, type ExportStatus } from '../../export-kinds/status.ts';
@@ -193,9 +194,8 @@ function quote(text: string): string {
 }
 
 function clip(text: string, limit: number): string {
-  if (text.length <= limit) return text;
   // Never leave half an escape (&am…) behind.
-  return `${text.slice(0, limit - 1).replace(/&[a-z]{0,3}$/, '')}…`;
+  return clipText(text, limit).replace(/&[a-z]{0,3}…$/, '…');
 }
 
 
@@ -346,7 +346,7 @@ async function postOnce(url: string, body: string, timeoutMs: number, fetcher: t
 async function readReason(response: Response): Promise<string> {
   try {
     const text = (await response.text()).replace(/\s+/g, ' ').trim();
-    return text.length > 200 ? `${text.slice(0, 200)}…` : text || 'no reason given';
+    return clipText(text, 201) || 'no reason given';
   } catch {
     return 'no reason readable';
   }
