@@ -82,7 +82,7 @@ export const COLD_STARTS: ColdStart[] = [
   { name: 'slack-notify', kind: 'any', loads: [], floor: floor([SSM, 'GetParameterCommand']) },
   { name: 'snapshot-trigger', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
   { name: 'plan-exports', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
-  { name: 'reconcile-snapshots', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
+  { name: 'reconcile-snapshots', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'StartExecutionCommand']) },
   // Reads the export's files, catalogs them in Glue, asks RDS for older exports (retention), notifies.
   { name: 'verify-export', kind: 'rds', loads: [], floor: floor([S3, 'GetObjectCommand'], [GLUE, 'CreateTableCommand'], [RDS, 'DescribeExportTasksCommand'], PUBLISH) },
 ];

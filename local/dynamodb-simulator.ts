@@ -18,7 +18,7 @@ const WRITE_UNIT_BYTES = 1024;
 /**
  * DynamoDB for one table keyed (pk, sk), with what the coordination store uses: PutItem (the
  * lock's `attribute_not_exists(pk) OR expiresAt < :now`), DeleteItem (`attribute_exists(pk)`),
- * ReturnValues ALL_OLD, GetItem, UpdateItem (`ADD n :value`, the queue's depth), and Query on the partition key in sort-key order (Limit, ExclusiveStartKey,
+ * ReturnValues ALL_OLD, GetItem, UpdateItem (`ADD n :value`, the queue's depth), and Query on the partition key (optionally from a sort key on, `sk >= :from`) in sort-key order (Limit, ExclusiveStartKey,
  * ConsistentRead, a ProjectionExpression of attribute names), a page at a time. Any other
  * expression is refused, not guessed.
  *
@@ -125,14 +125,17 @@ export class DynamoDbSimulator implements JsonService {
   }
 
   private query(body: Record<string, unknown>): Record<string, unknown> {
-    if (body.KeyConditionExpression !== 'pk = :pk') throw new QueryError('ValidationException', `The simulator only evaluates pk = :pk`);
+    // The partition, whole or from a sort key on (`sk >= :from`: the queue since a time).
+    const range = body.KeyConditionExpression === 'pk = :pk AND sk >= :from';
+    if (body.KeyConditionExpression !== 'pk = :pk' && !range) throw new QueryError('ValidationException', `The simulator only evaluates pk = :pk [AND sk >= :from]`);
     const pk = (body.ExpressionAttributeValues as Item)[':pk']?.S ?? '';
+    const from = range ? ((body.ExpressionAttributeValues as Item)[':from']?.S ?? '') : undefined;
     const limit = body.Limit === undefined ? this.pageSize : Math.min(this.pageSize, Number(body.Limit));
     if (!(limit >= 1)) throw new QueryError('ValidationException', '1 validation error detected: Value at \'limit\' failed to satisfy constraint: Member must have value greater than or equal to 1');
     const projection = projectionOf(body.ProjectionExpression);
     const partition = this.partitions.get(pk);
     const after = (body.ExclusiveStartKey as Item | undefined)?.sk?.S;
-    const keys = partition ? partition.page(after, limit) : [];
+    const keys = partition ? partition.page(after, limit, from) : [];
     const items = keys.map((sk) => partition!.items.get(sk)!);
     const bytes = items.reduce((sum, item) => sum + itemSize(item), 0);
     const consistent = body.ConsistentRead === true;
@@ -178,10 +181,10 @@ class Partition {
     this.keys.splice(this.firstAbove(sk, true), 1);
   }
 
-  /** Up to `limit` sort keys after `after` (exclusive), in order. */
-  page(after: string | undefined, limit: number): string[] {
-    const from = after === undefined ? 0 : this.firstAbove(after, false);
-    return this.keys.slice(from, from + limit);
+  /** Up to `limit` sort keys after `after` (exclusive) and from `from` (inclusive), in order. */
+  page(after: string | undefined, limit: number, from?: string): string[] {
+    const start = Math.max(after === undefined ? 0 : this.firstAbove(after, false), from === undefined ? 0 : this.firstAbove(from, true));
+    return this.keys.slice(start, start + limit);
   }
 
   /** The index of the first key >= sk (inclusive) or > sk. */

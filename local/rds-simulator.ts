@@ -263,8 +263,16 @@ export class RdsExportSimulator implements QueryService {
         ? new QueryError('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${identifier} not found.`, 404)
         : new QueryError('DBSnapshotNotFound', `DBSnapshot ${identifier} not found.`, 404);
     }
-    const snapshots = found.map((arn) => {
-      const name = arn.slice(arn.indexOf(`:${kind}:`) + kind.length + 2);
+    const nameOf = (arn: string) => arn.slice(arn.indexOf(`:${kind}:`) + kind.length + 2);
+    const typeOf = (arn: string) => (nameOf(arn).startsWith('rds:') ? 'automated' : 'manual');
+    // Only manual and automated snapshots exist here: asked for another type, RDS has none.
+    const type = params.get('SnapshotType');
+    const typed = type ? found.filter((arn) => typeOf(arn) === type) : found;
+    const pageSize = Math.max(20, Math.min(100, Number(params.get('MaxRecords') ?? 100)));
+    const offset = Number(params.get('Marker') ?? 0);
+    // Only the page is described: a sweep of a large account pages through it every hour.
+    const page = typed.slice(offset, offset + pageSize).map((arn) => {
+      const name = nameOf(arn);
       const database = name.replace(/^rds:/, '').replace(/-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/, '');
       return {
         [cluster ? 'DBClusterSnapshotIdentifier' : 'DBSnapshotIdentifier']: name,
@@ -272,17 +280,12 @@ export class RdsExportSimulator implements QueryService {
         [cluster ? 'DBClusterSnapshotArn' : 'DBSnapshotArn']: arn,
         SnapshotCreateTime: new Date(this.options.snapshotCreatedAt?.(arn) ?? this.now()),
         Status: 'available',
-        SnapshotType: name.startsWith('rds:') ? 'automated' : 'manual',
+        SnapshotType: typeOf(arn),
       };
     });
-    // Only manual and automated snapshots exist here: asked for another type, RDS has none.
-    const type = params.get('SnapshotType');
-    const typed = type ? snapshots.filter((snapshot) => snapshot.SnapshotType === type) : snapshots;
-    const pageSize = Math.max(20, Math.min(100, Number(params.get('MaxRecords') ?? 100)));
-    const offset = Number(params.get('Marker') ?? 0);
     const list = cluster ? 'DBClusterSnapshots' : 'DBSnapshots';
     return {
-      [list]: { $name: cluster ? 'DBClusterSnapshot' : 'DBSnapshot', $items: typed.slice(offset, offset + pageSize) },
+      [list]: { $name: cluster ? 'DBClusterSnapshot' : 'DBSnapshot', $items: page },
       Marker: offset + pageSize < typed.length ? String(offset + pageSize) : undefined,
     };
   }

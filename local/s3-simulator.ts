@@ -10,26 +10,71 @@ interface StoredObject {
 }
 
 /**
+ * A bucket's objects, with their keys kept sorted: a listing seeks to its prefix and reads on to
+ * the page's end, as S3 does, instead of sorting every key of the bucket (a fleet's exports write
+ * tens of thousands) on each request.
+ */
+class Bucket {
+  readonly objects = new Map<string, StoredObject>();
+  private readonly sorted: string[] = [];
+
+  set(key: string, object: StoredObject): void {
+    if (!this.objects.has(key)) this.sorted.splice(this.firstAtOrAbove(key), 0, key);
+    this.objects.set(key, object);
+  }
+
+  delete(key: string): void {
+    if (this.objects.delete(key)) this.sorted.splice(this.firstAtOrAbove(key), 1);
+  }
+
+  /** Keys that start with `prefix` and sort after `after`, in order, from the first on (a generator: the caller stops when its page is full). */
+  *keysFrom(prefix: string, after = ''): Generator<string> {
+    for (let i = this.firstAbove(prefix, after); i < this.sorted.length && this.sorted[i]!.startsWith(prefix); i++) {
+      const skipTo = yield this.sorted[i]!;
+      // The caller may skip ahead (past a folder it has listed): `next(key)` resumes after `key`.
+      if (typeof skipTo === 'string') i = this.firstAbove(prefix, skipTo) - 1;
+    }
+  }
+
+  private firstAbove(prefix: string, after: string): number {
+    const start = this.firstAtOrAbove(prefix);
+    const past = this.firstAtOrAbove(after);
+    const afterIndex = this.sorted[past] === after ? past + 1 : past;
+    return Math.max(start, after === '' ? 0 : afterIndex);
+  }
+
+  private firstAtOrAbove(key: string): number {
+    let [lo, hi] = [0, this.sorted.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.sorted[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/**
  * S3 behind the real S3 client (REST and XML, path-style or virtual-hosted): ListObjectsV2 with
  * prefix, delimiter and continuation tokens, GetObject, DeleteObjects. What RDS writes during an
  * export is put here directly by the local stack.
  */
 export class S3Simulator {
-  readonly buckets = new Map<string, Map<string, StoredObject>>();
+  private readonly buckets = new Map<string, Bucket>();
   readonly calls: Record<string, number> = {};
 
   /** `beforeRequest` lets the writer (the simulated RDS) put what it wrote up to now before each answer. */
   constructor(private readonly options: { pageSize?: number; beforeRequest?: () => void } = {}) {}
 
   put(bucket: string, key: string, content: string | { size: number }): void {
-    const objects = this.buckets.get(bucket) ?? new Map<string, StoredObject>();
+    const objects = this.buckets.get(bucket) ?? new Bucket();
     this.buckets.set(bucket, objects);
     const body = typeof content === 'string' ? new TextEncoder().encode(content) : undefined;
     objects.set(key, { size: body ? body.length : (content as { size: number }).size, ...(body ? { body } : {}), lastModified: Date.now() });
   }
 
   keys(bucket: string, prefix = ''): string[] {
-    return [...(this.buckets.get(bucket)?.keys() ?? [])].filter((key) => key.startsWith(prefix)).sort();
+    return [...(this.buckets.get(bucket)?.keysFrom(prefix) ?? [])];
   }
 
   /** The SDK's request handler. */
@@ -56,7 +101,7 @@ export class S3Simulator {
     }
     if (request.method === 'GET' && key !== '') {
       count('GetObject');
-      const object = objects?.get(key);
+      const object = objects?.objects.get(key);
       if (!objects) return error(404, 'NoSuchBucket', 'The specified bucket does not exist');
       if (!object) return error(404, 'NoSuchKey', 'The specified key does not exist.');
       const body = object.body ?? new Uint8Array(0);
@@ -77,22 +122,27 @@ export class S3Simulator {
     return error(501, 'NotImplemented', `The simulator does not implement ${request.method} ${request.path}`);
   }
 
-  private list(bucket: string, objects: Map<string, StoredObject>, query: Record<string, string>): string {
+  private list(bucket: string, objects: Bucket, query: Record<string, string>): string {
     const prefix = query.prefix ?? '';
     const delimiter = query.delimiter;
     const after = query['continuation-token'] ? Buffer.from(query['continuation-token'], 'base64url').toString() : query['start-after'] ?? '';
     const max = Math.min(this.options.pageSize ?? 1000, Number(query['max-keys'] ?? 1000));
     const entries: Array<{ key: string; folder: boolean }> = [];
-    const folders = new Set<string>();
-    for (const key of [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort()) {
+    // One entry past the page says whether it is truncated.
+    const keys = objects.keysFrom(prefix, after);
+    for (let next = keys.next(); !next.done && entries.length <= max; ) {
+      const key = next.value;
       const rest = key.slice(prefix.length);
       const cut = delimiter ? rest.indexOf(delimiter) : -1;
       if (cut >= 0) {
         const folder = prefix + rest.slice(0, cut + delimiter!.length);
-        if (folders.has(folder) || folder <= after) continue;
-        folders.add(folder);
-        entries.push({ key: folder, folder: true });
-      } else entries.push({ key, folder: false });
+        if (folder > after) entries.push({ key: folder, folder: true });
+        // Every key below the folder rolls up into it: read on after the last of them.
+        next = keys.next(`${folder}\uffff`);
+      } else {
+        entries.push({ key, folder: false });
+        next = keys.next();
+      }
     }
     const page = entries.slice(0, max);
     const truncated = entries.length > max;
@@ -102,7 +152,7 @@ export class S3Simulator {
     const contents = page
       .filter((entry) => !entry.folder)
       .map(({ key }) => {
-        const object = objects.get(key)!;
+        const object = objects.objects.get(key)!;
         return `<Contents><Key>${escapeXml(key)}</Key><LastModified>${new Date(object.lastModified).toISOString()}</LastModified><ETag>"${object.size.toString(16)}"</ETag><Size>${object.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
       })
       .join('');

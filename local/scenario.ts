@@ -188,6 +188,8 @@ export interface ScenarioResult {
   triggerDeadLetters: number;
   /** Most RDS calls the trigger's containers made within one second (the budget is about 12/s). */
   triggerPeakRdsCallsPerSecond: number;
+  /** The reconciliation sweep: its runs (one an hour by default) and the calls they made in all. */
+  sweep: { runs: number; startExecutions: number; rdsCalls: number; dynamoDbCalls: number };
 }
 
 export interface DynamoDbFigures {
@@ -338,6 +340,12 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
     snapshotEventsLost,
     triggerDeadLetters: outcome.stack.trigger.deadLetters.length,
     triggerPeakRdsCallsPerSecond: peakRate(outcome.stack.triggerRdsCalls, 1000),
+    sweep: {
+      runs: outcome.stack.lambdaUsage.reconcileSnapshots?.invocations ?? 0,
+      startExecutions: outcome.stack.sweepCalls.stepFunctions,
+      rdsCalls: outcome.stack.sweepCalls.rds,
+      dynamoDbCalls: outcome.stack.sweepCalls.dynamodb,
+    },
   };
 }
 
@@ -395,7 +403,7 @@ function drawExportSeconds(scenario: Scenario, draw: number): number {
   return Math.round(min + draw * (max - min));
 }
 
-type BaseResult = Omit<ScenarioResult, 'snapshotsAnnounced' | 'snapshotsExported' | 'snapshotsExportedTwice' | 'snapshotEventsLost' | 'triggerDeadLetters' | 'triggerPeakRdsCallsPerSecond'>;
+type BaseResult = Omit<ScenarioResult, 'snapshotsAnnounced' | 'snapshotsExported' | 'snapshotsExportedTwice' | 'snapshotEventsLost' | 'triggerDeadLetters' | 'triggerPeakRdsCallsPerSecond' | 'sweep'>;
 
 function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionOutcome[], virtualSeconds: number, durations: Map<string, number>): BaseResult {
   const everyTask = [...stack.rds.tasks.values()];

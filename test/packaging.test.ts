@@ -102,7 +102,8 @@ const FUNCTIONS: Record<string, { actions: string[] }> = {
     actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusters', 'rds:DescribeExportTasks', 'states:StartExecution', 'sqs:SendMessage'],
   },
   reconcileSnapshots: {
-    actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeExportTasks', 'states:StartExecution', 'sqs:SendMessage'],
+    /** dynamodb:Query: the executions queued for a slot or holding one, which the sweep skips. */
+    actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeExportTasks', 'states:StartExecution', 'dynamodb:Query', 'sqs:SendMessage'],
   },
   /**
    * Reads the export's metadata files (SSE-KMS: decrypted through S3) and publishes the export's end.
@@ -339,10 +340,12 @@ describe('serverless package', () => {
 
     it('gives every slot function the same table and quota, and the triggers the ARN of this stack\'s state machine', () => {
       const slotFunctions = FUNCTION_NAMES.filter((name) => 'COORDINATION_TABLE' in environmentOf(name));
-      expect(slotFunctions.sort()).toEqual(['admitExport', 'awaitExport', 'dispatchExports', 'exportEvent', 'pollExport']);
-      for (const name of slotFunctions) {
+      // The sweep reads the table (who is queued, who holds a slot), and hands out no slot.
+      expect(slotFunctions.sort()).toEqual(['admitExport', 'awaitExport', 'dispatchExports', 'exportEvent', 'pollExport', 'reconcileSnapshots']);
+      for (const name of slotFunctions.filter((fn) => fn !== 'reconcileSnapshots')) {
         expect(environmentOf(name), name).toMatchObject({ COORDINATION_TABLE: { Ref: 'CoordinationTable' }, EXPORT_QUOTA: '5', SLOT_WAIT_LIMIT_SECONDS: '2592000' });
       }
+      expect(environmentOf('reconcileSnapshots').COORDINATION_TABLE).toEqual({ Ref: 'CoordinationTable' });
 
       const stateMachineArn = cfn.ref('ExportStateMachine');
       for (const name of ['snapshotTrigger', 'planExports']) {

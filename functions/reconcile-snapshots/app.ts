@@ -1,3 +1,4 @@
+import type { InFlightExecutions } from '../../shared/slots/store.ts';
 import type { ExportedSources, SnapshotLister } from '../../shared/triggers/snapshots.ts';
 import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
 import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
@@ -10,6 +11,7 @@ import { summariseSweep, sweepSnapshots, type SweepReport, type SweepSettings } 
 export interface ReconcileDeps {
   snapshots: SnapshotLister;
   exports: ExportedSources;
+  inFlight: InFlightExecutions;
   starter: ExecutionStarter;
   settings: SweepSettings;
   clock: Clock;
@@ -20,9 +22,9 @@ export interface ReconcileDeps {
  * lost or parked: logged at WARN, one line each. Failed starts fail the invocation after all were
  * tried, so Lambda retries it (safely: starts dedup by name) and the errors alarm sees it.
  */
-export const makeHandler = ({ snapshots, exports, starter, settings, clock }: ReconcileDeps) =>
+export const makeHandler = ({ snapshots, exports, inFlight, starter, settings, clock }: ReconcileDeps) =>
   workflowStep<unknown, SweepReport>(async (event) => {
-    const report = await sweepSnapshots({ snapshots, exports, starter, settings }, scheduledTime(event, clock()));
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings }, scheduledTime(event, clock()));
     for (const entry of report.entries) {
       if (entry.outcome === 'started') logger.warn('started a snapshot no event had started (event lost or parked)', { ...entry });
       else if (entry.outcome === 'failed') logger.warn('could not start a missing snapshot', { ...entry });

@@ -1,3 +1,4 @@
+import { coordinationStore } from '../../shared/slots/dynamodb-store.ts';
 import { rdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
 import { stepFunctions } from '../../shared/workflow/step-functions.ts';
 import { readConfig } from '../../shared/runtime/config.ts';
@@ -11,6 +12,7 @@ const rds = rdsSnapshots({}, RDS_CALL_BUDGET.reconcileSnapshots.intervalMs);
 export const handler = makeHandler({
   snapshots: rds,
   exports: rds,
+  inFlight: coordinationStore(config.COORDINATION_TABLE),
   starter: stepFunctions(config.STATE_MACHINE_ARN),
   settings: sweepSettings(config),
   clock: systemClock,

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { awsErrorName, toWorkflowError } from '../runtime/aws-errors.ts';
 import { SDK_OPTIONS } from '../runtime/sdk-options.ts';
-import type { CoordinationStore, Lease, QueueEntry, QueuePage, WaitRecord } from './store.ts';
+import type { CoordinationStore, InFlight, InFlightExecutions, Lease, QueueEntry, QueuePage, WaitRecord } from './store.ts';
 
 const QUEUE = 'QUEUE';
 const LEASE = 'LEASE';
@@ -34,7 +34,7 @@ const LEASE_TTL_GRACE_SECONDS = 86400;
  * dispatch reads is bounded by the free slots, never by the queue's length. Reads that decide who
  * gets a slot are strongly consistent: an entry just removed is never seen, and answered, again.
  */
-export class DynamoCoordinationStore implements CoordinationStore {
+export class DynamoCoordinationStore implements CoordinationStore, InFlightExecutions {
   constructor(
     private readonly dynamo: DynamoDBClient,
     private readonly tableName: string,
@@ -85,6 +85,26 @@ export class DynamoCoordinationStore implements CoordinationStore {
 
   async remove(entry: QueueEntry): Promise<void> {
     if ((await this.delete(QUEUE, queueKey(entry))) !== undefined) await this.count(-1);
+  }
+
+  /**
+   * The queue from `since` on (its sort key starts with the request time), keys only, eventually
+   * consistent: an entry queued a moment ago and missed is an execution whose start answers as
+   * itself. What it reads is the executions started in the window, not the whole backlog.
+   */
+  async inFlight(since: Date): Promise<InFlight> {
+    const executions = new Set<string>();
+    let after: string | undefined;
+    do {
+      const page = await this.query(QUEUE, { keysOnly: true, consistent: false, from: since.toISOString(), ...(after !== undefined ? { after } : {}) });
+      for (const item of page.items) {
+        const sk = item.sk?.S ?? '';
+        executions.add(sk.slice(sk.indexOf('#') + 1));
+      }
+      after = page.last;
+    } while (after !== undefined);
+    const sources = new Set((await this.leases()).map((lease) => lease.sourceArn));
+    return { executions, sources };
   }
 
   async putLease(lease: Lease): Promise<void> {
@@ -198,18 +218,21 @@ export class DynamoCoordinationStore implements CoordinationStore {
     }
   }
 
-  /** One page of a partition in sort-key order; `keysOnly` projects the keys (the head probe). */
+  /**
+   * One page of a partition in sort-key order, from the sort key `from` on when given; `keysOnly`
+   * projects the keys (the head probe). Strongly consistent unless told otherwise.
+   */
   private async query(
     pk: string,
-    { limit, after, keysOnly = false }: { limit?: number; after?: string; keysOnly?: boolean },
+    { limit, after, from, keysOnly = false, consistent = true }: { limit?: number; after?: string; from?: string; keysOnly?: boolean; consistent?: boolean },
   ): Promise<{ items: Array<Record<string, AttributeValue>>; last?: string }> {
     try {
       const page = await this.dynamo.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk } },
-          ConsistentRead: true,
+          KeyConditionExpression: from !== undefined ? 'pk = :pk AND sk >= :from' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk }, ...(from !== undefined ? { ':from': { S: from } } : {}) },
+          ConsistentRead: consistent,
           ...(limit !== undefined ? { Limit: limit } : {}),
           ...(keysOnly ? { ProjectionExpression: 'sk' } : {}),
           ...(after !== undefined ? { ExclusiveStartKey: key(pk, after) } : {}),

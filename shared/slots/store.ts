@@ -77,3 +77,18 @@ export interface CoordinationStore {
  * that an export-finished event came while nobody was waiting (between two waits).
  */
 export type WaitRecord = { token: string } | { endedAt: string; eventId: string };
+
+/**
+ * The executions the coordination table knows to be alive without an export task yet: queued for a
+ * slot (by execution name, read from the queue's keys) or holding a lent slot (by source).
+ */
+export interface InFlight {
+  executions: Set<string>;
+  sources: Set<string>;
+}
+
+/** What the reconciliation sweep asks the table (shared/triggers/sweep.ts): who must not be started again. */
+export interface InFlightExecutions {
+  /** The executions queued since `since` (their start time) and the sources holding a lent slot. */
+  inFlight(since: Date): Promise<InFlight>;
+}

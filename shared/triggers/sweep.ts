@@ -1,3 +1,4 @@
+import type { InFlightExecutions } from '../slots/store.ts';
 import type { ExportedSources, SnapshotInfo, SnapshotLister } from './snapshots.ts';
 import type { ExecutionStarter } from '../workflow/step-functions.ts';
 import { parseSourceArn } from '../export-kinds/rds/source.ts';
@@ -8,9 +9,17 @@ import { isAvailable } from './snapshots.ts';
  * The reconciliation sweep. RDS events are best-effort, and a trigger that was throttled past its
  * retries parks its event in a dead-letter queue: the events are the fast path, this is the
  * guarantee. On a schedule it lists the snapshots created in a look-back window, and starts an
- * execution for every selected, available one that has no export task, under the very name the
- * trigger would have used, so a snapshot whose execution exists (queued, running or ended) is
- * never started twice.
+ * execution for every selected, available one that has neither an export task nor a live
+ * execution, under the very name the trigger would have used, so a snapshot whose execution
+ * exists (queued, running or ended) is never started twice.
+ *
+ * What a run costs beyond RDS's listing (which has no created-since filter) is bounded by the
+ * snapshots of the window, not by the account's history or the backlog: the executions queued for
+ * a slot, or holding one, are known to the coordination table (one key-only read of the queue
+ * from the window's start, and the few leases), so they are skipped without a call; export tasks
+ * are listed only for what is left; StartExecution is called only for a snapshot neither knows.
+ * A snapshot whose execution is gone (its start failed, its event was lost, its queue entry is
+ * no more) is in neither, and is started again.
  */
 
 export interface SweepSettings {
@@ -20,6 +29,11 @@ export interface SweepSettings {
 }
 
 export const DEFAULT_SWEEP_LOOKBACK_SECONDS = 24 * 3600;
+/**
+ * An execution starts after its snapshot is created; the queue is read from a little before the
+ * window's start, so a clock that differs between RDS and Step Functions cannot hide an entry.
+ */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export type SweepOutcome =
   /** Neither an export task nor an execution existed: started now. */
@@ -40,7 +54,9 @@ export interface SweepReport {
   listed: number;
   /** Of those, the ones the selection takes and that are available. */
   selected: number;
-  /** Of those, the ones that already have an export task (nothing to do). */
+  /** Of those, the ones whose execution is queued for a slot or holds one (nothing to do, nothing called). */
+  inFlight: number;
+  /** Of the others, the ones that already have an export task (nothing to do). */
   exported: number;
   entries: SweepEntry[];
 }
@@ -48,6 +64,8 @@ export interface SweepReport {
 export interface SweepDeps {
   snapshots: SnapshotLister;
   exports: ExportedSources;
+  /** The coordination table: executions queued or holding a slot. */
+  inFlight: InFlightExecutions;
   starter: ExecutionStarter;
   settings: SweepSettings;
 }
@@ -74,15 +92,20 @@ export function sweepCandidates(
 }
 
 /** One sweep: every missing snapshot is started (or found started); one failing start does not stop the others. */
-export async function sweepSnapshots({ snapshots, exports, starter, settings }: SweepDeps, now: Date): Promise<SweepReport> {
+export async function sweepSnapshots({ snapshots, exports, inFlight, starter, settings }: SweepDeps, now: Date): Promise<SweepReport> {
   // Nothing selected (the default until SELECTION_INCLUDE names DBs): nothing to list.
-  if (settings.selection.include.length === 0) return { listed: 0, selected: 0, exported: 0, entries: [] };
+  if (settings.selection.include.length === 0) return { listed: 0, selected: 0, inFlight: 0, exported: 0, entries: [] };
   const since = new Date(now.getTime() - settings.lookbackSeconds * 1000);
   const listed = await snapshots.createdSince(since, settings.selection.types);
-  // Export tasks are listed only when some snapshot is a candidate: a quiet hour costs one page per kind.
-  const firstPass = sweepCandidates(listed, new Set(), settings, now);
-  const exported = firstPass.selected.length > 0 ? await exports.exportedSources() : new Set<string>();
-  const { selected, missing } = sweepCandidates(listed, exported, settings, now);
+  // The table and the export tasks are read only when some snapshot is a candidate: a quiet hour
+  // costs the listing alone.
+  const { selected } = sweepCandidates(listed, new Set(), settings, now);
+  if (selected.length === 0) return { listed: listed.length, selected: 0, inFlight: 0, exported: 0, entries: [] };
+  const flight = await inFlight.inFlight(new Date(since.getTime() - CLOCK_SKEW_MS));
+  const isInFlight = (snapshot: SnapshotInfo) => flight.sources.has(snapshot.arn) || flight.executions.has(executionName(parseSourceArn(snapshot.arn)!, now));
+  const inFlightArns = new Set(selected.filter(isInFlight).map((snapshot) => snapshot.arn));
+  const exported = inFlightArns.size < selected.length ? await exports.exportedSources() : new Set<string>();
+  const { missing } = sweepCandidates(listed, new Set([...inFlightArns, ...exported]), settings, now);
   const entries: SweepEntry[] = [];
   for (const snapshot of missing) {
     const name = executionName(parseSourceArn(snapshot.arn)!, now);
@@ -95,12 +118,12 @@ export async function sweepSnapshots({ snapshots, exports, starter, settings }: 
       entries.push({ sourceArn: snapshot.arn, outcome: 'failed', executionName: name, error: { name: e?.name ?? 'Error', message: e?.message ?? String(error) } });
     }
   }
-  return { listed: listed.length, selected: selected.length, exported: selected.length - missing.length, entries };
+  return { listed: listed.length, selected: selected.length, inFlight: inFlightArns.size, exported: selected.length - inFlightArns.size - missing.length, entries };
 }
 
 /** Counts of a report, for its one summary log line. */
 export function summariseSweep(report: SweepReport): Record<string, number> {
-  const counts: Record<string, number> = { listed: report.listed, selected: report.selected, exported: report.exported };
+  const counts: Record<string, number> = { listed: report.listed, selected: report.selected, inFlight: report.inFlight, exported: report.exported };
   for (const entry of report.entries) counts[entry.outcome] = (counts[entry.outcome] ?? 0) + 1;
   return counts;
 }

@@ -90,6 +90,7 @@ describe('malformed events', () => {
         reconcileSnapshots({
           snapshots: { createdSince: async () => [] },
           exports: untouchable,
+          inFlight: untouchable,
           starter: untouchable,
           settings: { selection: { include: ['*'], exclude: [], types: ['manual'] }, lookbackSeconds: 86400 },
           clock,

@@ -1,8 +1,10 @@
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, DescribeExportTasksCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/reconcile-snapshots/app.ts';
+import { DynamoCoordinationStore } from '../../shared/slots/dynamodb-store.ts';
 import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
 import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
@@ -12,7 +14,7 @@ import { executionName } from '../../shared/triggers/selection.ts';
 import { ACCOUNT, CLIENT_CONFIG, REGION } from '../support/aws.ts';
 import { lambdaContext } from '../support/lambda.ts';
 
-// The real adapters (RdsSnapshots, StepFunctions) over SDK clients whose send() is mocked.
+// The real adapters (RdsSnapshots, DynamoCoordinationStore, StepFunctions) over SDK clients whose send() is mocked.
 
 const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:export`;
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -20,14 +22,17 @@ const snapshotArn = (name: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot
 const clusterSnapshotArn = (name: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:${name}`;
 const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3600_000);
 
+const TABLE = 'coordination';
 const rdsMock = mockClient(RDSClient);
 const sfnMock = mockClient(SFNClient);
+const dynamoMock = mockClient(DynamoDBClient);
 
 function sweep() {
   const rds = new RdsSnapshots(new RDSClient(CLIENT_CONFIG));
   const handler = makeHandler({
     snapshots: rds,
     exports: rds,
+    inFlight: new DynamoCoordinationStore(new DynamoDBClient(CLIENT_CONFIG), TABLE),
     starter: new StepFunctions(new SFNClient(CLIENT_CONFIG), STATE_MACHINE),
     settings: { selection: { include: ['prod-*'], exclude: [], types: ['manual', 'automated'] }, lookbackSeconds: 24 * 3600 },
     clock: () => NOW,
@@ -48,6 +53,8 @@ describe('reconcile-snapshots handler', () => {
   beforeEach(() => {
     rdsMock.reset();
     sfnMock.reset();
+    dynamoMock.reset();
+    dynamoMock.on(QueryCommand).resolves({ Items: [] });
     rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
     rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [] });
     sfnMock.on(StartExecutionCommand).callsFake((input) => ({ executionArn: `${STATE_MACHINE}:${input.name}`, startDate: new Date() }));
@@ -91,6 +98,44 @@ describe('reconcile-snapshots handler', () => {
 
     // Assess
     expect(report.entries).toEqual([expect.objectContaining({ outcome: 'execution-exists' })]);
+  });
+
+  it('skips the snapshots whose execution is queued or holds a slot (the queue read key-only from the window on, page by page) and starts the others', async () => {
+    // Prepare: three snapshots; the queue (two pages) holds one's execution, a lease another's.
+    const [queued, leased, lost] = ['rds:prod-db-queued', 'rds:prod-db-leased', 'rds:prod-db-lost'];
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [queued, leased, lost].map((name) => dbSnapshot(name, hoursAgo(5))) });
+    const nameOf = (name: string) => executionName(parseSourceArn(snapshotArn(name))!, NOW);
+    const queueKey = (at: Date, name: string) => ({ pk: { S: 'QUEUE' }, sk: { S: `${at.toISOString()}#${name}` } });
+    dynamoMock
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'QUEUE' }, ':from': { S: new Date(NOW.getTime() - 24 * 3600_000 - 5 * 60_000).toISOString() } } })
+      .resolvesOnce({ Items: [queueKey(hoursAgo(20), 'an-older-execution')], LastEvaluatedKey: queueKey(hoursAgo(20), 'an-older-execution') })
+      .resolvesOnce({ Items: [queueKey(hoursAgo(5), nameOf(queued))] });
+    dynamoMock.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'LEASE' } } }).resolves({
+      Items: [{ pk: { S: 'LEASE' }, sk: { S: 'x' }, data: { S: JSON.stringify({ exportId: 'x', sourceArn: snapshotArn(leased), expiresAt: NOW.toISOString() }) } }],
+    });
+
+    // Act
+    const report = await sweep()();
+
+    // Assess
+    expect(sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).toEqual([nameOf(lost)]);
+    expect(report).toMatchObject({ selected: 3, inFlight: 2, exported: 0 });
+    const queueReads = dynamoMock.commandCalls(QueryCommand).map((call) => call.args[0].input).filter((input) => input.ExpressionAttributeValues?.[':pk']?.S === 'QUEUE');
+    expect(queueReads).toHaveLength(2);
+    expect(queueReads[0]).toMatchObject({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND sk >= :from', ProjectionExpression: 'sk', ConsistentRead: false });
+  });
+
+  it('reads nothing of the table when no snapshot of the window is selected', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot('rds:dev-db-a', hoursAgo(2), 'dev-db'), dbSnapshot('rds:prod-db-old', hoursAgo(30))] });
+
+    // Act
+    const report = await sweep()();
+
+    // Assess
+    expect(dynamoMock.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(rdsMock.commandCalls(DescribeExportTasksCommand)).toHaveLength(0);
+    expect(report).toMatchObject({ listed: 1, selected: 0, entries: [] });
   });
 
   it('fails with ReconciliationFailed after trying every snapshot when Step Functions throttles a start', async () => {

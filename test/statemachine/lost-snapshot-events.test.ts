@@ -38,6 +38,25 @@ describe('no snapshot lost', () => {
     expect(result).toMatchObject({ snapshotsAnnounced: 40, snapshotsExported: 40, snapshotsExportedTwice: 0, exportsStarted: 40, succeeded: 40 });
     expect(result.peakConcurrentExports).toBeLessThanOrEqual(5);
     expect(result.triggerPeakRdsCallsPerSecond).toBeLessThanOrEqual(worstCaseRate(RDS_CALL_BUDGET.snapshotTrigger));
+    // The sweep started exactly the snapshots no event had started: the ones queued for a slot
+    // (most of the fleet at the first sweep) cost it no StartExecution, in any of its runs.
+    expect(result.sweep.runs).toBeGreaterThanOrEqual(1);
+    expect(result.sweep.startExecutions).toBe(result.snapshotEventsLost + result.triggerDeadLetters);
+  });
+
+  it('skips a queued backlog hour after hour, starting only the snapshots whose event was lost', async () => {
+    // Prepare: a backlog of 4 h at 5 at a time, and a few events lost. Every hourly sweep sees
+    // most of the fleet waiting for a slot: it must start the lost snapshots, once, and no other.
+    const scenario = { fleet: 20, quota: 5, exportSeconds: 3600, lostSnapshotEvents: 0.1, seed: 5 };
+
+    // Act
+    const result = await runScenario(parseScenario(scenario));
+
+    // Assess
+    expect(result.snapshotEventsLost).toBeGreaterThan(0);
+    expect(result).toMatchObject({ snapshotsAnnounced: 20, snapshotsExported: 20, snapshotsExportedTwice: 0, succeeded: 20 });
+    expect(result.sweep.runs).toBeGreaterThanOrEqual(4);
+    expect(result.sweep.startExecutions).toBe(result.snapshotEventsLost);
   });
 
   it('loses the snapshots whose events were lost when the sweep is off: the sweep is what finds them', async () => {

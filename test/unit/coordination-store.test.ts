@@ -82,6 +82,22 @@ describe('DynamoCoordinationStore', () => {
     expect(ttlOf('QUEUE')).toBeUndefined();
   });
 
+  it('tells the sweep which executions are queued since a time (from the keys, reading only that part of the queue) and which sources hold a slot', async () => {
+    // Prepare: a backlog of 500, the newest 10 within the window; one export holds a lent slot.
+    const { store, dynamo } = storeOnSimulator();
+    for (let n = 1; n <= 500; n++) await store.enqueue(entry(n));
+    await store.putLease({ exportId: 'snap-900', sourceArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:snap-900', expiresAt: new Date(NOW_MS + 600_000).toISOString() });
+    const before = dynamo.consumed.itemsRead;
+
+    // Act
+    const { executions, sources } = await store.inFlight(new Date(entry(491).requestedAt));
+
+    // Assess
+    expect([...executions]).toEqual(Array.from({ length: 10 }, (_, i) => `execution-${491 + i}`));
+    expect([...sources]).toEqual(['arn:aws:rds:us-east-1:123456789012:snapshot:snap-900']);
+    expect(dynamo.consumed.itemsRead - before).toBe(10 + 1);
+  });
+
   it('costs a dispatch probe of a long queue what one item costs, not what the queue holds', async () => {
     const { store, dynamo } = storeOnSimulator();
     for (let n = 1; n <= 500; n++) await store.enqueue(entry(n));

@@ -15,14 +15,23 @@ function snapshot(name: string, hoursAgo: number, overrides: Partial<SnapshotInf
   return { arn: snapshotArn(name), sourceId: 'prod-db', type: 'automated', status: 'available', createdAt: new Date(NOW.getTime() - hoursAgo * HOUR), ...overrides };
 }
 
-function ports(listed: SnapshotInfo[], exported: string[] = [], existing: string[] = []) {
+/** What the coordination table knows: executions queued for a slot (by name), sources holding a lent slot. */
+interface Table {
+  queued?: string[];
+  leased?: string[];
+}
+
+function ports(listed: SnapshotInfo[], exported: string[] = [], existing: string[] = [], table: Table = {}) {
   const starts: { name: string; input: unknown }[] = [];
-  const calls = { listed: [] as { since: Date; types: readonly SnapshotType[] }[], exportsListed: 0 };
+  const calls = { listed: [] as { since: Date; types: readonly SnapshotType[] }[], exportsListed: 0, inFlightSince: [] as Date[] };
   return {
     starts,
     calls,
     snapshots: { createdSince: async (since: Date, types: readonly SnapshotType[]) => (calls.listed.push({ since, types }), listed) },
     exports: { exportedSources: async () => (calls.exportsListed++, new Set(exported)) },
+    inFlight: {
+      inFlight: async (since: Date) => (calls.inFlightSince.push(since), { executions: new Set(table.queued ?? []), sources: new Set(table.leased ?? []) }),
+    },
     starter: {
       start: async (name: string, input: unknown) => {
         starts.push({ name, input });
@@ -61,50 +70,105 @@ describe('sweepSnapshots with in-memory ports', () => {
   it('starts each missing snapshot once, under the name and input the trigger uses', async () => {
     // Prepare
     const arn = snapshotArn('rds:prod-db-2026-11-23-03-10');
-    const { snapshots, exports, starter, starts, calls } = ports([snapshot('rds:prod-db-2026-11-23-03-10', 9)]);
+    const { snapshots, exports, inFlight, starter, starts, calls } = ports([snapshot('rds:prod-db-2026-11-23-03-10', 9)]);
 
     // Act
-    const report = await sweepSnapshots({ snapshots, exports, starter, settings: SETTINGS }, NOW);
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
 
     // Assess
     const name = executionName(parseSourceArn(arn)!, new Date('2026-11-23T03:14:07Z'));
     expect(starts).toEqual([{ name, input: { sourceArn: arn } }]);
-    expect(report).toEqual({ listed: 1, selected: 1, exported: 0, entries: [{ sourceArn: arn, outcome: 'started', executionName: name }] });
+    expect(report).toEqual({ listed: 1, selected: 1, inFlight: 0, exported: 0, entries: [{ sourceArn: arn, outcome: 'started', executionName: name }] });
     expect(calls.listed).toEqual([{ since: new Date(NOW.getTime() - 24 * HOUR), types: ['manual', 'automated'] }]);
   });
 
-  it('reports a snapshot whose execution exists (queued for a slot) without starting a second one', async () => {
+  it('reports a snapshot whose execution exists but the table does not know (starting, or ended) without starting a second one', async () => {
     // Prepare
     const arn = snapshotArn('rds:queued');
     const name = executionName(parseSourceArn(arn)!, NOW);
-    const { snapshots, exports, starter } = ports([snapshot('rds:queued', 2)], [], [name]);
+    const { snapshots, exports, inFlight, starter } = ports([snapshot('rds:queued', 2)], [], [name]);
 
     // Act
-    const report = await sweepSnapshots({ snapshots, exports, starter, settings: SETTINGS }, NOW);
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
 
     // Assess
     expect(report.entries).toEqual([{ sourceArn: arn, outcome: 'execution-exists', executionName: name }]);
   });
 
-  it('does not list export tasks when no snapshot is a candidate (a quiet hour costs the snapshot listing only)', async () => {
+  it('reads neither the table nor the export tasks when no snapshot is a candidate (a quiet hour costs the snapshot listing only)', async () => {
     // Prepare
-    const { snapshots, exports, starter, calls, starts } = ports([snapshot('rds:ancient', 100)]);
+    const { snapshots, exports, inFlight, starter, calls, starts } = ports([snapshot('rds:ancient', 100)]);
 
     // Act
-    const report = await sweepSnapshots({ snapshots, exports, starter, settings: SETTINGS }, NOW);
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
 
     // Assess
     expect(calls.exportsListed).toBe(0);
+    expect(calls.inFlightSince).toEqual([]);
     expect(starts).toEqual([]);
     expect(report).toMatchObject({ listed: 1, selected: 0, entries: [] });
   });
 
-  it('goes on after a start fails, and reports the failure with its name', async () => {
-    // Prepare: the "boom" snapshot's execution name starts with "boom", which the fake starter refuses.
-    const { snapshots, exports, starter, starts } = ports([snapshot('boom-1', 3, { type: 'manual' }), snapshot('rds:fine', 2)]);
+  it('skips, without a call, the snapshots whose execution is queued for a slot or holds one, and starts the one whose execution is gone', async () => {
+    // Prepare: a backlog; one execution waits in the queue, one holds a lent slot; the third's
+    // execution is in neither (its queue entry is gone: its start failed, or it was never started).
+    const [queued, leased, gone] = ['rds:queued-db', 'rds:leased-db', 'rds:gone-db'].map((name) => snapshotArn(name)) as [string, string, string];
+    const nameOf = (arn: string) => executionName(parseSourceArn(arn)!, NOW);
+    const { snapshots, exports, inFlight, starter, starts, calls } = ports(
+      [snapshot('rds:queued-db', 5), snapshot('rds:leased-db', 4), snapshot('rds:gone-db', 3)],
+      [],
+      [],
+      { queued: [nameOf(queued)], leased: [leased] },
+    );
 
     // Act
-    const report = await sweepSnapshots({ snapshots, exports, starter, settings: SETTINGS }, NOW);
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
+
+    // Assess
+    expect(starts).toEqual([{ name: nameOf(gone), input: { sourceArn: gone } }]);
+    expect(report).toMatchObject({ selected: 3, inFlight: 2, exported: 0, entries: [{ sourceArn: gone, outcome: 'started' }] });
+    // The queue is read from the window's start (less a clock skew), not from its head: the backlog's old entries are not read.
+    expect(calls.inFlightSince).toHaveLength(1);
+    expect(NOW.getTime() - calls.inFlightSince[0]!.getTime()).toBe(24 * HOUR + 5 * 60_000);
+  });
+
+  it('lists no export tasks when every candidate is in flight (a backlog hour costs the listing and one read of the table)', async () => {
+    // Prepare
+    const names = ['rds:a-db', 'rds:b-db'];
+    const { snapshots, exports, inFlight, starter, starts, calls } = ports(
+      names.map((name) => snapshot(name, 2)),
+      [],
+      [],
+      { queued: names.map((name) => executionName(parseSourceArn(snapshotArn(name))!, NOW)) },
+    );
+
+    // Act
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
+
+    // Assess
+    expect(calls.exportsListed).toBe(0);
+    expect(starts).toEqual([]);
+    expect(report).toEqual({ listed: 2, selected: 2, inFlight: 2, exported: 0, entries: [] });
+  });
+
+  it('starts nothing for a snapshot with an export task, and restarts one whose execution left the queue without exporting', async () => {
+    // Prepare: both executions left the queue; one exported, the other's is no more (no export task).
+    const { snapshots, exports, inFlight, starter, starts } = ports([snapshot('rds:exported-db', 6), snapshot('rds:lost-db', 6)], [snapshotArn('rds:exported-db')]);
+
+    // Act
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
+
+    // Assess
+    expect(starts.map((start) => start.input)).toEqual([{ sourceArn: snapshotArn('rds:lost-db') }]);
+    expect(report).toMatchObject({ selected: 2, inFlight: 0, exported: 1, entries: [{ outcome: 'started' }] });
+  });
+
+  it('goes on after a start fails, and reports the failure with its name', async () => {
+    // Prepare: the "boom" snapshot's execution name starts with "boom", which the fake starter refuses.
+    const { snapshots, exports, inFlight, starter, starts } = ports([snapshot('boom-1', 3, { type: 'manual' }), snapshot('rds:fine', 2)]);
+
+    // Act
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
 
     // Assess
     expect(starts).toHaveLength(2);

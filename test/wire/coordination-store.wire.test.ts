@@ -58,4 +58,14 @@ describe.skipIf(!endpoint)('DynamoCoordinationStore on moto', () => {
     expect(await store.restoreWait(source, { token: 'token-0' })).toBe(false);
     expect(await store.takeWait(source)).toEqual({ token: 'token-1' });
   });
+
+  it('reads the queue from a time on (a key condition on the sort key, keys only) for the sweep', async () => {
+    for (const n of [10, 11, 12]) await store.enqueue(entry(n));
+    await store.putLease({ exportId: 'db-20-0123456789', sourceArn: entry(20).sourceArn, expiresAt: new Date(Date.UTC(2026, 11, 3)).toISOString() });
+
+    const { executions, sources } = await store.inFlight(new Date(entry(11).requestedAt));
+
+    expect([...executions].sort()).toEqual(['execution-11', 'execution-12']);
+    expect([...sources]).toEqual([entry(20).sourceArn]);
+  });
 });
