@@ -3,7 +3,8 @@ import '../local/log-level.ts';
 import { parseScenario, runScenario, type ScenarioResult } from '../local/scenario.ts';
 import { execFileSync } from 'node:child_process';
 import { importNodeVersion, measureColdStarts } from './bundles.ts';
-import { dispatcherScaleTable } from './dispatcher-scale.ts';
+import { dispatcherScaleTable, runFleet } from './dispatcher-scale.ts';
+import { RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } from '../shared/runtime/pacing.ts';
 import { ASSUMPTIONS, configuredMemoryMb, costOf, PRICES, type MeasuredRun } from './cost.ts';
 import { verifyTable } from './verify.ts';
 
@@ -109,10 +110,37 @@ async function faultTable(): Promise<void> {
     ]);
   }
   printTable(['RDS calls', 'followed to real end', 'transitions', 'RDS calls', 'median latency s'], rows);
+  await triggerThrottlingTable();
+}
+
+/** A fleet of 200 whose snapshot-created events meet a throttled trigger, beside fair weather (each run in its own process). */
+async function triggerThrottlingTable(): Promise<void> {
+  console.log('\nFleet of 200 snapshots created at once, their trigger\'s RDS calls throttled (it retries, parks what fails three times; the hourly sweep starts the rest), beside fair weather');
+  console.log(`exports of 5-15 min, quota 5; the trigger's RDS budget: ${worstCaseRate(RDS_CALL_BUDGET.snapshotTrigger)} calls/s (account: about ${RDS_REQUESTS_PER_SECOND}/s)`);
+  console.log('targets: 100 % of exports followed to their real end, 100 % of snapshots exported, none twice, trigger peak within its budget\n');
+  const share = (part: number, whole: number) => `${part}/${whole} (${whole > 0 ? Math.round((100 * part) / whole) : 0} %)`;
+  const rows: string[][] = [];
+  for (const triggerThrottleRate of [0, 0.8]) {
+    const run = await runFleet(200, { exportSecondsRange: [300, 900], startingSeconds: 47, seed: 4, deadlineSeconds: 7 * 24 * 3600, triggerThrottleRate });
+    rows.push([
+      triggerThrottleRate === 0 ? 'fair weather' : `trigger ${triggerThrottleRate * 100} % throttled`,
+      share(run.exportsFollowedToRealEnd, run.exportsStarted),
+      share(run.snapshotsExported, run.snapshotsAnnounced),
+      String(run.snapshotsExportedTwice),
+      String(run.triggerDeadLetters),
+      String(run.stateTransitions),
+      String(rdsCallsOf(run)),
+      String(run.triggerPeakRdsCallsPerSecond),
+      String(run.apiCalls['States.StartExecution'] ?? 0),
+      String(run.peakConcurrentExports),
+      run.cpuSeconds.toFixed(1),
+    ]);
+  }
+  printTable(['trigger', 'followed to real end', 'snapshots exported', 'exported twice', 'parked events', 'transitions', 'RDS calls', 'trigger peak RDS/s', 'StartExecution', 'peak', 'CPU s'], rows);
 }
 
 /** Every call to the RDS API (exports and the trigger's snapshot lookups); the others are SNS, DynamoDB, Step Functions. */
-function rdsCallsOf(result: ScenarioResult): number {
+function rdsCallsOf(result: Pick<ScenarioResult, 'apiCalls'>): number {
   return Object.entries(result.apiCalls)
     .filter(([operation]) => !operation.includes('.') && operation !== 'Publish')
     .reduce((sum, [, count]) => sum + count, 0);
@@ -189,10 +217,17 @@ function printTable(header: string[], rows: string[][]): void {
   for (const row of rows) console.log(line(row));
 }
 
-await pollingTable();
-await fleetTable();
-await dispatcherScaleTable(printTable);
-await costTable();
-await faultTable();
-await bundleTable();
-await verifyTable(printTable);
+// `npm run bench` prints every table; `npm run bench -- faults cost` only those named.
+const TABLES: Record<string, () => Promise<void>> = {
+  polling: pollingTable,
+  fleet: fleetTable,
+  dispatcher: () => dispatcherScaleTable(printTable),
+  cost: costTable,
+  faults: faultTable,
+  bundles: bundleTable,
+  verify: () => verifyTable(printTable),
+};
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in TABLES));
+if (unknown.length > 0) throw new Error(`bench: unknown table(s) ${unknown.join(', ')}; choose from ${Object.keys(TABLES).join(', ')}`);
+for (const [name, table] of Object.entries(TABLES)) if (chosen.length === 0 || chosen.includes(name)) await table();

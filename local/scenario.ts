@@ -158,6 +158,8 @@ export interface ScenarioResult {
   succeeded: number;
   failed: number;
   exportsStarted: number;
+  /** Of those, the exports whose last status notified is the task's real end (TIMED_OUT for one canceled at its deadline). */
+  exportsFollowedToRealEnd: number;
   makespanSeconds: number | null;
   lowerBoundSeconds: number;
   /** Most export tasks that held a slot at one time: never above the quota. */
@@ -422,8 +424,10 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
     };
   };
   const exports = tasks.map(exportRecord);
+  const lastStatus = new Map<string, string>();
   const notifications = stack.sns.messages.map((message) => {
-    const record = JSON.parse(message.message.slice(message.message.lastIndexOf('\n') + 1)) as { percent?: number };
+    const record = JSON.parse(message.message.slice(message.message.lastIndexOf('\n') + 1)) as { percent?: number; exportId?: string };
+    if (record.exportId && !message.attributes.notice && message.attributes.status) lastStatus.set(record.exportId, message.attributes.status);
     return { status: message.attributes.status ?? '', percent: record.percent ?? null, subject: message.subject, ...(message.attributes.notice ? { notice: message.attributes.notice } : {}) };
   });
   const first = executions[0];
@@ -459,6 +463,7 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
     succeeded: executions.filter((e) => e.status === 'SUCCEEDED').length,
     failed: executions.filter((e) => e.status === 'FAILED').length,
     exportsStarted: tasks.length,
+    exportsFollowedToRealEnd: exports.filter((e) => followedToRealEnd(e.status, lastStatus.get(e.exportId))).length,
     makespanSeconds: endTimes.length > 0 ? Math.max(...endTimes) : null,
     lowerBoundSeconds: Math.round(Math.max(...jobSeconds, jobSeconds.reduce((a, b) => a + b, 0) / scenario.quota)),
     // Exports started outside the workflow share the quota: they count here, not in `exports`.
@@ -511,6 +516,13 @@ function notifyErrorOf(execution: ExecutionOutcome | undefined): unknown {
 
 function prefixed(prefix: string, calls: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(calls).map(([operation, count]) => [`${prefix}.${operation}`, count]));
+}
+
+/** Whether the last status notified for an export is the task's real end (RDS ended it, or the deadline's cancel did). */
+export function followedToRealEnd(realStatus: string, notified: string | undefined): boolean {
+  if (notified === undefined) return false;
+  if (realStatus === 'COMPLETE') return notified === 'COMPLETE' || notified === 'COMPLETE_WITH_WARNINGS';
+  return notified === realStatus || (realStatus === 'CANCELED' && notified === 'TIMED_OUT');
 }
 
 /** From the exports' start and end times: anyone can recompute it from the JSON. */
