@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
 import { parseFilterArg, type FilterArg } from './kinds.ts';
+import { INPUT_LIMITS } from '../shared/export-kinds/input-limits.ts';
 
 /** As the AWS CLI has them; passed to every SDK client. */
 export interface GlobalOptions {
@@ -108,7 +109,7 @@ const PER_COMMAND: Record<CommandName, string[]> = {
 };
 
 /** The most a workflow deadline may be (README: Execution input). */
-export const MAX_DEADLINE_SECONDS = 7 * 24 * 3600;
+export const MAX_DEADLINE_SECONDS = INPUT_LIMITS.deadlineSeconds.max;
 export const DEFAULT_INTERVAL_SECONDS = 10;
 
 function kindOf(value: string | undefined): KindName {

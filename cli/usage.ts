@@ -1,3 +1,4 @@
+import { INPUT_LIMITS } from '../shared/export-kinds/input-limits.ts';
 import type { CommandName } from './args.ts';
 
 const GLOBAL = `Global options (as the AWS CLI has them):
@@ -35,7 +36,7 @@ export-orchestrator start --local [--source-arn ARN] [--deadline-seconds N] [--s
   EXPORT_ORCHESTRATOR_STATE_MACHINE_ARN (the stack's StateMachineArn output).
   --image-id AMI         an EC2 image export (VMDK unless --disk-image-format), named by image, format and minute
   --ads-agent-id ID      an Application Discovery Service export of that agent's data of the last --lookback-hours (24)
-  --deadline-seconds N   cancel the export if it has not finished N seconds after the start (at most 604800)
+  --deadline-seconds N   cancel the export if it has not finished N seconds after the start (at most ${INPUT_LIMITS.deadlineSeconds.max})
   --local                run the whole workflow on the embedded simulator instead (what npm start runs) and print
                          its result; the ARN's type picks the simulated source (DB snapshot, cluster snapshot, cluster)`,
   cancel: `export-orchestrator cancel ID [--kind rds|ec2-image] [--table NAME] [--json]
