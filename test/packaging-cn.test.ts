@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ACCOUNT, cfnLintAvailable, isCi, list, packageService, policyStatements, startCfnLint, TemplateEvaluator, type CfnTemplate } from './packaging-helpers.ts';
 
 const require = createRequire(import.meta.url);
@@ -33,6 +33,7 @@ beforeAll(async () => {
     STAGE,
     ['--region', REGION, `--param=exportBucket=${BUCKET}`, `--param=kmsKeyArn=${KEY_ARN}`, '--param=selectionInclude=prod-db'],
     180_000,
+    inject('bundleCache'),
   ));
   cfn = new TemplateEvaluator(template, STACK, { partition: 'aws-cn', region: REGION });
   // cfn-lint runs beside the other tests of this file, awaited by its own.

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
-import { inject } from 'vitest';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -220,11 +219,18 @@ export class TemplateEvaluator {
  * The bundles do not depend on the stage, region or parameters: the run's first packaging builds
  * them and leaves its zips in the run's bundle cache (test/setup/bundle-cache.ts); a later one
  * packages those zips as they are (PREBUILT_BUNDLES=true, serverless.yml), which renders the same
- * template without building again. `reused` says which happened.
+ * template without building again. `reused` says which happened. `bundleCache` is the test run's
+ * cache (`inject('bundleCache')`); outside vitest (the rehearsal) there is none and it always builds.
  */
-export async function packageService(repoRoot: string, stage: string, args: string[], timeoutMs: number): Promise<{ packageDir: string; template: CfnTemplate; stderr: string; reused: boolean }> {
+export async function packageService(
+  repoRoot: string,
+  stage: string,
+  args: string[],
+  timeoutMs: number,
+  bundleCache?: string,
+): Promise<{ packageDir: string; template: CfnTemplate; stderr: string; reused: boolean }> {
   const packageDir = await mkdtemp(join(tmpdir(), 'export-orchestrator-package-'));
-  const cache = inject('bundleCache');
+  const cache = bundleCache;
   let stderr: string;
   let reused = false;
   // serverless-esbuild builds in <repo>/.esbuild: two test files packaging at once (aws, aws-cn) would delete each other's chunks.

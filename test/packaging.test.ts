@@ -12,7 +12,7 @@
  * cfn-lint (pip install cfn-lint) is optional locally, where its check is skipped with a warning;
  * on CI (CI set) a missing cfn-lint fails the run.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -184,7 +184,7 @@ let packagingOutput: string;
 beforeAll(async () => {
   // Act: package once for the whole file, with every parameter at its default, in an environment in
   // which no AWS credentials can be found.
-  ({ packageDir, template, stderr: packagingOutput } = await packageService(REPO_ROOT, STAGE, ['--region', REGION], PACKAGE_TIMEOUT_MS));
+  ({ packageDir, template, stderr: packagingOutput } = await packageService(REPO_ROOT, STAGE, ['--region', REGION], PACKAGE_TIMEOUT_MS, inject('bundleCache')));
   cfn = new TemplateEvaluator(template, STACK);
   if (lintAvailable) lint = startCfnLint(join(packageDir, 'cloudformation-template-update-stack.json'));
 
