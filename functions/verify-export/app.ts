@@ -1,6 +1,7 @@
 import type { NotificationPublisher } from '../../shared/notify/sns-publisher.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { workflowStep } from '../../shared/workflow/step.ts';
+import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';
 import { announce } from '../../shared/workflow/notify.ts';
 import { verifyExport, type VerifyDeps } from '../../shared/verification/verify.ts';
@@ -28,4 +29,4 @@ export const makeHandler = ({ verify, publisher, clock }: VerifyExportDeps) =>
       warnings,
     });
     return announce(verified, publisher, clock());
-  });
+  }, EVENT_SHAPES.verifyExport);

@@ -53,6 +53,7 @@ export const EVENT_SHAPES = {
   startExport: { '': 'object', request: 'object', 'request.source': 'object', 'request.exportId': 'string', bounds: 'object' },
   pollExport: EXPORT_STATE,
   cancelExport: EXPORT_STATE,
+  verifyExport: EXPORT_STATE,
   /** An ExportState, or a failed step's input (the state machine's { error: { Error, Cause } }). */
   notify: [{ '': 'object', error: 'object', 'error.Error': 'string' }, EXPORT_STATE],
   awaitExport: { '': 'object', token: 'string', sourceArn: 'string', exportStartedAt: 'string' },

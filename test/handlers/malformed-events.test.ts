@@ -8,6 +8,7 @@ import { makeHandler as notify } from '../../functions/notify/app.ts';
 import { makeHandler as planExports } from '../../functions/plan-exports/app.ts';
 import { makeHandler as pollExport } from '../../functions/poll-export/app.ts';
 import { makeHandler as reconcileSnapshots } from '../../functions/reconcile-snapshots/app.ts';
+import { makeHandler as verifyExport } from '../../functions/verify-export/app.ts';
 import { makeHandler as slackNotify } from '../../functions/slack-notify/app.ts';
 import { makeHandler as snapshotTrigger } from '../../functions/snapshot-trigger/app.ts';
 import { makeHandler as startExport } from '../../functions/start-export/app.ts';
@@ -50,6 +51,7 @@ const STEPS: Record<string, () => (event: unknown, context: never) => Promise<un
   pollExport: () => pollExport({ providerFor: () => untouchable, slots: slots(), publisher: untouchable, clock }) as never,
   cancelExport: () => cancelExport({ providerFor: () => untouchable, publisher: untouchable, clock }) as never,
   notify: () => notify({ publisher: untouchable, clock }) as never,
+  verifyExport: () => verifyExport({ verify: untouchable, publisher: untouchable, clock }) as never,
   awaitExport: () => awaitExport({ store: untouchable, callbacks: untouchable }) as never,
   exportEvent: () => exportEvent({ slots: slots(), clock }) as never,
   snapshotTrigger: () =>
