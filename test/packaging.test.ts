@@ -133,7 +133,7 @@ const UNSCOPABLE_ACTIONS = new Set([
   ...STATE_MACHINE_LOG_DELIVERY,
 ]);
 
-/** Powertools Metrics reads its namespace from this variable, which the provider gives every function. */
+/** The metrics' namespace (shared/runtime/metrics.ts, read as Powertools reads it), which the provider gives every function. */
 const METRICS_NAMESPACE_VARIABLE = 'POWERTOOLS_METRICS_NAMESPACE';
 
 /** Variables a handler reads that serverless.yml deliberately leaves to the code's default. */

@@ -1,11 +1,13 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { MetricUnit as MetricUnitName } from '@aws-lambda-powertools/metrics/types';
+import * as z from 'zod/mini';
+import { readConfig } from './config.ts';
 
 /**
  * Operational metrics, as CloudWatch embedded metric format (EMF) log lines: CloudWatch turns them
  * into metrics with no API call and no extra permission. The namespace comes from
  * POWERTOOLS_METRICS_NAMESPACE (serverless.yml: `<service>/<stage>`); every metric carries the
- * `service` dimension. The dashboard (config/operations-dashboard.cjs) and docs/runbook.md read
+ * `service` dimension. The documents are the ones Powertools Metrics writes for a single metric
+ * (test/unit/emf.test.ts), written here in a few lines: its package and its bundle were a tenth of
+ * every function's code beyond the SDK, loaded at every cold start (`npm run bench`, cold starts). The dashboard (config/operations-dashboard.cjs) and docs/runbook.md read
  * these names: this is their one source.
  */
 export const METRIC_NAMES = {
@@ -26,6 +28,10 @@ export const METRIC_NAMES = {
 
 export const SERVICE_NAME = 'export-orchestrator';
 
+/** The units our metrics use (CloudWatch's names). */
+export const MetricUnit = { Count: 'Count', Seconds: 'Seconds', Gigabytes: 'Gigabytes' } as const;
+export type MetricUnitName = (typeof MetricUnit)[keyof typeof MetricUnit];
+
 export interface MetricPoint {
   name: string;
   unit: MetricUnitName;
@@ -34,14 +40,38 @@ export interface MetricPoint {
   dimensions: Record<string, string>;
 }
 
-/** The Powertools instance of every function; disabled by POWERTOOLS_METRICS_DISABLED=true (local runs, tests). */
-export const metrics = new Metrics({ serviceName: SERVICE_NAME });
+/** Where metric points go: EMF lines on stdout in the Lambdas. */
+export interface Metrics {
+  emit(point: MetricPoint): void;
+}
+
+/** Read as Powertools Metrics reads them, so that serverless.yml, the local run and the tests set the same variables. */
+export const metricsConfigShape = {
+  POWERTOOLS_METRICS_NAMESPACE: z._default(z.string(), 'default_namespace'),
+  /** "true" (or "1"): no metric is written (local runs, tests). */
+  POWERTOOLS_METRICS_DISABLED: z.optional(z.string()),
+};
+
+/** One CloudWatch embedded-metric-format document of one metric, in Powertools' key order. */
+export function emfDocument(point: MetricPoint, namespace: string, timestamp: number): string {
+  const dimensions = { service: SERVICE_NAME, ...point.dimensions };
+  return JSON.stringify({
+    _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: point.name, Unit: point.unit }] }] },
+    ...dimensions,
+    [point.name]: point.value,
+  });
+}
+
+/** EMF lines written straight to stdout (as Powertools does, past the Lambda runtime's console prefix), where CloudWatch Logs reads them. */
+export function emfMetrics(config: { POWERTOOLS_METRICS_NAMESPACE: string; POWERTOOLS_METRICS_DISABLED?: string | undefined }, write: (line: string) => void = (line) => process.stdout.write(line)): Metrics {
+  const disabled = ['true', '1'].includes(config.POWERTOOLS_METRICS_DISABLED?.trim().toLowerCase() ?? '');
+  return { emit: (point) => (disabled ? undefined : write(`${emfDocument(point, config.POWERTOOLS_METRICS_NAMESPACE, Date.now())}\n`)) };
+}
+
+/** The metrics of every function, configured once per cold start. */
+export const metrics = emfMetrics(readConfig(metricsConfigShape));
 
 /** Publishes each point at once in its own EMF document (its own dimensions), so nothing waits for a flush. */
 export function publish(points: MetricPoint[], sink: Metrics = metrics): void {
-  for (const point of points) {
-    const single = sink.singleMetric();
-    for (const [name, value] of Object.entries(point.dimensions)) single.addDimension(name, value);
-    single.addMetric(point.name, point.unit, point.value);
-  }
+  for (const point of points) sink.emit(point);
 }

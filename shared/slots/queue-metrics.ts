@@ -1,6 +1,5 @@
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import { METRIC_NAMES, metrics, publish, type MetricPoint } from '../runtime/metrics.ts';
+import { METRIC_NAMES, MetricUnit, metrics, publish, type MetricPoint, type Metrics } from '../runtime/metrics.ts';
 import type { DispatchDeps, DispatchResult } from './dispatch.ts';
 
 /** The slot queue as the dispatcher leaves it: how many wait, for how long the oldest has, how many exports run. */

@@ -1,7 +1,6 @@
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import { isTerminal } from '../export-kinds/status.ts';
-import { METRIC_NAMES, metrics, publish, type MetricPoint } from '../runtime/metrics.ts';
+import { METRIC_NAMES, MetricUnit, metrics, publish, type MetricPoint, type Metrics } from '../runtime/metrics.ts';
 import type { ExportState } from './export-state.ts';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { vi } from 'vitest';
 
-// Before the handlers (and Powertools Metrics) load: metrics are off everywhere else in the suite.
+// Before the handlers (and shared/runtime/metrics.ts) load: metrics are off everywhere else in the suite.
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   process.env.POWERTOOLS_METRICS_NAMESPACE = 'export-orchestrator/test';
