@@ -11,7 +11,7 @@ import { makeHandler as makeReconcileSnapshots } from '../functions/reconcile-sn
 import { makeHandler as makeSnapshotTrigger } from '../functions/snapshot-trigger/app.ts';
 import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
 import { dispatchDeps } from '../shared/slots/clients.ts';
-import { exportProviders, loadAllAdapters } from '../shared/export-kinds/registry.ts';
+import { exportProviders, loadAllAdapters } from '../shared/export-kinds/providers.ts';
 import { snsPublisher } from '../shared/notify/sns-publisher.ts';
 import { coordinationStore } from '../shared/slots/dynamodb-store.ts';
 import { rdsSnapshots } from '../shared/triggers/rds-snapshots.ts';

@@ -1,5 +1,5 @@
 import { dispatchDeps } from '../../shared/slots/clients.ts';
-import { exportProviders } from '../../shared/export-kinds/registry.ts';
+import { exportProviders } from '../../shared/export-kinds/providers.ts';
 import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
 import { adsRegionOf, notifyConfigShape, providerConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
 import { systemClock } from '../../shared/runtime/clock.ts';

@@ -1,4 +1,4 @@
-import { exportProviders } from '../../shared/export-kinds/registry.ts';
+import { exportProviders } from '../../shared/export-kinds/providers.ts';
 import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
 import { adsRegionOf, notifyConfigShape, providerConfigShape, readConfig } from '../../shared/runtime/config.ts';
 import { systemClock } from '../../shared/runtime/clock.ts';

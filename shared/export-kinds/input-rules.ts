@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { quote, quoteList } from '../runtime/format.ts';
 import { INPUT_LIMITS, utf8Bytes, type InputLimit } from './input-limits.ts';
 import { parseSourceArn } from './rds/source.ts';
@@ -267,4 +268,12 @@ export function describeIssue(
 export function fieldPath(path: readonly PropertyKey[], input = 'input'): string {
   if (path.length === 0) return input;
   return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`)).join('');
+}
+
+/** deadlineSeconds of every kind: how long the export may run before it is canceled. */
+export function deadlineField() {
+  const { min, max } = INPUT_LIMITS.deadlineSeconds;
+  return z.optional(
+    z.number(typeError('a number of seconds')).check(z.int('must be a whole number of seconds'), z.gte(min, `must be at least ${min} second`), z.lte(max, `must be at most 7 days (${max})`)),
+  );
 }

@@ -1,73 +1,45 @@
-import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
-import type { RDSClientConfig } from '@aws-sdk/client-rds';
-import { ConfigurationError, InvalidExportRequest } from '../runtime/errors.ts';
-import type { ExportProvider } from './contract.ts';
-import type { ExportKind, ExportRequest } from './request.ts';
-import type { AdsClientOptions } from './ads/ads-provider.ts';
-import { rdsAdapter } from '../slots/clients.ts';
-import { onFirstUse } from '../runtime/on-first-use.ts';
+import type { ExportDefaults } from '../runtime/config.ts';
+import { InvalidExportRequest } from '../runtime/errors.ts';
+import { quote } from '../runtime/format.ts';
+import { adsKind } from './ads/kind.ts';
+import type { ExportKindDefinition } from './contract.ts';
+import { ec2ImageKind } from './ec2-image/kind.ts';
+import { rdsKind } from './rds/kind.ts';
+import { kindOf, type ExportKind, type ExportRequest } from './request.ts';
 
 /**
- * The one registry of export kinds: each kind's adapter, imported on the first request of that kind
- * (see rdsAdapter in clients.ts for why, and for the rule that keeps it so). A new kind is a loader
- * and an entry in PROVIDERS.
+ * The one registry of export kinds: a kind's definition by its name. Every place where kinds
+ * differ asks its definition (contract.ts ExportKindDefinition); the providers have their own,
+ * lazily loaded table (providers.ts). A new kind is a folder, its simulator (local/) and a line here.
  */
-const ec2ImageAdapter = /* @__PURE__ */ onFirstUse(() => import('./ec2-image/ec2-image-provider.ts'));
-const adsAdapter = /* @__PURE__ */ onFirstUse(() => import('./ads/ads-provider.ts'));
-
-/** Imports every kind's adapter now: the local run does, so that no module load races its virtual clock. */
-export async function loadAllAdapters(): Promise<void> {
-  await Promise.all([rdsAdapter(), ec2ImageAdapter(), adsAdapter()]);
-}
-
-/** Where the providers talk to; the local run points them at its simulators. */
-export interface ProviderConfig {
-  /** Application Discovery Service answers in the Migration Hub home region only. */
-  adsRegion?: string;
-  rds?: RDSClientConfig;
-  ec2?: EC2ClientConfig;
-  ads?: Partial<AdsClientOptions>;
-}
-
-const PROVIDERS: Record<ExportKind, (config: ProviderConfig) => Promise<ExportProvider>> = {
-  rds: async (config) => (await rdsAdapter()).rdsExportProvider(config.rds),
-  'ec2-image': async (config) => withRequest((await ec2ImageAdapter()).ec2ImageExportProvider(config.ec2), (request) => request.ec2Image),
-  ads: async (config) => {
-    const region = config.ads?.region ?? config.adsRegion;
-    if (!region) throw new ConfigurationError('Configuration: ADS_REGION (or AWS_REGION) is not set: kind "ads" needs the Migration Hub home region');
-    return withRequest((await adsAdapter()).adsExportProvider({ ...config.ads, region }), (request) => request.ads);
-  },
+const KINDS: { readonly [K in ExportKind]: ExportKindDefinition<K> } = {
+  rds: rdsKind,
+  'ec2-image': ec2ImageKind,
+  ads: adsKind,
 };
 
-/** The provider of a request's kind, made on the kind's first request and kept for the warm Lambda. */
-export function exportProviders(config: ProviderConfig = {}): (request: ExportRequest) => ExportProvider {
-  const made = new Map<ExportKind, ExportProvider>();
-  return (request) => {
-    const kind = request.kind ?? 'rds';
-    if (!Object.hasOwn(PROVIDERS, kind)) throw new InvalidExportRequest([`kind "${kind}" has no export provider`]);
-    if (!made.has(kind)) made.set(kind, deferred(onFirstUse(() => PROVIDERS[kind](config))));
-    return made.get(kind)!;
-  };
+export const EXPORT_KINDS = Object.keys(KINDS) as ExportKind[];
+
+export function isExportKind(value: unknown): value is ExportKind {
+  return typeof value === 'string' && Object.hasOwn(KINDS, value);
 }
 
-/** A provider made when it is first called: providerFor stays synchronous while its adapter loads. */
-function deferred(provider: () => Promise<ExportProvider>): ExportProvider {
-  return {
-    start: async (request) => (await provider()).start(request),
-    describe: async (exportId) => (await provider()).describe(exportId),
-    cancel: async (exportId) => (await provider()).cancel(exportId),
-  };
+/**
+ * The definition of a request's kind. KINDS gives each kind its own definition, so the definition
+ * found by a request's kind takes that request (what TypeScript cannot follow through the lookup).
+ */
+export function definitionOf(request: Pick<ExportRequest, 'kind'>): ExportKindDefinition<ExportKind> {
+  return KINDS[kindOf(request)] as ExportKindDefinition<ExportKind>;
 }
 
-/** A provider of another start request, behind the workflow's ExportRequest. */
-function withRequest<R>(provider: ExportProvider<R>, requestOf: (request: ExportRequest) => R | undefined): ExportProvider {
-  return {
-    start: (request) => {
-      const own = requestOf(request);
-      if (own === undefined) throw new InvalidExportRequest([`a ${request.kind} request carries no ${request.kind} parameters`]);
-      return provider.start(own);
-    },
-    describe: (taskId) => provider.describe(taskId),
-    cancel: (taskId) => provider.cancel(taskId),
-  };
+/**
+ * The execution input of any kind: `kind` ("rds" when absent, "ec2-image" or "ads") picks the
+ * fields that are allowed and how they are checked. Every problem is reported at once.
+ */
+export function buildWorkflowRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): ExportRequest {
+  const { kind = 'rds', ...input } = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : { input: raw }) as Record<string, unknown>;
+  if (!isExportKind(kind)) {
+    throw new InvalidExportRequest([`kind ${quote(kind)} is not one of ${EXPORT_KINDS.map((k) => `"${k}"`).join(', ')}: leave it out for rds`]);
+  }
+  return KINDS[kind].buildRequest(typeof raw === 'object' && raw !== null ? input : raw, config, requestedAt);
 }

@@ -1,6 +1,7 @@
 import { INPUT_LIMITS } from '../export-kinds/input-limits.ts';
 import { ASL_ERROR_NAMES, ERROR_MESSAGE_LIMIT } from '../runtime/errors.ts';
 import { causeMessage, clip, formatDuration } from '../runtime/format.ts';
+import { definitionOf } from '../export-kinds/registry.ts';
 import type { ExportStatus } from '../export-kinds/status.ts';
 import { describeVerification, verificationRecord, type VerificationRecord } from '../verification/notification.ts';
 import type { ExportState } from '../workflow/export-state.ts';
@@ -92,14 +93,10 @@ export function recordForState(state: ExportState, now: Date): NotificationRecor
   };
 }
 
-/** Where the export lands: RDS writes a folder, EC2 one file named after its task; ADS hands out a pre-signed URL instead. */
+/** Where the export lands (its kind says: RDS writes a folder, EC2 one file named after its task; ADS hands out a pre-signed URL instead). */
 function s3UriOf(state: ExportState): { s3Uri?: string } {
-  const { request } = state;
-  if (request.kind === 'ads') return {};
-  if (request.kind === 'ec2-image' && request.ec2Image) {
-    return state.taskId ? { s3Uri: `s3://${request.s3Bucket}/${request.ec2Image.s3Prefix}${state.taskId}.${request.ec2Image.diskImageFormat.toLowerCase()}` } : {};
-  }
-  return { s3Uri: `s3://${request.s3Bucket}/${request.s3Prefix ? `${request.s3Prefix}/` : ''}${request.exportId}/` };
+  const s3Uri = definitionOf(state.request).s3UriOf(state.request, state.taskId);
+  return s3Uri ? { s3Uri } : {};
 }
 
 /** Failures that are a limit passing, not something broken: notified as TIMED_OUT (filter policies tell them apart). */

@@ -1,3 +1,6 @@
+import { isRdsRequest } from '../export-kinds/request.ts';
+import { exportFolderOf as rdsExportFolder, type RdsRequest } from '../export-kinds/rds/request.ts';
+import { ExportServiceError } from '../runtime/errors.ts';
 import type { ExportState } from '../workflow/export-state.ts';
 import { catalogDatabaseName, catalogExport, tableFolder } from './catalog.ts';
 import { baseName, exportInfoName, parseExportMetadata, tablesInfoPrefix, type MetadataFile, type TableMetadata } from './metadata.ts';
@@ -23,10 +26,13 @@ export interface VerifyDeps {
   settings: VerifySettings;
 }
 
-export const exportFolderOf = (state: Pick<ExportState, 'request'>): ExportFolder => ({
-  bucket: state.request.s3Bucket,
-  prefix: `${state.request.s3Prefix ? `${state.request.s3Prefix}/` : ''}${state.request.exportId}/`,
-});
+/** What an RDS export wrote: verification is for RDS exports only (the Route choice sends no other kind here). */
+export function rdsRequestOf(state: Pick<ExportState, 'request'>): RdsRequest {
+  if (!isRdsRequest(state.request)) throw new ExportServiceError(`${state.request.kind} exports are not verified: only RDS exports write metadata files to read`);
+  return state.request;
+}
+
+export const exportFolderOf = (state: Pick<ExportState, 'request'>): ExportFolder => rdsExportFolder(rdsRequestOf(state));
 
 /** After the export's end: COMPLETE is verified (and catalogued); any other end is accounted for. */
 export async function verifyExport(state: ExportState, deps: VerifyDeps): Promise<ExportState & { verification: Verification }> {
@@ -56,7 +62,7 @@ export async function verifyExport(state: ExportState, deps: VerifyDeps): Promis
   }
   if (deps.settings.retainExports > 0) {
     verification.retention = await applyRetention(
-      { exportId: state.request.exportId, sourceArn: state.request.source.arn, s3Bucket: folder.bucket, s3Prefix: state.request.s3Prefix, takenAt: exportTime },
+      { exportId: state.request.exportId, sourceArn: state.request.source.arn, s3Bucket: folder.bucket, s3Prefix: rdsRequestOf(state).s3Prefix, takenAt: exportTime },
       deps.settings.retainExports,
       deps.history(),
       deps.objects,

@@ -1,6 +1,6 @@
 import type { ExportDefaults } from '../runtime/config.ts';
 import { dispatchBestEffort, startingNow, type DispatchDeps, type DispatchResult } from '../slots/dispatch.ts';
-import { buildWorkflowRequest } from '../export-kinds/request.ts';
+import { buildWorkflowRequest, definitionOf } from '../export-kinds/registry.ts';
 import type { StartInput } from '../slots/store.ts';
 
 /** The admission step's input: the execution input as given, its start time, and the AwaitSlot task token. */
@@ -24,13 +24,13 @@ export async function admitExport(
   now: Date,
 ): Promise<{ exportId: string; dispatch: DispatchResult | undefined }> {
   const request = buildWorkflowRequest(event.input, defaults, new Date(event.requestedAt));
-  const rds = (request.kind ?? 'rds') === 'rds';
+  const kind = definitionOf(request);
   const released: StartInput = {
     request,
-    // Only RDS sends export events that end a wait early: other kinds are found done by polling alone.
-    bounds: { minSeconds: defaults.MIN_POLL_SECONDS, maxSeconds: defaults.MAX_POLL_SECONDS, eventSafetyNetSeconds: rds ? defaults.EVENT_SAFETY_NET_SECONDS : 0 },
+    // Export events end a wait early (RDS's); a kind without them is found done by polling alone.
+    bounds: { minSeconds: defaults.MIN_POLL_SECONDS, maxSeconds: defaults.MAX_POLL_SECONDS, eventSafetyNetSeconds: kind.sendsExportEvents ? defaults.EVENT_SAFETY_NET_SECONDS : 0 },
   };
-  if (!rds) {
+  if (!kind.takesExportSlot) {
     // The slots are RDS's export quota; EC2 and ADS exports do not take one, so they start at once.
     await deps.callbacks.succeed(event.token, startingNow(released, now));
     return { exportId: request.exportId, dispatch: undefined };

@@ -1,4 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
+import { kindOf } from '../export-kinds/request.ts';
 import { isTerminal } from '../export-kinds/status.ts';
 import { METRIC_NAMES, MetricUnit, metrics, publish, type MetricPoint, type Metrics } from '../runtime/metrics.ts';
 import type { ExportState } from './export-state.ts';
@@ -13,7 +14,7 @@ export function exportMetricsFor(input: unknown, output: unknown, now: Date): Me
   if (failedStep) return [{ name: METRIC_NAMES.workflowFailures, unit: MetricUnit.Count, value: 1, dimensions: { error: failedStep } }];
   if (!isExportState(output)) return [];
   const before = isExportState(input) ? input.status : undefined;
-  const dimensions = { kind: output.request.kind ?? 'rds' };
+  const dimensions = { kind: kindOf(output.request) };
   const points: MetricPoint[] = [];
   if (before === undefined && !output.adopted) points.push({ name: METRIC_NAMES.started, unit: MetricUnit.Count, value: 1, dimensions });
   if (isTerminal(output.status) && before !== output.status) {

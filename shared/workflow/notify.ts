@@ -4,6 +4,7 @@ import { backoffSeconds, CANCEL_ESCALATION_SECONDS, describeError, INTERRUPTION_
 import { logger } from '../runtime/logger.ts';
 import { METRIC_NAMES, publish as publishMetrics } from '../runtime/metrics.ts';
 import { recordForFailure, recordForNotice, recordForState, renderNotification, type FailedStepInput, type Notification } from '../notify/record.ts';
+import { kindOf } from '../export-kinds/request.ts';
 import { isTerminal } from '../export-kinds/status.ts';
 import { awaitsVerification } from '../verification/when.ts';
 import { markNotified, type ExportState } from './export-state.ts';
@@ -63,7 +64,7 @@ async function tryPublish(publisher: NotificationPublisher, notification: Notifi
     return undefined;
   } catch (error) {
     // The alarm's signal: the NotificationsFailed metric and an ERROR log line, in every function that publishes.
-    publishMetrics([{ name: METRIC_NAMES.notificationsFailed, unit: 'Count', value: 1, dimensions: { kind: state.request.kind ?? 'rds' } }]);
+    publishMetrics([{ name: METRIC_NAMES.notificationsFailed, unit: 'Count', value: 1, dimensions: { kind: kindOf(state.request) } }]);
     logger.error('could not publish the notification; the next step tries again', {
       notificationFailed: true,
       subject: notification.subject,

@@ -1,6 +1,6 @@
 /** The request, the execution state and the fixed clock the handler and logic tests share. */
 import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shared/runtime/config.ts';
-import { buildExportRequest, type ExportRequest } from '../../shared/export-kinds/request.ts';
+import { buildRdsRequest, type RdsRequest } from '../../shared/export-kinds/rds/request.ts';
 import type { ExportState } from '../../shared/workflow/export-state.ts';
 import { ACCOUNT, REGION } from './aws.ts';
 
@@ -19,12 +19,12 @@ export const defaults: ExportDefaults = readConfig(exportDefaultsShape, {
 
 export const BOUNDS = { minSeconds: defaults.MIN_POLL_SECONDS, maxSeconds: defaults.MAX_POLL_SECONDS };
 
-export function exportRequest(input: Record<string, unknown> = {}): ExportRequest {
-  return buildExportRequest({ sourceArn: SNAPSHOT_ARN, ...input }, defaults, REQUESTED_AT);
+export function exportRequest(input: Record<string, unknown> = {}): RdsRequest {
+  return buildRdsRequest({ sourceArn: SNAPSHOT_ARN, ...input }, defaults, REQUESTED_AT);
 }
 
 /** An RDS export a quarter done, polled three times. */
-export function exportState(overrides: Partial<ExportState> = {}): ExportState {
+export function exportState(overrides: Partial<Omit<ExportState, 'request'>> & { request?: RdsRequest } = {}): ExportState & { request: RdsRequest } {
   return {
     request: exportRequest({ exportOnly: ['orders'] }),
     status: 'IN_PROGRESS',

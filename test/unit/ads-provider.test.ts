@@ -6,7 +6,7 @@ import {
   normaliseAdsStatus,
   observeAdsExport,
 } from '../../shared/export-kinds/ads/ads-provider.ts';
-import { validateAdsExportRequest } from '../../shared/export-kinds/ads/request.ts';
+import { validateAdsExportParameters } from '../../shared/export-kinds/ads/request.ts';
 import { CannotCancelExport, ExportServiceError, ExportTaskNotFound, InvalidExportRequest, TransientAwsError, UnknownExportStatus } from '../../shared/runtime/errors.ts';
 import { failure } from '../support/failure.ts';
 
@@ -71,10 +71,10 @@ describe('observeAdsExport', () => {
   });
 });
 
-describe('validateAdsExportRequest', () => {
+describe('validateAdsExportParameters', () => {
   function problemsOf(raw: unknown): string[] {
     try {
-      validateAdsExportRequest(raw);
+      validateAdsExportParameters(raw);
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidExportRequest);
       return (error as InvalidExportRequest).problems;
@@ -83,7 +83,7 @@ describe('validateAdsExportRequest', () => {
   }
 
   it('accepts one agent with a time range, times in canonical ISO form', () => {
-    expect(validateAdsExportRequest({ agentIds: [AGENT], startTime: '2026-01-01T00:00:00+01:00', endTime: '2026-01-02T00:00:00Z' })).toEqual({
+    expect(validateAdsExportParameters({ agentIds: [AGENT], startTime: '2026-01-01T00:00:00+01:00', endTime: '2026-01-02T00:00:00Z' })).toEqual({
       agentIds: [AGENT],
       startTime: '2025-12-31T23:00:00.000Z',
       endTime: '2026-01-02T00:00:00.000Z',
@@ -91,7 +91,7 @@ describe('validateAdsExportRequest', () => {
   });
 
   it('accepts no filter at all: everything ADS holds', () => {
-    expect(validateAdsExportRequest({})).toEqual({});
+    expect(validateAdsExportParameters({})).toEqual({});
   });
 
   it.each([

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Ec2ImageExportProvider, normaliseEc2ImageTask } from '../../shared/export-kinds/ec2-image/ec2-image-provider.ts';
-import { imageArn, validateEc2ImageExportRequest, type Ec2ImageExportRequest } from '../../shared/export-kinds/ec2-image/request.ts';
+import { imageArn, validateExportImageParameters, type ExportImageParameters } from '../../shared/export-kinds/ec2-image/request.ts';
 import {
   CannotCancelExport,
   ExportIdentifierConflict,
@@ -71,12 +71,12 @@ describe('normaliseEc2ImageTask', () => {
   });
 });
 
-describe('validateEc2ImageExportRequest', () => {
+describe('validateExportImageParameters', () => {
   const valid = { imageId: IMAGE_ID, diskImageFormat: 'VMDK', s3Bucket: 'image-exports', s3Prefix: 'amis/', roleName: 'vmimport', exportId: 'web-ami-2026-0123456789' };
 
   function problemsOf(raw: unknown): string[] {
     try {
-      validateEc2ImageExportRequest(raw);
+      validateExportImageParameters(raw);
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidExportRequest);
       return (error as InvalidExportRequest).problems;
@@ -85,7 +85,7 @@ describe('validateEc2ImageExportRequest', () => {
   }
 
   it('accepts a complete request as is', () => {
-    expect(validateEc2ImageExportRequest(valid)).toEqual(valid);
+    expect(validateExportImageParameters(valid)).toEqual(valid);
   });
 
   it('accepts an 8-digit AMI id, no prefix and no role (EC2 then uses vmimport)', () => {
@@ -93,7 +93,7 @@ describe('validateEc2ImageExportRequest', () => {
     const { s3Prefix: _prefix, roleName: _role, ...rest } = valid;
 
     // Act
-    const request = validateEc2ImageExportRequest({ ...rest, imageId: 'ami-1234abcd', diskImageFormat: 'VHD' });
+    const request = validateExportImageParameters({ ...rest, imageId: 'ami-1234abcd', diskImageFormat: 'VHD' });
 
     // Assess
     expect(request).toEqual({ ...rest, imageId: 'ami-1234abcd', diskImageFormat: 'VHD', s3Prefix: '' });
@@ -152,7 +152,7 @@ describe('imageArn', () => {
 describe('Ec2ImageExportProvider', () => {
   const ec2Mock = mockClient(EC2Client);
   const provider = new Ec2ImageExportProvider(new EC2Client({ region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
-  const request: Ec2ImageExportRequest = {
+  const request: ExportImageParameters = {
     imageId: IMAGE_ID,
     diskImageFormat: 'RAW',
     s3Bucket: 'image-exports',

@@ -4,7 +4,8 @@ import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shar
 import { ERROR_MESSAGE_LIMIT, InvalidExportRequest } from '../../shared/runtime/errors.ts';
 import { INPUT_LIMITS, renderLimitsTable, utf8Bytes, type InputLimitName } from '../../shared/export-kinds/input-limits.ts';
 import { startingNow } from '../../shared/slots/dispatch.ts';
-import { buildWorkflowRequest } from '../../shared/export-kinds/request.ts';
+import { buildWorkflowRequest } from '../../shared/export-kinds/registry.ts';
+import type { RdsRequest } from '../../shared/export-kinds/rds/request.ts';
 
 // INPUT_LIMITS is the one source of the input's sizes: the README's table is rendered from it,
 // every limit is enforced (one past it is refused, naming the field), and together they bound the
@@ -134,7 +135,7 @@ describe('INPUT_LIMITS', () => {
     const bytes = utf8Bytes(JSON.stringify(released));
 
     // Assess: the request rides in every state beside the error (≤ 4 KB) and the notices; 64 KB leaves room for them all.
-    expect(request.exportOnly).toHaveLength(200);
+    expect((request as RdsRequest).exportOnly).toHaveLength(200);
     expect(bytes).toBeLessThan(64 * 1024);
     expect(bytes + 4 * ERROR_MESSAGE_LIMIT).toBeLessThan(KB_256);
   });

@@ -8,14 +8,14 @@ import {
   type FailedStepInput,
   type NotificationRecord,
 } from '../../shared/notify/record.ts';
-import type { ExportRequest } from '../../shared/export-kinds/request.ts';
+import type { RdsRequest } from '../../shared/export-kinds/rds/request.ts';
 import { EXPORT_STATUSES, type ExportStatus } from '../../shared/export-kinds/status.ts';
 import type { ExportState } from '../../shared/workflow/export-state.ts';
 
 const ACCOUNT = '123456789012';
 const NOW = new Date('2026-03-04T06:08:12.000Z');
 
-function request(name = 'orders-db-final', overrides: Partial<ExportRequest> = {}): ExportRequest {
+function request(name = 'orders-db-final', overrides: Partial<RdsRequest> = {}): RdsRequest {
   return {
     source: { arn: `arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:${name}`, type: 'SNAPSHOT', region: 'us-east-1', account: ACCOUNT, name },
     exportId: 'orders-db-final-0123456789',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shared/runtime/config.ts';
 import { InvalidExportRequest } from '../../shared/runtime/errors.ts';
-import { buildExportRequest } from '../../shared/export-kinds/request.ts';
+import { buildRdsRequest } from '../../shared/export-kinds/rds/request.ts';
 import { exportIdentifier, isValidExportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 
 const ACCOUNT = '123456789012';
@@ -19,7 +19,7 @@ const config: ExportDefaults = readConfig(exportDefaultsShape, {
 /** The problems of the InvalidExportRequest that building the request throws (fails the test if it does not throw one). */
 function problemsOf(raw: unknown): string[] {
   try {
-    buildExportRequest(raw, config, REQUESTED_AT);
+    buildRdsRequest(raw, config, REQUESTED_AT);
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidExportRequest);
     expect((error as InvalidExportRequest).name).toBe('InvalidExportRequest');
@@ -28,9 +28,9 @@ function problemsOf(raw: unknown): string[] {
   expect.fail(`expected ${JSON.stringify(raw)} to be refused`);
 }
 
-describe('buildExportRequest', () => {
+describe('buildRdsRequest', () => {
   it('applies the configured defaults to a request that gives only the source', () => {
-    const request = buildExportRequest({ sourceArn: SNAPSHOT_ARN }, config, REQUESTED_AT);
+    const request = buildRdsRequest({ sourceArn: SNAPSHOT_ARN }, config, REQUESTED_AT);
 
     expect(request).toEqual({
       source: parseSourceArn(SNAPSHOT_ARN),
@@ -47,7 +47,7 @@ describe('buildExportRequest', () => {
   });
 
   it('prefers the values the input gives over the defaults', () => {
-    const request = buildExportRequest(
+    const request = buildRdsRequest(
       {
         sourceArn: SNAPSHOT_ARN,
         s3Bucket: 'team.exports-2026',
@@ -76,30 +76,30 @@ describe('buildExportRequest', () => {
     ['an alias', 'alias/team/exports'],
     ['an alias ARN', `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/exports`],
   ])('accepts %s as kmsKeyId', (_, kmsKeyId) => {
-    expect(buildExportRequest({ sourceArn: SNAPSHOT_ARN, kmsKeyId }, config, REQUESTED_AT).kmsKeyId).toBe(kmsKeyId);
+    expect(buildRdsRequest({ sourceArn: SNAPSHOT_ARN, kmsKeyId }, config, REQUESTED_AT).kmsKeyId).toBe(kmsKeyId);
   });
 
   it('sets the deadline deadlineSeconds after the request time', () => {
-    expect(buildExportRequest({ sourceArn: SNAPSHOT_ARN, deadlineSeconds: 90 }, config, REQUESTED_AT).deadline).toBe('2026-03-04T05:07:37.000Z');
-    expect(buildExportRequest({ sourceArn: SNAPSHOT_ARN, deadlineSeconds: 7 * 24 * 3600 }, config, REQUESTED_AT).deadline).toBe(
+    expect(buildRdsRequest({ sourceArn: SNAPSHOT_ARN, deadlineSeconds: 90 }, config, REQUESTED_AT).deadline).toBe('2026-03-04T05:07:37.000Z');
+    expect(buildRdsRequest({ sourceArn: SNAPSHOT_ARN, deadlineSeconds: 7 * 24 * 3600 }, config, REQUESTED_AT).deadline).toBe(
       '2026-03-11T05:06:07.000Z',
     );
   });
 
   describe('renders the S3 prefix template', () => {
     it('fills in {sourceId}, {date}, {sourceType} and {exportId}', () => {
-      const request = buildExportRequest({ sourceArn: SNAPSHOT_ARN, s3Prefix: 'exports/{sourceType}/{sourceId}/{date}/{exportId}' }, config, REQUESTED_AT);
+      const request = buildRdsRequest({ sourceArn: SNAPSHOT_ARN, s3Prefix: 'exports/{sourceType}/{sourceId}/{date}/{exportId}' }, config, REQUESTED_AT);
       expect(request.s3Prefix).toBe(`exports/SNAPSHOT/rds-orders-db-2026-03-04-05-06/2026-03-04/${request.exportId}`);
     });
 
     it('uses the request date (UTC) and the live cluster type', () => {
-      const request = buildExportRequest({ sourceArn: CLUSTER_ARN, s3Prefix: '{sourceType}/{date}/{sourceId}' }, config, new Date('2026-12-31T23:59:59Z'));
+      const request = buildRdsRequest({ sourceArn: CLUSTER_ARN, s3Prefix: '{sourceType}/{date}/{sourceId}' }, config, new Date('2026-12-31T23:59:59Z'));
       expect(request.s3Prefix).toBe('CLUSTER/2026-12-31/aurora-main');
     });
 
     it('drops leading and trailing slashes, and leaves an empty prefix empty', () => {
-      expect(buildExportRequest({ sourceArn: CLUSTER_ARN, s3Prefix: '/exports/{sourceId}/' }, config, REQUESTED_AT).s3Prefix).toBe('exports/aurora-main');
-      expect(buildExportRequest({ sourceArn: CLUSTER_ARN, s3Prefix: '' }, config, REQUESTED_AT).s3Prefix).toBe('');
+      expect(buildRdsRequest({ sourceArn: CLUSTER_ARN, s3Prefix: '/exports/{sourceId}/' }, config, REQUESTED_AT).s3Prefix).toBe('exports/aurora-main');
+      expect(buildRdsRequest({ sourceArn: CLUSTER_ARN, s3Prefix: '' }, config, REQUESTED_AT).s3Prefix).toBe('');
     });
   });
 
@@ -181,7 +181,7 @@ describe('buildExportRequest', () => {
     const inEuWest1: ExportDefaults = { ...config, AWS_REGION: 'eu-west-1' };
     const problemsIn = (raw: unknown, defaults: ExportDefaults): string[] => {
       try {
-        buildExportRequest(raw, defaults, REQUESTED_AT);
+        buildRdsRequest(raw, defaults, REQUESTED_AT);
       } catch (error) {
         return (error as InvalidExportRequest).problems;
       }
@@ -225,7 +225,7 @@ describe('buildExportRequest', () => {
     it('names the default it checked when the input leaves a field out', () => {
       const defaults: ExportDefaults = { ...config, EXPORT_BUCKET: 'exports--x-s3' };
 
-      expect(() => buildExportRequest({ sourceArn: SNAPSHOT_ARN }, defaults, REQUESTED_AT)).toThrow(/s3Bucket \(the default, EXPORT_BUCKET\) "exports--x-s3" ends with "--x-s3"/);
+      expect(() => buildRdsRequest({ sourceArn: SNAPSHOT_ARN }, defaults, REQUESTED_AT)).toThrow(/s3Bucket \(the default, EXPORT_BUCKET\) "exports--x-s3" ends with "--x-s3"/);
     });
 
     it('keeps the message short when the input is huge: at most 12 problems listed, each value clipped', () => {
@@ -241,7 +241,7 @@ describe('buildExportRequest', () => {
       // Act
       let message = '';
       try {
-        buildExportRequest(raw, config, REQUESTED_AT);
+        buildRdsRequest(raw, config, REQUESTED_AT);
       } catch (error) {
         message = (error as Error).message;
       }
@@ -276,7 +276,7 @@ describe('buildExportRequest', () => {
     }
     let message = '';
     try {
-      buildExportRequest(raw, config, REQUESTED_AT);
+      buildRdsRequest(raw, config, REQUESTED_AT);
     } catch (error) {
       message = (error as Error).message;
     }

@@ -15,7 +15,7 @@ import { EC2Client, paginateDescribeExportImageTasks } from '@aws-sdk/client-ec2
 import type { HttpRequest } from '@smithy/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { Ec2ImageExportProvider } from '../../shared/export-kinds/ec2-image/ec2-image-provider.ts';
-import type { Ec2ImageExportRequest } from '../../shared/export-kinds/ec2-image/request.ts';
+import type { ExportImageParameters } from '../../shared/export-kinds/ec2-image/request.ts';
 import { CannotCancelExport, ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound, TransientAwsError } from '../../shared/runtime/errors.ts';
 import { Ec2ImageExportSimulator, ec2QueryHandler, type ImageExportBehaviour } from '../../local/ec2-image-simulator.ts';
 import { failure } from '../support/failure.ts';
@@ -26,7 +26,7 @@ const IMAGE_ID = 'ami-0123456789abcdef0';
 const MISSING_IMAGE_ID = 'ami-0fedcba9876543210';
 const motoEndpoint = inject('motoEndpoint');
 
-function exportRequest(overrides: Partial<Ec2ImageExportRequest> = {}): Ec2ImageExportRequest {
+function exportRequest(overrides: Partial<ExportImageParameters> = {}): ExportImageParameters {
   return { imageId: IMAGE_ID, diskImageFormat: 'VMDK', s3Bucket: 'image-exports', s3Prefix: 'amis/', roleName: 'vmimport', exportId: 'web-ami-0123456789', ...overrides };
 }
 

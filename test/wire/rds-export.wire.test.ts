@@ -29,7 +29,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RdsExportProvider } from '../../shared/export-kinds/rds/rds-provider.ts';
 import { readConfig, exportDefaultsShape, type ExportDefaults } from '../../shared/runtime/config.ts';
 import { ExportIdentifierConflict, ExportServiceError, ExportTaskNotFound } from '../../shared/runtime/errors.ts';
-import { buildExportRequest, type ExportRequest } from '../../shared/export-kinds/request.ts';
+import { buildRdsRequest } from '../../shared/export-kinds/rds/request.ts';
+import type { RdsRequest } from '../../shared/export-kinds/rds/request.ts';
 import { failure } from '../support/failure.ts';
 
 const endpoint = inject('motoEndpoint');
@@ -81,8 +82,8 @@ describe.skipIf(!endpoint)('RdsExportProvider against moto (wire)', () => {
     return DBSnapshot!.DBSnapshotArn!;
   }
 
-  function requestFor(sourceArn: string, extra: Record<string, unknown> = {}): ExportRequest {
-    return buildExportRequest({ sourceArn, ...extra }, config, new Date());
+  function requestFor(sourceArn: string, extra: Record<string, unknown> = {}): RdsRequest {
+    return buildRdsRequest({ sourceArn, ...extra }, config, new Date());
   }
 
   async function rawTask(exportId: string): Promise<ExportTask> {
@@ -234,7 +235,7 @@ describe.skipIf(!endpoint)('RdsExportProvider against moto (wire)', () => {
     const intruderArn = await createSnapshot('intruder');
     const owner = requestFor(ownerArn);
     await provider.start(owner);
-    const intruder: ExportRequest = { ...requestFor(intruderArn), exportId: owner.exportId };
+    const intruder: RdsRequest = { ...requestFor(intruderArn), exportId: owner.exportId };
 
     // Act
     const error = await failure(provider.start(intruder));

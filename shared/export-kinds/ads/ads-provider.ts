@@ -5,7 +5,7 @@ import { CannotCancelExport, ExportServiceError, NamedError, ExportTaskNotFound,
 import type { ExportObservation, ExportProvider } from '../contract.ts';
 import type { ExportStatus } from '../status.ts';
 import { isTransient, toWorkflowError } from '../../runtime/aws-errors.ts';
-import type { AdsExportRequest } from './request.ts';
+import type { AdsExportParameters } from './request.ts';
 import { NodeSha256 } from '../../runtime/node-sha256.ts';
 import { SDK_OPTIONS } from '../../runtime/sdk-options.ts';
 
@@ -217,7 +217,7 @@ export class AdsExportProvider implements Omit<ExportProvider, 'start'> {
    * ADS takes no client token and answers only the new exportId, so a start is never adopted and
    * the first reading is the status ADS gives any accepted export: IN_PROGRESS.
    */
-  async start(request: AdsExportRequest): Promise<AdsExportObservation & { adopted: boolean }> {
+  async start(request: AdsExportParameters): Promise<AdsExportObservation & { adopted: boolean }> {
     let answer: { exportId?: string };
     try {
       answer = await this.ads.call('StartExportTask', startInput(request), { idempotent: false });
@@ -272,7 +272,7 @@ export class AdsExportProvider implements Omit<ExportProvider, 'start'> {
   }
 }
 
-function startInput(request: AdsExportRequest): object {
+function startInput(request: AdsExportParameters): object {
   return {
     exportDataFormat: ['CSV'],
     ...(request.agentIds ? { filters: [{ name: 'agentIds', values: request.agentIds, condition: 'EQUALS' }] } : {}),

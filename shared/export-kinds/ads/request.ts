@@ -1,14 +1,28 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import type { ExportDefaults } from '../../runtime/config.ts';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
 import { quote } from '../../runtime/format.ts';
 import { INPUT_LIMITS } from '../input-limits.ts';
-import { described, describeIssue, sizeProblem, typeError } from '../input-rules.ts';
+import { deadlineField, described, describeIssue, sizeProblem, typeError } from '../input-rules.ts';
 
 // What an ads export request is, checked before anything is queued or started. Apart from the
 // adapter (shared/export-kinds/ads/ads-provider.ts), so validating a request never loads its client.
 
-/** A request ready for StartExportTask, every field checked by validateAdsExportRequest. */
-export interface AdsExportRequest {
+/** An Application Discovery Service export, ready for StartExportTask. ADS writes to its own bucket and hands out a pre-signed URL. */
+export interface AdsRequest {
+  kind: 'ads';
+  /** The StartExportTask parameters. */
+  ads: AdsExportParameters;
+  /** ADS has no ARN for what it exports: a readable name of it, in the same place as an RDS source's. */
+  source: { arn: string; type: 'ADS_EXPORT'; region: string; account: string; name: string };
+  exportId: string;
+  requestedAt: string;
+  deadline: string;
+}
+
+/** The StartExportTask parameters, every field checked by validateAdsExportParameters. */
+export interface AdsExportParameters {
   /** The one agent whose data is exported; absent: everything ADS holds (agentless collectors and agent summaries). */
   agentIds?: string[];
   /** ISO-8601; only with agentIds (ADS ignores the time range without an agent filter). */
@@ -29,7 +43,7 @@ const inputSchema = z.strictObject(
 const AGENT_ID = /^\S+$/;
 
 /** Checks an ADS export request; every bad field is named in one InvalidExportRequest. */
-export function validateAdsExportRequest(raw: unknown): AdsExportRequest {
+export function validateAdsExportParameters(raw: unknown): AdsExportParameters {
   const parsed = inputSchema.safeParse(raw);
   if (!parsed.success) {
     throw new InvalidExportRequest(
@@ -82,4 +96,32 @@ function timeOf(field: string, value: string | undefined, problems: string[]): n
   const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) problems.push(`${field} ${quote(value)} is not an ISO-8601 time with a date and a time, e.g. 2026-01-01T00:00:00Z`);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** ADS exports are not deduplicated by the service (no client token): each execution is its own export. */
+export function buildAdsRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): AdsRequest {
+  const { deadlineSeconds, ...rest } = raw as Record<string, unknown>;
+  const deadline = deadlineField().safeParse(deadlineSeconds);
+  const problems = deadline.success ? [] : deadline.error.issues.map((issue) => `deadlineSeconds ${issue.message}`);
+  let ads: AdsExportParameters | undefined;
+  try {
+    ads = validateAdsExportParameters(rest);
+  } catch (error) {
+    if (!(error instanceof InvalidExportRequest)) throw error;
+    problems.push(...error.problems.map((problem) => problem.replace('allowed are agentIds, startTime, endTime', 'allowed are kind, agentIds, startTime, endTime, deadlineSeconds')));
+  }
+  if (problems.length > 0 || !ads) throw new InvalidExportRequest(problems);
+  const region = config.ADS_REGION ?? config.AWS_REGION ?? '';
+  const scope = ads.agentIds?.[0] ?? 'all-data';
+  const hash = createHash('sha256').update(JSON.stringify([ads, requestedAt.toISOString()])).digest('hex').slice(0, 10);
+  return {
+    kind: 'ads',
+    ads,
+    // ADS has no ARN for what it exports: a readable name of it, in the same place.
+    source: { arn: `discovery:${region}:agent/${scope}`, type: 'ADS_EXPORT', region, account: '', name: scope },
+    // An agent id may be 1,000 characters: the readable part is cut so the id keeps to 60.
+    exportId: `ads-${scope.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, INPUT_LIMITS.exportId.max - 'ads-'.length - hash.length - 1)}-${hash}`,
+    requestedAt: requestedAt.toISOString(),
+    deadline: new Date(requestedAt.getTime() + ((deadline.success ? deadline.data : undefined) ?? config.DEFAULT_DEADLINE_SECONDS) * 1000).toISOString(),
+  };
 }

@@ -10,7 +10,7 @@ import { CannotCancelExport, ExportIdentifierConflict, ExportServiceError, Expor
 import type { ExportObservation, ExportProvider } from '../contract.ts';
 import type { ExportStatus } from '../status.ts';
 import { awsErrorName, isTransient, toWorkflowError } from '../../runtime/aws-errors.ts';
-import { imageArn, type Ec2ImageExportRequest } from './request.ts';
+import { imageArn, type ExportImageParameters } from './request.ts';
 import { SDK_OPTIONS } from '../../runtime/sdk-options.ts';
 
 /**
@@ -85,7 +85,7 @@ export class Ec2ImageExportProvider implements Omit<ExportProvider, 'start'> {
    * IdempotentParameterMismatch. EC2 does not say whether an answer was a replay, so `adopted` is
    * always false.
    */
-  async start(request: Ec2ImageExportRequest): Promise<ExportObservation & { adopted: boolean }> {
+  async start(request: ExportImageParameters): Promise<ExportObservation & { adopted: boolean }> {
     let task: ExportImageTask;
     try {
       task = await this.ec2.send(

@@ -10,16 +10,16 @@ import {
 import { ExportIdentifierConflict, ExportQuotaExceeded, ExportTaskNotFound } from '../../runtime/errors.ts';
 import type { ExportObservation, ExportProvider } from '../contract.ts';
 import type { ActiveExport, ActiveExports } from '../../slots/dispatch.ts';
-import type { ExportRequest } from '../request.ts';
+import type { RdsRequest } from './request.ts';
 import { normaliseRdsStatus } from '../status.ts';
 import { awsErrorName, toWorkflowError } from '../../runtime/aws-errors.ts';
 import { SDK_OPTIONS } from '../../runtime/sdk-options.ts';
 
 /** RDS exports of DB snapshots, DB cluster snapshots and live DB clusters (StartExportTask and friends). */
-export class RdsExportProvider implements ExportProvider, ActiveExports {
+export class RdsExportProvider implements ExportProvider<RdsRequest>, ActiveExports {
   constructor(private readonly rds: RDSClient) {}
 
-  async start(request: ExportRequest): Promise<ExportObservation & { adopted: boolean }> {
+  async start(request: RdsRequest): Promise<ExportObservation & { adopted: boolean }> {
     try {
       const task = await this.rds.send(
         new StartExportTaskCommand({
