@@ -1,6 +1,6 @@
 // The real definition with the EC2 image and ADS simulators: each kind starts, is followed and ends as its service allows.
 import { describe, expect, it } from 'vitest';
-import { LocalStack } from '../../local/local-stack.ts';
+import { LocalStack } from '../../local/deployment.ts';
 import { seededRandom } from '../../local/random.ts';
 import { onVirtualClock } from '../../local/virtual-clock.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalStack, type EventLog } from '../../local/local-stack.ts';
+import { LocalStack, type EventLog } from '../../local/deployment.ts';
 import { seededRandom } from '../../local/random.ts';
 import type { ExportBehaviour } from '../../local/rds-simulator.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';
