@@ -1,4 +1,4 @@
-import type { EventLog } from '../local/deployment.ts';
+import type { EventLog } from '../local/step-functions-simulator.ts';
 import { parseScenario, runScenario } from '../local/scenario.ts';
 import { PRICES } from './cost.ts';
 

@@ -6,7 +6,7 @@ import { progressBar as bar } from '../shared/runtime/format.ts';
 import { formatBytes } from '../shared/verification/partial-data.ts';
 import { slackMessageFor, slackMessagePreview } from '../shared/notify/slack/slack.ts';
 import type { ExportState } from '../shared/workflow/export-state.ts';
-import type { EventLog } from './deployment.ts';
+import type { EventLog } from './step-functions-simulator.ts';
 import { parseScenario, readScenarioFile, runScenario, SCENARIO_EPOCH, type ScenarioResult } from './scenario.ts';
 import { isTerminal } from '../shared/export-kinds/status.ts';
 import { postAllToSlack } from './slack-post.ts';

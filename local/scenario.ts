@@ -7,7 +7,10 @@ import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/exp
 import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
-import { LOCAL_VERIFY_SETTINGS, LocalStack, type EventLog, type ExecutionOutcome, type LambdaUsage } from './deployment.ts';
+import { LOCAL_VERIFY_SETTINGS } from './config.ts';
+import { LocalDeployment } from './deployment.ts';
+import type { LambdaUsage } from './functions.ts';
+import type { EventLog, ExecutionOutcome } from './step-functions-simulator.ts';
 import type { ExportState } from '../shared/workflow/export-state.ts';
 import type { PartialData } from '../shared/verification/partial-data.ts';
 import { seededRandom, withSeededMathRandom } from './random.ts';
@@ -234,7 +237,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
   const lossDraw = seededRandom(scenario.seed ^ 0x5eed);
   let snapshotEventsLost = 0;
   /** EventBridge, for a snapshot-created event: sometimes it never arrives. */
-  const announce = (stack: LocalStack, event: Record<string, unknown>): Promise<void> => {
+  const announce = (stack: LocalDeployment, event: Record<string, unknown>): Promise<void> => {
     if (scenario.lostSnapshotEvents > 0 && lossDraw.next() < scenario.lostSnapshotEvents) {
       snapshotEventsLost++;
       return Promise.resolve();
@@ -242,7 +245,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
     return stack.deliver(event).catch(() => {});
   };
   const { result: outcome, virtualSeconds } = await withSeededMathRandom(scenario.seed, () => onVirtualClock(SCENARIO_EPOCH, async () => {
-    const stack: LocalStack = new LocalStack({
+    const stack: LocalDeployment = new LocalDeployment({
       beforeStart: (n) =>
         scenario.foreignExports.forEach((foreign, i) => {
           if (foreign.beforeStart !== n) return;
@@ -407,7 +410,7 @@ function drawExportSeconds(scenario: Scenario, draw: number): number {
 
 type BaseResult = Omit<ScenarioResult, 'snapshotsAnnounced' | 'snapshotsExported' | 'snapshotsExportedTwice' | 'snapshotEventsLost' | 'triggerDeadLetters' | 'triggerPeakRdsCallsPerSecond' | 'sweep'>;
 
-function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionOutcome[], virtualSeconds: number, durations: Map<string, number>): BaseResult {
+function summarise(scenario: Scenario, stack: LocalDeployment, executions: ExecutionOutcome[], virtualSeconds: number, durations: Map<string, number>): BaseResult {
   const everyTask = [...stack.rds.tasks.values()];
   const tasks = everyTask.filter((task) => !task.outsideWorkflow);
   const secondsSinceStart = (ms: number) => Math.round((ms - SCENARIO_EPOCH) / 1000);
@@ -478,7 +481,7 @@ function summarise(scenario: Scenario, stack: LocalStack, executions: ExecutionO
 }
 
 /** The verify step's findings: from the execution's output, or (a failed execution has none) from its last notification. */
-function verificationOf(execution: ExecutionOutcome | undefined, stack: LocalStack): Pick<ScenarioResult, 'tables' | 'catalog' | 'partialData'> {
+function verificationOf(execution: ExecutionOutcome | undefined, stack: LocalDeployment): Pick<ScenarioResult, 'tables' | 'catalog' | 'partialData'> {
   const output = execution?.output as ExportState | undefined;
   const verification = output?.verification;
   const recorded = stack.sns.messages.at(-1)?.message;

@@ -1,6 +1,6 @@
 // The real definition with the EC2 image and ADS simulators: each kind starts, is followed and ends as its service allows.
 import { describe, expect, it } from 'vitest';
-import { LocalStack } from '../../local/deployment.ts';
+import { LocalDeployment } from '../../local/deployment.ts';
 import { seededRandom } from '../../local/random.ts';
 import { onVirtualClock } from '../../local/virtual-clock.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';
@@ -9,8 +9,8 @@ import { requestCancel } from '../../shared/workflow/operator-cancel.ts';
 const AMI = 'ami-0123456789abcdef0';
 const AGENT = 'o-0123456789abcdef0';
 
-function stack(overrides: Partial<ConstructorParameters<typeof LocalStack>[0]> = {}) {
-  return new LocalStack({
+function stack(overrides: Partial<ConstructorParameters<typeof LocalDeployment>[0]> = {}) {
+  return new LocalDeployment({
     sources: () => false,
     behaviourFor: () => ({ startingSeconds: 60, exportSeconds: 600, progress: 'steady', cancelSeconds: 60, dataGb: 1 }),
     random: seededRandom(1),
@@ -20,7 +20,7 @@ function stack(overrides: Partial<ConstructorParameters<typeof LocalStack>[0]> =
   });
 }
 
-async function run(input: unknown, overrides: Partial<ConstructorParameters<typeof LocalStack>[0]> = {}) {
+async function run(input: unknown, overrides: Partial<ConstructorParameters<typeof LocalDeployment>[0]> = {}) {
   const { result, virtualSeconds } = await onVirtualClock(Date.parse('2026-11-23T00:00:00Z'), async () => {
     const local = stack(overrides);
     const execution = await local.execute(input);

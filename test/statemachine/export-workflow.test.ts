@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QueryError } from '../../local/aws-query.ts';
-import { LocalStack, type EventLog } from '../../local/deployment.ts';
+import { LocalDeployment } from '../../local/deployment.ts';
+import type { EventLog } from '../../local/step-functions-simulator.ts';
 import { seededRandom } from '../../local/random.ts';
 import type { ExportBehaviour } from '../../local/rds-simulator.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';
@@ -14,10 +15,10 @@ const SNAPSHOT = 'arn:aws:rds:us-east-1:123456789012:snapshot:orders-2026-11-23'
 const TWO_HOURS: ExportBehaviour = { startingSeconds: 60, exportSeconds: 7200, progress: 'steady', cancelSeconds: 90, dataGb: 12 };
 
 function stackFor(behaviour: ExportBehaviour = TWO_HOURS) {
-  return new LocalStack({ sources: (arn) => arn === SNAPSHOT, behaviourFor: () => behaviour, random: seededRandom(7), throttleRate: 0 });
+  return new LocalDeployment({ sources: (arn) => arn === SNAPSHOT, behaviourFor: () => behaviour, random: seededRandom(7), throttleRate: 0 });
 }
 
-const statuses = (stack: LocalStack) => stack.sns.messages.map((message) => message.attributes.status);
+const statuses = (stack: LocalDeployment) => stack.sns.messages.map((message) => message.attributes.status);
 
 describe('export workflow on the real state machine', () => {
   it('exports a snapshot and notifies each change of status once, in order', async () => {

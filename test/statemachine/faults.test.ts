@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EventLog } from '../../local/deployment.ts';
+import type { EventLog } from '../../local/step-functions-simulator.ts';
 import { parseScenario, runScenario, type ScenarioResult } from '../../local/scenario.ts';
 
 // The fault suite: the real definition on aws-local-stepfunctions, the real handlers, RDS and SNS

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EventLog } from '../../local/deployment.ts';
+import type { EventLog } from '../../local/step-functions-simulator.ts';
 import { parseScenario, runScenario, type ScenarioResult } from '../../local/scenario.ts';
 import type { PublishedMessage } from '../../local/sns-recorder.ts';
 import { INPUT_LIMITS, utf8Bytes } from '../../shared/export-kinds/input-limits.ts';

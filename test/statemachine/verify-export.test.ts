@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LocalStack, type EventLog } from '../../local/deployment.ts';
+import { LocalDeployment } from '../../local/deployment.ts';
+import type { EventLog } from '../../local/step-functions-simulator.ts';
 import { seededRandom } from '../../local/random.ts';
 import type { ExportBehaviour } from '../../local/rds-simulator.ts';
 import { parseScenario, runScenario } from '../../local/scenario.ts';
@@ -14,9 +15,9 @@ const SNAPSHOT = 'arn:aws:rds:us-east-1:123456789012:snapshot:rds:shop-db-2026-1
 const ONE_HOUR: ExportBehaviour = { startingSeconds: 60, exportSeconds: 3600, progress: 'steady', cancelSeconds: 90, dataGb: 12 };
 const entered = (events: EventLog[], state: string) => events.filter((event) => event.type === 'StateEntered' && 'state' in event && event.state.name === state).length;
 
-function run(options: Partial<ConstructorParameters<typeof LocalStack>[0]> = {}, input: Record<string, unknown> = {}) {
+function run(options: Partial<ConstructorParameters<typeof LocalDeployment>[0]> = {}, input: Record<string, unknown> = {}) {
   return onVirtualClock(Date.parse('2026-11-23T03:15:00Z'), async () => {
-    const stack = new LocalStack({ sources: (arn) => arn === SNAPSHOT, behaviourFor: () => ONE_HOUR, random: seededRandom(3), throttleRate: 0, ...options });
+    const stack = new LocalDeployment({ sources: (arn) => arn === SNAPSHOT, behaviourFor: () => ONE_HOUR, random: seededRandom(3), throttleRate: 0, ...options });
     const execution = await stack.execute({ sourceArn: SNAPSHOT, ...input });
     return { execution, stack };
   }).then(({ result }) => result);
@@ -75,7 +76,7 @@ describe('verifying an RDS export on the real state machine', () => {
   it('warns, and still succeeds, when the export wrote no metadata files', async () => {
     // Prepare: a stack whose simulated RDS writes the data but loses the metadata files.
     const missing = await onVirtualClock(Date.parse('2026-11-23T03:15:00Z'), async () => {
-      const lossy = new LocalStack({ sources: (arn) => arn === SNAPSHOT, behaviourFor: () => ONE_HOUR, random: seededRandom(3), throttleRate: 0 });
+      const lossy = new LocalDeployment({ sources: (arn) => arn === SNAPSHOT, behaviourFor: () => ONE_HOUR, random: seededRandom(3), throttleRate: 0 });
       const put = lossy.s3.put.bind(lossy.s3);
       lossy.s3.put = (bucket, key, content) => (/\/export_(tables_)?info_/.test(key) ? undefined : put(bucket, key, content));
       return { execution: await lossy.execute({ sourceArn: SNAPSHOT }), stack: lossy };

@@ -85,7 +85,7 @@ const AT_AND_PAST: Partial<Record<InputLimitName, { at?: Record<string, unknown>
 
 /** Limits enforced elsewhere than in buildWorkflowRequest, and where. */
 const ENFORCED_ELSEWHERE: Partial<Record<InputLimitName, string>> = {
-  executionInput: 'Step Functions refuses a larger StartExecution input (the local stack too: local/deployment.ts)',
+  executionInput: 'Step Functions refuses a larger StartExecution input (the local deployment too: local/step-functions-simulator.ts)',
   exportId: 'derived, always valid (test/unit/source.test.ts); the CLI checks the one it is given',
 };
 
