@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { formatDuration } from '../shared/notify/record.ts';
 import { progressBar as bar } from '../shared/runtime/format.ts';
 import { formatBytes } from '../shared/verification/partial-data.ts';
-import { slackMessageFor, slackMessagePreview } from '../shared/notify/slack/slack.ts';
+import { slackMessageFor, slackMessagePreview } from '../shared/notify/slack/render.ts';
 import type { ExportState } from '../shared/workflow/export-state.ts';
 import type { EventLog } from './step-functions-simulator.ts';
 import { parseScenario, readScenarioFile, runScenario, SCENARIO_EPOCH, type ScenarioResult } from './scenario.ts';

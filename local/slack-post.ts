@@ -1,5 +1,5 @@
 import { formatDuration } from '../shared/notify/record.ts';
-import { postToSlack, slackMessageFor } from '../shared/notify/slack/slack.ts';
+import { postToSlack, slackMessageFor } from '../shared/notify/slack/render.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 
 /**

@@ -3,7 +3,7 @@ import type { EventLog } from '../../local/step-functions-simulator.ts';
 import { parseScenario, runScenario, type ScenarioResult } from '../../local/scenario.ts';
 import type { PublishedMessage } from '../../local/sns-recorder.ts';
 import { INPUT_LIMITS, utf8Bytes } from '../../shared/export-kinds/input-limits.ts';
-import { slackMessageFor } from '../../shared/notify/slack/slack.ts';
+import { slackMessageFor } from '../../shared/notify/slack/render.ts';
 
 // Whatever the input, no state, task output, execution output, SNS message or Slack post reaches
 // the 256 KB that Step Functions and SNS allow (past it Step Functions fails the execution with

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffSeconds, CANCEL_ESCALATION_SECONDS, describeError, failedAgain, INTERRUPTION_NOTICE_SECONDS, isNews } from '../../shared/workflow/following.ts';
 import { recordForNotice, renderNotification } from '../../shared/notify/record.ts';
-import { slackMessageFor } from '../../shared/notify/slack/slack.ts';
+import { slackMessageFor } from '../../shared/notify/slack/render.ts';
 import { exportState } from '../support/requests.ts';
 
 const BOUNDS = { minSeconds: 60, maxSeconds: 3600 };

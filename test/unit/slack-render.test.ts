@@ -11,7 +11,7 @@ import {
   STATUS_STYLE,
   type SlackBlock,
   type SlackMessage,
-} from '../../shared/notify/slack/slack.ts';
+} from '../../shared/notify/slack/render.ts';
 import { EXPORT_STATUSES, type ExportStatus } from '../../shared/export-kinds/status.ts';
 
 // The Slack message people read: Block Kit in a coloured attachment, rendered from our record.

@@ -268,7 +268,7 @@ describe('the verify step\'s role (config/verify-resources.cjs)', () => {
 
 describe('the Slack message of an export\'s end', () => {
   it('is amber, headed COMPLETE with warnings, with the tables, the catalog and what to try', async () => {
-    const { renderSlackMessage } = await import('../../shared/notify/slack/slack.ts');
+    const { renderSlackMessage } = await import('../../shared/notify/slack/render.ts');
     const record = recordForState({ ...state, verification: { tables: { exported: 1, failed: 1, skipped: 0, totalSizeGb: 1, totalExtractionSeconds: 1, items: [{ name: 'shop.public.events', status: 'FAILED', reason: 'Row too large' }] }, catalog: { database: 'rds_orders_db', tables: [], warnings: [] }, warnings: [] } }, NOW);
 
     const message = renderSlackMessage(record);

@@ -1,7 +1,7 @@
 import type { SNSEvent } from 'aws-lambda';
 import type { SecretSource } from './ssm-secret.ts';
 import { logger } from '../../runtime/logger.ts';
-import { postToSlack, slackMessageFor, SlackWebhookRejected, type SlackPostDeps } from './slack.ts';
+import { postToSlack, slackMessageFor, SlackWebhookRejected, type SlackPostDeps } from './render.ts';
 
 export interface SlackDeliveryDeps {
   /** The webhook URL, read once per cold start. */
