@@ -1,5 +1,6 @@
 import { formatDuration } from '../shared/notify/record.ts';
-import { postToSlack, slackMessageFor } from '../shared/notify/slack/render.ts';
+import { postToSlack } from '../shared/notify/slack/post.ts';
+import { slackMessageFor } from '../shared/notify/slack/render.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 
 /**

@@ -4,5 +4,5 @@ import { slackConfigShape } from '../../shared/notify/slack/config.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig(slackConfigShape);
-// Retries follow DEFAULT_RETRY_POLICY (shared/notify/slack/render.ts), bounded by the Lambda's remaining time.
+// Retries follow DEFAULT_RETRY_POLICY (shared/notify/slack/post.ts), bounded by the Lambda's remaining time.
 export const handler = makeHandler({ webhook: ssmSecret(config.SLACK_WEBHOOK_PARAMETER), fetch: globalThis.fetch });

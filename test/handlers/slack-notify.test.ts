@@ -14,7 +14,8 @@ vi.hoisted(() => {
 import { makeHandler, type SlackNotifyDeps } from '../../functions/slack-notify/app.ts';
 import { SecretUnavailable, ssmSecret, type SecretSource } from '../../shared/notify/slack/ssm-secret.ts';
 import { renderNotification, type NotificationRecord } from '../../shared/notify/record.ts';
-import { renderSlackMessage, SlackDeliveryFailed, SlackWebhookInvalid, SlackWebhookRejected, type SlackMessage } from '../../shared/notify/slack/render.ts';
+import { SlackDeliveryFailed, SlackWebhookInvalid, SlackWebhookRejected } from '../../shared/notify/slack/post.ts';
+import { renderSlackMessage, type SlackMessage } from '../../shared/notify/slack/render.ts';
 import { failure } from '../support/failure.ts';
 import { lambdaContext } from '../support/lambda.ts';
 

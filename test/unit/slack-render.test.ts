@@ -3,8 +3,6 @@ import { renderNotification, type NotificationRecord } from '../../shared/notify
 import {
   FOREIGN_STYLE,
   parseNotificationRecord,
-  parseRetryAfter,
-  redact,
   renderSlackMessage,
   slackMessageFor,
   slackMessagePreview,
@@ -12,6 +10,8 @@ import {
   type SlackBlock,
   type SlackMessage,
 } from '../../shared/notify/slack/render.ts';
+import { parseRetryAfter } from '../../shared/notify/slack/post.ts';
+import { redact } from '../../shared/notify/slack/redact.ts';
 import { EXPORT_STATUSES, type ExportStatus } from '../../shared/export-kinds/status.ts';
 
 // The Slack message people read: Block Kit in a coloured attachment, rendered from our record.

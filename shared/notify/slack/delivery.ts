@@ -1,7 +1,8 @@
 import type { SNSEvent } from 'aws-lambda';
 import type { SecretSource } from './ssm-secret.ts';
 import { logger } from '../../runtime/logger.ts';
-import { postToSlack, slackMessageFor, SlackWebhookRejected, type SlackPostDeps } from './render.ts';
+import { postToSlack, SlackWebhookRejected, type SlackPostDeps } from './post.ts';
+import { slackMessageFor } from './render.ts';
 
 export interface SlackDeliveryDeps {
   /** The webhook URL, read once per cold start. */
