@@ -6,7 +6,8 @@ import { QueryError } from './aws-query.ts';
  * errors as `{"__type", "message"}`. Like queryHandler, it sits behind the real SDK clients.
  */
 export interface JsonService {
-  handle(operation: string, body: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** `request` says who signed it (local/identity.ts callerOf). */
+  handle(operation: string, body: Record<string, unknown>, request?: HttpRequest): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 export function jsonHandler(service: JsonService) {
@@ -17,7 +18,7 @@ export function jsonHandler(service: JsonService) {
       const operation = target.slice(target.indexOf('.') + 1);
       const text = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body as Uint8Array);
       try {
-        return respond(200, await service.handle(operation, JSON.parse(text || '{}') as Record<string, unknown>));
+        return respond(200, await service.handle(operation, JSON.parse(text || '{}') as Record<string, unknown>, request));
       } catch (error) {
         if (!(error instanceof QueryError)) throw error;
         return respond(error.statusCode, { __type: error.code, message: error.message });

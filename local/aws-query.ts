@@ -7,8 +7,8 @@ import { NamedError } from '../shared/runtime/errors.ts';
  * signs, retries and parses errors exactly as it does against AWS.
  */
 export interface QueryService {
-  /** Answers one action; throws a QueryError for an AWS error answer. */
-  handle(action: string, params: URLSearchParams): Record<string, unknown>;
+  /** Answers one action; throws a QueryError for an AWS error answer. `request` says who signed it (local/identity.ts callerOf). */
+  handle(action: string, params: URLSearchParams, request?: HttpRequest): Record<string, unknown>;
 }
 
 /** An AWS error answer of a simulator: its code and HTTP status, sent back as the service's protocol says. */
@@ -50,7 +50,7 @@ export function queryHandler(service: QueryService, dialect: QueryDialect | stri
       const action = params.get('Action') ?? '';
       const requestId = `sim-${++requestCount}`;
       try {
-        return respond(200, success(action, toXml(service.handle(action, params), listItem), requestId));
+        return respond(200, success(action, toXml(service.handle(action, params, request), listItem), requestId));
       } catch (error) {
         if (!(error instanceof QueryError)) throw error;
         return respond(error.statusCode, failure(error, requestId));

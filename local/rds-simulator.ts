@@ -1,4 +1,7 @@
+import type { HttpRequest } from '@smithy/types';
+import { placeOfArn, samePlace, type Place } from '../shared/accounts/place.ts';
 import { QueryError, queryList, type QueryService } from './aws-query.ts';
+import { callerOf, type LocalIdentities } from './identity.ts';
 import type { Random } from './random.ts';
 
 /** How one simulated export behaves once started. */
@@ -63,6 +66,12 @@ export interface SimulatorOptions {
   onTaskEnded?: (task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCELED') => void;
   /** Called as the n-th StartExportTask (from 1) arrives, before it is answered: where a test lets someone else start an export first. */
   beforeStart?: (n: number) => void;
+  /**
+   * When given, every call must be signed with good credentials (local/identity.ts), and the
+   * caller sees its own place only, as RDS does: a source of another account or region is not
+   * found, nor are its export tasks or snapshots. So a call made without the member's assumed role shows.
+   */
+  identities?: LocalIdentities;
 }
 
 /**
@@ -78,8 +87,9 @@ export class RdsExportSimulator implements QueryService {
     this.now = options.now ?? Date.now;
   }
 
-  handle(action: string, params: URLSearchParams): Record<string, unknown> {
+  handle(action: string, params: URLSearchParams, request?: HttpRequest): Record<string, unknown> {
     this.calls[action] = (this.calls[action] ?? 0) + 1;
+    const caller = this.options.identities?.verify(request && callerOf(request));
     const fault = this.options.fault?.(action);
     if (fault) throw fault;
     if (this.options.throttleRate > 0 && this.options.random.next() < this.options.throttleRate) {
@@ -87,15 +97,15 @@ export class RdsExportSimulator implements QueryService {
     }
     switch (action) {
       case 'StartExportTask':
-        return this.view(this.start(params));
+        return this.view(this.start(params, caller));
       case 'DescribeExportTasks':
-        return this.describe(params);
+        return this.describe(params, caller);
       case 'CancelExportTask':
-        return this.view(this.cancel(params.get('ExportTaskIdentifier') ?? ''));
+        return this.view(this.cancel(params.get('ExportTaskIdentifier') ?? '', caller));
       case 'DescribeDBSnapshots':
-        return this.describeSnapshots(params, 'snapshot');
+        return this.describeSnapshots(params, 'snapshot', caller);
       case 'DescribeDBClusterSnapshots':
-        return this.describeSnapshots(params, 'cluster-snapshot');
+        return this.describeSnapshots(params, 'cluster-snapshot', caller);
       default:
         throw new QueryError('InvalidAction', `The simulator does not implement ${action}`);
     }
@@ -154,10 +164,12 @@ export class RdsExportSimulator implements QueryService {
 
   private starts = 0;
 
-  private start(params: URLSearchParams): SimulatedTask {
+  private start(params: URLSearchParams, caller: Place | undefined): SimulatedTask {
     this.options.beforeStart?.(++this.starts);
     const id = required(params, 'ExportTaskIdentifier').toLowerCase();
     const sourceArn = required(params, 'SourceArn');
+    // Another account's snapshot is not the caller's to see: RDS answers as for one that does not exist.
+    if (!visibleTo(caller, sourceArn)) throw notFound(sourceArn);
     if (this.tasks.has(id)) throw new QueryError('ExportTaskAlreadyExists', `Cannot start export task because a task with the identifier ${id} already exists.`);
     if (!this.options.sources(sourceArn)) throw notFound(sourceArn);
     const quota = this.options.quota ?? 5;
@@ -223,18 +235,19 @@ export class RdsExportSimulator implements QueryService {
     }, Math.max(0, task.createdAt + afterMs - this.now()));
   }
 
-  private describe(params: URLSearchParams): Record<string, unknown> {
+  private describe(params: URLSearchParams, caller: Place | undefined): Record<string, unknown> {
     const id = params.get('ExportTaskIdentifier')?.toLowerCase();
     const sourceArn = params.get('SourceArn');
     const filters = new Map<string, string[]>();
     for (let i = 1; params.has(`Filters.Filter.${i}.Name`); i++) {
       filters.set(params.get(`Filters.Filter.${i}.Name`)!, queryList(params, `Filters.Filter.${i}.Values`, 'Value').map((v) => v.toLowerCase()));
     }
-    if (id && !this.tasks.has(id)) throw new QueryError('ExportTaskNotFound', `Cannot find export task with identifier ${id}.`, 404);
+    if (id && (!this.tasks.has(id) || !visibleTo(caller, this.tasks.get(id)!.sourceArn))) throw new QueryError('ExportTaskNotFound', `Cannot find export task with identifier ${id}.`, 404);
     const matching = this.candidates(id, filters).filter((task) => {
       const { status } = this.status(task);
       return (
         (!id || task.id === id) &&
+        visibleTo(caller, task.sourceArn) &&
         (!sourceArn || task.sourceArn === sourceArn) &&
         [...filters].every(([name, values]) => values.includes(filterValue(task, name, status).toLowerCase()))
       );
@@ -253,10 +266,10 @@ export class RdsExportSimulator implements QueryService {
    * By identifier, as the snapshot trigger asks, or every snapshot of the account page by page
    * (Marker, MaxRecords 20-100), as the reconciliation sweep lists them: enough of each for the selection.
    */
-  private describeSnapshots(params: URLSearchParams, kind: 'snapshot' | 'cluster-snapshot'): Record<string, unknown> {
+  private describeSnapshots(params: URLSearchParams, kind: 'snapshot' | 'cluster-snapshot', caller: Place | undefined): Record<string, unknown> {
     const cluster = kind === 'cluster-snapshot';
     const identifier = params.get(cluster ? 'DBClusterSnapshotIdentifier' : 'DBSnapshotIdentifier');
-    const ofKind = (this.options.snapshots?.() ?? []).filter((arn) => arn.includes(`:${kind}:`));
+    const ofKind = (this.options.snapshots?.() ?? []).filter((arn) => arn.includes(`:${kind}:`) && visibleTo(caller, arn));
     const found = identifier ? ofKind.filter((arn) => arn.endsWith(`:${kind}:${identifier}`)) : ofKind;
     if (identifier && found.length === 0) {
       throw cluster
@@ -290,9 +303,9 @@ export class RdsExportSimulator implements QueryService {
     };
   }
 
-  private cancel(rawId: string): SimulatedTask {
+  private cancel(rawId: string, caller: Place | undefined): SimulatedTask {
     const task = this.tasks.get(rawId.toLowerCase());
-    if (!task) throw new QueryError('ExportTaskNotFound', `Cannot find export task with identifier ${rawId}.`, 404);
+    if (!task || !visibleTo(caller, task.sourceArn)) throw new QueryError('ExportTaskNotFound', `Cannot find export task with identifier ${rawId}.`, 404);
     const { status } = this.status(task);
     if (status !== 'STARTING' && status !== 'IN_PROGRESS') {
       throw new QueryError('InvalidExportTaskStateFault', `Cannot cancel export task ${task.id} because it is ${status}.`);
@@ -342,6 +355,13 @@ export class RdsExportSimulator implements QueryService {
     }
     return task.createdAt + (task.behaviour.startingSeconds + hi * task.behaviour.exportSeconds) * 1000;
   }
+}
+
+/** Whether a resource is the caller's: of its account and of the region it called (anyone's when calls are not checked). */
+function visibleTo(caller: Place | undefined, arn: string): boolean {
+  if (!caller) return true;
+  const place = placeOfArn(arn);
+  return place !== undefined && samePlace(place, caller);
 }
 
 function filterValue(task: SimulatedTask, name: string, status: string): string {
