@@ -2,6 +2,7 @@ import '../local/polyfills.ts';
 import '../local/log-level.ts';
 import { parseScenario, runScenario, type ScenarioResult } from '../local/scenario.ts';
 import { execFileSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { importNodeVersion, measureColdStarts } from './bundles.ts';
 import { dispatcherScaleTable, runFleet } from './dispatcher-scale.ts';
 import { RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } from '../shared/runtime/pacing.ts';
@@ -152,12 +153,13 @@ function mean(values: number[]): number {
 
 async function bundleTable(): Promise<void> {
   console.log('\nCold starts: each function, per export kind it serves, beside its floor (a handler of only the SDK clients that cold start uses, one command each)');
-  console.log('bundles as serverless.yml builds them (esbuild, minified, code splitting); KB and import time count the handler and every chunk it loads for that kind');
-  console.log(`import timed in fresh Node ${importNodeVersion()} processes (the Lambda runtime's major), interleaved: bundle, floor, bundle, floor, ...; medians; ratio = median of the per-round ratios`);
-  console.log('target: import <= 1.2 x floor; an RDS export never loads the EC2 client\n');
+  console.log('bundles as serverless.yml builds them (esbuild, minified, code splitting, .mjs); KB and import time count the handler and every chunk it loads for that kind');
+  console.log(`import timed in fresh Node ${importNodeVersion()} processes (the Lambda runtime's major), interleaved: bundle, floor, floor, bundle, ...; medians of one loop; ratio = bundle median / floor median`);
+  console.log(`target: import <= ${COLD_START_TARGET} x floor; an RDS export never loads the EC2 client. Load average before: ${loadAverage()}\n`);
   const figures = await measureColdStarts();
+  const met = (f: (typeof figures)[number]) => f.ratio <= COLD_START_TARGET && !(f.kind === 'rds' && f.loadsEc2);
   printTable(
-    ['function', 'kind', 'KB', 'floor KB', 'EC2 client', 'import ms', 'floor ms', 'ratio', 'CPU ms', 'floor CPU ms', 'CPU ratio'],
+    ['function', 'kind', 'KB', 'floor KB', 'EC2 client', 'import ms', 'floor ms', 'ratio', 'target met', 'per-round ratio', 'CPU ms', 'floor CPU ms', 'CPU ratio'],
     figures.map((f) => [
       f.name,
       f.kind,
@@ -167,12 +169,23 @@ async function bundleTable(): Promise<void> {
       f.importMs.toFixed(1),
       f.floorImportMs.toFixed(1),
       f.ratio.toFixed(2),
+      met(f) ? 'yes' : 'NO',
+      f.roundRatio.toFixed(2),
       f.cpuMs.toFixed(1),
       f.floorCpuMs.toFixed(1),
       (f.cpuMs / f.floorCpuMs).toFixed(2),
     ]),
   );
-  console.log(`\nworst ratio ${Math.max(...figures.map((f) => f.ratio)).toFixed(2)} (target 1.20); RDS cold starts loading EC2: ${figures.filter((f) => f.kind === 'rds' && f.loadsEc2).length}`);
+  const ratios = figures.map((f) => f.ratio).sort((a, b) => a - b);
+  console.log(`\ntarget met by ${figures.filter(met).length}/${figures.length}; ratios: median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}, worst ${ratios.at(-1)!.toFixed(2)} (target ${COLD_START_TARGET.toFixed(2)}); RDS cold starts loading EC2: ${figures.filter((f) => f.kind === 'rds' && f.loadsEc2).length}; load average after: ${loadAverage()}`);
+}
+
+/** Issue 10: a cold start imports in at most this many times its floor. */
+const COLD_START_TARGET = 1.2;
+
+/** The machine's 1, 5 and 15-minute load averages: with other work running, milliseconds mean little (ratios still do). */
+function loadAverage(): string {
+  return `${loadavg().map((load) => load.toFixed(1)).join(' ')} on ${availableParallelism()} cores`;
 }
 
 /** The cost table's strategies: ours, and fixed polls every 60 s, 300 s and 1,200 s (no events). */

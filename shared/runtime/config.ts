@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.ts';
 
-// zod/mini rather than zod: it tree-shakes, and these modules are bundled into every Lambda.
+// zod/mini rather than zod: it tree-shakes, and these modules are bundled into every Lambda. Each shape
+// is built in a /* @__PURE__ */ call: a bundle keeps (and builds at its cold start) only the shapes its
+// function reads, not every function's (esbuild drops a pure call whose value is unused).
 
 /**
  * The one place that reads environment variables. Each function declares the variables it needs
@@ -23,11 +25,11 @@ export function readConfig<Shape extends z.core.$ZodLooseShape>(
 }
 
 const seconds = (fallback: number) =>
-  z._default(z.coerce.number().check(z.int('must be a whole number of seconds'), z.positive('must be positive')), fallback);
-const arn = z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)'));
+  /* @__PURE__ */ z._default(z.coerce.number().check(z.int('must be a whole number of seconds'), z.positive('must be positive')), fallback);
+const arn = /* @__PURE__ */ (() => z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)')))();
 
 /** The defaults an execution input may leave out, and the polling policy: read by the admission step. */
-export const exportDefaultsShape = {
+export const exportDefaultsShape = /* @__PURE__ */ (() => ({
   EXPORT_BUCKET: z.string().check(z.minLength(3, 'must be a bucket name')),
   EXPORT_PREFIX: z._default(z.string(), '{sourceId}/{date}'),
   EXPORT_ROLE_ARN: arn,
@@ -41,7 +43,7 @@ export const exportDefaultsShape = {
   AWS_REGION: z.optional(z.string()),
   /** Application Discovery Service answers in the Migration Hub home region only. */
   ADS_REGION: z.optional(z.string()),
-};
+}))();
 export type ExportDefaults = z.infer<z.ZodMiniObject<typeof exportDefaultsShape>>;
 
 export const DEFAULT_SLOT_WAIT_LIMIT_SECONDS = 30 * 86400;
@@ -49,7 +51,7 @@ export const DEFAULT_SLOT_WAIT_LIMIT_SECONDS = 30 * 86400;
 export const MAX_SLOT_WAIT_LIMIT_SECONDS = 300 * 86400;
 
 /** Where executions queue for the account's export slots. */
-export const slotConfigShape = {
+export const slotConfigShape = /* @__PURE__ */ (() => ({
   COORDINATION_TABLE: z.string().check(z.minLength(3, 'must be a DynamoDB table name')),
   /** RDS runs 5 export tasks at once per account unless the quota was raised. */
   EXPORT_QUOTA: z._default(z.coerce.number().check(z.int('must be a whole number'), z.positive('must be positive')), 5),
@@ -64,27 +66,27 @@ export const slotConfigShape = {
     z.coerce.number().check(z.int('must be a whole number of seconds'), z.positive('must be positive'), z.lte(MAX_SLOT_WAIT_LIMIT_SECONDS, `must be at most ${MAX_SLOT_WAIT_LIMIT_SECONDS} (300 days)`)),
     DEFAULT_SLOT_WAIT_LIMIT_SECONDS,
   ),
-};
+}))();
 export type SlotConfig = z.infer<z.ZodMiniObject<typeof slotConfigShape>>;
 
 /** What the start, poll and cancel steps need beyond RDS: where Application Discovery Service answers. */
-export const providerConfigShape = {
+export const providerConfigShape = /* @__PURE__ */ (() => ({
   ADS_REGION: z.optional(z.string()),
   AWS_REGION: z.optional(z.string()),
-};
+}))();
 
 /** The region Application Discovery Service is called in: ADS_REGION, else the Lambda's own. */
 export const adsRegionOf = (config: { ADS_REGION?: string | undefined; AWS_REGION?: string | undefined }): string | undefined => config.ADS_REGION ?? config.AWS_REGION;
 
-export const notifyConfigShape = {
+export const notifyConfigShape = /* @__PURE__ */ (() => ({
   TOPIC_ARN: arn,
-};
+}))();
 export type NotifyConfig = z.infer<z.ZodMiniObject<typeof notifyConfigShape>>;
 
 const flag = (fallback: 'true' | 'false') => z._default(z.enum(['true', 'false'], 'must be true or false'), fallback);
 
 /** After an export's end (functions/verify-export): the Glue catalog, partial data, retention. */
-export const verifyConfigShape = {
+export const verifyConfigShape = /* @__PURE__ */ (() => ({
   /** Glue database name template ({source}, {account}, {region}); empty: no catalog. */
   GLUE_DATABASE: z._default(z.string(), ''),
   /** auto: catalog when GLUE_DATABASE is set. */
@@ -92,7 +94,7 @@ export const verifyConfigShape = {
   DELETE_PARTIAL_DATA: flag('false'),
   /** Keep the newest N exports of each source, deleting older ones' objects; 0 keeps every export. */
   RETAIN_EXPORTS: z._default(z.coerce.number().check(z.int('must be a whole number'), z.gte(0, 'must be 0 (keep all) or more')), 0),
-};
+}))();
 export type VerifyConfig = z.infer<z.ZodMiniObject<typeof verifyConfigShape>>;
 
 /** The verify step's settings; cataloguing asked for without a database is a configuration error. */

@@ -9,9 +9,11 @@ import type { ScheduledSource } from './schedules.ts';
 import type { TriggerSettings } from './snapshot-events.ts';
 
 // Read with readConfig (shared/runtime/config.ts). zod/mini has no English messages of its own: every
-// check here says what is wrong in words, because the message is all the operator sees.
+// check here says what is wrong in words, because the message is all the operator sees. Schemas are
+// built in /* @__PURE__ */ calls, as in shared/runtime/config.ts: the trigger does not build the
+// sweep's or the schedule's schemas at its cold start.
 
-const arn = z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)'));
+const arn = /* @__PURE__ */ (() => z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)')))();
 
 /** What a pattern may hold: what an RDS identifier may hold, and the two wildcards. */
 const GLOB = /^[A-Za-z0-9*?-]+$/;
@@ -28,7 +30,8 @@ const globList = (fallback: string) =>
     }),
   );
 
-const snapshotTypes = z.pipe(
+const snapshotTypes = /* @__PURE__ */ (() =>
+  z.pipe(
   z._default(z.string(), 'manual,automated'),
   z.transform((text: string, ctx) => {
     const types = splitList(text).map((type) => type.toLowerCase());
@@ -38,23 +41,23 @@ const snapshotTypes = z.pipe(
     }
     return [...new Set(types)] as SnapshotType[];
   }),
-);
+  ))();
 
 const flag = (fallback: boolean) => z._default(z.stringbool({ truthy: ['true'], falsy: ['false'], error: 'must be true or false' }), fallback);
 
 /** Which new snapshots are exported: the trigger and the reconciliation sweep read the same variables. */
-const selectionShape = {
+const selectionShape = /* @__PURE__ */ (() => ({
   // Opt-in: empty (the default) selects no snapshot; `*` selects every DB.
   SELECTION_INCLUDE: globList(''),
   SELECTION_EXCLUDE: globList(''),
   SNAPSHOT_TYPES: snapshotTypes,
-};
+}))();
 
-export const snapshotTriggerConfigShape = {
+export const snapshotTriggerConfigShape = /* @__PURE__ */ (() => ({
   STATE_MACHINE_ARN: arn,
   ...selectionShape,
   BACKUP_EVENTS: flag(false),
-};
+}))();
 export type SnapshotTriggerConfig = z.infer<z.ZodMiniObject<typeof snapshotTriggerConfigShape>>;
 
 /** The trigger's settings; refuses a combination that would silently export nothing it asks for. */
@@ -72,7 +75,7 @@ export function triggerSettings(config: SnapshotTriggerConfig): TriggerSettings 
 }
 
 /** The reconciliation sweep takes the trigger's selection, so both export the same snapshots. */
-export const reconcileConfigShape = {
+export const reconcileConfigShape = /* @__PURE__ */ (() => ({
   STATE_MACHINE_ARN: arn,
   /** Where the executions queued for a slot, or holding one, are known: the sweep skips them. */
   COORDINATION_TABLE: slotConfigShape.COORDINATION_TABLE,
@@ -81,7 +84,7 @@ export const reconcileConfigShape = {
     z.coerce.number().check(z.int('must be a whole number of seconds'), z.gte(3600, 'must be at least 3600 (an hour: longer than the sweep schedule)'), z.lte(35 * 24 * 3600, 'must be at most 35 days (RDS keeps automated snapshots at most that long)')),
     DEFAULT_SWEEP_LOOKBACK_SECONDS,
   ),
-};
+}))();
 export type ReconcileConfig = z.infer<z.ZodMiniObject<typeof reconcileConfigShape>>;
 
 export function sweepSettings(config: ReconcileConfig): SweepSettings {
@@ -91,39 +94,44 @@ export function sweepSettings(config: ReconcileConfig): SweepSettings {
   };
 }
 
-const identifier = z.string({ error: 'must be a string' }).check(
-  z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS identifier: 1 to 63 letters, digits or hyphens, starting with a letter'),
-);
+const identifier = /* @__PURE__ */ (() =>
+  z.string({ error: 'must be a string' }).check(
+    z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS identifier: 1 to 63 letters, digits or hyphens, starting with a letter'),
+  ))();
 
-const instanceEntry = z.strictObject(
+const instanceEntry = /* @__PURE__ */ (() =>
+  z.strictObject(
   {
     dbInstanceIdentifier: identifier,
     mode: z.optional(z.literal('snapshot', { error: 'must be "snapshot": a DB instance is exported from its snapshots (mode "live" is for dbClusterIdentifier)' })),
   },
-);
+  ))();
 
-const clusterEntry = z.strictObject(
+const clusterEntry = /* @__PURE__ */ (() =>
+  z.strictObject(
   {
     dbClusterIdentifier: identifier,
     mode: z._default(z.enum(['snapshot', 'live'], { error: 'must be "snapshot" or "live"' }), 'snapshot'),
   },
-);
+  ))();
 
-const imageEntry = z.strictObject(
+const imageEntry = /* @__PURE__ */ (() =>
+  z.strictObject(
   {
     imageId: z.string({ error: 'must be a string' }).check(z.regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an AMI id: ami- and 8 or 17 lowercase hex digits')),
     diskImageFormat: z._default(z.enum(['VMDK', 'RAW', 'VHD'], { error: 'must be "VMDK", "RAW" or "VHD"' }), 'VMDK'),
   },
-);
+  ))();
 
-const adsEntry = z.strictObject(
+const adsEntry = /* @__PURE__ */ (() =>
+  z.strictObject(
   {
     adsAgentIds: z.array(z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty')), { error: 'must be a list of agent ids' }).check(
       z.minLength(1, 'must name at least one agent'),
     ),
     lookbackHours: z._default(z.number({ error: 'must be a number of hours' }).check(z.positive('must be positive'), z.lte(24 * 365, 'must be at most a year')), 24),
   },
-);
+  ))();
 
 export type ParsedSources = { ok: true; sources: ScheduledSource[] } | { ok: false; problems: string[] };
 
@@ -190,7 +198,8 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], entry: { shape: obj
   return issues.map((issue) => describeIssue(issue, Object.keys(entry.shape), { input: '' })).join('; ');
 }
 
-const scheduledSources = z.pipe(
+const scheduledSources = /* @__PURE__ */ (() =>
+  z.pipe(
   z.string(),
   z.transform((text: string, ctx) => {
     const parsed = parseScheduledSources(text);
@@ -198,12 +207,12 @@ const scheduledSources = z.pipe(
     for (const message of parsed.problems) ctx.issues.push({ code: 'custom', input: text, message });
     return z.NEVER;
   }),
-);
+  ))();
 
-export const planExportsConfigShape = {
+export const planExportsConfigShape = /* @__PURE__ */ (() => ({
   STATE_MACHINE_ARN: arn,
   SCHEDULED_SOURCES: scheduledSources,
-};
+}))();
 export type PlanExportsConfig = z.infer<z.ZodMiniObject<typeof planExportsConfigShape>>;
 
 function splitList(text: string): string[] {
