@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
-import { parseFilterArg, type FilterArg } from './kinds.ts';
+import { parseFilterArg, type FilterArg } from './query.ts';
 import { INPUT_LIMITS } from '../shared/export-kinds/input-limits.ts';
 
 /** As the AWS CLI has them; passed to every SDK client. */

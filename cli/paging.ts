@@ -1,5 +1,5 @@
 import { UsageError } from './errors.ts';
-import type { ExportKind, ListQuery, ListedExport } from './kinds.ts';
+import type { ExportKind, ListQuery, ListedExport } from './query.ts';
 
 /**
  * Where a listing stopped: the service's token of the page to ask for next (undefined: the first

@@ -1,4 +1,4 @@
-import { hasEnded, type ListedExport } from './kinds.ts';
+import { hasEnded, type ListedExport } from './query.ts';
 import { formatDuration } from '../shared/notify/record.ts';
 import { progressBar as bar } from '../shared/runtime/format.ts';
 import type { Listing } from './paging.ts';

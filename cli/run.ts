@@ -12,8 +12,8 @@ import { startCommand, startLocalCommand, type LocalRunner } from './commands/st
 import { watchCommand } from './commands/watch.ts';
 import { CliError, describeFailure, EXIT_OK, rejectNonAwsAnswers } from './errors.ts';
 import type { Io } from './io.ts';
-import { lookupsOf, type ExportKind } from './kinds.ts';
-import { rdsKind } from './kinds/rds.ts';
+import { lookupsOf, type ExportKind } from './query.ts';
+import { rdsKind } from '../shared/export-kinds/rds/listing.ts';
 import { usage } from './usage.ts';
 
 /** The SDK clients of one run, made when first needed, with the global options. */
@@ -144,11 +144,11 @@ async function kindFor(name: KindName, clients: Clients, globals: GlobalOptions)
     case 'rds':
       return rdsKind(clients.rds());
     case 'ec2-image': {
-      const { ec2ImageKind } = await import('./kinds/ec2-image.ts');
+      const { ec2ImageKind } = await import('../shared/export-kinds/ec2-image/listing.ts');
       return ec2ImageKind(clients.ec2());
     }
     case 'ads': {
-      const { adsKind, adsClient } = await import('./kinds/ads.ts');
+      const { adsKind, adsClient } = await import('../shared/export-kinds/ads/listing.ts');
       // ADS has no SDK client here: the region and credentials are resolved as the SDK clients resolve
       // them (--region, --profile, the environment), through one of those.
       const probe = clients.rds();

@@ -3,8 +3,8 @@ import { requestCancel } from '../../shared/workflow/operator-cancel.ts';
 import type { CancelArgs } from '../args.ts';
 import { CliError, UsageError } from '../errors.ts';
 import type { Output } from '../io.ts';
-import type { ListedExport } from '../kinds.ts';
-import { hasEnded } from '../kinds.ts';
+import type { ListedExport } from '../query.ts';
+import { hasEnded } from '../query.ts';
 
 export const TABLE_ENV = 'EXPORT_ORCHESTRATOR_TABLE';
 

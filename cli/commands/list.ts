@@ -1,7 +1,7 @@
 import type { KindName, ListArgs } from '../args.ts';
 import { serviceUnavailable } from '../errors.ts';
 import type { Output } from '../io.ts';
-import { buildQuery, type ExportKind } from '../kinds.ts';
+import { buildQuery, type ExportKind } from '../query.ts';
 import { collect, type Listing } from '../paging.ts';
 import { renderJson, renderTable } from '../render.ts';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listAllKinds } from '../../cli/commands/list.ts';
 import { CliError } from '../../cli/errors.ts';
-import { rdsKind } from '../../cli/kinds/rds.ts';
+import { rdsKind } from '../../shared/export-kinds/rds/listing.ts';
 import { regionOf, run, sdkClients, type Clients } from '../../cli/run.ts';
 import { sink, task } from '../support/cli.ts';
 

@@ -3,7 +3,7 @@ import { DescribeExportTasksCommand, RDSClient, type ExportTask } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { run, type Clients } from '../../cli/run.ts';
-import { adsKind } from '../../cli/kinds/ads.ts';
+import { adsKind } from '../../shared/export-kinds/ads/listing.ts';
 import { collect } from '../../cli/paging.ts';
 import { pagingRds, sink, task } from '../support/cli.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../cli/errors.ts';
-import { buildQuery, parseFilterArg, type ExportKind, type ListQuery, type ListedExport, type Page } from '../../cli/kinds.ts';
-import { rdsKind } from '../../cli/kinds/rds.ts';
+import { buildQuery, parseFilterArg, type ExportKind, type ListQuery, type ListedExport, type Page } from '../../cli/query.ts';
+import { rdsKind } from '../../shared/export-kinds/rds/listing.ts';
 import { collect, decodeToken, encodeToken } from '../../cli/paging.ts';
 import { pagingRds } from '../support/cli.ts';
 

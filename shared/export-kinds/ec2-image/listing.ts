@@ -1,8 +1,8 @@
 import { paginateDescribeExportImageTasks, type DescribeExportImageTasksCommandInput, type EC2Client, type ExportImageTask } from '@aws-sdk/client-ec2';
-import { normaliseEc2ImageTask } from '../../shared/export-kinds/ec2-image/ec2-image-provider.ts';
-import { imageArn } from '../../shared/export-kinds/ec2-image/request.ts';
-import type { ExportKind, ListQuery, ListedExport, Page } from '../kinds.ts';
-import { sdkPages } from './sdk-pages.ts';
+import { normaliseEc2ImageTask } from './ec2-image-provider.ts';
+import { imageArn } from './request.ts';
+import type { ExportKind, ListQuery, ListedExport, Page } from '../../../cli/query.ts';
+import { sdkPages } from '../sdk-pages.ts';
 
 const TASK_STATES = ['active', 'completed', 'deleting', 'deleted'] as const;
 

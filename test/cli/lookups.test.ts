@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../cli/args.ts';
-import { lookupsOf, type ExportKind, type ListedExport } from '../../cli/kinds.ts';
+import { lookupsOf, type ExportKind, type ListedExport } from '../../cli/query.ts';
 import { run } from '../../cli/run.ts';
 import { sink } from '../support/cli.ts';
 

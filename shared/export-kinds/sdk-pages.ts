@@ -1,5 +1,5 @@
-import { toWorkflowError } from '../../shared/runtime/aws-errors.ts';
-import type { Page } from '../kinds.ts';
+import { toWorkflowError } from '../runtime/aws-errors.ts';
+import type { Page } from '../../cli/query.ts';
 
 /**
  * An SDK paginator (paginateDescribeExportTasks and friends) as pages of `list`: each answer mapped

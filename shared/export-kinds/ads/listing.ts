@@ -1,8 +1,8 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { AdsClient, AdsNetworkError, observeAdsExport, type AdsExportInfo } from '../../shared/export-kinds/ads/ads-provider.ts';
-import { toWorkflowError } from '../../shared/runtime/aws-errors.ts';
-import { TransientAwsError } from '../../shared/runtime/errors.ts';
-import type { ExportKind, ListQuery, ListedExport, Page } from '../kinds.ts';
+import { AdsClient, AdsNetworkError, observeAdsExport, type AdsExportInfo } from './ads-provider.ts';
+import { toWorkflowError } from '../../runtime/aws-errors.ts';
+import { TransientAwsError } from '../../runtime/errors.ts';
+import type { ExportKind, ListQuery, ListedExport, Page } from '../../../cli/query.ts';
 
 /**
  * Application Discovery Service exports: DescribeExportTasks (awsJson1_1, no SDK client on our

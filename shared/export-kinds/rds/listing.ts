@@ -1,10 +1,10 @@
 import { DescribeExportTasksCommand, paginateDescribeExportTasks, type DescribeExportTasksCommandInput, type ExportTask, type RDSClient } from '@aws-sdk/client-rds';
-import { awsErrorName, toWorkflowError } from '../../shared/runtime/aws-errors.ts';
-import { ExportTaskNotFound } from '../../shared/runtime/errors.ts';
-import { apiSourceType, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { normaliseRdsStatus } from '../../shared/export-kinds/status.ts';
-import type { ExportKind, ListQuery, ListedExport, Page } from '../kinds.ts';
-import { sdkPages } from './sdk-pages.ts';
+import { awsErrorName, toWorkflowError } from '../../runtime/aws-errors.ts';
+import { ExportTaskNotFound } from '../../runtime/errors.ts';
+import { apiSourceType, parseSourceArn } from './source.ts';
+import { normaliseRdsStatus } from '../status.ts';
+import type { ExportKind, ListQuery, ListedExport, Page } from '../../../cli/query.ts';
+import { sdkPages } from '../sdk-pages.ts';
 
 /** The statuses DescribeExportTasks' `status` filter takes: the API wants them in lowercase. */
 export const RDS_FILTER_STATUSES = ['starting', 'in_progress', 'complete', 'canceling', 'canceled', 'failed'] as const;
