@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
 import { parseFilterArg, type FilterArg } from './query.ts';
 import { INPUT_LIMITS } from '../shared/export-kinds/input-limits.ts';
+import { EXPORT_KINDS, isExportKind } from '../shared/export-kinds/registry.ts';
+import type { ExportKind } from '../shared/export-kinds/request.ts';
 
 /** As the AWS CLI has them; passed to every SDK client. */
 export interface GlobalOptions {
@@ -10,13 +12,10 @@ export interface GlobalOptions {
   profile?: string;
 }
 
-export const KINDS = ['rds', 'ec2-image', 'ads'] as const;
-export type KindName = (typeof KINDS)[number];
-
 export interface ListArgs {
   command: 'list';
   /** Absent: every kind, one after the other (a kind the region does not offer is a one-line note). */
-  kind?: KindName;
+  kind?: ExportKind;
   maxItems?: number;
   pageSize?: number;
   startingToken?: string;
@@ -27,7 +26,7 @@ export interface ListArgs {
 
 export interface WatchArgs {
   command: 'watch';
-  kind: KindName;
+  kind: ExportKind;
   /** Empty: every running export. */
   ids: string[];
   intervalSeconds: number;
@@ -55,7 +54,7 @@ export interface StartArgs {
 
 export interface CancelArgs {
   command: 'cancel';
-  kind: KindName;
+  kind: ExportKind;
   exportId: string;
   table?: string;
   json: boolean;
@@ -112,10 +111,10 @@ const PER_COMMAND: Record<CommandName, string[]> = {
 export const MAX_DEADLINE_SECONDS = INPUT_LIMITS.deadlineSeconds.max;
 export const DEFAULT_INTERVAL_SECONDS = 10;
 
-function kindOf(value: string | undefined): KindName {
+function kindOf(value: string | undefined): ExportKind {
   const kind = value ?? 'rds';
-  if (!(KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind "${kind}": use ${KINDS.join(', ')}`);
-  return kind as KindName;
+  if (!isExportKind(kind)) throw new UsageError(`--kind "${kind}": use ${EXPORT_KINDS.join(', ')}`);
+  return kind;
 }
 
 /** Reads the command line; anything wrong is a UsageError naming it (exit status 2). */

@@ -1,5 +1,5 @@
 import { UsageError } from './errors.ts';
-import type { ExportKind, ListQuery, ListedExport } from './query.ts';
+import type { ExportListing, ListQuery, ListedExport } from '../shared/export-kinds/contract.ts';
 
 /**
  * Where a listing stopped: the service's token of the page to ask for next (undefined: the first
@@ -48,7 +48,7 @@ export function decodeToken(tokenKey: string, text: string): Position {
   return { ...(typeof token === 'string' && token !== '' ? { token } : {}), skip };
 }
 
-export interface Listing {
+export interface ListResult {
   items: ListedExport[];
   /** Give it to --starting-token to go on; null when every item was listed. */
   nextToken: string | null;
@@ -59,13 +59,13 @@ export interface Listing {
  * listed or the pages ran out. An item the service returned that does not match the query (an
  * emulator that ignores Filters) is not listed but still counts as a position on its page.
  */
-export async function collect(kind: ExportKind, query: ListQuery, options: { maxItems?: number; startingToken?: string } = {}): Promise<Listing> {
-  const start = options.startingToken !== undefined ? decodeToken(kind.tokenKey, options.startingToken) : { skip: 0 };
-  const encode = (position: Position) => encodeToken(kind.tokenKey, position);
+export async function collect(listing: Pick<ExportListing, 'tokenKey' | 'pages'>, query: ListQuery, options: { maxItems?: number; startingToken?: string } = {}): Promise<ListResult> {
+  const start = options.startingToken !== undefined ? decodeToken(listing.tokenKey, options.startingToken) : { skip: 0 };
+  const encode = (position: Position) => encodeToken(listing.tokenKey, position);
   const items: ListedExport[] = [];
   let input = start.token;
   let skip = start.skip;
-  for await (const page of kind.pages(query, input)) {
+  for await (const page of listing.pages(query, input)) {
     const { entries } = page;
     for (let i = skip; i < entries.length; i++) {
       const entry = entries[i]!;

@@ -1,7 +1,8 @@
-import { hasEnded, type ListedExport } from './query.ts';
+import type { ListedExport } from '../shared/export-kinds/contract.ts';
+import { hasEnded } from '../shared/export-kinds/listing.ts';
 import { formatDuration } from '../shared/notify/record.ts';
 import { progressBar as bar } from '../shared/runtime/format.ts';
-import type { Listing } from './paging.ts';
+import type { ListResult } from './paging.ts';
 
 /** `[██████░░░░░░]`, the same bar as `npm start`'s. Unknown percent: an empty bar. */
 export function progressBar(percent: number | null, width = 24): string {
@@ -35,7 +36,7 @@ const COLUMNS: Array<{ title: string; value: (item: ListedExport) => string; rig
 ];
 
 /** The table of `list`, and the token to go on with as its last line. */
-export function renderTable(listing: Listing): string {
+export function renderTable(listing: ListResult): string {
   const rows = [COLUMNS.map((c) => c.title), ...listing.items.map((item) => COLUMNS.map((c) => c.value(item)))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines = rows.map((row) =>
@@ -50,7 +51,7 @@ export function renderTable(listing: Listing): string {
 }
 
 /** `list --json`: one JSON document, `{items, nextToken}` (null when everything was listed). */
-export function renderJson(listing: Listing): string {
+export function renderJson(listing: ListResult): string {
   return `${JSON.stringify({ items: listing.items, nextToken: listing.nextToken }, null, 2)}\n`;
 }
 

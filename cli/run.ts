@@ -5,15 +5,15 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { hostname, userInfo } from 'node:os';
 import { DynamoCoordinationStore } from '../shared/slots/dynamodb-store.ts';
 import { StepFunctionsCallbacks } from '../shared/workflow/step-functions.ts';
-import { KINDS, parseCommandLine, type GlobalOptions, type KindName, type ListArgs } from './args.ts';
+import { definitionOf, EXPORT_KINDS } from '../shared/export-kinds/registry.ts';
+import { listingOf, type ListingClients } from '../shared/export-kinds/listings.ts';
+import { parseCommandLine, type GlobalOptions } from './args.ts';
 import { cancelCommand, tableOf } from './commands/cancel.ts';
 import { listAllKinds, listCommand } from './commands/list.ts';
 import { startCommand, startLocalCommand, type LocalRunner } from './commands/start.ts';
 import { watchCommand } from './commands/watch.ts';
 import { CliError, describeFailure, EXIT_OK, rejectNonAwsAnswers } from './errors.ts';
 import type { Io } from './io.ts';
-import { lookupsOf, type ExportKind } from './query.ts';
-import { rdsKind } from '../shared/export-kinds/rds/listing.ts';
 import { usage } from './usage.ts';
 
 /** The SDK clients of one run, made when first needed, with the global options. */
@@ -95,27 +95,28 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
         deps.stdout.write(usage(args.topic));
         return EXIT_OK;
       case 'list': {
+        const aws = clientsFor(globals);
         if (args.kind === undefined) {
-          const aws = clientsFor(globals);
-          await listAllKinds(args, { kinds: KINDS.map((name) => ({ name, kind: () => kindFor(name, aws, globals) })), stdout: deps.stdout, where: () => regionName(aws) });
+          const listings = listingClients(aws, globals);
+          await listAllKinds(args, { kinds: EXPORT_KINDS.map((name) => ({ name, listing: () => listingOf(name, listings) })), stdout: deps.stdout, where: () => regionName(aws) });
           return EXIT_OK;
         }
-        const kind = await kindFor(args.kind, clientsFor(globals), globals);
-        await listCommand(args as ListArgs & { kind: KindName }, { kind, stdout: deps.stdout });
+        await listCommand(args, { listing: await listingOf(args.kind, listingClients(aws, globals)), stdout: deps.stdout });
         return EXIT_OK;
       }
       case 'watch':
-        return await watchCommand(args, { source: await lookupsFor(args.kind, clientsFor(globals), globals), stdout: deps.stdout, now: deps.now, sleep: deps.sleep });
+        return await watchCommand(args, { source: await listingOf(args.kind, listingClients(clientsFor(globals), globals)), stdout: deps.stdout, now: deps.now, sleep: deps.sleep });
       case 'start':
         if (args.local) return await startLocalCommand(args, { stdout: deps.stdout, stderr: deps.stderr, ...(deps.runLocal ? { runLocal: deps.runLocal } : {}) });
         await startCommand(args, { sfn: clientsFor(globals).sfn(), stdout: deps.stdout, env: deps.env, now: deps.now });
         return EXIT_OK;
       case 'cancel': {
-        if (args.kind === 'ads') throw new CliError('Application Discovery Service exports cannot be canceled (the service has no cancel): the workflow stops following one at its deadline');
+        const kind = definitionOf({ kind: args.kind });
+        if (!kind.cancellable) throw new CliError(`${kind.title} cannot be canceled (the service has no cancel): the workflow stops following one at its deadline`);
         const table = tableOf(args, deps.env);
         const aws = clientsFor(globals);
         await cancelCommand(args, {
-          exports: await lookupsFor(args.kind, aws, globals),
+          exports: await listingOf(args.kind, listingClients(aws, globals)),
           store: new DynamoCoordinationStore(aws.dynamo(), table),
           callbacks: new StepFunctionsCallbacks(aws.sfn()),
           stdout: deps.stdout,
@@ -136,30 +137,19 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
 }
 
 /**
- * The adapter of each kind. EC2 and ADS are loaded only when asked for: each is one small file over
- * its provider in shared/aws.
+ * What the kinds' listings (shared/export-kinds/listings.ts) talk to. ADS has no SDK client here:
+ * its region and credentials are resolved as the SDK clients resolve them (--region, --profile, the
+ * environment), through one of those.
  */
-async function kindFor(name: KindName, clients: Clients, globals: GlobalOptions): Promise<ExportKind> {
-  switch (name) {
-    case 'rds':
-      return rdsKind(clients.rds());
-    case 'ec2-image': {
-      const { ec2ImageKind } = await import('../shared/export-kinds/ec2-image/listing.ts');
-      return ec2ImageKind(clients.ec2());
-    }
-    case 'ads': {
-      const { adsKind, adsClient } = await import('../shared/export-kinds/ads/listing.ts');
-      // ADS has no SDK client here: the region and credentials are resolved as the SDK clients resolve
-      // them (--region, --profile, the environment), through one of those.
+function listingClients(clients: Clients, globals: GlobalOptions): ListingClients {
+  return {
+    rds: () => clients.rds(),
+    ec2: () => clients.ec2(),
+    ads: async () => {
       const probe = clients.rds();
-      return adsKind(adsClient({ region: await probe.config.region(), ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}), credentials: () => probe.config.credentials() }));
-    }
-  }
-}
-
-/** What watch and cancel read: RDS's direct calls, or any other kind through its listing. */
-async function lookupsFor(name: KindName, clients: Clients, globals: GlobalOptions) {
-  return name === 'rds' ? rdsKind(clients.rds()) : lookupsOf(await kindFor(name, clients, globals));
+      return { region: await probe.config.region(), ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}), credentials: () => probe.config.credentials() };
+    },
+  };
 }
 
 /** The region the clients resolved, for the notes of `list` (undefined when none could be). */

@@ -3,8 +3,8 @@ import { requestCancel } from '../../shared/workflow/operator-cancel.ts';
 import type { CancelArgs } from '../args.ts';
 import { CliError, UsageError } from '../errors.ts';
 import type { Output } from '../io.ts';
-import type { ListedExport } from '../query.ts';
-import { hasEnded } from '../query.ts';
+import type { ListedExport } from '../../shared/export-kinds/contract.ts';
+import { hasEnded } from '../../shared/export-kinds/listing.ts';
 
 export const TABLE_ENV = 'EXPORT_ORCHESTRATOR_TABLE';
 

@@ -1,23 +1,26 @@
-import type { KindName, ListArgs } from '../args.ts';
+import type { ExportListing } from '../../shared/export-kinds/contract.ts';
+import { definitionOf } from '../../shared/export-kinds/registry.ts';
+import type { ExportKind } from '../../shared/export-kinds/request.ts';
+import type { ListArgs } from '../args.ts';
 import { serviceUnavailable } from '../errors.ts';
 import type { Output } from '../io.ts';
-import { buildQuery, type ExportKind } from '../query.ts';
-import { collect, type Listing } from '../paging.ts';
+import { collect, type ListResult } from '../paging.ts';
+import { buildQuery } from '../query.ts';
 import { renderJson, renderTable } from '../render.ts';
 
 /** `list`: the kind's export tasks from --starting-token on, at most --max-items, as a table or JSON. */
-export async function listCommand(args: ListArgs & { kind: KindName }, deps: { kind: ExportKind; stdout: Output }): Promise<Listing> {
-  const query = buildQuery(deps.kind, {
+export async function listCommand(args: ListArgs, deps: { listing: ExportListing; stdout: Output }): Promise<ListResult> {
+  const query = buildQuery(deps.listing, {
     filters: args.filters,
     ...(args.sourceType !== undefined ? { sourceType: args.sourceType } : {}),
     ...(args.pageSize !== undefined ? { pageSize: args.pageSize } : {}),
   });
-  const listing = await collect(deps.kind, query, {
+  const listed = await collect(deps.listing, query, {
     ...(args.maxItems !== undefined ? { maxItems: args.maxItems } : {}),
     ...(args.startingToken !== undefined ? { startingToken: args.startingToken } : {}),
   });
-  deps.stdout.write(args.json ? renderJson(listing) : renderTable(listing));
-  return listing;
+  deps.stdout.write(args.json ? renderJson(listed) : renderTable(listed));
+  return listed;
 }
 
 /**
@@ -27,33 +30,29 @@ export async function listCommand(args: ListArgs & { kind: KindName }, deps: { k
  */
 export async function listAllKinds(
   args: ListArgs,
-  deps: { kinds: Array<{ name: KindName; kind: () => Promise<ExportKind> }>; stdout: Output; where: () => Promise<string | undefined> },
-): Promise<{ listings: Array<{ name: KindName; listing: Listing }>; notes: string[] }> {
-  const listings: Array<{ name: KindName; listing: Listing }> = [];
+  deps: { kinds: Array<{ name: ExportKind; listing: () => Promise<ExportListing> }>; stdout: Output; where: () => Promise<string | undefined> },
+): Promise<{ listings: Array<{ name: ExportKind; listed: ListResult }>; notes: string[] }> {
+  const listings: Array<{ name: ExportKind; listed: ListResult }> = [];
   const notes: string[] = [];
-  for (const { name, kind } of deps.kinds) {
+  for (const { name, listing: listingOf } of deps.kinds) {
     try {
-      const adapter = await kind();
-      listings.push({ name, listing: await collect(adapter, buildQuery(adapter, { filters: [] })) });
+      const listing = await listingOf();
+      listings.push({ name, listed: await collect(listing, buildQuery(listing, { filters: [] })) });
     } catch (error) {
       const why = serviceUnavailable(error);
       if (why === undefined) throw error;
       const region = await deps.where();
-      notes.push(`note: no ${KIND_TITLES[name]} here${region ? ` (${region})` : ''}: ${why}`);
+      notes.push(`note: no ${titleOf(name)} here${region ? ` (${region})` : ''}: ${why}`);
     }
   }
   if (args.json) {
-    const items = listings.flatMap(({ name, listing }) => listing.items.map((item) => ({ kind: name, ...item })));
+    const items = listings.flatMap(({ name, listed }) => listed.items.map((item) => ({ kind: name, ...item })));
     deps.stdout.write(`${JSON.stringify({ items, nextToken: null, notes }, null, 2)}\n`);
   } else {
-    const sections = listings.map(({ name, listing }) => `${KIND_TITLES[name]}:\n${renderTable(listing)}`);
+    const sections = listings.map(({ name, listed }) => `${titleOf(name)}:\n${renderTable(listed)}`);
     deps.stdout.write(`${sections.join('\n')}${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}`);
   }
   return { listings, notes };
 }
 
-const KIND_TITLES: Record<KindName, string> = {
-  rds: 'RDS exports (snapshots and clusters)',
-  'ec2-image': 'EC2 image exports',
-  ads: 'Application Discovery Service exports',
-};
+const titleOf = (kind: ExportKind): string => definitionOf({ kind }).title;

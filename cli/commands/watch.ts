@@ -3,8 +3,8 @@ import { ASL_ERROR_NAMES } from '../../shared/runtime/errors.ts';
 import type { WatchArgs } from '../args.ts';
 import { EXIT_AWS, EXIT_OK } from '../errors.ts';
 import type { Output } from '../io.ts';
-import type { ListedExport } from '../query.ts';
-import { hasEnded } from '../query.ts';
+import type { ListedExport } from '../../shared/export-kinds/contract.ts';
+import { hasEnded } from '../../shared/export-kinds/listing.ts';
 import { renderWatchFrame, renderWatchLine, renderWatchSummary } from '../render.ts';
 
 /** What `watch` reads (the RDS kind in the CLI, a fake in tests). */

@@ -37,6 +37,8 @@ export interface ExportProvider<Request = ExportRequest> {
  */
 export interface ExportKindDefinition<K extends ExportKind> {
   kind: K;
+  /** What its exports are called in the CLI's listings ("EC2 image exports"). */
+  title: string;
   /** The execution input of this kind (without its `kind` field) → its request; InvalidExportRequest names every problem at once. */
   buildRequest(input: unknown, defaults: ExportDefaults, requestedAt: Date): RequestOf<K>;
   /** Its exports take one of the account's export slots (RDS's quota of concurrent export tasks). */
@@ -45,6 +47,75 @@ export interface ExportKindDefinition<K extends ExportKind> {
   sendsExportEvents: boolean;
   /** After its end the export is verified and catalogued (shared/verification/). */
   verifiedAfterEnd: boolean;
+  /** The service can stop one of its exports (ADS cannot: the workflow only stops following it). */
+  cancellable: boolean;
   /** Where the export lands, for the notifications; undefined when there is nothing to link to (yet). */
   s3UriOf(request: RequestOf<K>, taskId: string | undefined): string | undefined;
+}
+
+/** One export task as a listing shows it (the CLI's list, watch and cancel), whatever service runs it. */
+export interface ListedExport {
+  exportId: string;
+  /** The exported resource (an RDS or AMI ARN); empty when the service names none (ADS). */
+  source: string;
+  /** RDS: SNAPSHOT or CLUSTER, as DescribeExportTasks reports it. */
+  sourceType?: string;
+  /** The workflow's statuses (status.ts) when the service's status is known; else the service's own, uppercased. */
+  status: string;
+  /** 0-100; null when the service reports none. */
+  percent: number | null;
+  startedAt?: string;
+  endedAt?: string;
+  /** s3://bucket/prefix the export writes to. */
+  s3?: string;
+  failureCause?: string;
+}
+
+/** What a kind's listing accepts as a filter NAME=…. */
+export interface FilterSpec {
+  /** For --help and error messages. */
+  meaning: string;
+  /** The values the API accepts (after `normalise`); others are refused. */
+  allowed?: readonly string[];
+  /** e.g. statuses: the RDS API wants them in lowercase. */
+  normalise?: (value: string) => string;
+}
+
+/** The query of one listing, already validated against the kind. */
+export interface ListQuery {
+  /** Filter name → values, names and values as the API wants them. */
+  filters: Map<string, string[]>;
+  sourceType?: string;
+  pageSize?: number;
+}
+
+/** One page of the service's answer: every task on it, and whether it matches the query. */
+export interface ListingPage {
+  entries: Array<{ item: ListedExport; matches: boolean }>;
+  /** The token that asks for the next page; undefined on the last page. */
+  next: string | undefined;
+}
+
+/**
+ * One kind's listing of its export tasks: the service's paginated describe call, with the errors
+ * named as the kind's provider names them. One per kind folder (<kind>/listing.ts), found through
+ * listings.ts. The CLI's paging (--max-items, --starting-token) is the same over every kind.
+ */
+export interface ExportListing {
+  name: ExportKind;
+  /** The request's pagination token parameter (RDS Marker, EC2 NextToken): the key in --starting-token. */
+  tokenKey: string;
+  /** What the API allows for its page size parameter. */
+  pageSize: { min: number; max: number };
+  filters: Readonly<Record<string, FilterSpec>>;
+  /** Values of a source type, when the API has one. */
+  sourceTypes?: readonly string[];
+  /** The filter that selects one export by its id. */
+  idFilter: string;
+  /** Pages from `from` (a token of this kind, undefined: the first page) on. */
+  pages(query: ListQuery, from: string | undefined): AsyncIterable<ListingPage>;
+  /** One export by its id (what `watch ID` and `cancel ID` look up); ExportTaskNotFound when there is none. */
+  describe(exportId: string): Promise<ListedExport>;
+  /** Every export that has not ended, all pages. */
+  running(): Promise<ListedExport[]>;
 }

@@ -1,12 +1,11 @@
 import { toWorkflowError } from '../runtime/aws-errors.ts';
-import type { Page } from '../../cli/query.ts';
 
 /**
- * An SDK paginator (paginateDescribeExportTasks and friends) as pages of `list`: each answer mapped
- * by `toPage`, and an error of the service named by its operation, as the shared adapters name them.
- * Stopping early (--max-items) ends the paginator: no page is asked for that is not needed.
+ * An SDK paginator (paginateDescribeExportTasks and friends), each answer mapped by `toPage`, and an
+ * error of the service named by its operation, as the providers name them. Stopping early (a
+ * listing's --max-items) ends the paginator: no page is asked for that is not needed.
  */
-export async function* sdkPages<Output>(operation: string, paginator: AsyncIterable<Output>, toPage: (output: Output) => Page): AsyncGenerator<Page> {
+export async function* sdkPages<Output, Page>(operation: string, paginator: AsyncIterable<Output>, toPage: (output: Output) => Page): AsyncGenerator<Page> {
   const iterator = paginator[Symbol.asyncIterator]();
   try {
     while (true) {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listAllKinds } from '../../cli/commands/list.ts';
 import { CliError } from '../../cli/errors.ts';
-import { rdsKind } from '../../shared/export-kinds/rds/listing.ts';
+import { rdsListing } from '../../shared/export-kinds/rds/listing.ts';
 import { regionOf, run, sdkClients, type Clients } from '../../cli/run.ts';
 import { sink, task } from '../support/cli.ts';
 
@@ -71,16 +71,16 @@ describe('list without --kind: every kind', () => {
   it('shows each kind\'s table, and a kind the region does not offer as a one-line note', async () => {
     // Prepare
     const stdout = sink();
-    const noImageExports = { ...rdsKind(rdsWithTasks()), name: 'ec2-image', pages: async function* () { yield { entries: [], next: undefined }; } };
+    const noImageExports = { ...rdsListing(rdsWithTasks()), name: 'ec2-image' as const, pages: async function* () { yield { entries: [], next: undefined }; } };
 
     // Act
     const { notes } = await listAllKinds(
       { command: 'list', filters: [], json: false },
       {
         kinds: [
-          { name: 'rds', kind: async () => rdsKind(rdsWithTasks()) },
-          { name: 'ec2-image', kind: async () => noImageExports },
-          { name: 'ads', kind: unavailable },
+          { name: 'rds', listing: async () => rdsListing(rdsWithTasks()) },
+          { name: 'ec2-image', listing: async () => noImageExports },
+          { name: 'ads', listing: unavailable },
         ],
         stdout,
         where: async () => 'eu-west-3',
@@ -98,7 +98,7 @@ describe('list without --kind: every kind', () => {
   it('lists them as one JSON document whose items carry their kind', async () => {
     const stdout = sink();
 
-    await listAllKinds({ command: 'list', filters: [], json: true }, { kinds: [{ name: 'rds', kind: async () => rdsKind(rdsWithTasks()) }, { name: 'ads', kind: unavailable }], stdout, where: async () => undefined });
+    await listAllKinds({ command: 'list', filters: [], json: true }, { kinds: [{ name: 'rds', listing: async () => rdsListing(rdsWithTasks()) }, { name: 'ads', listing: unavailable }], stdout, where: async () => undefined });
 
     const document = JSON.parse(stdout.text) as { items: Array<{ kind: string; exportId: string }>; nextToken: null; notes: string[] };
     expect(document.items.map((item) => [item.kind, item.exportId])).toEqual([['rds', 'export-001'], ['rds', 'export-002']]);
@@ -109,7 +109,7 @@ describe('list without --kind: every kind', () => {
   it('fails as for one kind on anything else (credentials, throttling)', async () => {
     const denied = () => Promise.reject(new CliError('no AWS credentials'));
 
-    await expect(listAllKinds({ command: 'list', filters: [], json: false }, { kinds: [{ name: 'rds', kind: denied }], stdout: sink(), where: async () => undefined })).rejects.toThrow('no AWS credentials');
+    await expect(listAllKinds({ command: 'list', filters: [], json: false }, { kinds: [{ name: 'rds', listing: denied }], stdout: sink(), where: async () => undefined })).rejects.toThrow('no AWS credentials');
   });
 });
 

@@ -3,7 +3,7 @@ import { DescribeExportTasksCommand, RDSClient, type ExportTask } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { run, type Clients } from '../../cli/run.ts';
-import { adsKind } from '../../shared/export-kinds/ads/listing.ts';
+import { adsListing } from '../../shared/export-kinds/ads/listing.ts';
 import { collect } from '../../cli/paging.ts';
 import { pagingRds, sink, task } from '../support/cli.ts';
 
@@ -172,7 +172,7 @@ describe('other kinds are one small adapter each', () => {
       first: { exportsInfo: [{ exportId: 'a', exportStatus: 'SUCCEEDED' }, { exportId: 'b', exportStatus: 'IN_PROGRESS' }], nextToken: 'n2' },
       n2: { exportsInfo: [{ exportId: 'c', exportStatus: 'FAILED' }] },
     };
-    const kind = adsKind({
+    const kind = adsListing({
       call: async <T,>(_operation: string, input: object) => {
         calls.push(input as Record<string, unknown>);
         return answers[((input as { nextToken?: string }).nextToken ?? 'first')] as T;

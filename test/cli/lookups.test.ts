@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../cli/args.ts';
-import { lookupsOf, type ExportKind, type ListedExport } from '../../cli/query.ts';
+import type { ExportListing, ListedExport } from '../../shared/export-kinds/contract.ts';
+import { lookupsThroughPages } from '../../shared/export-kinds/listing.ts';
 import { run } from '../../cli/run.ts';
 import { sink } from '../support/cli.ts';
 
 const listed = (exportId: string, status: string): ListedExport => ({ exportId, source: `arn:aws:ec2:us-east-1::image/ami-${exportId}`, status, percent: 50 });
 
 /** A kind whose listing honours its id filter, over two pages. */
-function twoPageKind(items: ListedExport[]): ExportKind {
+function twoPageKind(items: ListedExport[]): Pick<ExportListing, 'name' | 'idFilter' | 'pages'> {
   return {
     name: 'ec2-image',
     idFilter: 'export-image-task-id',
-    tokenKey: 'NextToken',
-    pageSize: { min: 1, max: 500 },
-    filters: { 'export-image-task-id': { meaning: 'id' } },
     async *pages(query) {
       const ids = query.filters.get('export-image-task-id');
       const half = Math.ceil(items.length / 2);
@@ -26,14 +24,14 @@ function twoPageKind(items: ListedExport[]): ExportKind {
 
 describe('watch and cancel of every kind', () => {
   it('finds one export of a kind by its id, across pages, and refuses an unknown one', async () => {
-    const lookups = lookupsOf(twoPageKind([listed('export-ami-1', 'IN_PROGRESS'), listed('export-ami-2', 'COMPLETE'), listed('export-ami-3', 'STARTING')]));
+    const lookups = lookupsThroughPages(twoPageKind([listed('export-ami-1', 'IN_PROGRESS'), listed('export-ami-2', 'COMPLETE'), listed('export-ami-3', 'STARTING')]));
 
     expect((await lookups.describe('export-ami-3')).status).toBe('STARTING');
     await expect(lookups.describe('export-ami-9')).rejects.toThrow(/ec2-image export export-ami-9 does not exist/);
   });
 
   it('lists the exports of a kind that have not ended', async () => {
-    const lookups = lookupsOf(twoPageKind([listed('export-ami-1', 'IN_PROGRESS'), listed('export-ami-2', 'COMPLETE'), listed('export-ami-3', 'CANCELING')]));
+    const lookups = lookupsThroughPages(twoPageKind([listed('export-ami-1', 'IN_PROGRESS'), listed('export-ami-2', 'COMPLETE'), listed('export-ami-3', 'CANCELING')]));
 
     expect((await lookups.running()).map((item) => item.exportId)).toEqual(['export-ami-1', 'export-ami-3']);
   });

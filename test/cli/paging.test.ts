@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../cli/errors.ts';
-import { buildQuery, parseFilterArg, type ExportKind, type ListQuery, type ListedExport, type Page } from '../../cli/query.ts';
-import { rdsKind } from '../../shared/export-kinds/rds/listing.ts';
+import { buildQuery, parseFilterArg } from '../../cli/query.ts';
+import type { ExportListing, ListedExport, ListingPage, ListQuery } from '../../shared/export-kinds/contract.ts';
+import { rdsListing } from '../../shared/export-kinds/rds/listing.ts';
 import { collect, decodeToken, encodeToken } from '../../cli/paging.ts';
 import { pagingRds } from '../support/cli.ts';
 
@@ -11,17 +12,13 @@ const item = (i: number): ListedExport => ({ exportId: `e${i}`, source: '', stat
  * A kind over fixed pages (each [ids, next token]); `hidden` ids are returned by the "service" but do
  * not match the query (an emulator that ignores Filters). Records the token of every page asked for.
  */
-function fakeKind(pages: Array<[number[], string | undefined]>, hidden: number[] = []): ExportKind & { asked: Array<string | undefined> } {
+function fakeKind(pages: Array<[number[], string | undefined]>, hidden: number[] = []): Pick<ExportListing, 'tokenKey' | 'pages'> & { asked: Array<string | undefined> } {
   const byToken = new Map<string | undefined, number>(pages.map((_, i) => [i === 0 ? undefined : pages[i - 1]![1], i]));
   const asked: Array<string | undefined> = [];
   return {
-    name: 'fake',
-    idFilter: 'id',
     tokenKey: 'Marker',
-    pageSize: { min: 1, max: 100 },
-    filters: {},
     asked,
-    async *pages(_query: ListQuery, from: string | undefined): AsyncIterable<Page> {
+    async *pages(_query: ListQuery, from: string | undefined): AsyncIterable<ListingPage> {
       for (let at = byToken.get(from); at !== undefined && at < pages.length; at++) {
         const [ids, next] = pages[at]!;
         asked.push(at === 0 ? undefined : pages[at - 1]![1]);
@@ -135,7 +132,7 @@ describe('collect: --max-items stops anywhere, the token resumes exactly at the 
 });
 
 describe('filters: --filter NAME=V1,V2 mapped to the API, unknown ones refused', () => {
-  const kind = rdsKind(pagingRds([]).client);
+  const kind = rdsListing(pagingRds([]).client);
 
   it('maps RDS filters, statuses in lowercase as the API wants them; a repeated name takes both', () => {
     const query = buildQuery(kind, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ListedExport } from '../../cli/query.ts';
+import type { ListedExport } from '../../shared/export-kinds/contract.ts';
 import { formatTime, progressBar, renderJson, renderTable, renderWatchFrame, renderWatchLine, renderWatchSummary, shortSource } from '../../cli/render.ts';
 
 const running: ListedExport = {

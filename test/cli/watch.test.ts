@@ -1,7 +1,7 @@
 import type { ExportTask, RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { watchCommand, type WatchSource } from '../../cli/commands/watch.ts';
-import type { ListedExport } from '../../cli/query.ts';
+import type { ListedExport } from '../../shared/export-kinds/contract.ts';
 import { run, type Clients } from '../../cli/run.ts';
 import { TransientAwsError } from '../../shared/runtime/errors.ts';
 import { pagingRds, sink, task } from '../support/cli.ts';

@@ -245,30 +245,50 @@ export class AdsExportProvider implements Omit<ExportProvider, 'start'> {
   }
 
   /** Every export matching the query, across all pages (DescribeExportTasks' nextToken). */
-  async *exports(query: { exportIds?: string[]; agentIds?: string[]; pageSize?: number } = {}): AsyncGenerator<AdsExportInfo> {
-    let nextToken: string | undefined;
-    const seen = new Set<string>();
-    for (let page = 0; page < MAX_PAGES; page++) {
-      let answer: { exportsInfo?: AdsExportInfo[]; nextToken?: string };
-      try {
-        answer = await this.ads.call(
-          'DescribeExportTasks',
-          {
-            ...(query.exportIds ? { exportIds: query.exportIds } : {}),
-            ...(query.agentIds ? { filters: [{ name: 'agentIds', values: query.agentIds, condition: 'EQUALS' }] } : {}),
-            ...(query.pageSize ? { maxResults: query.pageSize } : {}),
-            ...(nextToken ? { nextToken } : {}),
-          },
-          { idempotent: true },
-        );
-      } catch (error) {
-        throw workflowError('DescribeExportTasks', error);
-      }
-      yield* answer.exportsInfo ?? [];
-      nextToken = answer.nextToken || undefined;
-      if (!nextToken || seen.has(nextToken)) return;
-      seen.add(nextToken);
+  async *exports(query: AdsExportQuery = {}): AsyncGenerator<AdsExportInfo> {
+    for await (const page of adsExportPages(this.ads, query)) yield* page.exportsInfo;
+  }
+}
+
+/** What DescribeExportTasks selects by: export ids, the agents whose data is exported, and its page size (maxResults 1-100). */
+export interface AdsExportQuery {
+  exportIds?: string[];
+  agentIds?: string[];
+  pageSize?: number;
+}
+
+/**
+ * DescribeExportTasks page by page from `from` (a nextToken; undefined: the first page) on, as the
+ * provider and the listing read it: its errors named once, and a service that hands out a token it
+ * gave before, or tokens without end, stops rather than pages forever.
+ */
+export async function* adsExportPages(
+  ads: Pick<AdsClient, 'call'>,
+  query: AdsExportQuery,
+  from?: string,
+): AsyncGenerator<{ exportsInfo: AdsExportInfo[]; next: string | undefined }> {
+  let nextToken = from;
+  const seen = new Set<string>();
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let answer: { exportsInfo?: AdsExportInfo[]; nextToken?: string };
+    try {
+      answer = await ads.call(
+        'DescribeExportTasks',
+        {
+          ...(query.exportIds ? { exportIds: query.exportIds } : {}),
+          ...(query.agentIds ? { filters: [{ name: 'agentIds', values: query.agentIds, condition: 'EQUALS' }] } : {}),
+          ...(query.pageSize ? { maxResults: query.pageSize } : {}),
+          ...(nextToken ? { nextToken } : {}),
+        },
+        { idempotent: true },
+      );
+    } catch (error) {
+      throw workflowError('DescribeExportTasks', error);
     }
+    nextToken = answer.nextToken || undefined;
+    yield { exportsInfo: answer.exportsInfo ?? [], next: nextToken };
+    if (!nextToken || seen.has(nextToken)) return;
+    seen.add(nextToken);
   }
 }
 

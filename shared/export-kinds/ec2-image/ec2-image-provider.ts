@@ -112,16 +112,7 @@ export class Ec2ImageExportProvider implements Omit<ExportProvider, 'start'> {
   }
 
   async describe(taskId: string): Promise<ExportObservation> {
-    let tasks: ExportImageTask[];
-    try {
-      ({ ExportImageTasks: tasks = [] } = await this.ec2.send(new DescribeExportImageTasksCommand({ ExportImageTaskIds: [taskId] })));
-    } catch (error) {
-      if (isTaskNotFound(error)) throw new ExportTaskNotFound(`Export image task ${taskId} does not exist`, { cause: error });
-      throw toWorkflowError('DescribeExportImageTasks', error);
-    }
-    const task = tasks.find((t) => t.ExportImageTaskId === taskId);
-    if (!task) throw new ExportTaskNotFound(`Export image task ${taskId} does not exist`);
-    return this.observe(task);
+    return this.observe(await describeImageTask(this.ec2, taskId));
   }
 
   async cancel(taskId: string): Promise<ExportObservation> {
@@ -159,6 +150,20 @@ export class Ec2ImageExportProvider implements Omit<ExportProvider, 'start'> {
       ...(reading.failureCause ? { failureCause: reading.failureCause } : {}),
     };
   }
+}
+
+/** One task by the id EC2 gave it (export-ami-…); ExportTaskNotFound when EC2 has none. The provider and the listing read it so. */
+export async function describeImageTask(ec2: EC2Client, taskId: string): Promise<ExportImageTask> {
+  let tasks: ExportImageTask[];
+  try {
+    ({ ExportImageTasks: tasks = [] } = await ec2.send(new DescribeExportImageTasksCommand({ ExportImageTaskIds: [taskId] })));
+  } catch (error) {
+    if (isTaskNotFound(error)) throw new ExportTaskNotFound(`Export image task ${taskId} does not exist`, { cause: error });
+    throw toWorkflowError('DescribeExportImageTasks', error);
+  }
+  const task = tasks.find((t) => t.ExportImageTaskId === taskId);
+  if (!task) throw new ExportTaskNotFound(`Export image task ${taskId} does not exist`);
+  return task;
 }
 
 /** EC2 has answered unknown ids with more than one spelling of this code; all mean the same. */

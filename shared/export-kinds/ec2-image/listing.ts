@@ -1,8 +1,9 @@
 import { paginateDescribeExportImageTasks, type DescribeExportImageTasksCommandInput, type EC2Client, type ExportImageTask } from '@aws-sdk/client-ec2';
-import { normaliseEc2ImageTask } from './ec2-image-provider.ts';
-import { imageArn } from './request.ts';
-import type { ExportKind, ListQuery, ListedExport, Page } from '../../../cli/query.ts';
+import type { ExportListing, ListedExport } from '../contract.ts';
+import { lookupsThroughPages } from '../listing.ts';
 import { sdkPages } from '../sdk-pages.ts';
+import { describeImageTask, normaliseEc2ImageTask } from './ec2-image-provider.ts';
+import { imageArn } from './request.ts';
 
 const TASK_STATES = ['active', 'completed', 'deleting', 'deleted'] as const;
 
@@ -10,8 +11,8 @@ const TASK_STATES = ['active', 'completed', 'deleting', 'deleted'] as const;
  * EC2 image exports (VM Import/Export): DescribeExportImageTasks, paged by NextToken
  * (MaxResults 1-500). Its only filter is `task-state`; task ids are a parameter of their own.
  */
-export function ec2ImageKind(ec2: EC2Client): ExportKind {
-  return {
+export function ec2ImageListing(ec2: EC2Client): ExportListing {
+  const listing: Pick<ExportListing, 'name' | 'idFilter' | 'tokenKey' | 'pageSize' | 'filters' | 'pages'> = {
     name: 'ec2-image',
     idFilter: 'export-image-task-id',
     tokenKey: 'NextToken',
@@ -20,7 +21,7 @@ export function ec2ImageKind(ec2: EC2Client): ExportKind {
       'task-state': { meaning: "EC2's task state", allowed: TASK_STATES, normalise: (value) => value.trim().toLowerCase() },
       'export-image-task-id': { meaning: 'the export image task id (export-ami-...)' },
     },
-    async *pages(query: ListQuery, from: string | undefined): AsyncIterable<Page> {
+    async *pages(query, from) {
       const states = query.filters.get('task-state');
       const ids = query.filters.get('export-image-task-id');
       const input: DescribeExportImageTasksCommandInput = {
@@ -37,6 +38,11 @@ export function ec2ImageKind(ec2: EC2Client): ExportKind {
         next: page.NextToken || undefined,
       }));
     },
+  };
+  return {
+    ...listing,
+    describe: async (taskId) => listedImageExport(await describeImageTask(ec2, taskId), await ec2.config.region()),
+    running: lookupsThroughPages(listing).running,
   };
 }
 

@@ -4,9 +4,11 @@ import { buildRdsRequest, exportFolderOf } from './request.ts';
 /** RDS DB snapshots, DB cluster snapshots and live DB clusters (StartExportTask, SourceType SNAPSHOT | CLUSTER). */
 export const rdsKind: ExportKindDefinition<'rds'> = {
   kind: 'rds',
+  title: 'RDS exports (snapshots and clusters)',
   buildRequest: buildRdsRequest,
   takesExportSlot: true,
   sendsExportEvents: true,
+  cancellable: true,
   verifiedAfterEnd: true,
   // RDS writes a folder named after the export id.
   s3UriOf: (request) => {

@@ -1,29 +1,18 @@
-import { DescribeExportTasksCommand, paginateDescribeExportTasks, type DescribeExportTasksCommandInput, type ExportTask, type RDSClient } from '@aws-sdk/client-rds';
-import { awsErrorName, toWorkflowError } from '../../runtime/aws-errors.ts';
-import { ExportTaskNotFound } from '../../runtime/errors.ts';
-import { apiSourceType, parseSourceArn } from './source.ts';
+import type { ExportTask, RDSClient } from '@aws-sdk/client-rds';
+import type { ExportListing, ListedExport, ListQuery } from '../contract.ts';
 import { normaliseRdsStatus } from '../status.ts';
-import type { ExportKind, ListQuery, ListedExport, Page } from '../../../cli/query.ts';
-import { sdkPages } from '../sdk-pages.ts';
+import { describeExportTask, exportTaskPages, RUNNING_STATUSES } from './export-tasks.ts';
+import { apiSourceType, parseSourceArn } from './source.ts';
 
 /** The statuses DescribeExportTasks' `status` filter takes: the API wants them in lowercase. */
 export const RDS_FILTER_STATUSES = ['starting', 'in_progress', 'complete', 'canceling', 'canceled', 'failed'] as const;
-/** Statuses of a task that has not ended. */
-const RUNNING = ['starting', 'in_progress', 'canceling'];
 
 /** `IN_PROGRESS`, `in-progress`, ` In Progress ` → `in_progress`. */
 export const lowercaseStatus = (value: string): string => value.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
-/** The RDS export kind: DescribeExportTasks, paged by Marker (MaxRecords 20-100). */
-export interface RdsKind extends ExportKind {
-  /** One task by identifier; ExportTaskNotFound when RDS has none. */
-  describe(exportId: string): Promise<ListedExport>;
-  /** Every task that has not ended (starting, in progress, canceling), all pages. */
-  running(): Promise<ListedExport[]>;
-}
-
-export function rdsKind(rds: RDSClient): RdsKind {
-  const kind: RdsKind = {
+/** RDS exports: DescribeExportTasks, paged by Marker (MaxRecords 20-100), with direct calls for one task and the running ones. */
+export function rdsListing(rds: RDSClient): ExportListing {
+  const listing: ExportListing = {
     name: 'rds',
     idFilter: 'export-task-identifier',
     tokenKey: 'Marker',
@@ -36,39 +25,29 @@ export function rdsKind(rds: RDSClient): RdsKind {
     },
     sourceTypes: ['SNAPSHOT', 'CLUSTER'],
 
-    async *pages(query: ListQuery, from: string | undefined): AsyncIterable<Page> {
-      const input: DescribeExportTasksCommandInput = {
+    async *pages(query, from) {
+      const input = {
         ...(query.filters.size > 0 ? { Filters: [...query.filters].map(([Name, Values]) => ({ Name, Values })) } : {}),
         ...(query.sourceType ? { SourceType: query.sourceType as 'SNAPSHOT' | 'CLUSTER' } : {}),
       };
-      const pages = paginateDescribeExportTasks({ client: rds, ...(query.pageSize ? { pageSize: query.pageSize } : {}), ...(from ? { startingToken: from } : {}) }, input);
-      yield* sdkPages('DescribeExportTasks', pages, (page) => ({
-        entries: (page.ExportTasks ?? []).map((task) => ({ item: listedRdsExport(task), matches: matchesQuery(task, query) })),
-        next: page.Marker || undefined,
-      }));
-    },
-
-    async describe(exportId: string): Promise<ListedExport> {
-      let tasks: ExportTask[];
-      try {
-        ({ ExportTasks: tasks = [] } = await rds.send(new DescribeExportTasksCommand({ ExportTaskIdentifier: exportId })));
-      } catch (error) {
-        if (awsErrorName(error) === 'ExportTaskNotFoundFault') throw new ExportTaskNotFound(`Export task ${exportId} does not exist`, { cause: error });
-        throw toWorkflowError('DescribeExportTasks', error);
+      for await (const page of exportTaskPages(rds, input, { ...(query.pageSize ? { pageSize: query.pageSize } : {}), ...(from ? { from } : {}) })) {
+        yield {
+          entries: (page.ExportTasks ?? []).map((task) => ({ item: listedRdsExport(task), matches: matchesQuery(task, query) })),
+          next: page.Marker || undefined,
+        };
       }
-      const task = tasks.find((t) => t.ExportTaskIdentifier?.toLowerCase() === exportId.toLowerCase());
-      if (!task) throw new ExportTaskNotFound(`Export task ${exportId} does not exist`);
-      return listedRdsExport(task);
     },
 
-    async running(): Promise<ListedExport[]> {
-      const query: ListQuery = { filters: new Map([['status', RUNNING]]), pageSize: 100 };
+    describe: async (exportId) => listedRdsExport(await describeExportTask(rds, exportId)),
+
+    async running() {
+      const query: ListQuery = { filters: new Map([['status', RUNNING_STATUSES]]), pageSize: 100 };
       const running: ListedExport[] = [];
-      for await (const page of kind.pages(query, undefined)) running.push(...page.entries.filter((e) => e.matches).map((e) => e.item));
+      for await (const page of listing.pages(query, undefined)) running.push(...page.entries.filter((e) => e.matches).map((e) => e.item));
       return running;
     },
   };
-  return kind;
+  return listing;
 }
 
 /**
@@ -77,7 +56,7 @@ export function rdsKind(rds: RDSClient): RdsKind {
  */
 export function matchesQuery(task: ExportTask, query: ListQuery): boolean {
   for (const [name, values] of query.filters) {
-    const actual = fieldOf(task, name);
+    const actual = FIELDS[name]?.(task);
     if (actual === undefined) return false;
     const caseless = name === 'status' || name === 'export-task-identifier';
     const wanted = caseless ? values.map((v) => lowercaseStatus(v)) : values;
@@ -86,20 +65,13 @@ export function matchesQuery(task: ExportTask, query: ListQuery): boolean {
   return !query.sourceType || sourceTypeOf(task) === query.sourceType;
 }
 
-function fieldOf(task: ExportTask, filter: string): string | undefined {
-  switch (filter) {
-    case 'export-task-identifier':
-      return task.ExportTaskIdentifier;
-    case 's3-bucket':
-      return task.S3Bucket;
-    case 'source-arn':
-      return task.SourceArn;
-    case 'status':
-      return task.Status;
-    default:
-      return undefined;
-  }
-}
+/** The field of a task each filter of DescribeExportTasks selects by. */
+const FIELDS: Readonly<Record<string, (task: ExportTask) => string | undefined>> = {
+  'export-task-identifier': (task) => task.ExportTaskIdentifier,
+  's3-bucket': (task) => task.S3Bucket,
+  'source-arn': (task) => task.SourceArn,
+  status: (task) => task.Status,
+};
 
 function sourceTypeOf(task: ExportTask): string | undefined {
   if (task.SourceType) return task.SourceType.toUpperCase();

@@ -1,7 +1,5 @@
 import {
   CancelExportTaskCommand,
-  DescribeExportTasksCommand,
-  paginateDescribeExportTasks,
   StartExportTaskCommand,
   type ExportTask,
   RDSClient,
@@ -14,6 +12,7 @@ import type { RdsRequest } from './request.ts';
 import { normaliseRdsStatus } from '../status.ts';
 import { awsErrorName, toWorkflowError } from '../../runtime/aws-errors.ts';
 import { SDK_OPTIONS } from '../../runtime/sdk-options.ts';
+import { describeExportTask, exportTaskPages, isRunning, RUNNING_STATUSES } from './export-tasks.ts';
 
 /** RDS exports of DB snapshots, DB cluster snapshots and live DB clusters (StartExportTask and friends). */
 export class RdsExportProvider implements ExportProvider<RdsRequest>, ActiveExports {
@@ -48,16 +47,7 @@ export class RdsExportProvider implements ExportProvider<RdsRequest>, ActiveExpo
   }
 
   async describe(exportId: string): Promise<ExportObservation> {
-    let tasks: ExportTask[];
-    try {
-      ({ ExportTasks: tasks = [] } = await this.rds.send(new DescribeExportTasksCommand({ ExportTaskIdentifier: exportId })));
-    } catch (error) {
-      if (awsErrorName(error) === 'ExportTaskNotFoundFault') throw new ExportTaskNotFound(`Export task ${exportId} does not exist`, { cause: error });
-      throw toWorkflowError('DescribeExportTasks', error);
-    }
-    const task = tasks.find((t) => t.ExportTaskIdentifier?.toLowerCase() === exportId.toLowerCase());
-    if (!task) throw new ExportTaskNotFound(`Export task ${exportId} does not exist`);
-    return observe(task, exportId);
+    return observe(await describeExportTask(this.rds, exportId), exportId);
   }
 
   async cancel(exportId: string): Promise<ExportObservation> {
@@ -75,18 +65,11 @@ export class RdsExportProvider implements ExportProvider<RdsRequest>, ActiveExpo
   /** Every export task of the account that holds a slot, all pages: snapshot and cluster exports share the quota. */
   async active(): Promise<ActiveExport[]> {
     const active: ActiveExport[] = [];
-    try {
-      const pages = paginateDescribeExportTasks({ client: this.rds, pageSize: 100 }, { Filters: [{ Name: 'status', Values: SLOT_HOLDING }] });
-      for await (const page of pages) {
-        for (const task of page.ExportTasks ?? []) {
-          // Filters are a request, not a guarantee (emulators ignore them): check the status too.
-          if (SLOT_HOLDING.includes((task.Status ?? '').toLowerCase())) {
-            active.push({ exportId: task.ExportTaskIdentifier ?? '', sourceArn: task.SourceArn ?? '' });
-          }
-        }
+    for await (const page of exportTaskPages(this.rds, { Filters: [{ Name: 'status', Values: RUNNING_STATUSES }] }, { pageSize: 100 })) {
+      for (const task of page.ExportTasks ?? []) {
+        // Filters are a request, not a guarantee (emulators ignore them): check the status too.
+        if (isRunning(task)) active.push({ exportId: task.ExportTaskIdentifier ?? '', sourceArn: task.SourceArn ?? '' });
       }
-    } catch (error) {
-      throw toWorkflowError('DescribeExportTasks', error);
     }
     return active;
   }
@@ -106,9 +89,6 @@ function isQuotaError(error: unknown): boolean {
     /(quota|maximum number|limit).{0,40}export task/i.test(message)
   );
 }
-
-/** Statuses that hold one of the account's export slots; the API wants them in lowercase. */
-const SLOT_HOLDING = ['starting', 'in_progress', 'canceling'];
 
 function observe(task: ExportTask, exportId: string): ExportObservation {
   return {
