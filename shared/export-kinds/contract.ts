@@ -21,6 +21,9 @@ export interface ExportObservation {
  * One implementation per export kind; the workflow knows nothing else of the service. `exportId`
  * of describe and cancel is the id start returned: ours for RDS, the service's for EC2 and ADS.
  */
+/** The execution input of a kind (without its `kind` field) → its request; InvalidExportRequest names every problem at once. */
+export type BuildRequest<K extends ExportKind> = (input: unknown, defaults: ExportDefaults, requestedAt: Date) => RequestOf<K>;
+
 export interface ExportProvider<Request = ExportRequest> {
   /** Starts the export, or adopts the task already started for this request (a duplicate). */
   start(request: Request): Promise<ExportObservation & { adopted: boolean }>;
@@ -30,17 +33,17 @@ export interface ExportProvider<Request = ExportRequest> {
 }
 
 /**
- * What the workflow knows of one export kind besides its provider: its input, and the few facts in
+ * What the workflow knows of one export kind besides its provider and its input: the few facts in
  * which kinds differ. One per kind folder (<kind>/kind.ts), found through the registry (registry.ts).
  * The provider is not here: it is loaded on first use (providers.ts), so that a function that never
- * starts, polls or cancels an export of a kind never bundles that kind's SDK client.
+ * starts, polls or cancels an export of a kind never bundles that kind's SDK client. Nor is the input
+ * (inputs.ts): only admission reads an execution input, and its parsers (every kind's schemas and
+ * rules) would otherwise ride in the cold start of every function that asks a kind's facts.
  */
 export interface ExportKindDefinition<K extends ExportKind> {
   kind: K;
   /** What its exports are called in the CLI's listings ("EC2 image exports"). */
   title: string;
-  /** The execution input of this kind (without its `kind` field) → its request; InvalidExportRequest names every problem at once. */
-  buildRequest(input: unknown, defaults: ExportDefaults, requestedAt: Date): RequestOf<K>;
   /** Its exports take one of the account's export slots (RDS's quota of concurrent export tasks). */
   takesExportSlot: boolean;
   /** The service announces the export's end with an event, which ends a wait early (RDS export events). */

@@ -1,6 +1,7 @@
 import type { ExportDefaults } from '../runtime/config.ts';
 import { dispatchBestEffort, startingNow, type DispatchDeps, type DispatchResult } from '../slots/dispatch.ts';
-import { buildWorkflowRequest, definitionOf } from '../export-kinds/registry.ts';
+import { buildWorkflowRequest } from '../export-kinds/inputs.ts';
+import { definitionOf } from '../export-kinds/registry.ts';
 import type { StartInput } from '../slots/store.ts';
 
 /** The admission step's input: the execution input as given, its start time, and the AwaitSlot task token. */

@@ -4,7 +4,7 @@ import { exportDefaultsShape, readConfig, type ExportDefaults } from '../../shar
 import { ERROR_MESSAGE_LIMIT, InvalidExportRequest } from '../../shared/runtime/errors.ts';
 import { INPUT_LIMITS, renderLimitsTable, utf8Bytes, type InputLimitName } from '../../shared/export-kinds/input-limits.ts';
 import { startingNow } from '../../shared/slots/dispatch.ts';
-import { buildWorkflowRequest } from '../../shared/export-kinds/registry.ts';
+import { buildWorkflowRequest } from '../../shared/export-kinds/inputs.ts';
 import type { RdsRequest } from '../../shared/export-kinds/rds/request.ts';
 
 // INPUT_LIMITS is the one source of the input's sizes: the README's table is rendered from it,

@@ -1,11 +1,9 @@
 import type { ExportKindDefinition } from '../contract.ts';
-import { buildAdsRequest } from './request.ts';
 
 /** Application Discovery Service data (StartExportTask / DescribeExportTasks; the service has no cancel). */
 export const adsKind: ExportKindDefinition<'ads'> = {
   kind: 'ads',
   title: 'Application Discovery Service exports',
-  buildRequest: buildAdsRequest,
   takesExportSlot: false,
   sendsExportEvents: false,
   cancellable: false,

@@ -30,15 +30,16 @@ export interface AdsExportParameters {
   endTime?: string;
 }
 
-const inputSchema = z.strictObject(
-  {
-    // Entries checked after: a list of 10,000 ids gets one problem, not 10,000.
-    agentIds: z.optional(z.array(z.unknown(), typeError('an array with one agent id'))),
-    startTime: z.optional(z.string(typeError('an ISO-8601 time, e.g. 2026-01-01T00:00:00Z'))),
-    endTime: z.optional(z.string(typeError('an ISO-8601 time, e.g. 2026-01-02T00:00:00Z'))),
-  },
-  typeError('a JSON object (agentIds, startTime, endTime, all optional)'),
-);
+const inputSchema = /* @__PURE__ */ (() =>
+  z.strictObject(
+    {
+      // Entries checked after: a list of 10,000 ids gets one problem, not 10,000.
+      agentIds: z.optional(z.array(z.unknown(), typeError('an array with one agent id'))),
+      startTime: z.optional(z.string(typeError('an ISO-8601 time, e.g. 2026-01-01T00:00:00Z'))),
+      endTime: z.optional(z.string(typeError('an ISO-8601 time, e.g. 2026-01-02T00:00:00Z'))),
+    },
+    typeError('a JSON object (agentIds, startTime, endTime, all optional)'),
+  ))();
 
 const AGENT_ID = /^\S+$/;
 

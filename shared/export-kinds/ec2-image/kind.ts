@@ -1,11 +1,9 @@
 import type { ExportKindDefinition } from '../contract.ts';
-import { buildEc2ImageRequest } from './request.ts';
 
 /** An AMI exported as a disk image (ExportImage / DescribeExportImageTasks / CancelExportTask). */
 export const ec2ImageKind: ExportKindDefinition<'ec2-image'> = {
   kind: 'ec2-image',
   title: 'EC2 image exports',
-  buildRequest: buildEc2ImageRequest,
   // RDS's quota is not EC2's; EC2 sends no export event, so its waits are plain Wait states.
   takesExportSlot: false,
   sendsExportEvents: false,

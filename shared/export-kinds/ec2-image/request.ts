@@ -40,17 +40,18 @@ export interface ExportImageParameters {
   exportId: string;
 }
 
-const inputSchema = z.strictObject(
-  {
-    imageId: z.string(typeError('a string', 'is required: the AMI to export, ami- followed by 8 or 17 hex digits')),
-    diskImageFormat: z.string(typeError('a string', `is required: one of ${DISK_IMAGE_FORMATS.join(', ')}`)),
-    s3Bucket: z.string(typeError('a string', 'is required: the bucket VM Import/Export writes the image to')),
-    s3Prefix: z.optional(z.string(typeError('a string'))),
-    roleName: z.optional(z.string(typeError('a string (an IAM role name)'))),
-    exportId: z.string(typeError('a string', 'is required: the export identifier, also sent as the ExportImage ClientToken')),
-  },
-  typeError('a JSON object with imageId, diskImageFormat, s3Bucket and exportId'),
-);
+const inputSchema = /* @__PURE__ */ (() =>
+  z.strictObject(
+    {
+      imageId: z.string(typeError('a string', 'is required: the AMI to export, ami- followed by 8 or 17 hex digits')),
+      diskImageFormat: z.string(typeError('a string', `is required: one of ${DISK_IMAGE_FORMATS.join(', ')}`)),
+      s3Bucket: z.string(typeError('a string', 'is required: the bucket VM Import/Export writes the image to')),
+      s3Prefix: z.optional(z.string(typeError('a string'))),
+      roleName: z.optional(z.string(typeError('a string (an IAM role name)'))),
+      exportId: z.string(typeError('a string', 'is required: the export identifier, also sent as the ExportImage ClientToken')),
+    },
+    typeError('a JSON object with imageId, diskImageFormat, s3Bucket and exportId'),
+  ))();
 
 const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 /** EC2 client tokens: at most 64 ASCII characters, case-sensitive. */
@@ -99,14 +100,15 @@ export function imageArn(region: string, imageId: string): string {
 }
 
 /** The execution input of kind ec2-image (besides `kind`). */
-const ec2ImageInputSchema = z.strictObject({
-  imageId: z.string(typeError('a string', 'is required: the AMI to export (ami-0123456789abcdef0)')),
-  diskImageFormat: z.string(typeError('a string', 'is required: VMDK, RAW or VHD')),
-  s3Bucket: z.optional(z.string(typeError('a string (a bucket name)'))),
-  s3Prefix: z.optional(z.string(typeError('a string (a key prefix, placeholders allowed)'))),
-  roleName: z.optional(z.string(typeError('a string (an IAM role name)'))),
-  deadlineSeconds: deadlineField(),
-});
+const ec2ImageInputSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    imageId: z.string(typeError('a string', 'is required: the AMI to export (ami-0123456789abcdef0)')),
+    diskImageFormat: z.string(typeError('a string', 'is required: VMDK, RAW or VHD')),
+    s3Bucket: z.optional(z.string(typeError('a string (a bucket name)'))),
+    s3Prefix: z.optional(z.string(typeError('a string (a key prefix, placeholders allowed)'))),
+    roleName: z.optional(z.string(typeError('a string (an IAM role name)'))),
+    deadlineSeconds: deadlineField(),
+  }))();
 
 /**
  * An AMI is exported once per format and destination: the export id (also EC2's ClientToken) comes

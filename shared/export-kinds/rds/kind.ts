@@ -1,11 +1,10 @@
 import type { ExportKindDefinition } from '../contract.ts';
-import { buildRdsRequest, exportFolderOf } from './request.ts';
+import { exportFolderOf } from './request.ts';
 
 /** RDS DB snapshots, DB cluster snapshots and live DB clusters (StartExportTask, SourceType SNAPSHOT | CLUSTER). */
 export const rdsKind: ExportKindDefinition<'rds'> = {
   kind: 'rds',
   title: 'RDS exports (snapshots and clusters)',
-  buildRequest: buildRdsRequest,
   takesExportSlot: true,
   sendsExportEvents: true,
   cancellable: true,

@@ -23,16 +23,17 @@ import { exportIdentifier, parseSourceArn, sourceId, type ExportSource } from '.
  * not silently fall back to a default. A field of the wrong type is named with the type it must be
  * and the one it has; sizes and forms are checked after (export-kinds/input-rules.ts, INPUT_LIMITS).
  */
-const executionInputSchema = z.strictObject({
-  sourceArn: z.string(typeError('a string', 'is required: the ARN of a DB snapshot, DB cluster snapshot or DB cluster')),
-  s3Bucket: z.optional(z.string(typeError('a string (a bucket name)'))),
-  s3Prefix: z.optional(z.string(typeError('a string (a key prefix, placeholders allowed)'))),
-  iamRoleArn: z.optional(z.string(typeError('a string (an IAM role ARN)'))),
-  kmsKeyId: z.optional(z.string(typeError('a string (a KMS key id, ARN or alias)'))),
-  // Entries are checked one by one after (exportOnlyProblems): a list of 10,000 gets one problem, not 10,000.
-  exportOnly: z.optional(z.array(z.unknown(), typeError('an array of strings'))),
-  deadlineSeconds: deadlineField(),
-}, typeError('a JSON object with at least sourceArn'));
+const executionInputSchema = /* @__PURE__ */ (() =>
+  z.strictObject({
+    sourceArn: z.string(typeError('a string', 'is required: the ARN of a DB snapshot, DB cluster snapshot or DB cluster')),
+    s3Bucket: z.optional(z.string(typeError('a string (a bucket name)'))),
+    s3Prefix: z.optional(z.string(typeError('a string (a key prefix, placeholders allowed)'))),
+    iamRoleArn: z.optional(z.string(typeError('a string (an IAM role ARN)'))),
+    kmsKeyId: z.optional(z.string(typeError('a string (a KMS key id, ARN or alias)'))),
+    // Entries are checked one by one after (exportOnlyProblems): a list of 10,000 gets one problem, not 10,000.
+    exportOnly: z.optional(z.array(z.unknown(), typeError('an array of strings'))),
+    deadlineSeconds: deadlineField(),
+  }, typeError('a JSON object with at least sourceArn')))();
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
 /** An RDS export (DB snapshot, DB cluster snapshot, live DB cluster), ready for StartExportTask: every default applied, every field checked. */
