@@ -104,8 +104,13 @@ export class DynamoDbSimulator implements JsonService {
     return item ? { Item: item } : {};
   }
 
-  /** `ADD <number attribute> :value` only: the queue's depth counter. */
+  /**
+   * `ADD <number attribute> :value` (a place's count of queued entries) and `REMOVE #name` under
+   * `#name <= :zero` (a place taken off the list once empty) only.
+   */
   private updateItem(body: Record<string, unknown>): Record<string, unknown> {
+    const removal = /^REMOVE (#[A-Za-z_][A-Za-z0-9_]*)$/.exec(String(body.UpdateExpression));
+    if (removal) return this.removeAttribute(body, removal[1]!);
     const match = /^ADD (#?[A-Za-z_][A-Za-z0-9_]*) (:[A-Za-z0-9_]+)$/.exec(String(body.UpdateExpression));
     if (!match || body.ConditionExpression !== undefined) throw unsupported(body.UpdateExpression);
     const [, written, placeholder] = match as unknown as [string, string, string];
@@ -120,6 +125,22 @@ export class DynamoDbSimulator implements JsonService {
     const delta = Number((body.ExpressionAttributeValues as Item)[placeholder]?.N);
     const item: Item = { ...(old ?? (body.Key as Item)), [name]: { N: String(Number(old?.[name]?.N ?? 0) + delta) } };
     const units = this.write(body, Math.max(itemSize(item), old ? itemSize(old) : 0));
+    this.partition(pk).set(sk, item);
+    return units;
+  }
+
+  private removeAttribute(body: Record<string, unknown>, placeholder: string): Record<string, unknown> {
+    const condition = `${placeholder} <= :zero`;
+    if (body.ConditionExpression !== condition) throw unsupported(body.ConditionExpression);
+    const name = (body.ExpressionAttributeNames as Record<string, string> | undefined)?.[placeholder];
+    if (name === undefined) throw new QueryError('ValidationException', `Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: ${placeholder}`);
+    const { pk, sk } = keyOf(body.Key as Item);
+    const old = this.partitions.get(pk)?.items.get(sk);
+    const zero = Number((body.ExpressionAttributeValues as Item)[':zero']?.N);
+    // As DynamoDB: a comparison with a missing attribute is false.
+    if (old?.[name]?.N === undefined || !(Number(old[name].N) <= zero)) throw conditionFailed();
+    const { [name]: _removed, ...item } = old;
+    const units = this.write(body, itemSize(old));
     this.partition(pk).set(sk, item);
     return units;
   }

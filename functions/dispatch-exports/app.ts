@@ -2,14 +2,17 @@ import { logger } from '../../shared/runtime/logger.ts';
 import { workflowStep } from '../../shared/workflow/step.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';
 import { queueMetrics } from '../../shared/slots/queue-metrics.ts';
-import { dispatch, type DispatchDeps, type DispatchResult } from '../../shared/slots/dispatch.ts';
+import { dispatchWaiting, type DispatchDeps, type TickResult } from '../../shared/slots/dispatch.ts';
 
-/** The periodic tick: a slot freed without an event reaching us (lost event, export started elsewhere) is still handed out. */
+/**
+ * The periodic tick, in every place where executions wait: a slot freed without an event reaching
+ * us (lost event, export started elsewhere) is still handed out.
+ */
 export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Clock }) =>
-  workflowStep<unknown, DispatchResult>(async () => {
-    const result = await dispatch(slots, clock());
-    // How many still wait (one item read), for the stalled-queue alarm: waiting > 0 while active = 0.
+  workflowStep<unknown, TickResult>(async () => {
+    const result = await dispatchWaiting(slots, clock());
+    // How many still wait (one item read), for the stalled-queue alarm: a place where some wait while none runs.
     const waiting = await slots.store.depth();
-    logger.info('dispatched export slots', { ...result, waiting });
+    logger.info('dispatched export slots', { ...result, waiting, stalled: result.stalledPlaces.length });
     return { ...result, waiting };
   }).use(queueMetrics(slots, clock));

@@ -4,6 +4,7 @@ import { workflowStep } from '../../shared/workflow/step.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import { dispatch, type DispatchDeps } from '../../shared/slots/dispatch.ts';
+import { placeOfArn } from '../../shared/accounts/place.ts';
 
 export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Clock }) =>
   workflowStep<RdsEventBridgeEvent, { handled: boolean }>(async (event) => {
@@ -13,8 +14,9 @@ export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Cloc
       return { handled: false };
     }
     const wait = await exportFinished(finished, slots);
-    // The export's slot is free: hand it to the next execution in the queue.
-    const slotsAfter = await dispatch(slots, clock());
+    // The export's slot is free: hand it to the next execution in its place's queue.
+    const place = placeOfArn(finished.sourceArn);
+    const slotsAfter = place ? await dispatch(slots, place, clock(), 'export-ended') : undefined;
     logger.info('export finished', { ...finished, wait, ...slotsAfter });
     return { handled: true };
   }, EVENT_SHAPES.exportEvent);

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.ts';
+import { parseQuotaOverrides } from '../slots/quota.ts';
 
 // zod/mini rather than zod: it tree-shakes, and these modules are bundled into every Lambda. Each shape
 // is built in a /* @__PURE__ */ call: a bundle keeps (and builds at its cold start) only the shapes its
@@ -50,11 +51,20 @@ export const DEFAULT_SLOT_WAIT_LIMIT_SECONDS = 30 * 86400;
 /** AwaitSlot's own TimeoutSeconds (the backstop should the dispatcher never answer) is one day more. */
 export const MAX_SLOT_WAIT_LIMIT_SECONDS = 300 * 86400;
 
-/** Where executions queue for the account's export slots. */
+/** Where executions queue for the export slots of each account and region. */
 export const slotConfigShape = /* @__PURE__ */ (() => ({
   COORDINATION_TABLE: z.string().check(z.minLength(3, 'must be a DynamoDB table name')),
-  /** RDS runs 5 export tasks at once per account unless the quota was raised. */
+  /** RDS runs 5 export tasks at once per account and region unless the quota was raised. */
   EXPORT_QUOTA: z._default(z.coerce.number().check(z.int('must be a whole number'), z.positive('must be positive')), 5),
+  /** Quotas other than EXPORT_QUOTA: `123456789012=3,210987654321/eu-west-1=2` (shared/slots/quota.ts). */
+  EXPORT_QUOTA_OVERRIDES: z.pipe(
+    z._default(z.string(), ''),
+    z.transform((text: string, ctx) => {
+      const { overrides, problems } = parseQuotaOverrides(text);
+      for (const problem of problems) ctx.issues.push({ code: 'custom', message: `${problem}; the form is account=N or account/region=N, comma-separated`, input: text });
+      return overrides;
+    }),
+  ),
   SLOT_LEASE_SECONDS: seconds(600),
   /**
    * How long an execution may wait for a slot (from its start) before it ends TIMED_OUT, nothing

@@ -5,6 +5,9 @@ import type { SlotConfig } from '../runtime/config.ts';
 import type { ActiveExports, DispatchDeps } from './dispatch.ts';
 import type { CoordinationStore } from './store.ts';
 import { onFirstUse } from '../runtime/on-first-use.ts';
+import { placeKey, type Place } from '../accounts/place.ts';
+import { quotaOf } from './quota.ts';
+import type { RdsExportProvider } from '../export-kinds/rds/rds-provider.ts';
 import { taskCallbacks } from '../workflow/step-functions.ts';
 
 /**
@@ -21,16 +24,30 @@ import { taskCallbacks } from '../workflow/step-functions.ts';
  */
 export const rdsAdapter = /* @__PURE__ */ onFirstUse(() => import('../export-kinds/rds/rds-provider.ts'));
 
-/** What holds RDS's export slots, asked through the RDS adapter, which loads when the dispatcher first needs it. */
-function activeRdsExports(clientConfig: RDSClientConfig = {}): ActiveExports {
-  const rds = onFirstUse(async () => (await rdsAdapter()).rdsExportProvider(clientConfig));
-  return { active: async () => (await rds()).active() };
+/** Where the dispatcher asks RDS what runs in a place: the place's region (guard's sessions give the member's credentials). */
+export type RdsConfigOfPlace = (place: Place) => RDSClientConfig;
+
+/** What holds RDS's export slots in each place, asked through the RDS adapter, which loads when the dispatcher first needs it; one client per place. */
+function activeRdsExports(configOf: RdsConfigOfPlace): ActiveExports {
+  const providers = new Map<string, Promise<RdsExportProvider>>();
+  const providerOf = (place: Place) => {
+    const key = placeKey(place);
+    let provider = providers.get(key);
+    if (!provider) {
+      provider = rdsAdapter().then((adapter) => adapter.rdsExportProvider(configOf(place)));
+      // A failed load is not kept: the next dispatch tries again.
+      provider.catch(() => providers.delete(key));
+      providers.set(key, provider);
+    }
+    return provider;
+  };
+  return { active: async (place) => (await providerOf(place)).active() };
 }
 
 /** The coordination store's methods (the compiler checks the list against the interface). */
 const STORE_METHODS = {
-  enqueue: true, oldestRequestedAt: true, oldest: true, remove: true, depth: true, putLease: true, leases: true, dropLease: true,
-  swapWait: true, takeWait: true, restoreWait: true, requestCancel: true, takeCancelRequest: true, tryLock: true, unlock: true, markDirty: true, takeDirty: true,
+  enqueue: true, oldestRequestedAt: true, oldest: true, remove: true, waitingPlaces: true, forgetPlace: true, depth: true, putLease: true, leases: true, dropLease: true,
+  activeReading: true, putActiveReading: true, swapWait: true, takeWait: true, restoreWait: true, requestCancel: true, takeCancelRequest: true, tryLock: true, unlock: true, markDirty: true, takeDirty: true,
 } satisfies Record<keyof CoordinationStore, true>;
 
 /**
@@ -43,13 +60,21 @@ function coordinationStoreOnFirstUse(tableName: string, clientConfig?: DynamoDBC
   return Object.fromEntries(Object.keys(STORE_METHODS).map((method) => [method, forward(method as keyof CoordinationStore)])) as unknown as CoordinationStore;
 }
 
-/** Everything the slot dispatcher talks to: the queue table, RDS (what runs), Step Functions (whom to wake). */
-export const dispatchDeps = (config: SlotConfig, clientConfig: { rds?: RDSClientConfig; dynamo?: DynamoDBClientConfig; sfn?: SFNClientConfig } = {}): DispatchDeps => {
+/**
+ * Everything the slot dispatcher talks to: the queue table, RDS in each place (what runs), Step
+ * Functions (whom to wake). `rdsOf` gives the RDS client of a place; by default the place's region
+ * with the given RDS config (the function's own credentials).
+ */
+export const dispatchDeps = (
+  config: SlotConfig,
+  clientConfig: { rds?: RDSClientConfig; rdsOf?: RdsConfigOfPlace; dynamo?: DynamoDBClientConfig; sfn?: SFNClientConfig } = {},
+): DispatchDeps => {
+  const rdsOf = clientConfig.rdsOf ?? ((place: Place) => ({ ...clientConfig.rds, region: place.region }));
   return {
     store: coordinationStoreOnFirstUse(config.COORDINATION_TABLE, clientConfig.dynamo),
-    exports: activeRdsExports(clientConfig.rds),
+    exports: activeRdsExports(rdsOf),
     callbacks: taskCallbacks(clientConfig.sfn),
-    quota: config.EXPORT_QUOTA,
+    quota: quotaOf(config.EXPORT_QUOTA, config.EXPORT_QUOTA_OVERRIDES),
     leaseSeconds: config.SLOT_LEASE_SECONDS,
     slotWaitLimitSeconds: config.SLOT_WAIT_LIMIT_SECONDS,
   };

@@ -8,15 +8,21 @@ import {
   type AttributeValue,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+import { parsePlaceKey, placeKey, type Place } from '../accounts/place.ts';
 import { awsErrorName, toWorkflowError } from '../runtime/aws-errors.ts';
 import { SDK_OPTIONS } from '../runtime/sdk-options.ts';
-import type { CoordinationStore, InFlight, InFlightExecutions, Lease, QueueEntry, QueuePage, WaitRecord } from './store.ts';
+import type { ActiveReading, CoordinationStore, InFlight, InFlightExecutions, Lease, QueueEntry, QueuePage, WaitingPlace, WaitRecord } from './store.ts';
 
-const QUEUE = 'QUEUE';
-const LEASE = 'LEASE';
 const WAIT = 'WAIT';
 const DISPATCHER = 'DISPATCHER';
 const CANCEL = 'CANCEL';
+/** The item that lists the places where executions wait: one number attribute per place, named by its key. */
+const PLACES = 'places';
+
+/** Each place's partitions: its queue, its lent slots, its dispatcher's lock, round requests and RDS reading. */
+const queueOf = (place: Place) => `QUEUE#${placeKey(place)}`;
+const leasesOf = (place: Place) => `LEASE#${placeKey(place)}`;
+const dispatcherOf = (place: Place) => `DISPATCHER#${placeKey(place)}`;
 
 /**
  * How long DynamoDB keeps a wait or cancel record nobody took (an export whose execution was
@@ -29,10 +35,13 @@ const LEASE_TTL_GRACE_SECONDS = 86400;
 
 /**
  * One DynamoDB table (pk, sk strings; the payload as JSON in `data`; `ttl` in epoch seconds on the
- * records that may be left behind). The queue is the partition QUEUE, sorted by request time (the
- * sort key starts with it), so the dispatcher reads it from the head with Limit-ed Queries: what a
- * dispatch reads is bounded by the free slots, never by the queue's length. Reads that decide who
- * gets a slot are strongly consistent: an entry just removed is never seen, and answered, again.
+ * records that may be left behind). Each place's queue is the partition `QUEUE#<account>/<region>`,
+ * sorted by request time (the sort key starts with it), so the dispatcher reads it from the head with
+ * Limit-ed Queries: what a dispatch reads is bounded by the free slots, never by the queue's length
+ * nor by other places' queues. Its leases are `LEASE#<place>`, its lock, round requests and RDS
+ * reading `DISPATCHER#<place>`. One item (DISPATCHER, places) counts the entries of each place, so
+ * the periodic tick finds the places to dispatch with one read. Reads that decide who gets a slot
+ * are strongly consistent: an entry just removed is never seen, and answered, again.
  */
 export class DynamoCoordinationStore implements CoordinationStore, InFlightExecutions {
   constructor(
@@ -41,30 +50,57 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async enqueue(entry: QueueEntry): Promise<void> {
-    // A retried enqueue of the same execution overwrites itself, and is counted once.
-    if ((await this.put(QUEUE, queueKey(entry), entry)) === undefined) await this.count(1);
+  async enqueue(place: Place, entry: QueueEntry): Promise<void> {
+    // Counted before it is written, so a crash between the two leaves the count high (the tick reads
+    // an empty queue once), never low (a place with entries the tick would not know of). A retried
+    // enqueue of the same execution overwrites itself, and is counted once.
+    await this.count(place, 1);
+    if ((await this.put(queueOf(place), queueKey(entry), entry)) !== undefined) await this.count(place, -1);
   }
 
-  async depth(): Promise<number> {
+  async waitingPlaces(): Promise<WaitingPlace[]> {
     try {
-      const { Item } = await this.dynamo.send(new GetItemCommand({ TableName: this.tableName, Key: key(DISPATCHER, 'depth'), ConsistentRead: true }));
-      return Math.max(0, Number(Item?.depth?.N ?? 0));
+      const { Item } = await this.dynamo.send(new GetItemCommand({ TableName: this.tableName, Key: key(DISPATCHER, PLACES), ConsistentRead: true }));
+      return Object.entries(Item ?? {}).flatMap(([name, value]) => {
+        const place = parsePlaceKey(name);
+        return place && value.N !== undefined ? [{ place, depth: Number(value.N) }] : [];
+      });
     } catch (error) {
       throw toWorkflowError('DynamoDB GetItem', error);
     }
   }
 
-  /** The queue's depth moves with each entry added or removed (a gauge: a crash between the two writes leaves it one off). */
-  private async count(delta: number): Promise<void> {
+  async forgetPlace(place: Place): Promise<void> {
     try {
       await this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: key(DISPATCHER, 'depth'),
-          // DEPTH is a DynamoDB reserved word: a bare `ADD depth` is refused (ValidationException).
-          UpdateExpression: 'ADD #depth :delta',
-          ExpressionAttributeNames: { '#depth': 'depth' },
+          Key: key(DISPATCHER, PLACES),
+          UpdateExpression: 'REMOVE #place',
+          ConditionExpression: '#place <= :zero',
+          ExpressionAttributeNames: { '#place': placeKey(place) },
+          ExpressionAttributeValues: { ':zero': { N: '0' } },
+        }),
+      );
+    } catch (error) {
+      // Queued again meanwhile (or already forgotten): it stays listed.
+      if (awsErrorName(error) !== 'ConditionalCheckFailedException') throw toWorkflowError('DynamoDB UpdateItem', error);
+    }
+  }
+
+  async depth(): Promise<number> {
+    return (await this.waitingPlaces()).reduce((sum, { depth }) => sum + Math.max(0, depth), 0);
+  }
+
+  /** A place's count moves with each entry added or removed (ADD on the place's own attribute of one item). */
+  private async count(place: Place, delta: number): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key(DISPATCHER, PLACES),
+          UpdateExpression: 'ADD #place :delta',
+          ExpressionAttributeNames: { '#place': placeKey(place) },
           ExpressionAttributeValues: { ':delta': { N: String(delta) } },
         }),
       );
@@ -73,18 +109,18 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
     }
   }
 
-  async oldestRequestedAt(): Promise<string | undefined> {
-    const { items } = await this.query(QUEUE, { limit: 1, keysOnly: true });
+  async oldestRequestedAt(place: Place): Promise<string | undefined> {
+    const { items } = await this.query(queueOf(place), { limit: 1, keysOnly: true });
     return items[0]?.sk?.S?.split('#')[0];
   }
 
-  async oldest(limit: number, after?: string): Promise<QueuePage> {
-    const { items, last } = await this.query(QUEUE, { limit, ...(after !== undefined ? { after } : {}) });
+  async oldest(place: Place, limit: number, after?: string): Promise<QueuePage> {
+    const { items, last } = await this.query(queueOf(place), { limit, ...(after !== undefined ? { after } : {}) });
     return { entries: items.map((item) => JSON.parse(item.data?.S ?? 'null') as QueueEntry), ...(last !== undefined ? { next: last } : {}) };
   }
 
-  async remove(entry: QueueEntry): Promise<void> {
-    if ((await this.delete(QUEUE, queueKey(entry))) !== undefined) await this.count(-1);
+  async remove(place: Place, entry: QueueEntry): Promise<void> {
+    if ((await this.delete(queueOf(place), queueKey(entry))) !== undefined) await this.count(place, -1);
   }
 
   /**
@@ -92,38 +128,54 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
    * consistent: an entry queued a moment ago and missed is an execution whose start answers as
    * itself. What it reads is the executions started in the window, not the whole backlog.
    */
-  async inFlight(since: Date): Promise<InFlight> {
+  async inFlight(since: Date, places: Place[]): Promise<InFlight> {
     const executions = new Set<string>();
-    let after: string | undefined;
-    do {
-      const page = await this.query(QUEUE, { keysOnly: true, consistent: false, from: since.toISOString(), ...(after !== undefined ? { after } : {}) });
-      for (const item of page.items) {
-        const sk = item.sk?.S ?? '';
-        executions.add(sk.slice(sk.indexOf('#') + 1));
-      }
-      after = page.last;
-    } while (after !== undefined);
-    const sources = new Set((await this.leases()).map((lease) => lease.sourceArn));
+    const sources = new Set<string>();
+    for (const place of places) {
+      let after: string | undefined;
+      do {
+        const page = await this.query(queueOf(place), { keysOnly: true, consistent: false, from: since.toISOString(), ...(after !== undefined ? { after } : {}) });
+        for (const item of page.items) {
+          const sk = item.sk?.S ?? '';
+          executions.add(sk.slice(sk.indexOf('#') + 1));
+        }
+        after = page.last;
+      } while (after !== undefined);
+      for (const lease of await this.leases(place)) sources.add(lease.sourceArn);
+    }
     return { executions, sources };
   }
 
-  async putLease(lease: Lease): Promise<void> {
-    await this.put(LEASE, lease.exportId, lease, Math.ceil(Date.parse(lease.expiresAt) / 1000) + LEASE_TTL_GRACE_SECONDS);
+  async putLease(place: Place, lease: Lease): Promise<void> {
+    await this.put(leasesOf(place), lease.exportId, lease, Math.ceil(Date.parse(lease.expiresAt) / 1000) + LEASE_TTL_GRACE_SECONDS);
   }
 
-  async leases(): Promise<Lease[]> {
+  async leases(place: Place): Promise<Lease[]> {
     const leases: Lease[] = [];
     let after: string | undefined;
     do {
-      const page = await this.query(LEASE, after !== undefined ? { after } : {});
+      const page = await this.query(leasesOf(place), after !== undefined ? { after } : {});
       for (const item of page.items) leases.push(JSON.parse(item.data?.S ?? 'null') as Lease);
       after = page.last;
     } while (after !== undefined);
     return leases;
   }
 
-  async dropLease(exportId: string): Promise<void> {
-    await this.delete(LEASE, exportId);
+  async dropLease(place: Place, exportId: string): Promise<boolean> {
+    return (await this.delete(leasesOf(place), exportId)) !== undefined;
+  }
+
+  async activeReading(place: Place): Promise<ActiveReading | undefined> {
+    try {
+      const { Item } = await this.dynamo.send(new GetItemCommand({ TableName: this.tableName, Key: key(dispatcherOf(place), 'reading'), ConsistentRead: true }));
+      return Item?.data?.S === undefined ? undefined : (JSON.parse(Item.data.S) as ActiveReading);
+    } catch (error) {
+      throw toWorkflowError('DynamoDB GetItem', error);
+    }
+  }
+
+  async putActiveReading(place: Place, reading: ActiveReading): Promise<void> {
+    await this.put(dispatcherOf(place), 'reading', reading, this.recordTtl());
   }
 
   async swapWait(sourceArn: string, record: WaitRecord): Promise<WaitRecord | undefined> {
@@ -158,12 +210,12 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
     return (await this.delete(CANCEL, exportId.toLowerCase())) !== undefined;
   }
 
-  async tryLock(now: Date, holdSeconds: number): Promise<boolean> {
+  async tryLock(place: Place, now: Date, holdSeconds: number): Promise<boolean> {
     try {
       await this.dynamo.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { ...key(DISPATCHER, 'lock'), expiresAt: { N: String(now.getTime() + holdSeconds * 1000) } },
+          Item: { ...key(dispatcherOf(place), 'lock'), expiresAt: { N: String(now.getTime() + holdSeconds * 1000) } },
           // A crashed holder's lock expires rather than blocking the queue for good.
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': { N: String(now.getTime()) } },
@@ -176,16 +228,17 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
     }
   }
 
-  async unlock(): Promise<void> {
-    await this.delete(DISPATCHER, 'lock');
+  async unlock(place: Place): Promise<void> {
+    await this.delete(dispatcherOf(place), 'lock');
   }
 
-  async markDirty(): Promise<void> {
-    await this.put(DISPATCHER, 'dirty', {});
+  async markDirty(place: Place, notBefore: string): Promise<void> {
+    await this.put(dispatcherOf(place), 'dirty', { notBefore });
   }
 
-  async takeDirty(): Promise<boolean> {
-    return (await this.delete(DISPATCHER, 'dirty')) !== undefined;
+  async takeDirty(place: Place): Promise<string | undefined> {
+    const data = await this.delete(dispatcherOf(place), 'dirty');
+    return data === undefined ? undefined : ((JSON.parse(data) as { notBefore?: string }).notBefore ?? new Date(this.clock()).toISOString());
   }
 
   private recordTtl(): number {

@@ -18,13 +18,16 @@ export function queueMetricsFor(result: DispatchResult, waiting: { depth: number
   return points;
 }
 
-/** The dispatcher's gauges, measured once its round is over (functions/dispatch-exports): two item reads, however long the queue. */
+/**
+ * The dispatcher's gauges, measured once its rounds are over (functions/dispatch-exports), over every
+ * place: the tick's result carries the oldest entry left (read again only where the head moved).
+ */
 export function queueMetrics(slots: Pick<DispatchDeps, 'store'>, clock: () => Date, sink: Metrics = metrics): MiddlewareObj<unknown, DispatchResult> {
   return {
     after: async ({ response }) => {
       if (!response) return;
-      const [depth, oldestRequestedAt] = await Promise.all([response.waiting ?? slots.store.depth(), slots.store.oldestRequestedAt()]);
-      publish(queueMetricsFor(response, { depth, oldestRequestedAt }, clock()), sink);
+      const depth = response.waiting ?? (await slots.store.depth());
+      publish(queueMetricsFor(response, { depth, oldestRequestedAt: response.oldestRequestedAt }, clock()), sink);
     },
   };
 }

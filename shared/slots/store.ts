@@ -1,9 +1,14 @@
+import type { Place } from '../accounts/place.ts';
 import type { ExportRequest } from '../export-kinds/request.ts';
 import type { PollBounds } from '../workflow/wait-policy.ts';
 
 /**
  * The slot queue's port: what the dispatcher, the admission and the export waits need of a store.
  * The DynamoDB adapter is beside it (dynamodb-store.ts); the domain imports only this file.
+ *
+ * RDS's export quota is per account and region (a place, shared/accounts/place.ts): each place has
+ * its own queue, its own lent slots and its own dispatcher lock, so what one place does (a backlog,
+ * a held lock) never reads nor waits on another's.
  */
 
 /** What an execution gets once it holds an export slot: the start step's input (functions/start-export). */
@@ -12,7 +17,7 @@ export interface StartInput {
   bounds: PollBounds;
 }
 
-/** An execution waiting for one of the account's export slots. */
+/** An execution waiting for one of its place's export slots. */
 export interface QueueEntry {
   exportId: string;
   sourceArn: string;
@@ -39,22 +44,49 @@ export interface QueuePage {
   next?: string;
 }
 
-/** Where executions wait: for a slot (the queue) and for their export's end (the wait tokens). */
+/** The places where executions wait, each with how many: one item, kept by enqueue and remove. */
+export interface WaitingPlace {
+  place: Place;
+  depth: number;
+}
+
+/**
+ * What RDS listed as running in a place, and when: one reading serves the dispatches of the next
+ * moment (a burst of admissions asks RDS once), so the dispatcher's RDS calls per place stay paced.
+ */
+export interface ActiveReading {
+  at: string;
+  active: Array<{ exportId: string; sourceArn: string }>;
+}
+
+/** Where executions wait: for a slot (the queue, per place) and for their export's end (the wait tokens). */
 export interface CoordinationStore {
-  /** Queues the execution; queueing the same execution again (a retried admission) keeps one entry. */
-  enqueue(entry: QueueEntry): Promise<void>;
-  /** The start time of the oldest waiting execution, undefined when nobody waits: one key read. */
-  oldestRequestedAt(): Promise<string | undefined>;
-  /** At most `limit` entries, oldest first, from the start of the queue or after the position `after`. */
-  oldest(limit: number, after?: string): Promise<QueuePage>;
-  /** Takes an answered (or gone) entry off the queue; removing one that is already gone is no error. */
-  remove(entry: QueueEntry): Promise<void>;
-  /** How many executions wait: a counter kept by enqueue and remove, one item read however long the queue. */
+  /** Queues the execution in its place; queueing the same execution again (a retried admission) keeps one entry. */
+  enqueue(place: Place, entry: QueueEntry): Promise<void>;
+  /** The start time of the place's oldest waiting execution, undefined when nobody waits there: one key read. */
+  oldestRequestedAt(place: Place): Promise<string | undefined>;
+  /** At most `limit` entries of the place, oldest first, from the start of its queue or after the position `after`. */
+  oldest(place: Place, limit: number, after?: string): Promise<QueuePage>;
+  /** Takes an answered (or gone) entry off its place's queue; removing one that is already gone is no error. */
+  remove(place: Place, entry: QueueEntry): Promise<void>;
+  /**
+   * The places where executions wait, with how many: one item read however many places and entries.
+   * A count errs high, never low (a crash between the entry's write and the count's): a place with
+   * entries is always listed.
+   */
+  waitingPlaces(): Promise<WaitingPlace[]>;
+  /** Takes a place off the list if its count is zero (a concurrent enqueue keeps it). */
+  forgetPlace(place: Place): Promise<void>;
+  /** How many executions wait, in every place: the sum of waitingPlaces' counts. */
   depth(): Promise<number>;
-  putLease(lease: Lease): Promise<void>;
-  /** The slots lent: at most about the quota, as the dispatcher drops the stale ones. */
-  leases(): Promise<Lease[]>;
-  dropLease(exportId: string): Promise<void>;
+  putLease(place: Place, lease: Lease): Promise<void>;
+  /** The place's slots lent: at most about its quota, as the dispatcher drops the stale ones. */
+  leases(place: Place): Promise<Lease[]>;
+  /** True when there was a lease to drop. */
+  dropLease(place: Place, exportId: string): Promise<boolean>;
+  /** The place's last reading of what RDS runs there (undefined: none yet). */
+  activeReading(place: Place): Promise<ActiveReading | undefined>;
+  putActiveReading(place: Place, reading: ActiveReading): Promise<void>;
   /** Records what waits on (or has happened to) this source's export; returns what was recorded before. */
   swapWait(sourceArn: string, record: WaitRecord): Promise<WaitRecord | undefined>;
   /** Returns and forgets the record, so an event delivered twice completes a wait once. */
@@ -64,12 +96,16 @@ export interface CoordinationStore {
   /** An operator asked to cancel this export (the CLI); the next poll takes the request. */
   requestCancel(exportId: string, requestedBy: string): Promise<void>;
   takeCancelRequest(exportId: string): Promise<boolean>;
-  /** One dispatcher at a time; false while another holds the lock (until it expires). */
-  tryLock(now: Date, holdSeconds: number): Promise<boolean>;
-  unlock(): Promise<void>;
-  /** Asks the lock holder for one more round: something changed while it was dispatching. */
-  markDirty(): Promise<void>;
-  takeDirty(): Promise<boolean>;
+  /** One dispatcher per place at a time; false while another holds the place's lock (until it expires). */
+  tryLock(place: Place, now: Date, holdSeconds: number): Promise<boolean>;
+  unlock(place: Place): Promise<void>;
+  /**
+   * Asks the place's lock holder for one more round: something changed while it was dispatching.
+   * `notBefore`: the round must not count on an RDS reading older than this (an export ended then).
+   */
+  markDirty(place: Place, notBefore: string): Promise<void>;
+  /** The pending request for another round (its notBefore), taken; undefined when none. */
+  takeDirty(place: Place): Promise<string | undefined>;
 }
 
 /**
@@ -89,6 +125,6 @@ export interface InFlight {
 
 /** What the reconciliation sweep asks the table (shared/triggers/sweep.ts): who must not be started again. */
 export interface InFlightExecutions {
-  /** The executions queued since `since` (their start time) and the sources holding a lent slot. */
-  inFlight(since: Date): Promise<InFlight>;
+  /** The executions queued since `since` (their start time) and the sources holding a lent slot, in each of the places. */
+  inFlight(since: Date, places: Place[]): Promise<InFlight>;
 }

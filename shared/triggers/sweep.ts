@@ -1,3 +1,4 @@
+import { placeKey, placeOfArn } from '../accounts/place.ts';
 import type { InFlightExecutions } from '../slots/store.ts';
 import type { ExportedSources, SnapshotInfo, SnapshotLister } from './snapshots.ts';
 import type { ExecutionStarter } from '../workflow/step-functions.ts';
@@ -101,7 +102,12 @@ export async function sweepSnapshots({ snapshots, exports, inFlight, starter, se
   // costs the listing alone.
   const { selected } = sweepCandidates(listed, new Set(), settings, now);
   if (selected.length === 0) return { listed: listed.length, selected: 0, inFlight: 0, exported: 0, entries: [] };
-  const flight = await inFlight.inFlight(new Date(since.getTime() - CLOCK_SKEW_MS));
+  // The queue and the leases are kept per place: read those of the places the candidates are in.
+  const places = new Map(selected.flatMap((snapshot) => {
+    const place = placeOfArn(snapshot.arn);
+    return place ? [[placeKey(place), place] as const] : [];
+  }));
+  const flight = await inFlight.inFlight(new Date(since.getTime() - CLOCK_SKEW_MS), [...places.values()]);
   const isInFlight = (snapshot: SnapshotInfo) => flight.sources.has(snapshot.arn) || flight.executions.has(executionName(parseSourceArn(snapshot.arn)!, now));
   const inFlightArns = new Set(selected.filter(isInFlight).map((snapshot) => snapshot.arn));
   const exported = inFlightArns.size < selected.length ? await exports.exportedSources() : new Set<string>();

@@ -3,6 +3,7 @@ import { dispatchBestEffort, startingNow, type DispatchDeps, type DispatchResult
 import { buildWorkflowRequest } from '../export-kinds/inputs.ts';
 import { definitionOf } from '../export-kinds/registry.ts';
 import type { StartInput } from '../slots/store.ts';
+import { exportPlaceOf } from '../slots/place-of.ts';
 
 /** The admission step's input: the execution input as given, its start time, and the AwaitSlot task token. */
 export interface AdmissionInput {
@@ -36,8 +37,10 @@ export async function admitExport(
     await deps.callbacks.succeed(event.token, startingNow(released, now));
     return { exportId: request.exportId, dispatch: undefined };
   }
-  // Back after a StartExport refused for the quota: the slot lent to it went to an export started elsewhere.
-  await deps.store.dropLease(request.exportId);
-  await deps.store.enqueue({ exportId: request.exportId, sourceArn: request.source.arn, token: event.token, release: released, requestedAt: event.requestedAt, execution: event.execution });
-  return { exportId: request.exportId, dispatch: await dispatchBestEffort(deps, now) };
+  const place = exportPlaceOf(request);
+  // Back after a StartExport refused for the quota: the slot lent to it went to an export started
+  // elsewhere, which the next dispatch must see (it asks RDS afresh).
+  const refused = await deps.store.dropLease(place, request.exportId);
+  await deps.store.enqueue(place, { exportId: request.exportId, sourceArn: request.source.arn, token: event.token, release: released, requestedAt: event.requestedAt, execution: event.execution });
+  return { exportId: request.exportId, dispatch: await dispatchBestEffort(deps, place, now, refused ? 'requeued' : 'queued') };
 }

@@ -3,6 +3,8 @@ import { backoffSeconds, describeError, failedAgain, quickly, type CancelFailure
 import { logger } from '../runtime/logger.ts';
 import type { ExportObservation, ExportProvider } from '../export-kinds/contract.ts';
 import { dispatchBestEffort, type DispatchDeps } from '../slots/dispatch.ts';
+import { exportPlaceOf } from '../slots/place-of.ts';
+import { definitionOf } from '../export-kinds/registry.ts';
 import type { ExportRequest } from '../export-kinds/request.ts';
 import type { ExportStatus } from '../export-kinds/status.ts';
 import { isTerminal } from '../export-kinds/status.ts';
@@ -79,7 +81,7 @@ export async function pollExport(state: ExportState, provider: ExportProvider, s
     return observationFailed(current, error, now);
   }
   const next = observe(resumed(current), observation, now);
-  if (isTerminal(next.status)) await dispatchBestEffort(slots, now);
+  if (isTerminal(next.status) && definitionOf(state.request).takesExportSlot) await dispatchBestEffort(slots, exportPlaceOf(state.request), now, 'export-ended');
   else if (!next.cancelRequested && (await cancelRequested(state, slots))) next.cancelRequested = true;
   return next;
 }

@@ -30,7 +30,7 @@ const slots = (): DispatchDeps => ({
   store: mockCoordinationStore([]),
   exports: { running: vi.fn(async () => []) } as never,
   callbacks: { succeed: vi.fn(async () => true), fail: vi.fn(async () => true) },
-  quota: 5,
+  quota: () => 5,
   leaseSeconds: 600,
   slotWaitLimitSeconds: 86400,
 });

@@ -34,7 +34,7 @@ const noSlots: DispatchDeps = {
   store: mockCoordinationStore([]),
   exports: provider,
   callbacks: { succeed: async () => true, fail: async () => true },
-  quota: 5,
+  quota: () => 5,
   leaseSeconds: 600,
   slotWaitLimitSeconds: 30 * 86400,
 };
@@ -196,7 +196,7 @@ describe('metrics of the workflow steps', () => {
       { name: METRIC_NAMES.oldestWaiting, unit: 'Seconds', value: 1800, dimensions: service },
       { name: METRIC_NAMES.running, unit: 'Count', value: 5, dimensions: service },
     ]);
-    // What the stalled-queue alarm's log filter reads (waiting > 0 while active = 0).
-    expect(await handler({}, lambdaContext('dispatch-exports'))).toMatchObject({ waiting: 2, active: 5 });
+    // What the stalled-queue alarm's log filter reads (places where some wait while none runs): none here.
+    expect(await handler({}, lambdaContext('dispatch-exports'))).toMatchObject({ waiting: 2, active: 5, places: 1, stalledPlaces: [] });
   });
 });

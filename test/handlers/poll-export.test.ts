@@ -34,7 +34,7 @@ const queued: QueueEntry = {
 function slots(queue: QueueEntry[]): { slots: DispatchDeps; callbacks: TaskCallbacks } {
   const store = mockCoordinationStore(queue);
   const callbacks: TaskCallbacks = { succeed: vi.fn(async () => true), fail: vi.fn(async () => true) };
-  return { slots: { store, exports: provider, callbacks, quota: 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * 86400 }, callbacks };
+  return { slots: { store, exports: provider, callbacks, quota: () => 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * 86400 }, callbacks };
 }
 
 const handler = makeHandler({ providerFor: () => provider, slots: slots([]).slots, publisher, clock });

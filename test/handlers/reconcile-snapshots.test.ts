@@ -1,3 +1,4 @@
+import { placeKey, placeOfArn } from '../../shared/accounts/place.ts';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, DescribeExportTasksCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -105,13 +106,15 @@ describe('reconcile-snapshots handler', () => {
     const [queued, leased, lost] = ['rds:prod-db-queued', 'rds:prod-db-leased', 'rds:prod-db-lost'];
     rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [queued, leased, lost].map((name) => dbSnapshot(name, hoursAgo(5))) });
     const nameOf = (name: string) => executionName(parseSourceArn(snapshotArn(name))!, NOW);
-    const queueKey = (at: Date, name: string) => ({ pk: { S: 'QUEUE' }, sk: { S: `${at.toISOString()}#${name}` } });
+    // The queue and leases of the snapshots' place (account and region).
+    const place = placeKey(placeOfArn(snapshotArn(queued))!);
+    const queueKey = (at: Date, name: string) => ({ pk: { S: `QUEUE#${place}` }, sk: { S: `${at.toISOString()}#${name}` } });
     dynamoMock
-      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'QUEUE' }, ':from': { S: new Date(NOW.getTime() - 24 * 3600_000 - 5 * 60_000).toISOString() } } })
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `QUEUE#${place}` }, ':from': { S: new Date(NOW.getTime() - 24 * 3600_000 - 5 * 60_000).toISOString() } } })
       .resolvesOnce({ Items: [queueKey(hoursAgo(20), 'an-older-execution')], LastEvaluatedKey: queueKey(hoursAgo(20), 'an-older-execution') })
       .resolvesOnce({ Items: [queueKey(hoursAgo(5), nameOf(queued))] });
-    dynamoMock.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'LEASE' } } }).resolves({
-      Items: [{ pk: { S: 'LEASE' }, sk: { S: 'x' }, data: { S: JSON.stringify({ exportId: 'x', sourceArn: snapshotArn(leased), expiresAt: NOW.toISOString() }) } }],
+    dynamoMock.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `LEASE#${place}` } } }).resolves({
+      Items: [{ pk: { S: `LEASE#${place}` }, sk: { S: 'x' }, data: { S: JSON.stringify({ exportId: 'x', sourceArn: snapshotArn(leased), expiresAt: NOW.toISOString() }) } }],
     });
 
     // Act
@@ -120,7 +123,7 @@ describe('reconcile-snapshots handler', () => {
     // Assess
     expect(sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).toEqual([nameOf(lost)]);
     expect(report).toMatchObject({ selected: 3, inFlight: 2, exported: 0 });
-    const queueReads = dynamoMock.commandCalls(QueryCommand).map((call) => call.args[0].input).filter((input) => input.ExpressionAttributeValues?.[':pk']?.S === 'QUEUE');
+    const queueReads = dynamoMock.commandCalls(QueryCommand).map((call) => call.args[0].input).filter((input) => input.ExpressionAttributeValues?.[':pk']?.S === `QUEUE#${place}`);
     expect(queueReads).toHaveLength(2);
     expect(queueReads[0]).toMatchObject({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND sk >= :from', ProjectionExpression: 'sk', ConsistentRead: false });
   });

@@ -153,7 +153,7 @@ describe('admit-export handler (checks the input before any start)', () => {
     const store = { enqueue: vi.fn(), oldestRequestedAt: vi.fn(), oldest: vi.fn(), leases: vi.fn(), tryLock: vi.fn() } as unknown as CoordinationStore;
     const admit = makeAdmitHandler({
       defaults,
-      slots: { store, exports: rdsExportProvider(CLIENT_CONFIG), callbacks: { succeed: vi.fn(), fail: vi.fn() }, quota: 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * 86400 },
+      slots: { store, exports: rdsExportProvider(CLIENT_CONFIG), callbacks: { succeed: vi.fn(), fail: vi.fn() }, quota: () => 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * 86400 },
       clock,
     });
 

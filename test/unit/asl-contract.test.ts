@@ -125,12 +125,12 @@ describe('the ASL contract: error names the state machine matches and the code t
     // Prepare: an execution that has waited past the slot wait limit.
     const store = new MemoryCoordinationStore();
     const requestedAt = '2026-01-01T00:00:00.000Z';
-    await store.enqueue({ exportId: 'snap-1', sourceArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:snap-1', token: 'token-1', requestedAt, execution: 'execution-1', release: { request: {} as never, bounds: { minSeconds: 60, maxSeconds: 3600 } } });
+    await store.enqueue(MemoryCoordinationStore.DEFAULT_PLACE, { exportId: 'snap-1', sourceArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:snap-1', token: 'token-1', requestedAt, execution: 'execution-1', release: { request: {} as never, bounds: { minSeconds: 60, maxSeconds: 3600 } } });
     const failed: string[] = [];
     const callbacks = { succeed: async () => true, fail: async (_token: string, error: string) => (failed.push(error), true) };
 
     // Act
-    await dispatch({ store, callbacks, exports: { active: async () => [] }, quota: 5, leaseSeconds: 600, slotWaitLimitSeconds: 86400 }, new Date('2026-03-01T00:00:00Z'));
+    await dispatch({ store, callbacks, exports: { active: async () => [] }, quota: () => 5, leaseSeconds: 600, slotWaitLimitSeconds: 86400 }, MemoryCoordinationStore.DEFAULT_PLACE, new Date('2026-03-01T00:00:00Z'));
 
     // Assess: the name sent is the constant, and AwaitSlot's catch sends it on to be notified.
     expect(failed).toEqual(SENT);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { quotaOf } from '../../shared/slots/quota.ts';
 import { exportDefaultsShape, notifyConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
 import { ConfigurationError } from '../../shared/runtime/errors.ts';
 
@@ -49,9 +50,42 @@ describe('readConfig', () => {
     expect(readConfig(slotConfigShape, { COORDINATION_TABLE: 'export-coordination' })).toEqual({
       COORDINATION_TABLE: 'export-coordination',
       EXPORT_QUOTA: 5,
+      EXPORT_QUOTA_OVERRIDES: { accounts: new Map(), places: new Map() },
       SLOT_LEASE_SECONDS: 600,
       SLOT_WAIT_LIMIT_SECONDS: 30 * 86400,
     });
+  });
+
+  it('reads quota overrides per account and per account and region; a place\'s own wins over its account\'s, the default over nothing', () => {
+    // Act
+    const config = readConfig(slotConfigShape, { COORDINATION_TABLE: 'export-coordination', EXPORT_QUOTA: '5', EXPORT_QUOTA_OVERRIDES: '123456789012=3, 123456789012/eu-west-1=2,210987654321/us-east-1=10' });
+    const quota = quotaOf(config.EXPORT_QUOTA, config.EXPORT_QUOTA_OVERRIDES);
+
+    // Assess
+    expect(quota({ account: '123456789012', region: 'us-east-1' })).toBe(3);
+    expect(quota({ account: '123456789012', region: 'eu-west-1' })).toBe(2);
+    expect(quota({ account: '210987654321', region: 'us-east-1' })).toBe(10);
+    expect(quota({ account: '210987654321', region: 'eu-west-1' })).toBe(5);
+    expect(quota({ account: '111122223333', region: 'us-east-1' })).toBe(5);
+  });
+
+  it('names every malformed quota override, with the form to write', () => {
+    const message = configurationProblem(() =>
+      readConfig(slotConfigShape, { COORDINATION_TABLE: 'export-coordination', EXPORT_QUOTA_OVERRIDES: '12345=3,123456789012=0,123456789012/eu-west-1,prod=2,123456789012/us-east-1=2=3' }),
+    );
+
+    expect(message).toContain('EXPORT_QUOTA_OVERRIDES: "12345=3": "12345" is neither a 12-digit account id nor account/region');
+    expect(message).toContain('"123456789012=0": the quota must be a whole number of at least 1');
+    expect(message).toContain('"123456789012/eu-west-1": the quota must be a whole number');
+    expect(message).toContain('"prod=2": "prod" is neither');
+    expect(message).toContain('"123456789012/us-east-1=2=3": the quota must be');
+    expect(message).toContain('the form is account=N or account/region=N, comma-separated');
+  });
+
+  it('refuses an account named twice in the quota overrides', () => {
+    expect(configurationProblem(() => readConfig(slotConfigShape, { COORDINATION_TABLE: 'export-coordination', EXPORT_QUOTA_OVERRIDES: '123456789012=3,123456789012=4' }))).toContain(
+      'account 123456789012 is named twice',
+    );
   });
 
   it('refuses a slot wait limit that would not fit in a Step Functions execution', () => {

@@ -93,7 +93,7 @@ const queued: QueueEntry = {
 function slotsWithQueue(queue: QueueEntry[], overrides: Partial<CoordinationStore> = {}): { slots: DispatchDeps; store: CoordinationStore; callbacks: TaskCallbacks } {
   const store = mockCoordinationStore(queue, overrides);
   const callbacks: TaskCallbacks = { succeed: vi.fn(async () => true), fail: vi.fn(async () => true) };
-  const slots: DispatchDeps = { store, exports: { active: vi.fn(async () => []) }, callbacks, quota: 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * 86400 };
+  const slots: DispatchDeps = { store, exports: { active: vi.fn(async () => []) }, callbacks, quota: () => 5, leaseSeconds: 600, slotWaitLimitSeconds: 30 * 86400 };
   return { slots, store, callbacks };
 }
 

@@ -7,6 +7,9 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoCoordinationStore } from '../../shared/slots/dynamodb-store.ts';
 import type { QueueEntry } from '../../shared/slots/store.ts';
+import type { Place } from '../../shared/accounts/place.ts';
+
+const PLACE: Place = { account: '123456789012', region: 'us-east-1' };
 
 const endpoint = inject('motoEndpoint');
 const table = `coordination-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -39,13 +42,13 @@ describe.skipIf(!endpoint)('DynamoCoordinationStore on moto', () => {
   });
 
   it('counts the queue as entries are queued (once each, however often) and removed', async () => {
-    await store.enqueue(entry(1));
-    await store.enqueue(entry(2));
-    await store.enqueue(entry(2));
+    await store.enqueue(PLACE, entry(1));
+    await store.enqueue(PLACE, entry(2));
+    await store.enqueue(PLACE, entry(2));
     expect(await store.depth()).toBe(2);
 
-    await store.remove(entry(1));
-    await store.remove(entry(1));
+    await store.remove(PLACE, entry(1));
+    await store.remove(PLACE, entry(1));
     expect(await store.depth()).toBe(1);
   });
 
@@ -60,10 +63,10 @@ describe.skipIf(!endpoint)('DynamoCoordinationStore on moto', () => {
   });
 
   it('reads the queue from a time on (a key condition on the sort key, keys only) for the sweep', async () => {
-    for (const n of [10, 11, 12]) await store.enqueue(entry(n));
-    await store.putLease({ exportId: 'db-20-0123456789', sourceArn: entry(20).sourceArn, expiresAt: new Date(Date.UTC(2026, 11, 3)).toISOString() });
+    for (const n of [10, 11, 12]) await store.enqueue(PLACE, entry(n));
+    await store.putLease(PLACE, { exportId: 'db-20-0123456789', sourceArn: entry(20).sourceArn, expiresAt: new Date(Date.UTC(2026, 11, 3)).toISOString() });
 
-    const { executions, sources } = await store.inFlight(new Date(entry(11).requestedAt));
+    const { executions, sources } = await store.inFlight(new Date(entry(11).requestedAt), [PLACE]);
 
     expect([...executions].sort()).toEqual(['execution-11', 'execution-12']);
     expect([...sources]).toEqual([entry(20).sourceArn]);
