@@ -2,6 +2,10 @@ import * as z from 'zod/mini';
 import { quote, quoteList } from '../runtime/format.ts';
 import { INPUT_LIMITS, utf8Bytes, type InputLimit } from './input-limits.ts';
 import { parseSourceArn } from './rds/source.ts';
+import { partitionOf } from '../accounts/members.ts';
+
+/** The partition of a region (one definition, beside the members it also decides for). */
+export { partitionOf };
 
 // The checks of the execution input's fields that more than one kind shares. Each returns the
 // problems it finds, each one saying which field, what is wrong (the bad value quoted, clipped)
@@ -11,17 +15,6 @@ import { parseSourceArn } from './rds/source.ts';
 export interface StackLocation {
   region: string;
   partition: string;
-}
-
-/** The partition of a region: aws-cn for China, aws-us-gov for GovCloud, the ISO partitions, else aws. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  if (region.startsWith('us-isof-')) return 'aws-iso-f';
-  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  return 'aws';
 }
 
 /** The stack's location from its configuration (AWS_REGION, set by the Lambda runtime); unknown outside Lambda. */

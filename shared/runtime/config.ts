@@ -88,6 +88,54 @@ export const providerConfigShape = /* @__PURE__ */ (() => ({
 /** The region Application Discovery Service is called in: ADS_REGION, else the Lambda's own. */
 export const adsRegionOf = (config: { ADS_REGION?: string | undefined; AWS_REGION?: string | undefined }): string | undefined => config.ADS_REGION ?? config.AWS_REGION;
 
+/** The entries of a comma list, trimmed, blanks dropped. */
+export function splitList(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** A comma list (blanks ignored) whose every entry must match `entry`: every bad entry is named at once. */
+function commaList(entry: RegExp, what: string, fix: string) {
+  const bad = (value: string) => splitList(value).filter((item) => !entry.test(item));
+  return z._default(
+    z.string().check(
+      z.refine((value) => bad(value).length === 0, {
+        error: (issue) => {
+          const wrong = bad(String(issue.input));
+          return `${wrong.map((item) => JSON.stringify(item.slice(0, 40))).join(', ')} ${wrong.length === 1 ? 'is not' : 'are not'} ${what}: ${fix}`;
+        },
+      }),
+    ),
+    '',
+  );
+}
+
+const roleName = (fallback: string) =>
+  z._default(z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and + = , . @ _ -)')), fallback);
+
+/**
+ * The places this deployment serves (issue 14): its own account and the member accounts, in each
+ * member region, and the roles it assumes there (serverless.yml params memberAccounts, memberRegions,
+ * memberRoleName, memberExportRoleName, memberExternalId; shared/accounts/members.ts reads them).
+ */
+export const membersConfigShape = /* @__PURE__ */ (() => ({
+  /** Comma list of 12-digit account ids; empty: this account only. */
+  MEMBER_ACCOUNTS: commaList(/^\d{12}$/, 'a 12-digit AWS account id', 'list account ids separated by commas (memberAccounts), e.g. 111111111111,222222222222'),
+  /** Comma list of regions; empty: the stack's own region. */
+  MEMBER_REGIONS: commaList(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'an AWS region', 'list region codes separated by commas (memberRegions), e.g. eu-west-1,us-east-1'),
+  /** The role the orchestrator assumes in each member account (the member template creates it). */
+  MEMBER_ROLE_NAME: roleName('export-orchestrator-member'),
+  /** The role RDS assumes in a member account to write the central bucket: a member source's default iamRoleArn. */
+  MEMBER_EXPORT_ROLE_NAME: roleName('export-orchestrator-member-export'),
+  /** The external id the member roles' trust policy requires (sts:ExternalId); empty: none. */
+  MEMBER_EXTERNAL_ID: z._default(z.string().check(z.regex(/^(?:[\w+=,.@:/-]{2,1224})?$/, 'must be 2-1,224 letters, digits and + = , . @ : / _ - (or empty: no external id)')), ''),
+  /** The deployment's own account (CloudFormation's AWS::AccountId): its sources need no role. */
+  ORCHESTRATOR_ACCOUNT: z.optional(z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'))),
+  AWS_REGION: z.optional(z.string()),
+  /** Set by the Lambda runtime: names the deployment in the member accounts' CloudTrail (the session name). */
+  AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
+}))();
+export type MembersConfig = z.infer<z.ZodMiniObject<typeof membersConfigShape>>;
+
 export const notifyConfigShape = /* @__PURE__ */ (() => ({
   TOPIC_ARN: arn,
 }))();

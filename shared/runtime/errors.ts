@@ -35,6 +35,12 @@ export const ASL_ERROR_NAMES = {
   invalidRequest: 'InvalidExportRequest',
   /** An event no step can read: refused like a bad input where it enters (AwaitSlot), else by the catch-all. */
   malformedEvent: 'MalformedEvent',
+  /**
+   * The member role of the source's account cannot be assumed (AccessDenied: the member stack is not
+   * deployed there, or its trust does not name this deployment). Never retried; the execution is
+   * notified FAILED with the account, the role and what to do; the other accounts go on.
+   */
+  memberAccessDenied: 'MemberAccessDenied',
 } as const;
 
 export abstract class NamedError extends Error {
@@ -103,3 +109,6 @@ export class MalformedEvent extends NamedError {}
 
 /** The reconciliation sweep could not start one or more missing snapshots; thrown after trying all of them. */
 export class ReconciliationFailed extends NamedError {}
+
+/** The source's account is reached through a role this deployment cannot assume: its exports fail, notified, the other accounts' go on. */
+export class MemberAccessDenied extends NamedError {}

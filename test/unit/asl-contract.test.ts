@@ -10,6 +10,7 @@ import {
   ExportServiceError,
   InvalidExportRequest,
   MalformedEvent,
+  MemberAccessDenied,
   TransientAwsError,
   UnknownExportStatus,
 } from '../../shared/runtime/errors.ts';
@@ -67,11 +68,12 @@ const THROWN: Record<string, (cause: Error) => Error> = {
   [ASL_ERROR_NAMES.cannotCancel]: (cause) => new CannotCancelExport('message', 'export-id', { cause }),
   [ASL_ERROR_NAMES.invalidRequest]: (cause) => new InvalidExportRequest(['problem'], { cause }),
   [ASL_ERROR_NAMES.malformedEvent]: (cause) => new MalformedEvent('message', { cause }),
+  [ASL_ERROR_NAMES.memberAccessDenied]: (cause) => new MemberAccessDenied('message', { cause }),
 };
 /** The names the dispatcher sends with SendTaskFailure, for the state waiting on the token to catch. */
 const SENT = [ASL_ERROR_NAMES.slotWaitTimedOut];
 /** Never worth a retry: the same input fails the same way, or the service said no for good. */
-const NEVER_RETRIED = [InvalidExportRequest, ExportServiceError, MalformedEvent, UnknownExportStatus, ExportIdentifierConflict, ConfigurationError].map((error) => error.name);
+const NEVER_RETRIED = [InvalidExportRequest, ExportServiceError, MalformedEvent, UnknownExportStatus, ExportIdentifierConflict, ConfigurationError, MemberAccessDenied].map((error) => error.name);
 
 /** The non-test sources, where each matched error must be thrown. */
 function sources(dir: URL): string[] {
@@ -114,6 +116,14 @@ describe('the ASL contract: error names the state machine matches and the code t
   it('sends a StartExport refused for the quota (ExportQuotaExceeded) back to the slot queue after its retries', () => {
     expect(retried('StartExport')).toContain(ASL_ERROR_NAMES.quotaExceeded);
     expect(caughtBy('StartExport', ASL_ERROR_NAMES.quotaExceeded)).toBe('AwaitSlot');
+  });
+
+  it("notifies, never retries, a member account whose role cannot be assumed (MemberAccessDenied), wherever RDS is called", () => {
+    for (const name of ['StartExport', 'PollExport', 'CancelExport']) {
+      expect(retried(name), name).not.toContain(ASL_ERROR_NAMES.memberAccessDenied);
+      expect(caughtBy(name, ASL_ERROR_NAMES.memberAccessDenied), name).toBe('NotifyFailure');
+      expect(state(name).Catch?.[0]?.ErrorEquals, name).toEqual([ASL_ERROR_NAMES.memberAccessDenied]);
+    }
   });
 
   it('tells, not fails, when an export cannot be canceled (CannotCancelExport)', () => {

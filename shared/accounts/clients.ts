@@ -1,0 +1,38 @@
+import type { STSClientConfig } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { systemClock, type Clock } from '../runtime/clock.ts';
+import { onFirstUse } from '../runtime/on-first-use.ts';
+import { reachedThroughRole, type Members } from './members.ts';
+import type { Place } from './place.ts';
+import { MemberSessions } from './sessions.ts';
+
+/**
+ * The member sessions of a Lambda, made once per cold start. STS's adapter is imported on the first
+ * AssumeRole (the rule of shared/slots/clients.ts rdsAdapter): a deployment whose sources are all
+ * its own never loads the STS client.
+ */
+const stsAdapter = /* @__PURE__ */ onFirstUse(() => import('./sts-role-assumer.ts'));
+
+export interface SessionOptions {
+  /** Where STS is called (the local run points it at its simulator); the Lambda's own region by default. */
+  sts?: STSClientConfig;
+  clock?: Clock;
+}
+
+export function memberSessions(members: Members, { sts = {}, clock = systemClock }: SessionOptions = {}): MemberSessions {
+  const assumer = onFirstUse(async () => (await stsAdapter()).stsRoleAssumer({ ...(members.homeRegion ? { region: members.homeRegion } : {}), ...sts }));
+  return new MemberSessions(members, assumer, clock);
+}
+
+/**
+ * An SDK client's config for a place: `base` (endpoint, handler: the local run's simulators), in the
+ * place's region, with the Lambda's own credentials for its own account and the member role's
+ * session for a member account (asked for on the client's first call, renewed before it expires).
+ */
+export function placeClientConfigs(members: Members, sessions: MemberSessions): <C extends object>(place: Place, base?: C) => C & { region: string; credentials?: AwsCredentialIdentityProvider } {
+  return <C extends object>(place: Place, base: C = {} as C): C & { region: string; credentials?: AwsCredentialIdentityProvider } => {
+    if (!reachedThroughRole(members, place.account)) return { ...base, region: place.region };
+    const credentials: AwsCredentialIdentityProvider = () => sessions.credentials(place);
+    return { ...base, region: place.region, credentials };
+  };
+}
