@@ -1,18 +1,18 @@
 import { loadAllAdapters } from '../shared/export-kinds/providers.ts';
-import { EXPORT_FINISHED_EVENTS, RDS_EVENT_DETAIL_TYPE } from '../shared/export-kinds/rds/events.ts';
 import type { ExportDefaults, SlotConfig } from '../shared/runtime/config.ts';
 import type { WaitDeps } from '../shared/slots/export-events.ts';
 import type { VerifySettings } from '../shared/verification/verify.ts';
 import { AdsExportSimulator, type AdsExportBehaviour } from './ads-simulator.ts';
 import type { AsyncInvoker } from './async-invoke.ts';
 import { LOCAL_CONFIG } from './config.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
+import { LOCAL_REGION } from './definition.ts';
 import { DynamoDbSimulator } from './dynamodb-simulator.ts';
 import { Ec2ImageExportSimulator, type ImageExportBehaviour } from './ec2-image-simulator.ts';
 import { DEFAULT_TABLES, writeExportFiles, type SimulatedTable } from './export-files.ts';
 import { faultHook, type FaultWindow } from './faults.ts';
 import { LocalFunctions, type LambdaHandler, type LambdaUsage, type SweepCalls } from './functions.ts';
 import { GlueSimulator } from './glue-simulator.ts';
+import { exportFinished } from './rds-events.ts';
 import { RdsExportSimulator, type SimulatedTask, type SimulatorOptions } from './rds-simulator.ts';
 import { S3Simulator } from './s3-simulator.ts';
 import { SnsRecorder, type PublishedMessage } from './sns-recorder.ts';
@@ -82,7 +82,7 @@ export class LocalDeployment {
       fault: faultHook(options.faults ?? [], 'rds'),
       onTaskEnded: (task, status) => {
         // export-event runs as Lambda's asynchronous invocation (tried three times, then parked): polling covers an event lost for good.
-        if (options.exportEvents ?? true) setTimeout(() => this.deliver(exportEvent(task, status)).catch(() => {}), eventDelayMs);
+        if (options.exportEvents ?? true) setTimeout(() => this.deliver(exportFinished(task, status)).catch(() => {}), eventDelayMs);
       },
     });
     this.sns = new SnsRecorder(options.onPublish, faultHook(options.faults ?? [], 'sns'));
@@ -213,28 +213,4 @@ export class LocalDeployment {
       writeExportFiles(this.s3, { ...task, startedAt, endedAt }, { status, percent, dataGb: task.behaviour.dataGb }, this.options.tables ?? DEFAULT_TABLES);
     }
   }
-}
-
-/** The EventBridge event RDS sends when an export task ends. */
-function exportEvent(task: SimulatedTask, status: 'COMPLETE' | 'FAILED' | 'CANCELED'): Record<string, unknown> {
-  const kind = /:cluster-snapshot:/.test(task.sourceArn) ? 'CLUSTER_SNAPSHOT' : /:cluster:/.test(task.sourceArn) ? 'CLUSTER' : 'SNAPSHOT';
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': RDS_EVENT_DETAIL_TYPE[kind],
-    source: 'aws.rds',
-    account: LOCAL_ACCOUNT,
-    time: new Date().toISOString(),
-    region: LOCAL_REGION,
-    resources: [task.sourceArn],
-    detail: {
-      EventCategories: ['notification'],
-      SourceType: kind,
-      SourceArn: task.sourceArn,
-      Date: new Date().toISOString(),
-      SourceIdentifier: task.sourceArn.split(':').slice(6).join(':'),
-      Message: `Export task ${task.id} ${status.toLowerCase()}.`,
-      EventID: EXPORT_FINISHED_EVENTS[kind][status],
-    },
-  };
 }

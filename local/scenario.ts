@@ -18,6 +18,7 @@ import type { SimulatedTask } from './rds-simulator.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/triggers/sweep.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 import { onVirtualClock } from './virtual-clock.ts';
+import { snapshotCreated } from './rds-events.ts';
 
 // Full zod here (not zod/mini): this runs on a laptop, not in a Lambda bundle, and its messages are friendlier.
 
@@ -377,29 +378,6 @@ export function peakRate(times: readonly number[], windowMs: number): number {
     peak = Math.max(peak, last - first + 1);
   }
   return peak;
-}
-
-/** The EventBridge event RDS sends when an automated DB snapshot is created (RDS-EVENT-0091). */
-export function snapshotCreated(sourceArn: string): Record<string, unknown> {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'RDS DB Snapshot Event',
-    source: 'aws.rds',
-    account: LOCAL_ACCOUNT,
-    time: new Date().toISOString(),
-    region: LOCAL_REGION,
-    resources: [sourceArn],
-    detail: {
-      EventCategories: ['creation'],
-      SourceType: 'SNAPSHOT',
-      SourceArn: sourceArn,
-      Date: new Date().toISOString(),
-      SourceIdentifier: sourceArn.split(':snapshot:')[1],
-      Message: 'Automated snapshot created',
-      EventID: 'RDS-EVENT-0091',
-    },
-  };
 }
 
 function drawExportSeconds(scenario: Scenario, draw: number): number {

@@ -32,7 +32,8 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_TABLES, writeExportFiles } from '../local/export-files.ts';
 import type { S3Simulator } from '../local/s3-simulator.ts';
-import { parseScenario, runScenario, snapshotCreated } from '../local/scenario.ts';
+import { parseScenario, runScenario } from '../local/scenario.ts';
+import { snapshotCreated } from '../local/rds-events.ts';
 import { exportIdentifier, parseSourceArn } from '../shared/export-kinds/rds/source.ts';
 import { ACCOUNT, packageService, readZip, TemplateEvaluator, type CfnTemplate } from '../test/packaging-helpers.ts';
 import { startMoto, type RunningMoto } from '../test/setup/moto-server.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario, runScenario, snapshotCreated } from '../../local/scenario.ts';
+import { parseScenario, runScenario } from '../../local/scenario.ts';
+import { snapshotCreated } from '../../local/rds-events.ts';
 import { RDS_CALL_BUDGET, worstCaseRate } from '../../shared/runtime/pacing.ts';
 
 // Snapshot-created events lost by EventBridge, or failed by a throttled trigger past its retries

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario, peakConcurrency, runScenario, snapshotCreated } from '../../local/scenario.ts';
+import { parseScenario, peakConcurrency, runScenario } from '../../local/scenario.ts';
+import { snapshotCreated } from '../../local/rds-events.ts';
 
 // Many executions at once on the real state machine: the export-slot queue, RDS export events,
 // and what happens when events are lost. All on one virtual clock.
