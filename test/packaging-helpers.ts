@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
+import { parse as parseYaml, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -23,7 +24,7 @@ export interface CfnTemplate {
   Resources: Record<string, CfnResource>;
   Outputs?: Record<string, { Value: unknown }>;
   Conditions?: Record<string, unknown>;
-  Parameters?: Record<string, { Default?: unknown }>;
+  Parameters?: Record<string, { Type?: string; Default?: unknown }>;
 }
 export interface Statement {
   Sid?: string;
@@ -50,6 +51,8 @@ export const kebab = (name: string): string => name.replace(/[A-Z]/g, (letter) =
 /** "admitExport" -> "AdmitExport" (how osls and our roles name a function's resources) */
 export const pascal = (name: string): string => name[0]!.toUpperCase() + name.slice(1);
 
+const NO_VALUE = Symbol('AWS::NoValue');
+
 /**
  * Evaluates the intrinsic functions the template uses (Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Join,
  * Fn::Equals...) the way CloudFormation would on deploy, with plausible placeholders for what only
@@ -60,15 +63,24 @@ export class TemplateEvaluator {
     private readonly template: CfnTemplate,
     private readonly stackName: string,
     /** Where the stack is deployed: aws-cn and aws-us-gov change every ARN's partition. */
-    private readonly where: { partition: string; region: string } = { partition: 'aws', region: REGION },
+    private readonly where: { partition: string; region: string; account?: string } = { partition: 'aws', region: REGION },
   ) {}
 
+  /** The account the stack is deployed in. */
+  private get account(): string {
+    return this.where.account ?? ACCOUNT;
+  }
+
   value(node: unknown): unknown {
-    if (Array.isArray(node)) return node.map((item) => this.value(item));
+    // AWS::NoValue removes the property or list item it stands for.
+    if (Array.isArray(node)) return node.map((item) => this.value(item)).filter((item) => item !== NO_VALUE);
     if (node === null || typeof node !== 'object') return node;
     const entries = Object.entries(node);
+    if (entries.length === 1 && entries[0]![0] === 'Ref' && entries[0]![1] === 'AWS::NoValue') return NO_VALUE;
+    // { "Condition": "Name" } inside Fn::And / Fn::Or / Fn::Not names a condition; a policy's Condition is never alone.
+    if (entries.length === 1 && entries[0]![0] === 'Condition' && typeof entries[0]![1] === 'string') return this.condition(entries[0]![1]);
     if (entries.length !== 1 || !(entries[0]![0] === 'Ref' || entries[0]![0].startsWith('Fn::'))) {
-      return Object.fromEntries(entries.map(([key, item]) => [key, this.value(item)]));
+      return Object.fromEntries(entries.map(([key, item]) => [key, this.value(item)]).filter(([, item]) => item !== NO_VALUE));
     }
     const [fn, args] = entries[0]! as [string, unknown];
     switch (fn) {
@@ -99,6 +111,16 @@ export class TemplateEvaluator {
         const [a, b] = this.value(args) as [unknown, unknown];
         return a === b;
       }
+      case 'Fn::Split': {
+        const [separator, text] = args as [string, unknown];
+        return this.string(text, `Fn::Split of ${JSON.stringify(text)}`).split(separator);
+      }
+      case 'Fn::Select': {
+        const [index, items] = args as [number | string, unknown];
+        const values = this.value(items);
+        if (!Array.isArray(values)) throw new Error(`Fn::Select from ${JSON.stringify(values)}, not a list`);
+        return values[Number(index)];
+      }
       case 'Fn::Not':
         return !(this.value((args as unknown[])[0]) as boolean);
       case 'Fn::And':
@@ -126,14 +148,18 @@ export class TemplateEvaluator {
   ref(name: string): unknown {
     const pseudo: Record<string, string> = {
       'AWS::Region': this.where.region,
-      'AWS::AccountId': ACCOUNT,
+      'AWS::AccountId': this.account,
       'AWS::Partition': this.where.partition,
       'AWS::StackName': this.stackName,
       'AWS::URLSuffix': 'amazonaws.com',
     };
     if (name in pseudo) return pseudo[name];
     const parameter = this.template.Parameters?.[name];
-    if (parameter) return parameter.Default ?? '';
+    if (parameter) {
+      const value = parameter.Default ?? '';
+      // A list parameter's value is given as one comma-separated string, and Ref gives a list.
+      return parameter.Type === 'CommaDelimitedList' || parameter.Type?.startsWith('List<') ? String(value).split(',') : value;
+    }
     const resource = this.resource(name);
     const properties = resource.Properties ?? {};
     const { partition, region } = this.where;
@@ -141,9 +167,9 @@ export class TemplateEvaluator {
       case 'AWS::DynamoDB::Table':
         return (properties.TableName as string | undefined) ?? this.physicalName(name);
       case 'AWS::SNS::Topic':
-        return `arn:${partition}:sns:${region}:${ACCOUNT}:${(properties.TopicName as string | undefined) ?? this.physicalName(name)}`;
+        return `arn:${partition}:sns:${region}:${this.account}:${(properties.TopicName as string | undefined) ?? this.physicalName(name)}`;
       case 'AWS::StepFunctions::StateMachine':
-        return `arn:${partition}:states:${region}:${ACCOUNT}:stateMachine:${(properties.StateMachineName as string | undefined) ?? this.physicalName(name)}`;
+        return `arn:${partition}:states:${region}:${this.account}:stateMachine:${(properties.StateMachineName as string | undefined) ?? this.physicalName(name)}`;
       case 'AWS::Lambda::Function':
         return (properties.FunctionName as string | undefined) ?? this.physicalName(name);
       case 'AWS::IAM::Role':
@@ -159,7 +185,7 @@ export class TemplateEvaluator {
       case 'AWS::CloudWatch::Alarm':
         return (properties.AlarmName as string | undefined) ?? this.physicalName(name);
       case 'AWS::SQS::Queue':
-        return `https://sqs.${region}.${partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com'}/${ACCOUNT}/${(properties.QueueName as string | undefined) ?? this.physicalName(name)}`;
+        return `https://sqs.${region}.${partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com'}/${this.account}/${(properties.QueueName as string | undefined) ?? this.physicalName(name)}`;
       default:
         throw new Error(`The test has no placeholder for Ref ${name} (${resource.Type}): teach TemplateEvaluator.ref`);
     }
@@ -172,23 +198,23 @@ export class TemplateEvaluator {
     const { partition, region } = this.where;
     switch (resource.Type) {
       case 'AWS::IAM::Role':
-        return `arn:${partition}:iam::${ACCOUNT}:role/${name}`;
+        return `arn:${partition}:iam::${this.account}:role/${name}`;
       case 'AWS::Lambda::Function':
-        return `arn:${partition}:lambda:${region}:${ACCOUNT}:function:${name}`;
+        return `arn:${partition}:lambda:${region}:${this.account}:function:${name}`;
       case 'AWS::DynamoDB::Table':
-        return `arn:${partition}:dynamodb:${region}:${ACCOUNT}:table/${name}`;
+        return `arn:${partition}:dynamodb:${region}:${this.account}:table/${name}`;
       case 'AWS::Logs::LogGroup':
-        return `arn:${partition}:logs:${region}:${ACCOUNT}:log-group:${name}:*`;
+        return `arn:${partition}:logs:${region}:${this.account}:log-group:${name}:*`;
       case 'AWS::Events::Rule':
-        return `arn:${partition}:events:${region}:${ACCOUNT}:rule/${name}`;
+        return `arn:${partition}:events:${region}:${this.account}:rule/${name}`;
       case 'AWS::S3::Bucket':
         return `arn:${partition}:s3:::${name}`;
       case 'AWS::KMS::Key':
-        return `arn:${partition}:kms:${region}:${ACCOUNT}:key/${name}`;
+        return `arn:${partition}:kms:${region}:${this.account}:key/${name}`;
       case 'AWS::CloudWatch::Alarm':
-        return `arn:${partition}:cloudwatch:${region}:${ACCOUNT}:alarm:${name}`;
+        return `arn:${partition}:cloudwatch:${region}:${this.account}:alarm:${name}`;
       case 'AWS::SQS::Queue':
-        return `arn:${partition}:sqs:${region}:${ACCOUNT}:${name.split('/').at(-1)}`;
+        return `arn:${partition}:sqs:${region}:${this.account}:${name.split('/').at(-1)}`;
       case 'AWS::SNS::Topic':
       case 'AWS::StepFunctions::StateMachine':
         return name;
@@ -210,6 +236,25 @@ export class TemplateEvaluator {
   private physicalName(logicalId: string): string {
     return `${this.stackName}-${logicalId}-PLACEHOLDER`;
   }
+}
+
+const SHORT_FORM_FUNCTIONS = ['Sub', 'If', 'Equals', 'Not', 'And', 'Or', 'Select', 'Split', 'Join', 'FindInMap', 'Base64', 'Cidr', 'ImportValue', 'GetAZs'];
+
+/** A CloudFormation YAML template as CloudFormation reads it: the short forms (!Ref, !Sub, !If...) as their long forms. */
+export function parseCfnYaml(text: string): CfnTemplate {
+  const long = (name: string) => `Fn::${name}`;
+  const customTags: ScalarTag[] | CollectionTag[] = [
+    { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
+    { tag: '!Condition', resolve: (value: string) => ({ Condition: value }) },
+    { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) },
+    { tag: '!GetAtt', collection: 'seq', resolve: (seq: YAMLSeq) => ({ 'Fn::GetAtt': seq.toJSON() }) },
+    ...SHORT_FORM_FUNCTIONS.flatMap((name) => [
+      { tag: `!${name}`, resolve: (value: string) => ({ [long(name)]: value }) },
+      { tag: `!${name}`, collection: 'seq' as const, resolve: (seq: YAMLSeq) => ({ [long(name)]: seq.toJSON() }) },
+      { tag: `!${name}`, collection: 'map' as const, resolve: (map: YAMLMap) => ({ [long(name)]: map.toJSON() }) },
+    ]),
+  ] as never;
+  return parseYaml(text, { customTags }) as CfnTemplate;
 }
 
 /**
@@ -291,6 +336,9 @@ export function policyStatements(template: CfnTemplate): FoundStatement[] {
       for (const policy of (Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[] | undefined) ?? []) {
         collect(policy.PolicyDocument, logicalId, `${logicalId}/Policies/${policy.PolicyName}`);
       }
+    } else if (Type === 'AWS::Events::EventBusPolicy') {
+      // One statement of the bus's policy, given as the resource's Statement.
+      collect({ Statement: Properties.Statement }, logicalId, `${logicalId}/Statement`);
     } else {
       for (const key of ['PolicyDocument', 'Policy', 'KeyPolicy']) {
         if (Properties[key]) collect(Properties[key], logicalId, `${logicalId}/${key}`);
