@@ -76,7 +76,7 @@ const STACK = `${SERVICE}-${STAGE}`;
 // variables, roles, rules) is read from the package and the sources.
 
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-/** The slot queue and the export waits (shared/slots/coordination-store.ts). */
+/** The slot queue and the export waits (shared/slots/dynamodb-store.ts). */
 const COORDINATION = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 /** Answering the task tokens of waiting executions (shared/workflow/step-functions.ts). */
 const WAKE = ['states:SendTaskFailure', 'states:SendTaskSuccess'];
@@ -107,7 +107,7 @@ const FUNCTIONS: Record<string, { actions: string[] }> = {
   },
   /**
    * Reads the export's metadata files (SSE-KMS: decrypted through S3) and publishes the export's end.
-   * Glue, deletes and retention are off by default (test/unit/verify-resources.test.ts).
+   * Glue, deletes and retention are off by default (test/unit/verification-verify.test.ts).
    */
   verifyExport: { actions: [...LOGS, 's3:ListBucket', 's3:GetObject', 'kms:Decrypt', 'sns:Publish'] },
 };
@@ -152,7 +152,7 @@ const TASK_FUNCTIONS: Record<string, string> = {
   VerifyExport: 'verifyExport',
 };
 
-/** The event IDs and detail-types the code reads (shared/export-kinds/rds/events.ts, shared/triggers/triggers.ts): the rules must send exactly those. */
+/** The event IDs and detail-types the code reads (shared/export-kinds/rds/events.ts, shared/triggers/snapshot-events.ts): the rules must send exactly those. */
 const EXPORT_FINISHED_IDS = Object.values(EXPORT_FINISHED_EVENTS).flatMap((ids) => Object.values(ids));
 const SNAPSHOT_CREATED_IDS = Object.keys(SNAPSHOT_CREATED_EVENTS);
 

@@ -1,6 +1,6 @@
 /**
  * The size of every field of an execution input, of every kind: the one source of these facts.
- * The validation (shared/request.ts, shared/input-rules.ts) enforces them, the README's table is
+ * The validation (each kind's request.ts, shared/export-kinds/input-rules.ts) enforces them, the README's table is
  * rendered from them (test/unit/input-limits.test.ts checks that it agrees), and together they
  * bound every state, task output and message the workflow makes: the largest valid request is a
  * few tens of KB, far under Step Functions' and SNS's 256 KB.

@@ -33,7 +33,7 @@ export function exportMetricsFor(input: unknown, output: unknown, now: Date): Me
   return points;
 }
 
-/** Every workflow step (shared/runtime/lambda.ts workflowStep): the export's metrics from the step's input and output. */
+/** Every workflow step (shared/workflow/step.ts workflowStep): the export's metrics from the step's input and output. */
 export function exportMetrics(clock: () => Date = () => new Date(), sink: Metrics = metrics): MiddlewareObj {
   return {
     // Only once the step succeeded: a failed one is retried (or caught), and would count twice.

@@ -7,7 +7,7 @@ import type { PollBounds } from './wait-policy.ts';
  * What keeps an export followed through faults. Following ends only at the export's real end, its
  * deadline (then it is canceled) or an operator's cancel: an observation that fails (throttling, a
  * 5xx, the network, even a permission error) sends the workflow back to waiting, longer each time,
- * and it looks again. These are the rules, as pure functions; workflow.ts applies them.
+ * and it looks again. These are the rules, as pure functions; the steps apply them (start-export.ts, export-state.ts, notify.ts).
  */
 
 /** Following interrupted this long is notified once (and its resumption once): a few failed polls are not news. */

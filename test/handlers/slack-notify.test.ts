@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 
 // Powertools reads its level when the logger is made, and goes back to it on every invocation:
-// it must be set before shared/runtime/lambda.ts is imported (vitest.config.ts silences every other file).
+// it must be set before shared/runtime/logger.ts is imported (vitest.config.ts silences every other file).
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 });

@@ -1,6 +1,6 @@
 import type { SourceType } from './source.ts';
 
-// RDS's EventBridge vocabulary, one source for the code, the local stack and the rules in
+// RDS's EventBridge vocabulary, one source for the code, the local deployment and the rules in
 // serverless.yml (whose event patterns test/packaging.test.ts checks against these tables).
 
 /** The detail-type of RDS's events about a source of each type. */
