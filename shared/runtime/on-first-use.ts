@@ -10,3 +10,12 @@ export function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
       throw error;
     }));
 }
+
+/**
+ * A value made on the first call and kept: a schema that only some invocations read (one kind's
+ * input) is not built at every cold start.
+ */
+export function madeOnFirstUse<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}

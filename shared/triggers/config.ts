@@ -3,6 +3,7 @@ import { describeIssue } from '../export-kinds/input-rules.ts';
 import { slotConfigShape } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { quote } from '../runtime/format.ts';
+import { madeOnFirstUse } from '../runtime/on-first-use.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS, type SweepSettings } from './sweep.ts';
 import { SNAPSHOT_TYPES, type SnapshotType } from './snapshots.ts';
 import type { ScheduledSource } from './schedules.ts';
@@ -99,31 +100,31 @@ const identifier = /* @__PURE__ */ (() =>
     z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS identifier: 1 to 63 letters, digits or hyphens, starting with a letter'),
   ))();
 
-const instanceEntry = /* @__PURE__ */ (() =>
+const instanceEntry = /* @__PURE__ */ madeOnFirstUse(() =>
   z.strictObject(
   {
     dbInstanceIdentifier: identifier,
     mode: z.optional(z.literal('snapshot', { error: 'must be "snapshot": a DB instance is exported from its snapshots (mode "live" is for dbClusterIdentifier)' })),
   },
-  ))();
+  ));
 
-const clusterEntry = /* @__PURE__ */ (() =>
+const clusterEntry = /* @__PURE__ */ madeOnFirstUse(() =>
   z.strictObject(
   {
     dbClusterIdentifier: identifier,
     mode: z._default(z.enum(['snapshot', 'live'], { error: 'must be "snapshot" or "live"' }), 'snapshot'),
   },
-  ))();
+  ));
 
-const imageEntry = /* @__PURE__ */ (() =>
+const imageEntry = /* @__PURE__ */ madeOnFirstUse(() =>
   z.strictObject(
   {
     imageId: z.string({ error: 'must be a string' }).check(z.regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an AMI id: ami- and 8 or 17 lowercase hex digits')),
     diskImageFormat: z._default(z.enum(['VMDK', 'RAW', 'VHD'], { error: 'must be "VMDK", "RAW" or "VHD"' }), 'VMDK'),
   },
-  ))();
+  ));
 
-const adsEntry = /* @__PURE__ */ (() =>
+const adsEntry = /* @__PURE__ */ madeOnFirstUse(() =>
   z.strictObject(
   {
     adsAgentIds: z.array(z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty')), { error: 'must be a list of agent ids' }).check(
@@ -131,7 +132,7 @@ const adsEntry = /* @__PURE__ */ (() =>
     ),
     lookbackHours: z._default(z.number({ error: 'must be a number of hours' }).check(z.positive('must be positive'), z.lte(24 * 365, 'must be at most a year')), 24),
   },
-  ))();
+  ));
 
 export type ParsedSources = { ok: true; sources: ScheduledSource[] } | { ok: false; problems: string[] };
 
@@ -171,12 +172,12 @@ export function parseScheduledSources(text: string): ParsedSources {
 function parseEntry(entry: unknown): ScheduledSource | ScheduledSource[] | string {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'must be an object';
   if ('imageId' in entry) {
-    const result = imageEntry.safeParse(entry);
-    return result.success ? { resource: 'image', identifier: result.data.imageId, mode: result.data.diskImageFormat } : describeIssues(result.error.issues, imageEntry);
+    const result = imageEntry().safeParse(entry);
+    return result.success ? { resource: 'image', identifier: result.data.imageId, mode: result.data.diskImageFormat } : describeIssues(result.error.issues, imageEntry());
   }
   if ('adsAgentIds' in entry) {
-    const result = adsEntry.safeParse(entry);
-    if (!result.success) return describeIssues(result.error.issues, adsEntry);
+    const result = adsEntry().safeParse(entry);
+    if (!result.success) return describeIssues(result.error.issues, adsEntry());
     const { adsAgentIds, lookbackHours } = result.data;
     return adsAgentIds.map((agent) => ({ resource: 'ads-agent', identifier: agent, mode: 'lookback', lookbackHours }) as const);
   }
@@ -184,12 +185,12 @@ function parseEntry(entry: unknown): ScheduledSource | ScheduledSource[] | strin
   const hasCluster = 'dbClusterIdentifier' in entry;
   if (hasInstance && hasCluster) return 'give dbInstanceIdentifier or dbClusterIdentifier, not both';
   if (hasInstance) {
-    const result = instanceEntry.safeParse(entry);
-    return result.success ? { resource: 'instance', identifier: result.data.dbInstanceIdentifier, mode: 'snapshot' } : describeIssues(result.error.issues, instanceEntry);
+    const result = instanceEntry().safeParse(entry);
+    return result.success ? { resource: 'instance', identifier: result.data.dbInstanceIdentifier, mode: 'snapshot' } : describeIssues(result.error.issues, instanceEntry());
   }
   if (hasCluster) {
-    const result = clusterEntry.safeParse(entry);
-    return result.success ? { resource: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode } : describeIssues(result.error.issues, clusterEntry);
+    const result = clusterEntry().safeParse(entry);
+    return result.success ? { resource: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode } : describeIssues(result.error.issues, clusterEntry());
   }
   return 'needs dbInstanceIdentifier, dbClusterIdentifier, imageId or adsAgentIds';
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { ExportDefaults } from '../../runtime/config.ts';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
+import { madeOnFirstUse } from '../../runtime/on-first-use.ts';
 import { quote } from '../../runtime/format.ts';
 import { INPUT_LIMITS } from '../input-limits.ts';
 import { deadlineField, described, describeIssue, sizeProblem, typeError } from '../input-rules.ts';
@@ -30,7 +31,7 @@ export interface AdsExportParameters {
   endTime?: string;
 }
 
-const inputSchema = /* @__PURE__ */ (() =>
+const inputSchema = /* @__PURE__ */ madeOnFirstUse(() =>
   z.strictObject(
     {
       // Entries checked after: a list of 10,000 ids gets one problem, not 10,000.
@@ -39,16 +40,16 @@ const inputSchema = /* @__PURE__ */ (() =>
       endTime: z.optional(z.string(typeError('an ISO-8601 time, e.g. 2026-01-02T00:00:00Z'))),
     },
     typeError('a JSON object (agentIds, startTime, endTime, all optional)'),
-  ))();
+  ));
 
 const AGENT_ID = /^\S+$/;
 
 /** Checks an ADS export request; every bad field is named in one InvalidExportRequest. */
 export function validateAdsExportParameters(raw: unknown): AdsExportParameters {
-  const parsed = inputSchema.safeParse(raw);
+  const parsed = inputSchema().safeParse(raw);
   if (!parsed.success) {
     throw new InvalidExportRequest(
-      parsed.error.issues.map((issue) => describeIssue(issue, Object.keys(inputSchema.shape))),
+      parsed.error.issues.map((issue) => describeIssue(issue, Object.keys(inputSchema().shape))),
     );
   }
   const input = parsed.data;

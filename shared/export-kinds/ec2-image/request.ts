@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { ExportDefaults } from '../../runtime/config.ts';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
+import { madeOnFirstUse } from '../../runtime/on-first-use.ts';
 import { quote, quoteList } from '../../runtime/format.ts';
 import { INPUT_LIMITS } from '../input-limits.ts';
 import { bucketProblems, deadlineField, describeIssue, fieldPath, partitionOf, prefixTemplateProblems, renderPrefix, roleNameProblems, sizeProblem, typeError } from '../input-rules.ts';
@@ -40,7 +41,7 @@ export interface ExportImageParameters {
   exportId: string;
 }
 
-const inputSchema = /* @__PURE__ */ (() =>
+const inputSchema = /* @__PURE__ */ madeOnFirstUse(() =>
   z.strictObject(
     {
       imageId: z.string(typeError('a string', 'is required: the AMI to export, ami- followed by 8 or 17 hex digits')),
@@ -51,7 +52,7 @@ const inputSchema = /* @__PURE__ */ (() =>
       exportId: z.string(typeError('a string', 'is required: the export identifier, also sent as the ExportImage ClientToken')),
     },
     typeError('a JSON object with imageId, diskImageFormat, s3Bucket and exportId'),
-  ))();
+  ));
 
 const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 /** EC2 client tokens: at most 64 ASCII characters, case-sensitive. */
@@ -59,8 +60,8 @@ const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 
 /** Checks an EC2 image export request; every bad field is named in one InvalidExportRequest. */
 export function validateExportImageParameters(raw: unknown): ExportImageParameters {
-  const parsed = inputSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map((issue) => describeIssue(issue, Object.keys(inputSchema.shape))));
+  const parsed = inputSchema().safeParse(raw);
+  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map((issue) => describeIssue(issue, Object.keys(inputSchema().shape))));
   const input = parsed.data;
   const problems: string[] = [];
   const imageIdOk = AMI_ID.test(input.imageId);
@@ -100,7 +101,7 @@ export function imageArn(region: string, imageId: string): string {
 }
 
 /** The execution input of kind ec2-image (besides `kind`). */
-const ec2ImageInputSchema = /* @__PURE__ */ (() =>
+const ec2ImageInputSchema = /* @__PURE__ */ madeOnFirstUse(() =>
   z.strictObject({
     imageId: z.string(typeError('a string', 'is required: the AMI to export (ami-0123456789abcdef0)')),
     diskImageFormat: z.string(typeError('a string', 'is required: VMDK, RAW or VHD')),
@@ -108,15 +109,15 @@ const ec2ImageInputSchema = /* @__PURE__ */ (() =>
     s3Prefix: z.optional(z.string(typeError('a string (a key prefix, placeholders allowed)'))),
     roleName: z.optional(z.string(typeError('a string (an IAM role name)'))),
     deadlineSeconds: deadlineField(),
-  }))();
+  }));
 
 /**
  * An AMI is exported once per format and destination: the export id (also EC2's ClientToken) comes
  * from those, so a duplicate execution gets the task of the first back from ExportImage.
  */
 export function buildEc2ImageRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): Ec2ImageRequest {
-  const parsed = ec2ImageInputSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map((issue) => describeKindIssue(issue, ec2ImageInputSchema.shape)));
+  const parsed = ec2ImageInputSchema().safeParse(raw);
+  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map((issue) => describeKindIssue(issue, ec2ImageInputSchema().shape)));
   const { deadlineSeconds, ...input } = parsed.data;
   const s3Bucket = input.s3Bucket ?? config.EXPORT_BUCKET;
   const template = input.s3Prefix ?? '{sourceId}/{date}';

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { ExportDefaults } from '../../runtime/config.ts';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
+import { madeOnFirstUse } from '../../runtime/on-first-use.ts';
 import { quoteList } from '../../runtime/format.ts';
 import {
   bucketProblems,
@@ -23,7 +24,7 @@ import { exportIdentifier, parseSourceArn, sourceId, type ExportSource } from '.
  * not silently fall back to a default. A field of the wrong type is named with the type it must be
  * and the one it has; sizes and forms are checked after (export-kinds/input-rules.ts, INPUT_LIMITS).
  */
-const executionInputSchema = /* @__PURE__ */ (() =>
+const executionInputSchema = /* @__PURE__ */ madeOnFirstUse(() =>
   z.strictObject({
     sourceArn: z.string(typeError('a string', 'is required: the ARN of a DB snapshot, DB cluster snapshot or DB cluster')),
     s3Bucket: z.optional(z.string(typeError('a string (a bucket name)'))),
@@ -33,8 +34,8 @@ const executionInputSchema = /* @__PURE__ */ (() =>
     // Entries are checked one by one after (exportOnlyProblems): a list of 10,000 gets one problem, not 10,000.
     exportOnly: z.optional(z.array(z.unknown(), typeError('an array of strings'))),
     deadlineSeconds: deadlineField(),
-  }, typeError('a JSON object with at least sourceArn')))();
-export type ExecutionInput = z.infer<typeof executionInputSchema>;
+  }, typeError('a JSON object with at least sourceArn')));
+export type ExecutionInput = z.infer<ReturnType<typeof executionInputSchema>>;
 
 /** An RDS export (DB snapshot, DB cluster snapshot, live DB cluster), ready for StartExportTask: every default applied, every field checked. */
 export interface RdsRequest {
@@ -56,7 +57,7 @@ export interface RdsRequest {
  * export needs. Every problem is reported at once, each naming the field and what to do.
  */
 export function buildRdsRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): RdsRequest {
-  const parsed = executionInputSchema.safeParse(raw);
+  const parsed = executionInputSchema().safeParse(raw);
   const problems: string[] = parsed.success ? [] : parsed.error.issues.map(describeIssue);
   // The checks below still run on the fields that have the right type, so one answer lists every problem.
   const input = parsed.success ? parsed.data : wellTypedFields(raw);
@@ -100,7 +101,7 @@ export function buildRdsRequest(raw: unknown, config: ExportDefaults, requestedA
 function wellTypedFields(raw: unknown): Partial<ExecutionInput> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
   const fields: Partial<ExecutionInput> = {};
-  for (const [key, schema] of Object.entries(executionInputSchema.shape)) {
+  for (const [key, schema] of Object.entries(executionInputSchema().shape)) {
     const value = (raw as Record<string, unknown>)[key];
     if (value !== undefined && schema.safeParse(value).success) Object.assign(fields, { [key]: value });
   }
@@ -109,7 +110,7 @@ function wellTypedFields(raw: unknown): Partial<ExecutionInput> {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field(s) ${quoteList(issue.keys)}: allowed are ${Object.keys(executionInputSchema.shape).join(', ')}`;
+    return `unknown field(s) ${quoteList(issue.keys)}: allowed are ${Object.keys(executionInputSchema().shape).join(', ')}`;
   }
   return `${fieldPath(issue.path)} ${issue.message}`;
 }
