@@ -57,7 +57,7 @@ class Bucket {
 /**
  * S3 behind the real S3 client (REST and XML, path-style or virtual-hosted): ListObjectsV2 with
  * prefix, delimiter and continuation tokens, GetObject, DeleteObjects. What RDS writes during an
- * export is put here directly by the local stack.
+ * export is put here directly by the local deployment.
  */
 export class S3Simulator {
   private readonly buckets = new Map<string, Bucket>();
