@@ -156,6 +156,51 @@ function documentProblems(markdown: string, repo: Repo): string[] {
   return problems;
 }
 
+/** The folder a source file belongs to in the folders diagram: shared/<folder>, or the top-level folder. */
+function folderOfFile(file: string): string {
+  const parts = file.split('/');
+  return parts[0] === 'shared' ? `shared/${parts[1]}` : parts[0]!;
+}
+
+/** Which folders import which: "a>b" for every file of a that imports a file of b. */
+function folderImports(): Set<string> {
+  const files = ['shared', 'functions', 'cli', 'local'].flatMap((top) =>
+    (readdirSync(join(REPO_ROOT, top), { recursive: true }) as string[]).filter((name) => name.endsWith('.ts')).map((name) => `${top}/${name}`),
+  );
+  const edges = new Set<string>();
+  for (const file of files) {
+    for (const target of importsOf(file)) if (folderOfFile(file) !== folderOfFile(target)) edges.add(`${folderOfFile(file)}>${folderOfFile(target)}`);
+  }
+  return edges;
+}
+
+/** Every arrow of the first diagram under "## The folders" that no import of the repository backs. */
+function diagramProblems(markdown: string, imports: Set<string>): string[] {
+  const section = markdown.slice(markdown.indexOf('## The folders'));
+  const diagram = /```mermaid\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  // A node is `id["folder/<br>what it holds"]`; its folder is the label's first words.
+  const folders = new Map(
+    [...diagram.matchAll(/^\s*(\w+)\["([^"<]+)/gm)].map(([, id, label]) => {
+      const folder = label!.trim().replace(/&lt;.*$/, '').replace(/\/$/, '');
+      return [id!, ['functions', 'cli', 'local'].includes(folder) ? folder : `shared/${folder}`];
+    }),
+  );
+  const problems: string[] = [];
+  const arrows = diagram.split('\n').filter((line) => line.includes('-->'));
+  if (folders.size < 8 || arrows.length < 5) problems.push(`the folders diagram was not read (${folders.size} nodes, ${arrows.length} arrows)`);
+  for (const line of arrows) {
+    const [from, to] = line.split('-->').map((side) => side.split('&').map((id) => id.trim()));
+    for (const a of from!) {
+      for (const b of to!) {
+        const [folderA, folderB] = [folders.get(a), folders.get(b)];
+        if (!folderA || !folderB) problems.push(`the arrow ${a} --> ${b} names a node the diagram does not define`);
+        else if (!imports.has(`${folderA}>${folderB}`)) problems.push(`the diagram draws ${folderA} --> ${folderB}, but no file of ${folderA} imports one of ${folderB}`);
+      }
+    }
+  }
+  return problems;
+}
+
 describe('docs/architecture.md', () => {
   const markdown = readFileSync(join(REPO_ROOT, DOC), 'utf8');
 
@@ -198,5 +243,24 @@ describe('docs/architecture.md', () => {
     // Assess
     expect(wrong).not.toEqual(markdown);
     expect(problems).toEqual(['StartExport: shared/slots/queue-metrics.ts is not imported by functions/start-export/ (directly or not)']);
+  });
+  it('draws only the imports there are between the folders', () => {
+    // Act
+    const problems = diagramProblems(markdown, folderImports());
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses an arrow between folders that no import backs', () => {
+    // Prepare: runtime/ drawn as importing the workflow, which it must never do.
+    const wrong = markdown.replace('  cli --> kinds & slots & workflow', '  cli --> kinds & slots & workflow\n  runtime --> workflow');
+
+    // Act
+    const problems = diagramProblems(wrong, folderImports());
+
+    // Assess
+    expect(wrong).not.toEqual(markdown);
+    expect(problems).toEqual(['the diagram draws shared/runtime --> shared/workflow, but no file of shared/runtime imports one of shared/workflow']);
   });
 });
