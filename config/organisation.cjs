@@ -85,8 +85,8 @@ function organisationSettings(raw, stackRegion) {
   }
   const badRegions = settings.regions.filter((region) => !REGION.test(region));
   if (badRegions.length > 0) problems.push(`memberRegions has ${badRegions.map((r) => JSON.stringify(r)).join(', ')}: give Region codes such as eu-west-1, comma-separated`);
-  // The member template names its forwarding role <memberRoleName>-events (64 characters at most).
-  if (!ROLE_NAME.test(settings.memberRoleName) || settings.memberRoleName.length > 57) problems.push(`memberRoleName ${JSON.stringify(settings.memberRoleName)} is not an IAM role name of at most 57 characters`);
+  // The member template names its forwarding rule <memberRoleName>-rds-events (a rule name has 64 characters at most).
+  if (!ROLE_NAME.test(settings.memberRoleName) || settings.memberRoleName.length > 53) problems.push(`memberRoleName ${JSON.stringify(settings.memberRoleName)} is not an IAM role name of at most 53 characters`);
   if (!ROLE_NAME.test(settings.memberExportRoleName)) problems.push(`memberExportRoleName ${JSON.stringify(settings.memberExportRoleName)} is not an IAM role name`);
   if (settings.memberRoleName === settings.memberExportRoleName) problems.push('memberRoleName and memberExportRoleName must differ (RDS assumes one, the orchestrator the other)');
   if (settings.organizationId !== '' && !ORGANIZATION_ID.test(settings.organizationId)) problems.push(`organizationId ${JSON.stringify(settings.organizationId)} is not an AWS Organizations id (o-...)`);

@@ -205,6 +205,9 @@ describe('the member template (member/member-account.yml)', () => {
       StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' },
     });
     expect(trust({ OrganizationId: 'o-abcdefghij' }).Statement[0]!.Condition).toMatchObject({ StringEquals: { 'sts:ExternalId': EXTERNAL_ID, 'aws:PrincipalOrgID': 'o-abcdefghij' } });
+    // The operators' roles, when named, beside the functions' (the CLI across the members), and nobody else.
+    const operator = `arn:aws:iam::${ACCOUNT}:role/rds-export-operators`;
+    expect(trust({ OperatorRoleArns: operator }).Statement[0]!.Condition).toMatchObject({ ArnEquals: { 'aws:PrincipalArn': [...roleArns, operator] } });
   });
 
   it('lets RDS export, and only RDS export of this account, assume the member export role, which reaches the central buckets and keys', () => {
@@ -428,6 +431,9 @@ describe('organisation parameters (config/organisation.cjs)', () => {
 
     expect(attempt).toThrow(/memberAccounts has "1111".*memberAccounts lists 222222222222 more than once.*memberRegions has "Europe".*memberRoleName "bad name".*organizationId "acme"/);
     expect(() => settingsOf({ memberAccounts: '111111111111', memberExportRoleName: MEMBER_ROLE })).toThrow(/must differ/);
+    // The member template's forwarding rule, <memberRoleName>-rds-events, has a 64-character name at most.
+    expect(() => settingsOf({ memberAccounts: '111111111111', memberRoleName: 'r'.repeat(54) })).toThrow(/at most 53 characters/);
+    expect(settingsOf({ memberAccounts: '111111111111', memberRoleName: 'r'.repeat(53) })).toBeDefined();
   });
 
   it(`splits the member roles over managed policies of ${organisation.MEMBERS_PER_POLICY} accounts (IAM's 6,144-character limit)`, () => {

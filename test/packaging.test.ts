@@ -448,6 +448,15 @@ describe('serverless package', () => {
   });
 
   describe('IAM', () => {
+    it('adds nothing of the organisation without memberAccounts: no role to assume, no bus policy, no member statement or output', () => {
+      const assumes = policyStatements(template).filter((s) => !s.where.includes('/AssumeRolePolicyDocument') && list(s.Action).includes('sts:AssumeRole'));
+
+      expect(assumes.map((s) => s.where)).toEqual([]);
+      expect([...resourcesOfType('AWS::IAM::ManagedPolicy'), ...resourcesOfType('AWS::Events::EventBusPolicy')]).toEqual([]);
+      expect(policyStatements(template).filter((s) => s.Sid?.startsWith('Member')).map((s) => s.where)).toEqual([]);
+      expect(Object.keys(template.Outputs ?? {}).filter((name) => name.startsWith('Member'))).toEqual([]);
+    });
+
     it('grants no wildcard action (neither "*" nor "service:*") and uses no NotAction or NotResource', () => {
       const allows = policyStatements(template).filter((statement) => statement.Effect === 'Allow');
       expect(allows.length).toBeGreaterThan(0);
