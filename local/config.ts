@@ -1,4 +1,5 @@
-import { exportDefaultsShape, readConfig, slotConfigShape, type ExportDefaults, type SlotConfig } from '../shared/runtime/config.ts';
+import { membersOf, type Members } from '../shared/accounts/members.ts';
+import { exportDefaultsShape, membersConfigShape, readConfig, slotConfigShape, type ExportDefaults, type SlotConfig } from '../shared/runtime/config.ts';
 import type { Selection } from '../shared/triggers/selection.ts';
 import type { VerifySettings } from '../shared/verification/verify.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
@@ -25,3 +26,19 @@ export const LOCAL_SELECTION: Selection = { include: ['*'], exclude: [], types: 
 
 /** Containers export-event may run at once (no reserved concurrency deployed: more than any fleet's burst of ends). */
 export const EXPORT_EVENT_CONTAINERS = 64;
+
+/**
+ * The members of the local deployment, read as a deployed function reads them (membersConfigShape):
+ * its own account LOCAL_ACCOUNT, the given member accounts, the given regions (LOCAL_REGION when none).
+ */
+export function localMembers(accounts: readonly string[] = [], regions: readonly string[] = []): Members {
+  return membersOf(
+    readConfig(membersConfigShape, {
+      MEMBER_ACCOUNTS: accounts.join(','),
+      MEMBER_REGIONS: regions.join(','),
+      ORCHESTRATOR_ACCOUNT: LOCAL_ACCOUNT,
+      AWS_REGION: LOCAL_REGION,
+      AWS_LAMBDA_FUNCTION_NAME: 'export-orchestrator-local',
+    }),
+  );
+}

@@ -4,8 +4,10 @@ import type { WaitDeps } from '../shared/slots/export-events.ts';
 import type { VerifySettings } from '../shared/verification/verify.ts';
 import { AdsExportSimulator, type AdsExportBehaviour } from './ads-simulator.ts';
 import type { AsyncInvoker } from './async-invoke.ts';
-import { LOCAL_CONFIG } from './config.ts';
-import { LOCAL_REGION } from './definition.ts';
+import { LOCAL_CONFIG, localMembers } from './config.ts';
+import { LocalIdentities, localCredentials } from './identity.ts';
+import { StsSimulator } from './sts-simulator.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { DynamoDbSimulator } from './dynamodb-simulator.ts';
 import { Ec2ImageExportSimulator, type ImageExportBehaviour } from './ec2-image-simulator.ts';
 import { DEFAULT_TABLES, writeExportFiles, type SimulatedTable } from './export-files.ts';
@@ -52,6 +54,12 @@ export interface LocalDeploymentOptions extends SimulatorOptions {
   triggerThrottleRate?: number;
   /** The reconciliation sweep's look-back window. */
   sweepLookbackSeconds?: number;
+  /** Member accounts (12-digit ids) besides the deployment's own (LOCAL_ACCOUNT); none when absent. */
+  memberAccounts?: readonly string[];
+  /** Regions served in every account; LOCAL_REGION when absent. */
+  memberRegions?: readonly string[];
+  /** Member accounts whose member role was never created (the member stack not deployed there): AssumeRole is refused. */
+  missingRoles?: readonly string[];
 }
 
 /**
@@ -68,6 +76,9 @@ export class LocalDeployment {
   readonly dynamo: DynamoDbSimulator;
   readonly s3: S3Simulator;
   readonly glue: GlueSimulator;
+  readonly sts: StsSimulator;
+  /** The credentials the local STS has issued, which the simulators check. */
+  readonly identities: LocalIdentities;
   readonly stepFunctions: StepFunctionsSimulator;
   readonly functions: LocalFunctions;
   private readonly sweeps = new Set<Promise<unknown>>();
@@ -77,8 +88,18 @@ export class LocalDeployment {
 
   constructor(private readonly options: LocalDeploymentOptions) {
     const eventDelayMs = (options.eventDelaySeconds ?? 5) * 1000;
+    const members = localMembers(options.memberAccounts, options.memberRegions);
+    // Every call is signed with an account's keys or a member session's: the simulators answer each caller for its own place.
+    this.identities = new LocalIdentities();
+    const missingRoles = new Set(options.missingRoles ?? []);
+    this.sts = new StsSimulator({
+      identities: this.identities,
+      roleExists: (account, roleName) => members.accounts.includes(account) && !missingRoles.has(account) && roleName === members.roleName,
+      fault: faultHook(options.faults ?? [], 'sts'),
+    });
     this.rds = new RdsExportSimulator({
       ...options,
+      identities: this.identities,
       fault: faultHook(options.faults ?? [], 'rds'),
       onTaskEnded: (task, status) => {
         // export-event runs as Lambda's asynchronous invocation (tried three times, then parked): polling covers an event lost for good.
@@ -92,7 +113,7 @@ export class LocalDeployment {
     const config = { ...LOCAL_CONFIG, ...options.config };
     this.dynamo = new DynamoDbSimulator(config.COORDINATION_TABLE);
     this.ec2 = new Ec2ImageExportSimulator({ images: options.images ?? (() => false), ...(options.imageExport ? { behaviourFor: options.imageExport } : {}) });
-    this.ads = new AdsExportSimulator({ region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...(options.adsExport ? { behaviourFor: options.adsExport } : {}) });
+    this.ads = new AdsExportSimulator({ region: LOCAL_REGION, credentials: localCredentials(LOCAL_ACCOUNT), ...(options.adsExport ? { behaviourFor: options.adsExport } : {}) });
     this.stepFunctions = new StepFunctionsSimulator({
       invoke: (functionName, event) => this.functions.invoke(functionName, event),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -101,9 +122,10 @@ export class LocalDeployment {
       ...(options.slotQueue !== undefined ? { slotQueue: options.slotQueue } : {}),
     });
     this.functions = new LocalFunctions(
-      { rds: this.rds, ec2: this.ec2, ads: this.ads, sns: this.sns, dynamo: this.dynamo, s3: this.s3, glue: this.glue, stepFunctions: this.stepFunctions },
+      { rds: this.rds, ec2: this.ec2, ads: this.ads, sns: this.sns, dynamo: this.dynamo, s3: this.s3, glue: this.glue, sts: this.sts, stepFunctions: this.stepFunctions },
       {
         config,
+        members,
         random: options.random,
         ...(options.verify ? { verify: options.verify } : {}),
         ...(options.triggerThrottleRate !== undefined ? { triggerThrottleRate: options.triggerThrottleRate } : {}),

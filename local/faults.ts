@@ -4,9 +4,10 @@ import { QueryError } from './aws-query.ts';
  * Faults injected into the local services, in windows of simulated time: RDS throttling or 5xx in
  * bursts, network errors (the connection reset before any answer, as Node reports it: `code`
  * ECONNRESET), SNS outages, transient (5xx) or permanent (KMS denies the topic key), and Step
- * Functions refusing task-token callbacks (SendTaskSuccess / SendTaskFailure: `states`).
+ * Functions refusing task-token callbacks (SendTaskSuccess / SendTaskFailure: `states`), STS
+ * throttling or failing the member sessions' AssumeRole (`sts`).
  */
-export const FAULT_SERVICES = ['rds', 'sns', 'states'] as const;
+export const FAULT_SERVICES = ['rds', 'sns', 'states', 'sts'] as const;
 export const FAULT_ERRORS = ['throttling', '5xx', 'network', 'kms-denied'] as const;
 
 export interface FaultWindow {
@@ -37,7 +38,7 @@ export function faultAnswer(window: FaultWindow): Error {
   const { service } = window;
   switch (window.error) {
     case 'throttling':
-      return new QueryError({ rds: 'Throttling', sns: 'Throttled', states: 'ThrottlingException' }[service], 'Rate exceeded', 400);
+      return new QueryError({ rds: 'Throttling', sns: 'Throttled', states: 'ThrottlingException', sts: 'Throttling' }[service], 'Rate exceeded', 400);
     case '5xx':
       return service === 'sns' ? new QueryError('InternalError', 'Internal error (simulated)', 500)
         : service === 'states' ? new QueryError('ServiceUnavailable', 'Service Unavailable (simulated)', 500)

@@ -1,4 +1,3 @@
-import type { AwsCredentialIdentity, HttpAuthScheme, HttpSigner } from '@smithy/types';
 import { makeHandler as makeAdmitExport } from '../functions/admit-export/app.ts';
 import { makeHandler as makeAwaitExport } from '../functions/await-export/app.ts';
 import { makeHandler as makeCancelExport } from '../functions/cancel-export/app.ts';
@@ -10,6 +9,8 @@ import { makeHandler as makeReconcileSnapshots } from '../functions/reconcile-sn
 import { makeHandler as makeSnapshotTrigger } from '../functions/snapshot-trigger/app.ts';
 import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
 import { makeHandler as makeVerifyExport } from '../functions/verify-export/app.ts';
+import { placeClients } from '../shared/accounts/clients.ts';
+import type { Members } from '../shared/accounts/members.ts';
 import { exportProviders } from '../shared/export-kinds/providers.ts';
 import { snsPublisher } from '../shared/notify/sns-publisher.ts';
 import type { Clock } from '../shared/runtime/clock.ts';
@@ -28,7 +29,9 @@ import { AsyncInvoker } from './async-invoke.ts';
 import { jsonHandler, type JsonService } from './aws-json.ts';
 import { QueryError, queryHandler, type QueryService } from './aws-query.ts';
 import { EXPORT_EVENT_CONTAINERS, LOCAL_SELECTION, LOCAL_STATE_MACHINE_ARN, LOCAL_TOPIC_ARN, LOCAL_VERIFY_SETTINGS } from './config.ts';
-import { LOCAL_REGION, localFunctionArn } from './definition.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from './definition.ts';
+import { LOCAL_AUTH_SCHEMES, localCredentials } from './identity.ts';
+import { STS_XML_NAMESPACE, type StsSimulator } from './sts-simulator.ts';
 import type { DynamoDbSimulator } from './dynamodb-simulator.ts';
 import { ec2QueryHandler, type Ec2ImageExportSimulator } from './ec2-image-simulator.ts';
 import type { GlueSimulator } from './glue-simulator.ts';
@@ -60,11 +63,14 @@ export interface LocalServices {
   dynamo: DynamoDbSimulator;
   s3: S3Simulator;
   glue: GlueSimulator;
+  sts: StsSimulator;
   stepFunctions: JsonService;
 }
 
 export interface FunctionSettings {
   config: ExportDefaults & SlotConfig;
+  /** The places the deployment serves and the member roles it assumes (local/config.ts localMembers). */
+  members: Members;
   /** Draws the trigger's throttling. */
   random: Random;
   /** The verify step's settings; locally exports are catalogued in rds_{source} unless told otherwise. */
@@ -101,16 +107,19 @@ export class LocalFunctions {
 
   constructor(services: LocalServices, settings: FunctionSettings) {
     const { config } = settings;
-    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    // The simulators check no signature, and SigV4 is close to half of what an SDK call costs here:
-    // a fleet of 2,000 makes some 100,000 calls. The wire tests (moto_server) keep the real signer.
-    const unsigned: HttpAuthScheme = { schemeId: 'aws.auth#sigv4', identityProvider: () => async (): Promise<AwsCredentialIdentity> => credentials, signer: UNSIGNED };
-    const sdk = { region: LOCAL_REGION, credentials, httpAuthSchemes: [unsigned] };
+    // The deployment's own account's credentials, signed by the local signer (local/identity.ts: no HMAC,
+    // which is close to half of what an SDK call costs here; the wire tests keep the real signer): the
+    // simulators know who calls, and a member's RDS is reached only with the member role's session.
+    const credentials = localCredentials(LOCAL_ACCOUNT);
+    const sdk = { region: LOCAL_REGION, credentials, httpAuthSchemes: LOCAL_AUTH_SCHEMES };
+    const clock: Clock = () => new Date();
+    const inPlace = placeClients(settings.members, { sts: { ...sdk, requestHandler: queryHandler(services.sts, STS_XML_NAMESPACE) }, clock });
     const rdsSdk = { ...sdk, requestHandler: queryHandler(services.rds, RDS_XMLNS) };
     const dynamoSdk = { ...sdk, requestHandler: jsonHandler(services.dynamo) };
     const sfnSdk = { ...sdk, requestHandler: jsonHandler(services.stepFunctions) };
     const providerFor = exportProviders({
       rds: rdsSdk,
+      rdsFor: (place) => inPlace(place, rdsSdk),
       ec2: { ...sdk, requestHandler: ec2QueryHandler(services.ec2) },
       ads: { region: LOCAL_REGION, credentials: sdk.credentials, fetch: services.ads.fetch },
     });
@@ -120,7 +129,6 @@ export class LocalFunctions {
       { ...sdk, requestHandler: queryHandler(counted(services.rds, this.sweepCalls, 'rds'), RDS_XMLNS) },
       RDS_CALL_BUDGET.reconcileSnapshots.intervalMs,
     );
-    const clock: Clock = () => new Date();
     this.operator = { store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) };
     const publisher = snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(services.sns, SNS_XMLNS) });
     this.lambdas = {
@@ -135,6 +143,7 @@ export class LocalFunctions {
           s3: { ...sdk, forcePathStyle: true, requestHandler: services.s3.requestHandler() },
           glue: { ...sdk, requestHandler: jsonHandler(services.glue) },
           rds: rdsSdk,
+          rdsFor: (place) => inPlace(place, rdsSdk),
         }),
         publisher,
         clock,
@@ -180,13 +189,13 @@ export class LocalFunctions {
   private triggerRdsService(rds: RdsExportSimulator, settings: FunctionSettings): QueryService {
     const rate = settings.triggerThrottleRate ?? 0;
     return {
-      handle: (action, params) => {
+      handle: (action, params, request) => {
         this.triggerRdsCalls.push(Date.now());
         if (rate > 0 && settings.random.next() < rate) {
           rds.calls[action] = (rds.calls[action] ?? 0) + 1;
           throw new QueryError('Throttling', 'Rate exceeded', 400);
         }
-        return rds.handle(action, params);
+        return rds.handle(action, params, request);
       },
     };
   }
@@ -195,9 +204,9 @@ export class LocalFunctions {
 /** A service whose calls are also counted under `key` (one caller's share of a simulator shared by all). */
 function counted<S extends QueryService | JsonService>(service: S, counts: SweepCalls, key: keyof SweepCalls): S {
   return {
-    handle: (action: string, params: never) => {
+    handle: (action: string, params: never, request: never) => {
       counts[key]++;
-      return service.handle(action, params);
+      return service.handle(action, params, request);
     },
   } as S;
 }
@@ -214,8 +223,6 @@ function metered(handler: LambdaHandler, usage: LambdaUsage): LambdaHandler {
   };
 }
 
-/** A signer that leaves the request as it is. */
-const UNSIGNED: HttpSigner = { sign: async (request) => request };
 
 function lambdaContext(functionName: string) {
   return {

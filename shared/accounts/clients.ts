@@ -36,3 +36,8 @@ export function placeClientConfigs(members: Members, sessions: MemberSessions): 
     return { ...base, region: place.region, credentials };
   };
 }
+
+/** The client configs per place of a Lambda: its member sessions made once, shared by every client. */
+export function placeClients(members: Members, options: SessionOptions = {}): <C extends object>(place: Place, base?: C) => C & { region: string; credentials?: AwsCredentialIdentityProvider } {
+  return placeClientConfigs(members, memberSessions(members, options));
+}

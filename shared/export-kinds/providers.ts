@@ -6,6 +6,7 @@ import { isRdsRequest, kindOf, type ExportKind, type ExportRequest } from './req
 import type { AdsClientOptions } from './ads/ads-provider.ts';
 import { rdsAdapter } from '../slots/clients.ts';
 import { onFirstUse } from '../runtime/on-first-use.ts';
+import { placeKey, type Place } from '../accounts/place.ts';
 
 /**
  * Each kind's provider, its adapter imported on the first request of that kind (see rdsAdapter in
@@ -26,12 +27,18 @@ export interface ProviderConfig {
   /** Application Discovery Service answers in the Migration Hub home region only. */
   adsRegion?: string;
   rds?: RDSClientConfig;
+  /**
+   * RDS's client config in a source's place (its account and region: shared/accounts/clients.ts
+   * placeClientConfigs, the member role's session for a member account); `rds` in the place's region when absent.
+   */
+  rdsFor?: (place: Place) => RDSClientConfig;
   ec2?: EC2ClientConfig;
   ads?: Partial<AdsClientOptions>;
 }
 
-const PROVIDERS: Record<ExportKind, (config: ProviderConfig) => Promise<ExportProvider>> = {
-  rds: async (config) => withRequest((await rdsAdapter()).rdsExportProvider(config.rds), (request) => (isRdsRequest(request) ? request : undefined)),
+const PROVIDERS: Record<ExportKind, (config: ProviderConfig, place: Place | undefined) => Promise<ExportProvider>> = {
+  rds: async (config, place) =>
+    withRequest((await rdsAdapter()).rdsExportProvider(place ? rdsConfigOf(config, place) : config.rds), (request) => (isRdsRequest(request) ? request : undefined)),
   'ec2-image': async (config) => withRequest((await ec2ImageAdapter()).ec2ImageExportProvider(config.ec2), (request) => (request.kind === 'ec2-image' ? request.ec2Image : undefined)),
   ads: async (config) => {
     const region = config.ads?.region ?? config.adsRegion;
@@ -40,14 +47,28 @@ const PROVIDERS: Record<ExportKind, (config: ProviderConfig) => Promise<ExportPr
   },
 };
 
-/** The provider of a request's kind, made on the kind's first request and kept for the warm Lambda. */
+function rdsConfigOf(config: ProviderConfig, place: Place): RDSClientConfig {
+  return config.rdsFor ? config.rdsFor(place) : { ...config.rds, region: place.region };
+}
+
+/**
+ * Where a request's export runs: an RDS source's own account and region (every call of its export
+ * is made there); the other kinds in the deployment's own (undefined).
+ */
+function placeOf(request: ExportRequest): Place | undefined {
+  return isRdsRequest(request) && request.source ? { account: request.source.account, region: request.source.region } : undefined;
+}
+
+/** The provider of a request's kind and place, made on the first request of that kind there and kept for the warm Lambda. */
 export function exportProviders(config: ProviderConfig = {}): (request: ExportRequest) => ExportProvider {
-  const made = new Map<ExportKind, ExportProvider>();
+  const made = new Map<string, ExportProvider>();
   return (request) => {
     const kind = kindOf(request);
     if (!Object.hasOwn(PROVIDERS, kind)) throw new InvalidExportRequest([`kind "${kind}" has no export provider`]);
-    if (!made.has(kind)) made.set(kind, deferred(onFirstUse(() => PROVIDERS[kind](config))));
-    return made.get(kind)!;
+    const place = placeOf(request);
+    const key = place ? `${kind} ${placeKey(place)}` : kind;
+    if (!made.has(key)) made.set(key, deferred(onFirstUse(() => PROVIDERS[kind](config, place))));
+    return made.get(key)!;
   };
 }
 

@@ -1,4 +1,5 @@
 import { isRdsRequest } from '../export-kinds/request.ts';
+import type { Place } from '../accounts/place.ts';
 import { exportFolderOf as rdsExportFolder, type RdsRequest } from '../export-kinds/rds/request.ts';
 import { ExportServiceError } from '../runtime/errors.ts';
 import type { ExportState } from '../workflow/export-state.ts';
@@ -22,7 +23,8 @@ export interface VerifyDeps {
   objects: ExportObjects;
   /** Made on first use: an export that is not catalogued never builds a Glue client. */
   catalog: () => DataCatalog;
-  history: () => ExportHistory;
+  /** The export tasks of the source's place (its account and region: a member's through its role), made on first use. */
+  history: (place: Place) => ExportHistory;
   settings: VerifySettings;
 }
 
@@ -64,7 +66,7 @@ export async function verifyExport(state: ExportState, deps: VerifyDeps): Promis
     verification.retention = await applyRetention(
       { exportId: state.request.exportId, sourceArn: state.request.source.arn, s3Bucket: folder.bucket, s3Prefix: rdsRequestOf(state).s3Prefix, takenAt: exportTime },
       deps.settings.retainExports,
-      deps.history(),
+      deps.history(state.request.source),
       deps.objects,
     );
   }

@@ -62,9 +62,9 @@ describe('export workflow on the real state machine', () => {
     const { result } = await onVirtualClock(Date.parse('2026-11-23T00:00:00Z'), async () => {
       const stack = stackFor();
       const answer = stack.rds.handle.bind(stack.rds);
-      stack.rds.handle = (action, params) => {
+      stack.rds.handle = (action, params, request) => {
         if (action === 'CancelExportTask') for (const task of stack.rds.tasks.values()) task.behaviour = { ...task.behaviour, exportSeconds: 1 };
-        return answer(action, params);
+        return answer(action, params, request);
       };
       // Act
       const execution = await stack.execute({ sourceArn: SNAPSHOT, deadlineSeconds: 600 });
