@@ -3,7 +3,8 @@ import { workflowStep } from '../../shared/workflow/step.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import { announce } from '../../shared/workflow/notify.ts';
 import type { ProviderStepDeps } from '../../shared/workflow/provider-step.ts';
-import { cancelExport, type ExportState } from '../../shared/workflow/export-state.ts';
+import { cancelExport } from '../../shared/workflow/cancel-export.ts';
+import type { ExportState } from '../../shared/workflow/export-state.ts';
 
 export type CancelExportDeps = ProviderStepDeps;
 

@@ -4,7 +4,8 @@ import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import { announce } from '../../shared/workflow/notify.ts';
 import type { ProviderStepDeps } from '../../shared/workflow/provider-step.ts';
 import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
-import { pollExport, type ExportState } from '../../shared/workflow/export-state.ts';
+import { pollExport } from '../../shared/workflow/poll-export.ts';
+import type { ExportState } from '../../shared/workflow/export-state.ts';
 
 export interface PollExportDeps extends ProviderStepDeps {
   slots: DispatchDeps;

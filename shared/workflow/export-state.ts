@@ -1,10 +1,7 @@
 import { ExportServiceError, TransientAwsError, UnknownExportStatus } from '../runtime/errors.ts';
-import { backoffSeconds, describeError, failedAgain, quickly, type CancelFailure, type Interruption, type NotifyError } from './following.ts';
+import { backoffSeconds, describeError, failedAgain, type CancelFailure, type Interruption, type NotifyError } from './following.ts';
 import { logger } from '../runtime/logger.ts';
-import type { ExportObservation, ExportProvider } from '../export-kinds/contract.ts';
-import { dispatchBestEffort, type DispatchDeps } from '../slots/dispatch.ts';
-import { exportPlaceOf } from '../slots/place-of.ts';
-import { definitionOf } from '../export-kinds/registry.ts';
+import type { ExportObservation } from '../export-kinds/contract.ts';
 import type { ExportRequest } from '../export-kinds/request.ts';
 import type { ExportStatus } from '../export-kinds/status.ts';
 import { isTerminal } from '../export-kinds/status.ts';
@@ -61,29 +58,8 @@ export interface ExportState {
 }
 
 /** Errors of an observation (describe, cancel) that leave the export running: back off and look again. */
-function isObservationError(error: unknown): boolean {
+export function isObservationError(error: unknown): boolean {
   return error instanceof TransientAwsError || error instanceof ExportServiceError || error instanceof UnknownExportStatus;
-}
-
-
-/**
- * Looks at the task. A failed look (after its quick retries) is not the end of following: the
- * state goes back to waiting, longer after each failure (at most the wait policy's maximum), and
- * keeps the deadline, so a task that cannot be observed is still canceled on time.
- */
-export async function pollExport(state: ExportState, provider: ExportProvider, slots: DispatchDeps, now: Date): Promise<ExportState> {
-  const { stepError: _cleared, ...current } = { ...state, cancelBackoff: false, polls: state.polls + 1 };
-  let observation: ExportObservation;
-  try {
-    observation = await quickly(() => provider.describe(taskIdOf(state)));
-  } catch (error) {
-    if (!isObservationError(error)) throw error;
-    return observationFailed(current, error, now);
-  }
-  const next = observe(resumed(current), observation, now);
-  if (isTerminal(next.status) && definitionOf(state.request).takesExportSlot) await dispatchBestEffort(slots, exportPlaceOf(state.request), now, 'export-ended');
-  else if (!next.cancelRequested && (await cancelRequested(state, slots))) next.cancelRequested = true;
-  return next;
 }
 
 /** Following goes on without this observation: wait (backing off) and look again; the deadline still counts. */
@@ -101,42 +77,10 @@ export function observationFailed(state: ExportState, error: unknown, now: Date)
 }
 
 /** A successful observation ends an interruption; one that was notified gets its "resumed" notice. */
-function resumed(state: ExportState): ExportState {
+export function resumed(state: ExportState): ExportState {
   if (!state.interruption) return state;
   const { interruption, ...rest } = state;
   return interruption.notified ? { ...rest, pendingNotice: 'FOLLOWING_RESUMED' } : rest;
-}
-
-/** An operator names the export by our id, or by the service's own (an EC2 export-ami-… id). */
-async function cancelRequested(state: ExportState, slots: DispatchDeps): Promise<boolean> {
-  try {
-    if (await slots.store.takeCancelRequest(state.request.exportId)) return true;
-    const taskId = taskIdOf(state);
-    return taskId !== state.request.exportId && (await slots.store.takeCancelRequest(taskId));
-  } catch (error) {
-    // The request stays recorded: the next poll sees it. Not a reason to stop following.
-    if (!(error instanceof TransientAwsError)) throw error;
-    logger.warn('could not read cancel requests; looking again at the next poll', { exportId: state.request.exportId, error: describeError(error) });
-    return false;
-  }
-}
-
-/**
- * Asks the service to cancel. A cancel that does not get through is tried again after a wait (and
- * a look at the task, which may have ended meanwhile) until the task is really canceled or ends.
- */
-export async function cancelExport(state: ExportState, provider: ExportProvider, now: Date): Promise<ExportState> {
-  let observation: ExportObservation;
-  try {
-    observation = await quickly(() => provider.cancel(taskIdOf(state)));
-  } catch (error) {
-    if (!isObservationError(error)) throw error;
-    const failed = observationFailed(state, error, now);
-    return { ...failed, cancelBackoff: true, cancelFailure: failedAgain(state.cancelFailure, describeError(error), now) };
-  }
-  const { cancelFailure: _done, ...rest } = state;
-  // Canceled for the deadline it ends TIMED_OUT; canceled at an operator's request, CANCELED.
-  return observe({ ...resumed(rest), cancelBackoff: false, canceledForDeadline: state.overdue }, observation, now);
 }
 
 /**

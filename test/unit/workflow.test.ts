@@ -7,7 +7,9 @@ import { startingNow, type DispatchDeps } from '../../shared/slots/dispatch.ts';
 import type { ExportRequest } from '../../shared/export-kinds/request.ts';
 import { startExport } from '../../shared/workflow/start-export.ts';
 import type { ExportStatus } from '../../shared/export-kinds/status.ts';
-import { cancelExport, markNotified, observe, pollExport, type ExportState } from '../../shared/workflow/export-state.ts';
+import { cancelExport } from '../../shared/workflow/cancel-export.ts';
+import { markNotified, observe, type ExportState } from '../../shared/workflow/export-state.ts';
+import { pollExport } from '../../shared/workflow/poll-export.ts';
 
 const ACCOUNT = '123456789012';
 const SOURCE_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:orders-db-final`;
