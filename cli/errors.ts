@@ -57,7 +57,7 @@ export function rejectNonAwsAnswers(stack: { add(middleware: unknown, options: {
 }
 
 /**
- * The ADS client (no SDK, shared/export-kinds/ads/ads-provider.ts) reads a proxy's or web server's page as the
+ * The ADS client (no SDK, shared/export-kinds/ads/client.ts) reads a proxy's or web server's page as the
  * error's text, or fails to parse it as JSON: the same one line as NonAwsAnswer.
  */
 function webPageAnswer(errors: ErrorShape[]): string | undefined {

@@ -1,6 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { AdsClientOptions } from './ads/ads-provider.ts';
+import type { AdsClientOptions } from './ads/client.ts';
 import type { ExportListing } from './contract.ts';
 import type { ExportKind } from './request.ts';
 
@@ -8,7 +8,7 @@ import type { ExportKind } from './request.ts';
 export interface ListingClients {
   rds(): RDSClient;
   ec2(): EC2Client;
-  /** ADS has no SDK client on our registry: where it answers and who calls, for ads-provider.ts's AdsClient. */
+  /** ADS has no SDK client on our registry: where it answers and who calls, for ads/client.ts's AdsClient. */
   ads(): Promise<Omit<AdsClientOptions, 'fetch' | 'maxAttempts' | 'timeoutMs'>>;
 }
 
@@ -21,7 +21,7 @@ const LISTINGS: { readonly [K in ExportKind]: (clients: ListingClients) => Promi
   rds: async (clients) => (await import('./rds/listing.ts')).rdsListing(clients.rds()),
   'ec2-image': async (clients) => (await import('./ec2-image/listing.ts')).ec2ImageListing(clients.ec2()),
   ads: async (clients) => {
-    const [{ adsListing }, { AdsClient }] = await Promise.all([import('./ads/listing.ts'), import('./ads/ads-provider.ts')]);
+    const [{ adsListing }, { AdsClient }] = await Promise.all([import('./ads/listing.ts'), import('./ads/client.ts')]);
     return adsListing(new AdsClient(await clients.ads()));
   },
 };

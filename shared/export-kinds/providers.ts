@@ -3,7 +3,7 @@ import type { RDSClientConfig } from '@aws-sdk/client-rds';
 import { ConfigurationError, InvalidExportRequest } from '../runtime/errors.ts';
 import type { ExportProvider } from './contract.ts';
 import { isRdsRequest, kindOf, type ExportKind, type ExportRequest } from './request.ts';
-import type { AdsClientOptions } from './ads/ads-provider.ts';
+import type { AdsClientOptions } from './ads/client.ts';
 import { rdsAdapter } from '../slots/clients.ts';
 import { onFirstUse } from '../runtime/on-first-use.ts';
 import { placeKey, type Place } from '../accounts/place.ts';

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AdsClient,
-  AdsExportProvider,
-  TRUNCATED_WARNING,
-  normaliseAdsStatus,
-  observeAdsExport,
-} from '../../shared/export-kinds/ads/ads-provider.ts';
+import { AdsExportProvider } from '../../shared/export-kinds/ads/ads-provider.ts';
+import { AdsClient } from '../../shared/export-kinds/ads/client.ts';
+import { TRUNCATED_WARNING, normaliseAdsStatus, observeAdsExport } from '../../shared/export-kinds/ads/status.ts';
 import { validateAdsExportParameters } from '../../shared/export-kinds/ads/request.ts';
 import { CannotCancelExport, ExportServiceError, ExportTaskNotFound, InvalidExportRequest, TransientAwsError, UnknownExportStatus } from '../../shared/runtime/errors.ts';
 import { failure } from '../support/failure.ts';

@@ -1,10 +1,12 @@
 import type { ExportListing, ListedExport } from '../contract.ts';
 import { lookupsThroughPages } from '../listing.ts';
-import { adsExportPages, observeAdsExport, type AdsClient, type AdsExportInfo } from './ads-provider.ts';
+import { adsExportPages } from './ads-provider.ts';
+import type { AdsClient } from './client.ts';
+import { observeAdsExport, type AdsExportInfo } from './status.ts';
 
 /**
  * Application Discovery Service exports: DescribeExportTasks (awsJson1_1, no SDK client on our
- * registry: ads-provider.ts's AdsClient), paged by nextToken (maxResults 1-100).
+ * registry: client.ts's AdsClient), paged by nextToken (maxResults 1-100).
  * ADS reports no source and no percentage: 0 until it succeeds.
  */
 export function adsListing(ads: Pick<AdsClient, 'call'>): ExportListing {
