@@ -67,7 +67,8 @@ function reportedName(error: unknown): string {
 /** Turns an SDK error the caller did not handle into one of our named errors, keeping the original as cause. */
 export function toWorkflowError(operation: string, error: unknown): Error {
   // Already ours (a member session that could not be had, raised while the call was being signed): kept as it is.
-  if (error instanceof NamedError) return error;
+  // A service's answer shaped like an SDK error ($metadata: the ADS client's AdsServiceException) is mapped as one.
+  if (error instanceof NamedError && !('$metadata' in error)) return error;
   const message = `${operation} failed: ${reportedName(error)}: ${(error as AwsErrorShape).message ?? String(error)}`;
   return isTransient(error) ? new TransientAwsError(message, { cause: error }) : new ExportServiceError(message, { cause: error });
 }
