@@ -123,7 +123,7 @@ export class LocalFunctions {
       ec2: { ...sdk, requestHandler: ec2QueryHandler(services.ec2) },
       ads: { region: LOCAL_REGION, credentials: sdk.credentials, fetch: services.ads.fetch },
     });
-    const slots = dispatchDeps(config, { rds: rdsSdk, dynamo: dynamoSdk, sfn: sfnSdk });
+    const slots = dispatchDeps(config, { rds: rdsSdk, rdsOf: (place) => inPlace(place, rdsSdk), dynamo: dynamoSdk, sfn: sfnSdk });
     // The sweep's own clients, its calls counted (what an hourly run costs, in the bench).
     const sweepRds = rdsSnapshots(
       { ...sdk, requestHandler: queryHandler(counted(services.rds, this.sweepCalls, 'rds'), RDS_XMLNS) },

@@ -137,7 +137,7 @@ const UNSCOPABLE_ACTIONS = new Set([
 const METRICS_NAMESPACE_VARIABLE = 'POWERTOOLS_METRICS_NAMESPACE';
 
 /** Variables a handler reads that serverless.yml deliberately leaves to the code's default. */
-const LEFT_TO_CODE_DEFAULTS = new Set(['SLOT_LEASE_SECONDS', 'AWS_REGION', 'ADS_REGION']);
+const LEFT_TO_CODE_DEFAULTS = new Set(['SLOT_LEASE_SECONDS', 'AWS_REGION', 'ADS_REGION', 'AWS_LAMBDA_FUNCTION_NAME']);
 
 /** Which function each Task state runs, directly (Resource) or through lambda:invoke (Parameters.FunctionName). */
 const TASK_FUNCTIONS: Record<string, string> = {
@@ -322,7 +322,7 @@ describe('serverless package', () => {
       ).toEqual([]);
     });
 
-    it('gives the export defaults to admitExport, and only the topic to startExport, cancelExport and notify', () => {
+    it('gives the export defaults to admitExport, the topic to startExport, cancelExport and notify, and the members to the functions that call RDS in them', () => {
       expect(environmentOf('admitExport')).toMatchObject({
         EXPORT_BUCKET: EXPORT_BUCKET_REF,
         EXPORT_PREFIX: '{sourceId}/{date}',
@@ -334,8 +334,19 @@ describe('serverless package', () => {
         EVENT_SAFETY_NET_SECONDS: '21600',
       });
       // Start, poll and cancel publish the changes of status they observe.
-      for (const name of ['startExport', 'cancelExport', 'notify']) expect(environmentOf(name), name).toEqual({ TOPIC_ARN: { Ref: 'NotificationTopic' } });
-      expect(environmentOf('pollExport')).toMatchObject({ TOPIC_ARN: { Ref: 'NotificationTopic' } });
+      // With no member (the default), the members' variables say so: this account only, in the stack's Region.
+      const members = {
+        MEMBER_ACCOUNTS: '',
+        MEMBER_REGIONS: '',
+        MEMBER_ROLE_NAME: 'export-orchestrator-member',
+        MEMBER_EXPORT_ROLE_NAME: 'export-orchestrator-member-export',
+        MEMBER_EXTERNAL_ID: '',
+        ORCHESTRATOR_ACCOUNT: { Ref: 'AWS::AccountId' },
+      };
+      for (const name of ['startExport', 'cancelExport']) expect(environmentOf(name), name).toEqual({ TOPIC_ARN: { Ref: 'NotificationTopic' }, ...members });
+      expect(environmentOf('notify')).toEqual({ TOPIC_ARN: { Ref: 'NotificationTopic' } });
+      expect(environmentOf('pollExport')).toMatchObject({ TOPIC_ARN: { Ref: 'NotificationTopic' }, ...members });
+      expect(environmentOf('verifyExport')).toMatchObject(members);
     });
 
     it('gives every slot function the same table and quota, and the triggers the ARN of this stack\'s state machine', () => {

@@ -1,14 +1,17 @@
 import { dispatchDeps } from '../../shared/slots/clients.ts';
 import { exportProviders } from '../../shared/export-kinds/providers.ts';
 import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
-import { adsRegionOf, notifyConfigShape, providerConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
+import { adsRegionOf, membersConfigShape, notifyConfigShape, providerConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
 import { systemClock } from '../../shared/runtime/clock.ts';
+import { membersOf } from '../../shared/accounts/members.ts';
+import { placeClients } from '../../shared/accounts/clients.ts';
 import { makeHandler } from './app.ts';
 
-const config = readConfig({ ...providerConfigShape, ...slotConfigShape, ...notifyConfigShape });
+const config = readConfig({ ...providerConfigShape, ...membersConfigShape, ...slotConfigShape, ...notifyConfigShape });
+const inPlace = placeClients(membersOf(config));
 export const handler = makeHandler({
-  providerFor: exportProviders({ adsRegion: adsRegionOf(config) }),
-  slots: dispatchDeps(config),
+  providerFor: exportProviders({ adsRegion: adsRegionOf(config), rdsFor: inPlace }),
+  slots: dispatchDeps(config, { rdsOf: inPlace }),
   publisher: snsPublisher(config.TOPIC_ARN),
   clock: systemClock,
 });
