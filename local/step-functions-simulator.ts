@@ -197,7 +197,7 @@ function isFinalStatus(status: unknown): boolean {
 }
 
 function withoutRequeue(startExport: Record<string, unknown>): void {
-  startExport.Catch = (startExport.Catch as Array<{ Next: string }>).filter((catcher) => catcher.Next !== 'AwaitSlot');
+  startExport.Catch = (startExport.Catch as Array<{ Next: string }>).filter((catcher) => catcher.Next !== 'AdmitExport');
 }
 
 function executionArn(name: string): string {

@@ -40,7 +40,7 @@ export async function onVirtualClock<T>(startMs: number, work: () => Promise<T>)
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Step Functions waits up to a year (AwaitSlot's TimeoutSeconds is 301 days); a Node timer only
+ * Step Functions waits up to a year (AdmitExport's TimeoutSeconds is 301 days); a Node timer only
  * 24.8 days. A longer timeout is armed in steps of at most that, so it fires when it should.
  */
 function allowLongTimers(): () => void {

@@ -220,14 +220,14 @@ describe('docs/architecture.md', () => {
   it('tells a renamed state, a renamed function, a moved file and a new function apart', () => {
     // Prepare: the repository as it would be after each change, the document left as it is.
     const repo = theRepo();
-    const renamedState: Repo = { ...repo, states: repo.states.map((state) => (state.name === 'AwaitSlot' ? { ...state, name: 'AdmitExport' } : state)) };
+    const renamedState: Repo = { ...repo, states: repo.states.map((state) => (state.name === 'AdmitExport' ? { ...state, name: 'QueueForSlot' } : state)) };
     const renamedFunction: Repo = { ...repo, folderOf: (name) => (name === 'admitExport' ? 'functions/admit/' : repo.folderOf(name)) };
     const movedFile: Repo = { ...repo, exists: (path) => path !== 'shared/workflow/start-export.ts' && repo.exists(path) };
     const newFunction: Repo = { ...repo, functionFolders: [...repo.functionFolders, 'functions/archive-export/'] };
 
     // Act + Assess
-    expect(documentProblems(markdown, renamedState)).toEqual(['state AdmitExport (Task) is not in the table', 'the table names AwaitSlot, which the ASL no longer has']);
-    expect(documentProblems(markdown, renamedFunction)).toContain('AwaitSlot: invokes admitExport (functions/admit/), the table says functions/admit-export/');
+    expect(documentProblems(markdown, renamedState)).toEqual(['state QueueForSlot (Task) is not in the table', 'the table names AdmitExport, which the ASL no longer has']);
+    expect(documentProblems(markdown, renamedFunction)).toContain('AdmitExport: invokes admitExport (functions/admit/), the table says functions/admit-export/');
     expect(documentProblems(markdown, movedFile)).toEqual(['StartExport: shared/workflow/start-export.ts does not exist']);
     expect(documentProblems(markdown, newFunction)).toEqual(['functions/archive-export/ is in neither table']);
   });

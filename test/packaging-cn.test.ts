@@ -63,7 +63,7 @@ describe('serverless package for aws-cn, with an existing bucket and key', () =>
 
     // Assess
     expect(validateAsl(definition).isValid, validateAsl(definition).errorsText()).toBe(true);
-    expect(definition.States.AwaitSlot?.Resource).toBe('arn:aws-cn:states:::lambda:invoke.waitForTaskToken');
+    expect(definition.States.AdmitExport?.Resource).toBe('arn:aws-cn:states:::lambda:invoke.waitForTaskToken');
     const arns = [...arnsIn(definition), ...arnsIn(environments), ...arnsIn(policyArns), ...arnsIn(outputs)];
     expect(arns.length).toBeGreaterThan(20);
     expect(arns.filter((arn) => !arn.startsWith('arn:aws-cn:'))).toEqual([]);

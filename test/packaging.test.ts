@@ -141,7 +141,7 @@ const LEFT_TO_CODE_DEFAULTS = new Set(['SLOT_LEASE_SECONDS', 'AWS_REGION', 'ADS_
 
 /** Which function each Task state runs, directly (Resource) or through lambda:invoke (Parameters.FunctionName). */
 const TASK_FUNCTIONS: Record<string, string> = {
-  AwaitSlot: 'admitExport',
+  AdmitExport: 'admitExport',
   StartExport: 'startExport',
   Notify: 'notify',
   WaitForProgress: 'awaitExport',
@@ -377,9 +377,9 @@ describe('serverless package', () => {
 
       // Assess
       expect(result.isValid, result.errorsText()).toBe(true);
-      expect(definition.StartAt).toBe('AwaitSlot');
+      expect(definition.StartAt).toBe('AdmitExport');
       expect(Object.keys(definition.States)).toEqual(
-        expect.arrayContaining(['AwaitSlot', 'StartExport', 'WaitForProgress', 'PollExport', 'CancelExport', 'Notify', 'Route', 'NotifyFailure']),
+        expect.arrayContaining(['AdmitExport', 'StartExport', 'WaitForProgress', 'PollExport', 'CancelExport', 'Notify', 'Route', 'NotifyFailure']),
       );
       expect(resource('ExportStateMachine').Properties?.StateMachineName).toBe(STACK);
     });
@@ -388,13 +388,13 @@ describe('serverless package', () => {
       expect(taskFunctions()).toEqual(TASK_FUNCTIONS);
     });
 
-    it('parks AwaitSlot and WaitForProgress on a task token, bounded by a timeout', () => {
+    it('parks AdmitExport and WaitForProgress on a task token, bounded by a timeout', () => {
       const { States: states } = stateMachineDefinition();
-      for (const name of ['AwaitSlot', 'WaitForProgress']) {
+      for (const name of ['AdmitExport', 'WaitForProgress']) {
         expect(states[name]?.Resource, name).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
         expect((states[name]?.Parameters as { Payload?: Record<string, unknown> }).Payload, name).toMatchObject({ 'token.$': '$$.Task.Token' });
       }
-      expect(states.AwaitSlot?.TimeoutSeconds).toEqual(expect.any(Number));
+      expect(states.AdmitExport?.TimeoutSeconds).toEqual(expect.any(Number));
       expect(states.WaitForProgress?.TimeoutSecondsPath).toBe('$.waitSeconds');
     });
 

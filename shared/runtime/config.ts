@@ -48,7 +48,7 @@ export const exportDefaultsShape = /* @__PURE__ */ (() => ({
 export type ExportDefaults = z.infer<z.ZodMiniObject<typeof exportDefaultsShape>>;
 
 export const DEFAULT_SLOT_WAIT_LIMIT_SECONDS = 30 * 86400;
-/** AwaitSlot's own TimeoutSeconds (the backstop should the dispatcher never answer) is one day more. */
+/** AdmitExport's own TimeoutSeconds (the backstop should the dispatcher never answer) is one day more. */
 export const MAX_SLOT_WAIT_LIMIT_SECONDS = 300 * 86400;
 
 /** Where executions queue for the export slots of each account and region. */

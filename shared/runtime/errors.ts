@@ -21,19 +21,19 @@ export const ERROR_MESSAGE_LIMIT = 4096;
 export const ASL_ERROR_NAMES = {
   /** Throttling, 5xx, timeouts: every Task state retries it with backoff and jitter. */
   transient: 'TransientAwsError',
-  /** StartExport retries it, then sends the execution back to AwaitSlot to wait for a slot again. */
+  /** StartExport retries it, then sends the execution back to AdmitExport to wait for a slot again. */
   quotaExceeded: 'ExportQuotaExceeded',
   /** CancelExport catches it and says the workflow stopped following the export (NotifyNotFollowed). */
   cannotCancel: 'CannotCancelExport',
   /**
    * The execution waited longer than the slot wait limit (SLOT_WAIT_LIMIT_SECONDS) for one of the
-   * account's export slots; nothing was started. The dispatcher fails AwaitSlot's token with this
+   * account's export slots; nothing was started. The dispatcher fails AdmitExport's token with this
    * name (SendTaskFailure: no class, nothing throws it), and it is notified as TIMED_OUT.
    */
   slotWaitTimedOut: 'SlotWaitTimedOut',
-  /** The execution input was refused: AwaitSlot's catch drops the input from the state (InputRefused) and notifies. */
+  /** The execution input was refused: AdmitExport's catch drops the input from the state (InputRefused) and notifies. */
   invalidRequest: 'InvalidExportRequest',
-  /** An event no step can read: refused like a bad input where it enters (AwaitSlot), else by the catch-all. */
+  /** An event no step can read: refused like a bad input where it enters (AdmitExport), else by the catch-all. */
   malformedEvent: 'MalformedEvent',
   /**
    * The member role of the source's account cannot be assumed (AccessDenied: the member stack is not
@@ -55,7 +55,7 @@ export const PROBLEMS_LISTED = 12;
 
 /** One or more fields of the execution input are wrong. Never retried. */
 export class InvalidExportRequest extends NamedError {
-  /** Every problem, the message lists the first ones. Declared, not a parameter property: esbuild must emit the class's static name block first (AwaitSlot catches this name). */
+  /** Every problem, the message lists the first ones. Declared, not a parameter property: esbuild must emit the class's static name block first (AdmitExport catches this name). */
   declare readonly problems: string[];
 
   constructor(problems: string[], options?: { cause?: unknown }) {

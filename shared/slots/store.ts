@@ -21,7 +21,7 @@ export interface StartInput {
 export interface QueueEntry {
   exportId: string;
   sourceArn: string;
-  /** The task token of the execution's AwaitSlot state. */
+  /** The task token of the execution's AdmitExport state. */
   token: string;
   /** What the execution gets when its slot is free. */
   release: StartInput;

@@ -5,7 +5,7 @@ import { definitionOf } from '../export-kinds/registry.ts';
 import type { StartInput } from '../slots/store.ts';
 import { exportPlaceOf } from '../slots/place-of.ts';
 
-/** The admission step's input: the execution input as given, its start time, and the AwaitSlot task token. */
+/** The admission step's input: the execution input as given, its start time, and the AdmitExport task token. */
 export interface AdmissionInput {
   token: string;
   input: unknown;

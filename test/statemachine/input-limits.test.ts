@@ -27,7 +27,7 @@ async function runMeasured(input: Record<string, unknown>): Promise<Measured> {
   // first one's (that is the execution input itself, which StartExecution bounds at 256 KB).
   const measure = (event: EventLog) => {
     if (event.type !== 'StateEntered' && event.type !== 'StateExited') return;
-    const values = event.type === 'StateExited' ? [event.state.output] : event.state.name === 'AwaitSlot' ? [] : [event.state.input];
+    const values = event.type === 'StateExited' ? [event.state.output] : event.state.name === 'AdmitExport' ? [] : [event.state.input];
     for (const value of values) {
       const bytes = value === undefined ? 0 : utf8Bytes(JSON.stringify(value));
       if (bytes > largestState.bytes) Object.assign(largestState, { bytes, state: `${event.type} ${event.state.name}` });

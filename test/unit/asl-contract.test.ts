@@ -115,7 +115,7 @@ describe('the ASL contract: error names the state machine matches and the code t
 
   it('sends a StartExport refused for the quota (ExportQuotaExceeded) back to the slot queue after its retries', () => {
     expect(retried('StartExport')).toContain(ASL_ERROR_NAMES.quotaExceeded);
-    expect(caughtBy('StartExport', ASL_ERROR_NAMES.quotaExceeded)).toBe('AwaitSlot');
+    expect(caughtBy('StartExport', ASL_ERROR_NAMES.quotaExceeded)).toBe('AdmitExport');
   });
 
   it("notifies, never retries, a member account whose role cannot be assumed (MemberAccessDenied), wherever RDS is called", () => {
@@ -142,21 +142,21 @@ describe('the ASL contract: error names the state machine matches and the code t
     // Act
     await dispatch({ store, callbacks, exports: { active: async () => [] }, quota: () => 5, leaseSeconds: 600, slotWaitLimitSeconds: 86400 }, MemoryCoordinationStore.DEFAULT_PLACE, new Date('2026-03-01T00:00:00Z'));
 
-    // Assess: the name sent is the constant, and AwaitSlot's catch sends it on to be notified.
+    // Assess: the name sent is the constant, and AdmitExport's catch sends it on to be notified.
     expect(failed).toEqual(SENT);
-    expect(caughtBy('AwaitSlot', ASL_ERROR_NAMES.slotWaitTimedOut)).toBe('NotifyFailure');
+    expect(caughtBy('AdmitExport', ASL_ERROR_NAMES.slotWaitTimedOut)).toBe('NotifyFailure');
   });
 
-  it('gives AwaitSlot a backstop timeout one day past the longest slot wait, which with a 7-day deadline fits in Step Functions Standard’s one-year limit', () => {
-    expect(state('AwaitSlot').TimeoutSeconds).toBe(MAX_SLOT_WAIT_LIMIT_SECONDS + 86400);
+  it('gives AdmitExport a backstop timeout one day past the longest slot wait, which with a 7-day deadline fits in Step Functions Standard’s one-year limit', () => {
+    expect(state('AdmitExport').TimeoutSeconds).toBe(MAX_SLOT_WAIT_LIMIT_SECONDS + 86400);
     expect(MAX_SLOT_WAIT_LIMIT_SECONDS + 7 * 86400 + 86400).toBeLessThan(365 * 86400);
-    expect(state('AwaitSlot').Catch?.at(-1)).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' }));
+    expect(state('AdmitExport').Catch?.at(-1)).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' }));
   });
 
   it('drops a refused input from the state before it is notified, so no input makes the failure state larger than the error', () => {
     // An input of up to 256 KB beside its error would pass Step Functions' 256 KB: States.DataLimitExceeded, which no catch sees.
     // No ResultPath: the error replaces the state (the default, "$").
-    expect(state('AwaitSlot').Catch?.[0]).toEqual({ ErrorEquals: [ASL_ERROR_NAMES.invalidRequest, ASL_ERROR_NAMES.malformedEvent], Next: 'InputRefused' });
+    expect(state('AdmitExport').Catch?.[0]).toEqual({ ErrorEquals: [ASL_ERROR_NAMES.invalidRequest, ASL_ERROR_NAMES.malformedEvent], Next: 'InputRefused' });
     expect(state('InputRefused')).toMatchObject({ Type: 'Pass', Parameters: { 'error.$': '$', 'execution.$': '$$.Execution.Name' }, Next: 'NotifyFailure' });
   });
 });
