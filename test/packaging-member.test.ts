@@ -275,6 +275,19 @@ describe('the member template (member/member-account.yml)', () => {
     expect(JSON.stringify(member)).not.toMatch(/\d{12}/);
   });
 
+  it("is given by docs/organisation.md's StackSet parameters file every parameter it requires, and none it lacks", async () => {
+    // Prepare: the parameters file of the docs' create-stack-set command.
+    const docs = await readFile(join(REPO_ROOT, 'docs/organisation.md'), 'utf8');
+    const documented = [...docs.matchAll(/"ParameterKey": "(\w+)"/g)].map((match) => match[1]!);
+    const parameters = member.Parameters as Record<string, { Default?: unknown }>;
+    const required = Object.keys(parameters).filter((name) => parameters[name]!.Default === undefined);
+
+    // Assess
+    expect(documented.filter((name) => !(name in parameters)), 'documented but not in the template').toEqual([]);
+    expect(required.filter((name) => !documented.includes(name)), 'required but not documented').toEqual([]);
+    expect(Object.keys(stackSetParameters()).filter((name) => !documented.includes(name)), 'given by this test but not documented').toEqual([]);
+  });
+
   describe('cfn-lint', () => {
     it.skipIf(!lintAvailable && !isCi())('finds nothing to report in the member template, in each member Region', async () => {
       await expectNothingReported(memberLint);
