@@ -14,12 +14,21 @@ export function readConfig<Shape extends z.core.$ZodLooseShape>(
   shape: Shape,
   env: Record<string, string | undefined> = process.env,
 ): z.infer<z.ZodMiniObject<Shape>> {
-  const result = z.object(shape).safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.');
-    return env[name] === undefined ? `${name} is not set` : `${name}: ${issue.message}`;
-  });
+  // Variable by variable, as z.object(shape) would check them (same order, same issues, an unset
+  // optional one left out), without building an object schema for a handful of strings: at a cold
+  // start that is a third of the configuration's cost, and most bundles need no object schema else.
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [variable, schema] of Object.entries(shape)) {
+    const result = z.safeParse(schema, env[variable]);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        const name = [variable, ...issue.path].join('.');
+        problems.push(env[name] === undefined ? `${name} is not set` : `${name}: ${issue.message}`);
+      }
+    } else if (result.data !== undefined || variable in env) config[variable] = result.data;
+  }
+  if (problems.length === 0) return config as z.infer<z.ZodMiniObject<Shape>>;
   throw new ConfigurationError(
     `Configuration: ${problems.join('; ')}. Set these in serverless.yml (provider.environment) or the shell.`,
   );

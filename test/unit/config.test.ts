@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as z from 'zod/mini';
 import { quotaOf } from '../../shared/slots/quota.ts';
 import { exportDefaultsShape, notifyConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
 import { ConfigurationError } from '../../shared/runtime/errors.ts';
@@ -123,6 +124,28 @@ describe('readConfig', () => {
     expect(message).toContain('COORDINATION_TABLE is not set');
     expect(message).toContain('EXPORT_QUOTA: ');
     expect(message).toContain('MIN_POLL_SECONDS: must be positive');
+  });
+
+  it('reads what an object schema of the same shape reads: unset optional variables left out, unknown ones dropped', () => {
+    // Prepare: readConfig checks variable by variable; z.object(shape) is the reading it must equal.
+    const environments = [REQUIRED, { ...REQUIRED, AWS_REGION: 'eu-west-1', MIN_POLL_SECONDS: '30', HOME: '/root' }];
+
+    for (const env of environments) {
+      // Act
+      const config = readConfig(exportDefaultsShape, env);
+
+      // Assess: toStrictEqual tells a key set to undefined from a key left out.
+      expect(config).toStrictEqual(z.object(exportDefaultsShape).parse(env));
+    }
+    expect(readConfig(exportDefaultsShape, REQUIRED)).not.toHaveProperty('AWS_REGION');
+  });
+
+  it('names the problems in the order of the shape', () => {
+    const message = configurationProblem(() => readConfig({ ...exportDefaultsShape, ...slotConfigShape }, { MIN_POLL_SECONDS: 'soon' }));
+
+    const order = ['EXPORT_BUCKET', 'EXPORT_ROLE_ARN', 'EXPORT_KMS_KEY_ID', 'MIN_POLL_SECONDS', 'COORDINATION_TABLE'].map((name) => message.indexOf(name));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
   it('reads the process environment when given none', () => {
