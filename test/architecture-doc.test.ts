@@ -201,6 +201,12 @@ function diagramProblems(markdown: string, imports: Set<string>): string[] {
   return problems;
 }
 
+/** Every file path the document mentions (in a table, a diagram or the text) that does not exist; shared/ may be left out. */
+function missingPaths(markdown: string, exists: (path: string) => boolean): string[] {
+  const paths = new Set([...markdown.matchAll(/(?<![\w./-])((?:[\w-]+\/)+[\w.-]+\.(?:ts|json|yml|md|cjs))\b/g)].map((match) => match[1]!));
+  return [...paths].filter((path) => !exists(path) && !exists(`shared/${path}`) && !exists(`docs/${path}`)).map((path) => `${path} does not exist`);
+}
+
 describe('docs/architecture.md', () => {
   const markdown = readFileSync(join(REPO_ROOT, DOC), 'utf8');
 
@@ -262,5 +268,13 @@ describe('docs/architecture.md', () => {
     // Assess
     expect(wrong).not.toEqual(markdown);
     expect(problems).toEqual(['the diagram draws shared/runtime --> shared/workflow, but no file of shared/runtime imports one of shared/workflow']);
+  });
+  it('names only files that exist, in the diagrams and the text too', () => {
+    // Prepare
+    const repo = theRepo();
+
+    // Act + Assess: the document's paths, and one that is not there.
+    expect(missingPaths(markdown, repo.exists)).toEqual([]);
+    expect(missingPaths(`${markdown}\nsee workflow/admission.ts`, repo.exists)).toEqual(['workflow/admission.ts does not exist']);
   });
 });
