@@ -13,6 +13,7 @@ import { placeClients } from '../shared/accounts/clients.ts';
 import type { Members } from '../shared/accounts/members.ts';
 import { exportProviders } from '../shared/export-kinds/providers.ts';
 import { snsPublisher } from '../shared/notify/sns-publisher.ts';
+import type { Place } from '../shared/accounts/place.ts';
 import type { Clock } from '../shared/runtime/clock.ts';
 import type { ExportDefaults, SlotConfig } from '../shared/runtime/config.ts';
 import { RDS_CALL_BUDGET } from '../shared/runtime/pacing.ts';
@@ -30,7 +31,7 @@ import { jsonHandler, type JsonService } from './aws-json.ts';
 import { QueryError, queryHandler, type QueryService } from './aws-query.ts';
 import { EXPORT_EVENT_CONTAINERS, LOCAL_SELECTION, LOCAL_STATE_MACHINE_ARN, LOCAL_TOPIC_ARN, LOCAL_VERIFY_SETTINGS } from './config.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localFunctionArn } from './definition.ts';
-import { LOCAL_AUTH_SCHEMES, localCredentials } from './identity.ts';
+import { callerOf, LOCAL_AUTH_SCHEMES, localCredentials } from './identity.ts';
 import { STS_XML_NAMESPACE, type StsSimulator } from './sts-simulator.ts';
 import type { DynamoDbSimulator } from './dynamodb-simulator.ts';
 import { ec2QueryHandler, type Ec2ImageExportSimulator } from './ec2-image-simulator.ts';
@@ -102,6 +103,8 @@ export class LocalFunctions {
   readonly exportEvents: AsyncInvoker<Record<string, unknown>>;
   /** When the snapshot trigger's containers called RDS (ms), throttled calls included. */
   readonly triggerRdsCalls: number[] = [];
+  /** When the slot dispatcher called RDS (ms), by the account it called. */
+  readonly dispatcherRdsCalls = new Map<string, number[]>();
   /** The reconciliation sweep's calls, by service (its runs are usage.reconcileSnapshots). */
   readonly sweepCalls: SweepCalls = { rds: 0, dynamodb: 0, stepFunctions: 0 };
 
@@ -123,7 +126,11 @@ export class LocalFunctions {
       ec2: { ...sdk, requestHandler: ec2QueryHandler(services.ec2) },
       ads: { region: LOCAL_REGION, credentials: sdk.credentials, fetch: services.ads.fetch },
     });
-    const slots = dispatchDeps(config, { rds: rdsSdk, rdsOf: (place) => inPlace(place, rdsSdk), dynamo: dynamoSdk, sfn: sfnSdk });
+    // The dispatcher asks RDS in each place as the providers do (the member role's session; RDS lists
+    // the caller's own tasks only). Its calls are timed per account (the API budget is per account).
+    const dispatcherRds = { ...rdsSdk, requestHandler: queryHandler(timedPerAccount(services.rds, this.dispatcherRdsCalls), RDS_XMLNS) };
+    const rdsOf = (place: Place) => inPlace(place, dispatcherRds);
+    const slots = dispatchDeps(config, { rds: rdsSdk, rdsOf, dynamo: dynamoSdk, sfn: sfnSdk });
     // The sweep's own clients, its calls counted (what an hourly run costs, in the bench).
     const sweepRds = rdsSnapshots(
       { ...sdk, requestHandler: queryHandler(counted(services.rds, this.sweepCalls, 'rds'), RDS_XMLNS) },
@@ -234,5 +241,20 @@ function lambdaContext(functionName: string) {
     logGroupName: `/aws/lambda/export-orchestrator-local-${functionName}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: true,
+  };
+}
+
+/** The service, each call's time (ms) kept under the caller's account. */
+function timedPerAccount(service: QueryService, times: Map<string, number[]>): QueryService {
+  return {
+    handle: (action, params, request) => {
+      const account = request ? callerOf(request)?.account : undefined;
+      if (account) {
+        const list = times.get(account) ?? [];
+        if (list.length === 0) times.set(account, list);
+        list.push(Date.now());
+      }
+      return service.handle(action, params, request);
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { placeOfArn } from '../shared/accounts/place.ts';
 import { EXPORT_FINISHED_EVENTS, RDS_EVENT_DETAIL_TYPE } from '../shared/export-kinds/rds/events.ts';
 import type { SourceType } from '../shared/export-kinds/rds/source.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
@@ -5,14 +6,16 @@ import type { SimulatedTask } from './rds-simulator.ts';
 
 /** An event as RDS sends it to EventBridge about one of its sources. */
 function rdsEvent(sourceType: SourceType, sourceArn: string, detail: { category: string; message: string; eventId: string }): Record<string, unknown> {
+  // A member's event reaches the central bus as the member sent it: its own account and region.
+  const place = placeOfArn(sourceArn) ?? { account: LOCAL_ACCOUNT, region: LOCAL_REGION };
   return {
     version: '0',
     id: crypto.randomUUID(),
     'detail-type': RDS_EVENT_DETAIL_TYPE[sourceType],
     source: 'aws.rds',
-    account: LOCAL_ACCOUNT,
+    account: place.account,
     time: new Date().toISOString(),
-    region: LOCAL_REGION,
+    region: place.region,
     resources: [sourceArn],
     detail: {
       EventCategories: [detail.category],

@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@smithy/types';
-import { placeOfArn, samePlace, type Place } from '../shared/accounts/place.ts';
+import { placeKey, placeOfArn, samePlace, type Place } from '../shared/accounts/place.ts';
 import { QueryError, queryList, type QueryService } from './aws-query.ts';
 import { callerOf, type LocalIdentities } from './identity.ts';
 import type { Random } from './random.ts';
@@ -41,7 +41,7 @@ export interface SimulatedTask {
 
 type RdsStatus = 'STARTING' | 'IN_PROGRESS' | 'COMPLETE' | 'FAILED' | 'CANCELING' | 'CANCELED';
 
-/** The statuses that hold one of the account's export slots. */
+/** The statuses that hold one of the place's (account and region's) export slots. */
 const SLOT_HOLDING = new Set<string>(['STARTING', 'IN_PROGRESS', 'CANCELING']);
 
 export interface SimulatorOptions {
@@ -56,10 +56,12 @@ export interface SimulatorOptions {
   random: Random;
   /** Share (0-1) of calls answered with a Throttling error, as RDS does above ~12 requests/s. */
   throttleRate: number;
+  /** A further share (0-1) of the calls of one place answered with Throttling: an account whose RDS API is busy. */
+  placeThrottleRate?: (place: Place) => number;
   /** Returns the current (virtual) time in ms. */
   now?: () => number;
-  /** Concurrent export tasks the account may run (STARTING, IN_PROGRESS, CANCELING); RDS's default is 5. */
-  quota?: number;
+  /** Concurrent export tasks each account and region may run (STARTING, IN_PROGRESS, CANCELING); RDS's default is 5. */
+  quota?: number | ((place: Place) => number);
   /** Injected faults (local/faults.ts): the error to answer instead, while a fault window is open. */
   fault?: (operation: string) => Error | undefined;
   /** Called when a task reaches its final status, as RDS emits its export events. */
@@ -77,10 +79,17 @@ export interface SimulatorOptions {
 /**
  * The RDS export service on a virtual clock: StartExportTask, DescribeExportTasks (with Filters and
  * Marker paging) and CancelExportTask, with the service's own statuses, fields and error codes.
+ *
+ * As RDS, per account and region (a place): the export quota, the tasks a listing sees and the
+ * throttling. A request's place is its caller's (the account of its key, the region it signed for:
+ * local/identity.ts); an unsigned one (a client of the home account that checks nothing) is placed
+ * by the source or task it names, and sees every place.
  */
 export class RdsExportSimulator implements QueryService {
   readonly tasks = new Map<string, SimulatedTask>();
   readonly calls: Record<string, number> = {};
+  /** When each account's calls came (virtual ms), by account: the API budget is per account. */
+  readonly callTimesByAccount = new Map<string, number[]>();
   private readonly now: () => number;
 
   constructor(private readonly options: SimulatorOptions) {
@@ -89,10 +98,18 @@ export class RdsExportSimulator implements QueryService {
 
   handle(action: string, params: URLSearchParams, request?: HttpRequest): Record<string, unknown> {
     this.calls[action] = (this.calls[action] ?? 0) + 1;
-    const caller = this.options.identities?.verify(request && callerOf(request));
+    const signed = request && callerOf(request);
+    const caller = this.options.identities ? this.options.identities.verify(signed) : signed;
+    const place = caller ?? this.placeNamed(params);
+    if (place) {
+      const times = this.callTimesByAccount.get(place.account) ?? [];
+      if (times.length === 0) this.callTimesByAccount.set(place.account, times);
+      times.push(this.now());
+    }
     const fault = this.options.fault?.(action);
     if (fault) throw fault;
-    if (this.options.throttleRate > 0 && this.options.random.next() < this.options.throttleRate) {
+    const throttleRate = this.options.throttleRate + (place ? (this.options.placeThrottleRate?.(place) ?? 0) : 0);
+    if (throttleRate > 0 && this.options.random.next() < throttleRate) {
       throw new QueryError('Throttling', 'Rate exceeded', 400);
     }
     switch (action) {
@@ -155,11 +172,34 @@ export class RdsExportSimulator implements QueryService {
    * false when the quota is full. It is not counted among the API calls.
    */
   startOutsideWorkflow(id: string, sourceArn: string, behaviour: ExportBehaviour): boolean {
-    if (this.activeCount() >= (this.options.quota ?? 5)) return false;
+    const place = placeOfArn(sourceArn);
+    if (this.activeCount(this.now(), place) >= this.quotaOf(place)) return false;
     const task: SimulatedTask = { id, sourceArn, s3Bucket: 'elsewhere', s3Prefix: '', iamRoleArn: '', kmsKeyId: '', exportOnly: [], behaviour, curve: (x) => x, createdAt: this.now(), outsideWorkflow: true };
-    this.tasks.set(id, task);
-    this.unfinished.add(task);
+    this.add(task);
     return true;
+  }
+
+  /** The quota of a place (of the place a source is in). */
+  quotaOf(place: Place | undefined): number {
+    const { quota = 5 } = this.options;
+    return typeof quota === 'number' ? quota : place ? quota(place) : 5;
+  }
+
+  /** The place a request names, for one without a caller: its source's, or its task's. */
+  private placeNamed(params: URLSearchParams): Place | undefined {
+    const sourceArn = params.get('SourceArn');
+    if (sourceArn) return placeOfArn(sourceArn);
+    const task = this.tasks.get(params.get('ExportTaskIdentifier')?.toLowerCase() ?? '');
+    return task ? placeOfArn(task.sourceArn) : undefined;
+  }
+
+  private add(task: SimulatedTask): void {
+    this.tasks.set(task.id, task);
+    this.unfinished.add(task);
+    const key = keyOfSource(task.sourceArn);
+    let here = this.unfinishedByPlace.get(key);
+    if (!here) this.unfinishedByPlace.set(key, (here = new Set()));
+    here.add(task);
   }
 
   private starts = 0;
@@ -172,8 +212,10 @@ export class RdsExportSimulator implements QueryService {
     if (!visibleTo(caller, sourceArn)) throw notFound(sourceArn);
     if (this.tasks.has(id)) throw new QueryError('ExportTaskAlreadyExists', `Cannot start export task because a task with the identifier ${id} already exists.`);
     if (!this.options.sources(sourceArn)) throw notFound(sourceArn);
-    const quota = this.options.quota ?? 5;
-    if (this.activeCount() >= quota) {
+    // The quota is the source's place's (which is the caller's when calls are checked).
+    const place = placeOfArn(sourceArn);
+    const quota = this.quotaOf(place);
+    if (this.activeCount(this.now(), place) >= quota) {
       // RDS's own answer past the quota (which is 5 unless raised: the message names the account's).
       throw new QueryError('ExportTaskLimitReachedFault', `You have reached the limit of ${quota} concurrent export tasks.`);
     }
@@ -190,34 +232,40 @@ export class RdsExportSimulator implements QueryService {
       curve: behaviour.progress === 'steady' ? (x) => x : unevenCurve(this.options.random),
       createdAt: this.now(),
     };
-    this.tasks.set(id, task);
-    this.unfinished.add(task);
+    this.add(task);
     this.reportEndAt(task, (behaviour.startingSeconds + behaviour.exportSeconds) * 1000);
     if (behaviour.failAtPercent !== undefined) this.reportEndAt(task, this.timeOfPercent(task, behaviour.failAtPercent) - task.createdAt);
     return task;
   }
 
-  /** Tasks holding a slot now. */
-  activeCount(at = this.now()): number {
-    return this.unfinishedTasks().filter((task) => SLOT_HOLDING.has(this.status(task, at).status)).length;
+  /** Tasks holding a slot now: in one place, or (no place) in all. */
+  activeCount(at = this.now(), place?: Place): number {
+    return this.unfinishedTasks(place).filter((task) => SLOT_HOLDING.has(this.status(task, at).status)).length;
   }
 
-  /** Tasks that have not ended, in the order they started; the ended ones are dropped as they are met. */
+  /** Tasks that have not ended, in the order they started, in all places and per place; the ended ones are dropped as they are met. */
   private readonly unfinished = new Set<SimulatedTask>();
+  private readonly unfinishedByPlace = new Map<string, Set<SimulatedTask>>();
 
-  private unfinishedTasks(): SimulatedTask[] {
-    for (const task of this.unfinished) if (this.endedAt(task) !== undefined) this.unfinished.delete(task);
-    return [...this.unfinished];
+  private unfinishedTasks(place?: Place): SimulatedTask[] {
+    const tasks = place ? this.unfinishedByPlace.get(placeKey(place)) ?? new Set<SimulatedTask>() : this.unfinished;
+    for (const task of tasks) {
+      if (this.endedAt(task) === undefined) continue;
+      this.unfinished.delete(task);
+      this.unfinishedByPlace.get(keyOfSource(task.sourceArn))?.delete(task);
+    }
+    return [...tasks];
   }
 
   /**
    * The tasks a describe can match, without reading all of them: by identifier one, with a status
-   * filter of running statuses only the unfinished ones (what the dispatcher asks on every round).
+   * filter of running statuses only the unfinished ones of the caller's place (what the dispatcher
+   * asks on every round).
    */
-  private candidates(id: string | undefined, filters: Map<string, string[]>): SimulatedTask[] {
+  private candidates(id: string | undefined, filters: Map<string, string[]>, caller: Place | undefined): SimulatedTask[] {
     if (id) return [this.tasks.get(id)!];
     const statuses = filters.get('status');
-    if (statuses && statuses.every((status) => SLOT_HOLDING.has(status.toUpperCase()))) return this.unfinishedTasks();
+    if (statuses && statuses.every((status) => SLOT_HOLDING.has(status.toUpperCase()))) return this.unfinishedTasks(caller);
     return [...this.tasks.values()];
   }
 
@@ -243,7 +291,7 @@ export class RdsExportSimulator implements QueryService {
       filters.set(params.get(`Filters.Filter.${i}.Name`)!, queryList(params, `Filters.Filter.${i}.Values`, 'Value').map((v) => v.toLowerCase()));
     }
     if (id && (!this.tasks.has(id) || !visibleTo(caller, this.tasks.get(id)!.sourceArn))) throw new QueryError('ExportTaskNotFound', `Cannot find export task with identifier ${id}.`, 404);
-    const matching = this.candidates(id, filters).filter((task) => {
+    const matching = this.candidates(id, filters, caller).filter((task) => {
       const { status } = this.status(task);
       return (
         (!id || task.id === id) &&
@@ -355,6 +403,12 @@ export class RdsExportSimulator implements QueryService {
     }
     return task.createdAt + (task.behaviour.startingSeconds + hi * task.behaviour.exportSeconds) * 1000;
   }
+}
+
+/** The key of the place a task's source is in ('' for a source with none). */
+function keyOfSource(sourceArn: string): string {
+  const place = placeOfArn(sourceArn);
+  return place ? placeKey(place) : '';
 }
 
 /** Whether a resource is the caller's: of its account and of the region it called (anyone's when calls are not checked). */

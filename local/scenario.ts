@@ -6,6 +6,7 @@ import { describeIssue } from '../shared/export-kinds/input-rules.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/export-kinds/rds/source.ts';
 import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
+import { placeKey, placeOfArn, type Place } from '../shared/accounts/place.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
 import { LOCAL_VERIFY_SETTINGS } from './config.ts';
 import { LocalDeployment } from './deployment.ts';
@@ -41,7 +42,14 @@ export const scenarioSchema = z.strictObject({
   maxPollSeconds: z.number().int().positive().default(3600),
   sourceMissing: z.boolean().default(false),
   input: z.record(z.string(), z.unknown()).default({}),
-  fleet: z.number().int().min(0).max(2000).default(0),
+  fleet: z.number().int().min(0).max(5000).default(0),
+  /** Member accounts the fleet is spread over (the first is the orchestrator's own, 123456789012). */
+  accounts: z.number().int().min(1).max(200).default(1),
+  /** Regions the fleet is spread over, in every account: the fleet's snapshots go round every (account, region). */
+  regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as eu-west-1')).min(1).refine((regions) => new Set(regions).size === regions.length, 'names a region twice').default([LOCAL_REGION]),
+  /** RDS throttling in some places only: `account` is the member's number (1 the first), `region` one of `regions` (absent: all). */
+  placeThrottles: z.array(z.strictObject({ account: z.number().int().min(1), region: z.string().optional(), rate: z.number().min(0).max(1) })).default([]),
+  /** Each account and region's export quota (RDS: 5 unless raised there). */
   quota: z.number().int().positive().default(5),
   exportEvents: z.boolean().default(true),
   /** false: no export-slot queue, every execution starts at once and retries on quota errors (the naive baseline). */
@@ -133,6 +141,9 @@ const SOURCE_ARNS: Record<SourceType, string> = {
 export interface ExportRecord {
   exportId: string;
   sourceArn: string;
+  /** The place of the export: its source's account and region. */
+  account: string;
+  region: string;
   exportSeconds: number;
   startedAt: number;
   endedAt: number | null;
@@ -196,6 +207,34 @@ export interface ScenarioResult {
   triggerPeakRdsCallsPerSecond: number;
   /** The reconciliation sweep: its runs (one an hour by default) and the calls they made in all. */
   sweep: { runs: number; startExecutions: number; rdsCalls: number; dynamoDbCalls: number };
+  /** With more than one account or region: the run per place. */
+  places?: PlaceFigures;
+}
+
+/** A run over many accounts and regions, place by place. */
+export interface PlaceFigures {
+  accounts: number;
+  regions: string[];
+  count: number;
+  /** Most export tasks that held a slot at one time in any one place (each place's quota bounds its own). */
+  peakConcurrentExportsPerPlace: number;
+  /** Places whose peak went above their quota (never, by design). */
+  placesOverQuota: number;
+  /** The largest of the places' lower bounds (the longest export, or the place's work over its quota): what the makespan is held to. */
+  largestLowerBoundSeconds: number;
+  /** Most RDS calls (all callers) of one account within one second. */
+  peakRdsCallsPerAccountPerSecond: number;
+  /** Of those, the slot dispatcher's own (DescribeExportTasks). */
+  dispatcherPeakRdsCallsPerAccountPerSecond: number;
+  /** Exports started per place: the fewest and the most. */
+  exportsPerPlace: { min: number; max: number };
+  /**
+   * The makespan of a dispatcher with no latency at all, starting each place's exports in the order
+   * this run did (first come, first served) the moment a slot frees: what the run's makespan is
+   * above this is the dispatcher's own delay; what this is above the lower bound is the order's
+   * (the longest exports of a place may come last: no dispatcher knows an export's length before).
+   */
+  zeroLatencyMakespanSeconds: number;
 }
 
 export interface DynamoDbFigures {
@@ -221,7 +260,12 @@ const DISPATCH_SCHEDULE_SECONDS = 300;
 export async function runScenario(scenario: Scenario, observer: ScenarioObserver = {}): Promise<ScenarioResult> {
   const random = seededRandom(scenario.seed);
   const otherKind = scenario.sourceType === 'EC2_IMAGE' || scenario.sourceType === 'ADS' ? scenario.sourceType : undefined;
-  const fleet = Array.from({ length: scenario.fleet }, (_, i) => `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:snapshot:rds:fleet-db-${String(i + 1).padStart(4, '0')}-2026-11-23-03-10`);
+  const places = placesOf(scenario);
+  // The fleet goes round every place: snapshot i in place i mod places.
+  const fleet = Array.from({ length: scenario.fleet }, (_, i) => {
+    const { account, region } = places[i % places.length]!;
+    return `arn:aws:rds:${region}:${account}:snapshot:rds:fleet-db-${String(i + 1).padStart(4, '0')}-2026-11-23-03-10`;
+  });
   // A snapshot-created event in `events` creates the snapshot it announces; with such events and no
   // fleet, those snapshots are the run (no default execution).
   const announcedByEvents = announcedSnapshots(scenario.events);
@@ -267,6 +311,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       }),
       random,
       throttleRate: scenario.throttleRate,
+      ...(scenario.placeThrottles.length > 0 ? { placeThrottleRate: placeThrottleRate(scenario) } : {}),
       faults: scenario.faults,
       quota: scenario.quota,
       exportEvents: scenario.exportEvents,
@@ -279,6 +324,9 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
         // Without the queue the dispatcher lets everyone through; RDS (the simulator) still enforces the quota.
         EXPORT_QUOTA: scenario.slotQueue ? scenario.quota : Number.MAX_SAFE_INTEGER,
         EVENT_SAFETY_NET_SECONDS: scenario.exportEvents ? scenario.eventSafetyNetSeconds : 0,
+        // Sources of other regions are the member regions' (until the members configuration says so, the
+        // stack's own region is not asked of every source).
+        ...(scenario.regions.length > 1 || scenario.regions[0] !== LOCAL_REGION ? { AWS_REGION: undefined } : {}),
         // Triggered executions carry no deadline of their own: the deploy-time default applies.
         ...(scenario.deadlineSeconds ? { DEFAULT_DEADLINE_SECONDS: scenario.deadlineSeconds } : {}),
       },
@@ -352,7 +400,74 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       rdsCalls: outcome.stack.sweepCalls.rds,
       dynamoDbCalls: outcome.stack.sweepCalls.dynamodb,
     },
+    ...(places.length > 1 ? { places: placeFigures(scenario, places, outcome.stack, durations) } : {}),
   };
+}
+
+/** The places of a scenario: every region of every account; the first account is the orchestrator's own. */
+export function placesOf(scenario: Pick<Scenario, 'accounts' | 'regions'>): Place[] {
+  return Array.from({ length: scenario.accounts }, (_, i) => memberAccount(i + 1)).flatMap((account) => scenario.regions.map((region) => ({ account, region })));
+}
+
+/** The n-th member account (from 1): the local account first, then 210000000001, 210000000002… */
+export function memberAccount(n: number): string {
+  return n === 1 ? LOCAL_ACCOUNT : String(210000000000 + n - 1);
+}
+
+function placeThrottleRate(scenario: Scenario): (place: Place) => number {
+  return (place) =>
+    scenario.placeThrottles
+      .filter((throttle) => memberAccount(throttle.account) === place.account && (throttle.region === undefined || throttle.region === place.region))
+      .reduce((rate, throttle) => Math.max(rate, throttle.rate), 0);
+}
+
+/** Each place's lower bound: its longest export, or its work spread over its quota, whichever is longer. */
+function lowerBoundsByPlace(scenario: Scenario, durations: Map<string, number>): Map<string, number> {
+  const jobs = new Map<string, number[]>();
+  for (const [arn, seconds] of durations) {
+    const key = placeKey(placeOfArn(arn) ?? { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+    jobs.set(key, [...(jobs.get(key) ?? []), seconds + scenario.startingSeconds]);
+  }
+  return new Map([...jobs].map(([key, seconds]) => [key, Math.round(Math.max(...seconds, seconds.reduce((a, b) => a + b, 0) / scenario.quota))]));
+}
+
+function placeFigures(scenario: Scenario, places: Place[], stack: LocalDeployment, durations: Map<string, number>): PlaceFigures {
+  const records = [...stack.rds.tasks.values()].map((task) => ({ place: keyOfArn(task.sourceArn), ...exportTimes(stack, task) }));
+  const peaks = places.map((place) => peakConcurrency(records.filter((record) => record.place === placeKey(place))));
+  const started = places.map((place) => records.filter((record) => record.place === placeKey(place)).length);
+  const peakPerAccount = (calls: Map<string, number[]>) => Math.max(0, ...[...calls.values()].map((times) => peakRate(times, 1000)));
+  return {
+    accounts: scenario.accounts,
+    regions: scenario.regions,
+    count: places.length,
+    peakConcurrentExportsPerPlace: Math.max(0, ...peaks),
+    placesOverQuota: peaks.filter((peak) => peak > scenario.quota).length,
+    largestLowerBoundSeconds: Math.max(0, ...lowerBoundsByPlace(scenario, durations).values()),
+    peakRdsCallsPerAccountPerSecond: peakPerAccount(stack.rds.callTimesByAccount),
+    dispatcherPeakRdsCallsPerAccountPerSecond: peakPerAccount(stack.functions.dispatcherRdsCalls),
+    exportsPerPlace: { min: Math.min(...started), max: Math.max(...started) },
+    zeroLatencyMakespanSeconds: Math.max(0, ...places.map((place) => zeroLatencyMakespan(records.filter((record) => record.place === placeKey(place)), scenario.quota))),
+  };
+}
+
+/** First come, first served on `quota` slots, each export started the moment a slot frees (in the order they were started). */
+function zeroLatencyMakespan(exports: Array<{ startedAt: number; endedAt: number }>, quota: number): number {
+  const slots = Array.from({ length: quota }, () => 0);
+  for (const { startedAt, endedAt } of [...exports].sort((a, b) => a.startedAt - b.startedAt)) {
+    const earliest = slots.indexOf(Math.min(...slots));
+    slots[earliest]! += endedAt - startedAt;
+  }
+  return Math.max(...slots);
+}
+
+function keyOfArn(arn: string): string {
+  const place = placeOfArn(arn);
+  return place ? placeKey(place) : '';
+}
+
+/** A task's start and real end, in seconds since the scenario's start. */
+function exportTimes(stack: LocalDeployment, task: SimulatedTask): { startedAt: number; endedAt: number } {
+  return { startedAt: Math.round((task.createdAt - SCENARIO_EPOCH) / 1000), endedAt: Math.round((stack.rds.realEnd(task).at - SCENARIO_EPOCH) / 1000) };
 }
 
 /** The snapshot an event announces, if it is a snapshot-created event (RDS-EVENT-0042, 0091, 0075, 0169, 0197). */
@@ -395,9 +510,12 @@ function summarise(scenario: Scenario, stack: LocalDeployment, executions: Execu
   // The task's real end and status, even if it comes after the run stopped following it.
   const exportRecord = (task: SimulatedTask): ExportRecord => {
     const end = stack.rds.realEnd(task);
+    const place = placeOfArn(task.sourceArn);
     return {
       exportId: task.id,
       sourceArn: task.sourceArn,
+      account: place?.account ?? '',
+      region: place?.region ?? '',
       exportSeconds: Math.round((end.at - task.createdAt) / 1000),
       startedAt: secondsSinceStart(task.createdAt),
       endedAt: secondsSinceStart(end.at),
@@ -446,7 +564,8 @@ function summarise(scenario: Scenario, stack: LocalDeployment, executions: Execu
     exportsStarted: tasks.length,
     exportsFollowedToRealEnd: exports.filter((e) => followedToRealEnd(e.status, lastStatus.get(e.exportId))).length,
     makespanSeconds: endTimes.length > 0 ? Math.max(...endTimes) : null,
-    lowerBoundSeconds: Math.round(Math.max(...jobSeconds, jobSeconds.reduce((a, b) => a + b, 0) / scenario.quota)),
+    // Each place runs its own exports under its own quota: the run takes at least its slowest place's bound.
+    lowerBoundSeconds: Math.max(0, ...lowerBoundsByPlace(scenario, durations).values()),
     // Exports started outside the workflow share the quota: they count here, not in `exports`.
     peakConcurrentExports: peakConcurrency(everyTask.map(exportRecord)),
     callbackFaultsInjected: stack.callbackFaultsInjected,

@@ -16,7 +16,7 @@ export const makeHandler = ({ slots, clock }: { slots: DispatchDeps; clock: Cloc
     const wait = await exportFinished(finished, slots);
     // The export's slot is free: hand it to the next execution in its place's queue.
     const place = placeOfArn(finished.sourceArn);
-    const slotsAfter = place ? await dispatch(slots, place, clock(), 'export-ended') : undefined;
+    const slotsAfter = place ? await dispatch(slots, place, clock(), { exportEndedAt: new Date(finished.at) }) : undefined;
     logger.info('export finished', { ...finished, wait, ...slotsAfter });
     return { handled: true };
   }, EVENT_SHAPES.exportEvent);

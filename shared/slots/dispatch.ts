@@ -54,10 +54,11 @@ export const READING_SECONDS = 2;
 
 /**
  * The dispatcher's RDS calls (DescribeExportTasks, one page of up to 100 tasks: a place runs about
- * its quota) per place and second, at most: one shared reading per READING_SECONDS, plus one per
- * export that ended there (an end asks afresh; at most `quota` exports end per shortest export,
- * minutes), plus the tick's (one per dispatchSchedule, 5 minutes). For an account in 3 regions:
- * 3 / 2 = 1.5 calls/s; the README's "Many accounts and regions" compares it with the budget.
+ * its quota) per place and second, at most: one shared reading per READING_SECONDS (admissions, the
+ * tick), plus one per group of exports ending there within a few seconds of each other (a reading
+ * taken after an end serves every end before it; at most `quota` exports run in a place). For an
+ * account in 3 regions: 3 / 2 = 1.5 calls/s, plus those of the ends; the README's "Many accounts
+ * and regions" compares it with the budget and gives the peak measured by `npm run bench`.
  */
 export const DISPATCHER_RDS_CALLS_PER_PLACE_PER_SECOND = 1 / READING_SECONDS;
 
@@ -122,10 +123,15 @@ export interface DispatchResult {
 }
 
 /**
- * Why a dispatch runs. After an export's end it must see that end, and after a start refused for the
- * quota (an export started elsewhere took the slot) it must see that export: both ask RDS afresh.
+ * Why a dispatch runs. After an export's end it must see that end: a reading taken after the end
+ * (with a second's margin for clocks) serves, so exports ending together share one; after a start
+ * refused for the quota (an export started elsewhere took the slot) it must see that export: RDS is
+ * asked afresh. Others count on a reading up to READING_SECONDS old.
  */
-export type DispatchReason = 'queued' | 'requeued' | 'export-ended' | 'tick';
+export type DispatchReason = 'queued' | 'requeued' | { exportEndedAt: Date } | 'tick';
+
+/** How much later than an export's end (by its event's or its task's time) a reading must be taken to show it. */
+const END_MARGIN_MS = 1000;
 
 /** How long a dispatcher may hold the lock: longer than a Lambda's run, short enough to survive a crash. */
 const LOCK_SECONDS = 60;
@@ -134,7 +140,9 @@ const idle = (): DispatchResult => ({ released: [], expired: [], unanswered: [],
 
 /** The oldest RDS reading a dispatch may count on. */
 function readingNotBefore(reason: DispatchReason, now: Date): Date {
-  return reason === 'export-ended' || reason === 'requeued' ? now : new Date(now.getTime() - READING_SECONDS * 1000);
+  if (reason === 'requeued') return now;
+  if (typeof reason === 'object') return new Date(Math.min(now.getTime(), reason.exportEndedAt.getTime() + END_MARGIN_MS));
+  return new Date(now.getTime() - READING_SECONDS * 1000);
 }
 
 /**

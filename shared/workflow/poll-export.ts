@@ -23,7 +23,11 @@ export async function pollExport(state: ExportState, provider: ExportProvider, s
     return observationFailed(current, error, now);
   }
   const next = observe(resumed(current), observation, now);
-  if (isTerminal(next.status) && definitionOf(state.request).takesExportSlot) await dispatchBestEffort(slots, exportPlaceOf(state.request), now, 'export-ended');
+  if (isTerminal(next.status) && definitionOf(state.request).takesExportSlot) {
+    // Seen ended: RDS stopped listing it as running by its end time at the latest.
+    const endedAt = next.taskEndTime && Date.parse(next.taskEndTime) <= now.getTime() ? new Date(next.taskEndTime) : now;
+    await dispatchBestEffort(slots, exportPlaceOf(state.request), now, { exportEndedAt: endedAt });
+  }
   else if (!next.cancelRequested && (await cancelRequested(state, slots))) next.cancelRequested = true;
   return next;
 }

@@ -383,7 +383,7 @@ describe('what the dispatcher asks RDS', () => {
     running[placeKey(PLACE)] = active(10, 11, 12, 13);
 
     const queued = await dispatch(deps(store, { exports: rds }), PLACE, new Date(NOW.getTime() + 100), 'queued');
-    const ended = await dispatch(deps(store, { exports: rds }), PLACE, new Date(NOW.getTime() + 200), 'export-ended');
+    const ended = await dispatch(deps(store, { exports: rds }), PLACE, new Date(NOW.getTime() + 200), { exportEndedAt: new Date(NOW.getTime() + 150) });
 
     expect(queued.released).toEqual([]);
     expect(ended.released).toEqual(['snap-1']);
@@ -391,6 +391,24 @@ describe('what the dispatcher asks RDS', () => {
     await store.enqueue(PLACE, entry(2));
     await dispatch(deps(store, { exports: rds }), PLACE, new Date(NOW.getTime() + 300), 'requeued');
     expect(rds.calls[placeKey(PLACE)]).toBe(3);
+  });
+
+  it('shares one reading among exports that ended before it was taken; an end after it asks again', async () => {
+    // Prepare: a full place with a backlog; each end's event comes 5 s after it.
+    const store = await queueOf(entry(1), entry(2), entry(3));
+    const rds = rdsByPlace({ [placeKey(PLACE)]: active(10, 11, 12, 13, 14) });
+    const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+    const ended = (endedAt: number, dispatchedAt: number) => dispatch(deps(store, { exports: rds }), PLACE, at(dispatchedAt), { exportEndedAt: at(endedAt) });
+
+    // Act: exports end at 0 s, 2 s and 6 s.
+    await ended(0, 5);
+    await ended(2, 7);
+    const calledBefore = rds.calls[placeKey(PLACE)];
+    await ended(6, 11);
+
+    // Assess: the reading of 5 s showed both earlier ends; the end at 6 s needed its own.
+    expect(calledBefore).toBe(1);
+    expect(rds.calls[placeKey(PLACE)]).toBe(2);
   });
 
   it('counts on a reading taken before its round only when it is recent enough for the round\'s reason', async () => {
@@ -404,7 +422,7 @@ describe('what the dispatcher asks RDS', () => {
       if (token === 'token-1') {
         // While the holder releases snap-1, an export ends and its dispatch finds the lock taken.
         running[placeKey(PLACE)] = active(10, 11, 12);
-        expect((await dispatch(deps(store, { exports: rds }), PLACE, new Date(NOW.getTime() + 10), 'export-ended')).deferred).toBe(true);
+        expect((await dispatch(deps(store, { exports: rds }), PLACE, new Date(NOW.getTime() + 10), { exportEndedAt: new Date(NOW.getTime() + 10) })).deferred).toBe(true);
       }
       return succeed(token, output);
     };
