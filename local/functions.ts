@@ -20,7 +20,7 @@ import { RDS_CALL_BUDGET } from '../shared/runtime/pacing.ts';
 import { dispatchDeps } from '../shared/slots/clients.ts';
 import { coordinationStore } from '../shared/slots/dynamodb-store.ts';
 import type { WaitDeps } from '../shared/slots/export-events.ts';
-import { rdsSnapshots } from '../shared/triggers/rds-snapshots.ts';
+import { rdsSnapshots, rdsSnapshotsPerPlace } from '../shared/triggers/rds-snapshots.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/triggers/sweep.ts';
 import { stepFunctions, taskCallbacks } from '../shared/workflow/step-functions.ts';
 import { verifyDeps } from '../shared/verification/aws/clients.ts';
@@ -174,7 +174,8 @@ export class LocalFunctions {
     this.trigger = new AsyncInvoker(
       Array.from({ length: budget.reservedConcurrency }, () => {
         const handler = metered(makeSnapshotTrigger({
-          catalog: rdsSnapshots({ ...sdk, requestHandler: queryHandler(triggerRds, RDS_XMLNS) }, budget.intervalMs),
+          // Each snapshot described in its own place (the member role's session there), paced per account.
+          catalog: rdsSnapshotsPerPlace((place) => inPlace(place, { ...sdk, requestHandler: queryHandler(triggerRds, RDS_XMLNS) }), budget.intervalMs),
           starter: stepFunctions(LOCAL_STATE_MACHINE_ARN, sfnSdk),
           settings: { selection: LOCAL_SELECTION, backupEvents: false },
           clock,

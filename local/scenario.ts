@@ -310,6 +310,10 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
         ...(scenario.failAtPercent !== undefined ? { failAtPercent: scenario.failAtPercent } : {}),
       }),
       random,
+      // The members: every account of the scenario but the orchestrator's own, in the scenario's regions.
+      ...(places.length > 1 || scenario.regions[0] !== LOCAL_REGION
+        ? { memberAccounts: [...new Set(places.map((place) => place.account))].filter((account) => account !== LOCAL_ACCOUNT), memberRegions: scenario.regions }
+        : {}),
       throttleRate: scenario.throttleRate,
       ...(scenario.placeThrottles.length > 0 ? { placeThrottleRate: placeThrottleRate(scenario) } : {}),
       faults: scenario.faults,
@@ -324,8 +328,8 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
         // Without the queue the dispatcher lets everyone through; RDS (the simulator) still enforces the quota.
         EXPORT_QUOTA: scenario.slotQueue ? scenario.quota : Number.MAX_SAFE_INTEGER,
         EVENT_SAFETY_NET_SECONDS: scenario.exportEvents ? scenario.eventSafetyNetSeconds : 0,
-        // Sources of other regions are the member regions' (until the members configuration says so, the
-        // stack's own region is not asked of every source).
+        // Sources in the member regions: until admission reads the members (MEMBER_REGIONS), the stack's
+        // own region is not asked of every source.
         ...(scenario.regions.length > 1 || scenario.regions[0] !== LOCAL_REGION ? { AWS_REGION: undefined } : {}),
         // Triggered executions carry no deadline of their own: the deploy-time default applies.
         ...(scenario.deadlineSeconds ? { DEFAULT_DEADLINE_SECONDS: scenario.deadlineSeconds } : {}),

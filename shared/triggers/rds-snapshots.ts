@@ -11,6 +11,7 @@ import {
   type RDSClientConfig,
 } from '@aws-sdk/client-rds';
 import { Pacer } from '../runtime/pacing.ts';
+import { placeKey, placeOfArn, type Place } from '../accounts/place.ts';
 import { parseSourceArn } from '../export-kinds/rds/source.ts';
 import type { ExportedSources, ExportHistory, ExportTaskSummary, DatabaseRef, SnapshotCatalog, SnapshotInfo, SnapshotLister, SnapshotType } from './snapshots.ts';
 import { awsErrorName, toWorkflowError } from '../runtime/aws-errors.ts';
@@ -177,10 +178,10 @@ function snapshotInfo(arn: string | undefined, sourceId: string | undefined, sna
  * `intervalMs`, every command waits for its turn so that the container's calls are at least that
  * far apart (shared/runtime/pacing.ts: the function's share of the account's RDS budget).
  */
-export const rdsSnapshots = (clientConfig: RDSClientConfig = {}, intervalMs?: number): RdsSnapshots => {
+export const rdsSnapshots = (clientConfig: RDSClientConfig = {}, intervalMs?: number | Pacer): RdsSnapshots => {
   const client = new RDSClient({ ...SDK_OPTIONS, ...clientConfig });
   if (intervalMs !== undefined) {
-    const pacer = new Pacer(intervalMs);
+    const pacer = typeof intervalMs === 'number' ? new Pacer(intervalMs) : intervalMs;
     client.middlewareStack.add(
       (next) => async (args) => {
         await pacer.wait();
@@ -192,3 +193,30 @@ export const rdsSnapshots = (clientConfig: RDSClientConfig = {}, intervalMs?: nu
   }
   return new RdsSnapshots(client);
 };
+
+/**
+ * The trigger's catalog over many places: a snapshot is described in its own account and region
+ * (`configFor`: the member role's session there), one client per place, made on its first use. The
+ * pacing is per account, shared by its regions' clients: the budget is the account's.
+ */
+export function rdsSnapshotsPerPlace(configFor: (place: Place) => RDSClientConfig, intervalMs: number): Pick<SnapshotCatalog, 'describe'> {
+  const catalogs = new Map<string, RdsSnapshots>();
+  const pacers = new Map<string, Pacer>();
+  const catalogOf = (place: Place): RdsSnapshots => {
+    const key = placeKey(place);
+    let catalog = catalogs.get(key);
+    if (!catalog) {
+      let pacer = pacers.get(place.account);
+      if (!pacer) pacers.set(place.account, (pacer = new Pacer(intervalMs)));
+      catalogs.set(key, (catalog = rdsSnapshots(configFor(place), pacer)));
+    }
+    return catalog;
+  };
+  return {
+    describe: async (arn) => {
+      const place = placeOfArn(arn);
+      // Not an ARN of a place: nothing to describe (the trigger answers as for a snapshot that is gone).
+      return place ? catalogOf(place).describe(arn) : undefined;
+    },
+  };
+}
