@@ -1,5 +1,5 @@
 import { admitExport, type AdmissionInput } from '../../shared/workflow/admit-export.ts';
-import type { ExportDefaults } from '../../shared/runtime/config.ts';
+import type { RequestDefaults } from '../../shared/export-kinds/contract.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { workflowStep } from '../../shared/workflow/step.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';
@@ -7,7 +7,7 @@ import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
 
 export interface AdmitExportDeps {
-  defaults: ExportDefaults;
+  defaults: RequestDefaults;
   slots: DispatchDeps;
   clock: Clock;
 }

@@ -1,7 +1,10 @@
 import { dispatchDeps } from '../../shared/slots/clients.ts';
-import { exportDefaultsShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
+import { exportDefaultsShape, membersConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
 import { systemClock } from '../../shared/runtime/clock.ts';
+import { membersOf } from '../../shared/accounts/members.ts';
+import { placeClients } from '../../shared/accounts/clients.ts';
 import { makeHandler } from './app.ts';
 
-const config = readConfig({ ...exportDefaultsShape, ...slotConfigShape });
-export const handler = makeHandler({ defaults: config, slots: dispatchDeps(config), clock: systemClock });
+const config = readConfig({ ...exportDefaultsShape, ...slotConfigShape, ...membersConfigShape });
+const members = membersOf(config);
+export const handler = makeHandler({ defaults: { ...config, members }, slots: dispatchDeps(config, { rdsOf: placeClients(members) }), clock: systemClock });

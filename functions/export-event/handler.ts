@@ -1,6 +1,9 @@
 import { dispatchDeps } from '../../shared/slots/clients.ts';
-import { readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
+import { membersConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
 import { systemClock } from '../../shared/runtime/clock.ts';
+import { membersOf } from '../../shared/accounts/members.ts';
+import { placeClients } from '../../shared/accounts/clients.ts';
 import { makeHandler } from './app.ts';
 
-export const handler = makeHandler({ slots: dispatchDeps(readConfig(slotConfigShape)), clock: systemClock });
+const config = readConfig({ ...slotConfigShape, ...membersConfigShape });
+export const handler = makeHandler({ slots: dispatchDeps(config, { rdsOf: placeClients(membersOf(config)) }), clock: systemClock });

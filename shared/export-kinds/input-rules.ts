@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { quote, quoteList } from '../runtime/format.ts';
 import { INPUT_LIMITS, utf8Bytes, type InputLimit } from './input-limits.ts';
 import { parseSourceArn } from './rds/source.ts';
-import { partitionOf } from '../accounts/members.ts';
+import { partitionOf, unservedPlaceProblem, type Members } from '../accounts/members.ts';
 
 /** The partition of a region (one definition, beside the members it also decides for). */
 export { partitionOf };
@@ -124,7 +124,11 @@ const KEY_ID = /^(?:mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0
 const ALIAS = /^alias\/[\w/-]+$/;
 const KMS_ARN = new RegExp(`^arn:(${PARTITION}):kms:([a-z0-9-]+):(\\d{12}):(key/[\\w-]+|alias/[\\w/-]+)$`);
 
-export function kmsKeyProblems(field: string, keyId: string, stack: StackLocation | undefined): string[] {
+/**
+ * A KMS key for an export: RDS encrypts with a key of the source's region (`sourceRegion`, the
+ * stack's when absent: before members, every source was of the stack's region).
+ */
+export function kmsKeyProblems(field: string, keyId: string, stack: StackLocation | undefined, sourceRegion?: string): string[] {
   const size = sizeProblem(field, keyId, INPUT_LIMITS.kmsKeyId, "KMS's limit for a key id");
   if (size) return [size];
   const arn = KMS_ARN.exec(keyId);
@@ -137,7 +141,14 @@ export function kmsKeyProblems(field: string, keyId: string, stack: StackLocatio
   }
   if (arn && stack) {
     if (arn[1] !== stack.partition) problems.push(partitionProblem(field, keyId, arn[1]!, stack));
-    else if (arn[2] !== stack.region) problems.push(regionProblem(field, keyId, arn[2]!, stack, 'RDS encrypts an export with a key of its own region', `give a key of ${stack.region}`));
+    else if (sourceRegion !== undefined && sourceRegion !== stack.region) {
+      if (arn[2] !== sourceRegion) {
+        problems.push(
+          `${field} ${quote(keyId)} is in ${arn[2]}, but the source is in ${sourceRegion} (RDS encrypts an export with a key of the source's region): ` +
+            `give a key of ${sourceRegion}, e.g. a multi-Region key's replica there ({region} in EXPORT_KMS_KEY_ID names it for every region)`,
+        );
+      }
+    } else if (arn[2] !== stack.region) problems.push(regionProblem(field, keyId, arn[2]!, stack, 'RDS encrypts an export with a key of its own region', `give a key of ${stack.region}`));
   }
   return problems;
 }
@@ -154,7 +165,7 @@ export function regionProblem(field: string, arn: string, region: string, stack:
  * An RDS source: an ARN of a DB snapshot, cluster snapshot or cluster, whose name RDS could have
  * given, in the stack's partition and region (StartExportTask exports a source of its own region).
  */
-export function sourceArnProblems(field: string, arn: string, stack: StackLocation | undefined): string[] {
+export function sourceArnProblems(field: string, arn: string, stack: StackLocation | undefined, members?: Members): string[] {
   const size = sizeProblem(field, arn, INPUT_LIMITS.sourceArn, 'the length of an ARN');
   if (size) return [size];
   const source = parseSourceArn(arn);
@@ -171,7 +182,11 @@ export function sourceArnProblems(field: string, arn: string, stack: StackLocati
   else if (/[\s\u0000-\u001f\u007f-\u009f]/.test(source.name)) problems.push(`the name in ${field} ${quote(source.name)} has whitespace or a control character: no RDS identifier does; copy the ARN from the RDS console or API`);
   const partition = arn.split(':')[1]!;
   if (stack && partition !== stack.partition) problems.push(partitionProblem(field, arn, partition, stack));
-  else if (stack && source.region !== stack.region) problems.push(regionProblem(field, arn, source.region, stack, 'RDS exports a snapshot or cluster of its own region only', `copy the snapshot to ${stack.region}, or export it with a stack deployed in ${source.region}`));
+  else if (members) {
+    // With members, the places served decide: the own account and each member, in each member region.
+    const unserved = unservedPlaceProblem(field, arn, source, members);
+    if (unserved) problems.push(unserved);
+  } else if (stack && source.region !== stack.region) problems.push(regionProblem(field, arn, source.region, stack, 'RDS exports a snapshot or cluster of its own region only', `copy the snapshot to ${stack.region}, or export it with a stack deployed in ${source.region}`));
   return problems;
 }
 

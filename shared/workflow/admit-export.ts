@@ -1,4 +1,4 @@
-import type { ExportDefaults } from '../runtime/config.ts';
+import type { RequestDefaults } from '../export-kinds/contract.ts';
 import { dispatchBestEffort, startingNow, type DispatchDeps, type DispatchResult } from '../slots/dispatch.ts';
 import { buildWorkflowRequest } from '../export-kinds/inputs.ts';
 import { definitionOf } from '../export-kinds/registry.ts';
@@ -21,7 +21,7 @@ export interface AdmissionInput {
  */
 export async function admitExport(
   event: AdmissionInput,
-  defaults: ExportDefaults,
+  defaults: RequestDefaults,
   deps: DispatchDeps,
   now: Date,
 ): Promise<{ exportId: string; dispatch: DispatchResult | undefined }> {

@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
-import type { ExportDefaults } from '../../runtime/config.ts';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
 import { madeOnFirstUse } from '../../runtime/on-first-use.ts';
-import { quoteList } from '../../runtime/format.ts';
+import { quote, quoteList } from '../../runtime/format.ts';
+import { memberExportRoleArn, reachedThroughRole } from '../../accounts/members.ts';
+import type { RequestDefaults } from '../contract.ts';
 import {
   bucketProblems,
   deadlineField,
@@ -56,21 +57,36 @@ export interface RdsRequest {
  * Validates the execution input against the deploy-time defaults and derives everything the
  * export needs. Every problem is reported at once, each naming the field and what to do.
  */
-export function buildRdsRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): RdsRequest {
+export function buildRdsRequest(raw: unknown, config: RequestDefaults, requestedAt: Date): RdsRequest {
   const parsed = executionInputSchema().safeParse(raw);
   const problems: string[] = parsed.success ? [] : parsed.error.issues.map(describeIssue);
   // The checks below still run on the fields that have the right type, so one answer lists every problem.
   const input = parsed.success ? parsed.data : wellTypedFields(raw);
 
+  const { members } = config;
   const stack = stackLocation(config);
-  if (input.sourceArn !== undefined) problems.push(...sourceArnProblems('sourceArn', input.sourceArn, stack));
+  if (input.sourceArn !== undefined) problems.push(...sourceArnProblems('sourceArn', input.sourceArn, stack, members));
   const source = input.sourceArn === undefined ? undefined : parseSourceArn(input.sourceArn);
-  const s3Bucket = input.s3Bucket ?? config.EXPORT_BUCKET;
+  // The export runs in the source's place: with members, a bucket and key of its region ({region} in
+  // the defaults names it), and for a member account that account's own export role (RDS takes a
+  // role of the caller's account only).
+  const sourceRegion = members && source ? source.region : undefined;
+  const inRegion = (template: string) => (sourceRegion ? template.replaceAll('{region}', sourceRegion) : template);
+  const member = members && source && reachedThroughRole(members, source.account) ? source.account : undefined;
+  const s3Bucket = input.s3Bucket ?? inRegion(config.EXPORT_BUCKET);
   problems.push(...bucketProblems(input.s3Bucket === undefined ? 's3Bucket (the default, EXPORT_BUCKET)' : 's3Bucket', s3Bucket));
-  const iamRoleArn = input.iamRoleArn ?? config.EXPORT_ROLE_ARN;
-  problems.push(...roleArnProblems(input.iamRoleArn === undefined ? 'iamRoleArn (the default, EXPORT_ROLE_ARN)' : 'iamRoleArn', iamRoleArn, stack));
-  const kmsKeyId = input.kmsKeyId ?? config.EXPORT_KMS_KEY_ID;
-  problems.push(...kmsKeyProblems(input.kmsKeyId === undefined ? 'kmsKeyId (the default, EXPORT_KMS_KEY_ID)' : 'kmsKeyId', kmsKeyId, stack));
+  const iamRoleArn = input.iamRoleArn ?? (member ? memberExportRoleArn(members!, member) : config.EXPORT_ROLE_ARN);
+  const roleField = input.iamRoleArn !== undefined ? 'iamRoleArn' : member ? 'iamRoleArn (the default for a member account, MEMBER_EXPORT_ROLE_NAME)' : 'iamRoleArn (the default, EXPORT_ROLE_ARN)';
+  problems.push(...roleArnProblems(roleField, iamRoleArn, stack));
+  const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(iamRoleArn)?.[1];
+  if (member && roleAccount && roleAccount !== member) {
+    problems.push(
+      `${roleField} ${quote(iamRoleArn)} is a role of account ${roleAccount}, but the source is in member account ${member}: RDS takes a role of the source's own account; ` +
+        `leave iamRoleArn out to use the member export role ${memberExportRoleArn(members!, member)}`,
+    );
+  }
+  const kmsKeyId = input.kmsKeyId ?? inRegion(config.EXPORT_KMS_KEY_ID);
+  problems.push(...kmsKeyProblems(input.kmsKeyId === undefined ? 'kmsKeyId (the default, EXPORT_KMS_KEY_ID)' : 'kmsKeyId', kmsKeyId, stack, sourceRegion));
   const exportOnly = input.exportOnly === undefined ? undefined : exportOnlyProblems('exportOnly', input.exportOnly);
   if (exportOnly) problems.push(...exportOnly.problems);
   const prefixTemplate = input.s3Prefix ?? config.EXPORT_PREFIX;
