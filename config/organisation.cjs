@@ -132,16 +132,21 @@ function listStatements(document) {
   return document.Statement;
 }
 
-/** The function roles whose policies call RDS: they run those calls in the member accounts now. */
+const callsRds = (document) => listStatements(document ?? {}).some((statement) => [statement.Action].flat().some((action) => String(action).startsWith('rds:')));
+
+/**
+ * The function roles whose policies (inline, or AWS::IAM::RolePolicy attached) call RDS: they run those calls
+ * in the member accounts now. Found in the template, so that a function that starts calling RDS (verifyExport
+ * with retainExports, which lists the export history) assumes the member roles too.
+ */
 function rdsCallingRoles(template) {
+  const attached = Object.values(template.Resources)
+    .filter((resource) => resource.Type === 'AWS::IAM::RolePolicy' && callsRds(resource.Properties?.PolicyDocument))
+    .map((resource) => resource.Properties?.RoleName?.Ref);
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
     .filter(([, resource]) => JSON.stringify(resource.Properties?.AssumeRolePolicyDocument ?? {}).includes('lambda.amazonaws.com'))
-    .filter(([, resource]) =>
-      (resource.Properties?.Policies ?? []).some((policy) =>
-        listStatements(policy.PolicyDocument).some((statement) => [statement.Action].flat().some((action) => String(action).startsWith('rds:'))),
-      ),
-    )
+    .filter(([logicalId, resource]) => attached.includes(logicalId) || (resource.Properties?.Policies ?? []).some((policy) => callsRds(policy.PolicyDocument)))
     .map(([logicalId]) => logicalId)
     .sort();
 }

@@ -50,7 +50,10 @@ const EXTERNAL_ID = 'acme-rds-exports';
 const MEMBER_ROLE = 'export-orchestrator-member';
 const MEMBER_EXPORT_ROLE = 'export-orchestrator-member-export';
 
-/** The functions that call RDS, and so assume the member roles (their roles' rds: actions, test/packaging.test.ts FUNCTIONS). */
+/**
+ * The functions that call RDS, and so assume the member roles (their roles' rds: actions, test/packaging.test.ts
+ * FUNCTIONS). verifyExport joins them when retainExports > 0 (it lists the export history): the unit test below.
+ */
 const RDS_CALLING_ROLES = [
   'AdmitExportRole',
   'CancelExportRole',
@@ -307,6 +310,29 @@ describe('the central stack with member accounts (config/organisation.cjs)', () 
     expect(policy.Properties?.Roles).toEqual(RDS_CALLING_ROLES.map((role) => ({ Ref: role })));
   });
 
+  it("gives the functions that reach the members the members' settings (shared/runtime/config.ts membersConfigShape)", () => {
+    // Prepare: every function given MEMBER_ACCOUNTS, with its environment and its role.
+    const functions = resourcesOf(central, 'AWS::Lambda::Function')
+      .map(([id, fn]) => ({ id, role: (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0], env: (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables }))
+      .filter(({ env }) => 'MEMBER_ACCOUNTS' in env);
+    const assuming = (central.Resources.MemberRolesAccess!.Properties?.Roles as { Ref: string }[]).map((role) => role.Ref);
+
+    // Assess
+    expect(functions.length).toBeGreaterThan(0);
+    for (const { id, role, env } of functions) {
+      expect(env, id).toMatchObject({
+        MEMBER_ACCOUNTS: MEMBERS.join(','),
+        MEMBER_REGIONS: MEMBER_REGIONS.join(','),
+        MEMBER_ROLE_NAME: MEMBER_ROLE,
+        MEMBER_EXPORT_ROLE_NAME: MEMBER_EXPORT_ROLE,
+        MEMBER_EXTERNAL_ID: EXTERNAL_ID,
+        ORCHESTRATOR_ACCOUNT: { Ref: 'AWS::AccountId' },
+      });
+      // A function that reads the members and calls RDS may assume their roles.
+      if (RDS_CALLING_ROLES.includes(role)) expect(assuming, id).toContain(role);
+    }
+  });
+
   it('grants no wildcard action, and no new Resource "*" in an identity policy', () => {
     const allows = policyStatements(central).filter((s) => s.Effect === 'Allow');
     const added = ['MemberRolesAccess', 'MemberEventsPolicy'];
@@ -447,6 +473,24 @@ describe('organisation parameters (config/organisation.cjs)', () => {
     // The member template's forwarding rule, <memberRoleName>-rds-events, has a 64-character name at most.
     expect(() => settingsOf({ memberAccounts: '111111111111', memberRoleName: 'r'.repeat(54) })).toThrow(/at most 53 characters/);
     expect(settingsOf({ memberAccounts: '111111111111', memberRoleName: 'r'.repeat(53) })).toBeDefined();
+  });
+
+  it('gives the member roles to every function role that calls RDS, by an inline or an attached policy, and to no other', () => {
+    const lambdaTrust = { Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+    const policy = (action: string) => ({ Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+    const template: CfnTemplate = {
+      Resources: {
+        StartExportRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust, Policies: [{ PolicyName: 'p', PolicyDocument: policy('rds:StartExportTask') }] } },
+        VerifyExportRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust, Policies: [{ PolicyName: 'p', PolicyDocument: policy('s3:GetObject') }] } },
+        VerifyExportRetention: { Type: 'AWS::IAM::RolePolicy', Properties: { RoleName: { Ref: 'VerifyExportRole' }, PolicyName: 'r', PolicyDocument: policy('rds:DescribeExportTasks') } },
+        NotifyRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust, Policies: [{ PolicyName: 'p', PolicyDocument: policy('sns:Publish') }] } },
+        ExportRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { Service: 'export.rds.amazonaws.com' }, Action: 'sts:AssumeRole' }] } } },
+      },
+    };
+
+    organisation.addOrganisation(template, settingsOf({ memberAccounts: '111111111111' }));
+
+    expect(template.Resources.MemberRolesAccess!.Properties?.Roles).toEqual([{ Ref: 'StartExportRole' }, { Ref: 'VerifyExportRole' }]);
   });
 
   it(`splits the member roles over managed policies of ${organisation.MEMBERS_PER_POLICY} accounts (IAM's 6,144-character limit)`, () => {
