@@ -1,5 +1,5 @@
 import { admitExport, type AdmissionInput } from '../../shared/workflow/admit-export.ts';
-import type { RequestDefaults } from '../../shared/export-kinds/contract.ts';
+import type { RequestDefaults } from '../../shared/accounts/members.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { workflowStep } from '../../shared/workflow/step.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';

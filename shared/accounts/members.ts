@@ -1,4 +1,4 @@
-import { splitList, type MembersConfig } from '../runtime/config.ts';
+import { splitList, type ExportDefaults, type MembersConfig } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { quote } from '../runtime/format.ts';
 import { placeKey, type Place } from './place.ts';
@@ -24,6 +24,9 @@ export interface Members {
   /** The RoleSessionName of every AssumeRole: names the deployment in the member's CloudTrail. */
   sessionName: string;
 }
+
+/** What a request is built with: the deploy-time defaults, and the places the deployment serves (none given: the stack's own region, as before members). */
+export type RequestDefaults = ExportDefaults & { members?: Members };
 
 /** Deployments without members: the stack's own account, in its own region. */
 export const NO_MEMBERS: Members = { partition: 'aws', accounts: [], regions: [], roleName: 'export-orchestrator-member', exportRoleName: 'export-orchestrator-member-export', sessionName: 'export-orchestrator' };

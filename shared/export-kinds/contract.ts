@@ -1,5 +1,4 @@
-import type { ExportDefaults } from '../runtime/config.ts';
-import type { Members } from '../accounts/members.ts';
+import type { RequestDefaults } from '../accounts/members.ts';
 import type { ExportKind, ExportRequest, RequestOf } from './request.ts';
 import type { ExportStatus } from './status.ts';
 
@@ -23,9 +22,6 @@ export interface ExportObservation {
  * of describe and cancel is the id start returned: ours for RDS, the service's for EC2 and ADS.
  */
 /** The execution input of a kind (without its `kind` field) → its request; InvalidExportRequest names every problem at once. */
-/** What a request is built with: the deploy-time defaults, and the places the deployment serves (none given: the stack's own region, as before members). */
-export type RequestDefaults = ExportDefaults & { members?: Members };
-
 export type BuildRequest<K extends ExportKind> = (input: unknown, defaults: RequestDefaults, requestedAt: Date) => RequestOf<K>;
 
 export interface ExportProvider<Request = ExportRequest> {

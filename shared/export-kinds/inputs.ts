@@ -1,7 +1,8 @@
 import { InvalidExportRequest } from '../runtime/errors.ts';
 import { quote } from '../runtime/format.ts';
 import { buildAdsRequest } from './ads/request.ts';
-import type { BuildRequest, RequestDefaults } from './contract.ts';
+import type { BuildRequest } from './contract.ts';
+import type { RequestDefaults } from '../accounts/members.ts';
 import { buildEc2ImageRequest } from './ec2-image/request.ts';
 import { buildRdsRequest } from './rds/request.ts';
 import { EXPORT_KINDS, isExportKind } from './registry.ts';

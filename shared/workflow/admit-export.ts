@@ -1,4 +1,4 @@
-import type { RequestDefaults } from '../export-kinds/contract.ts';
+import type { RequestDefaults } from '../accounts/members.ts';
 import { dispatchBestEffort, startingNow, type DispatchDeps, type DispatchResult } from '../slots/dispatch.ts';
 import { buildWorkflowRequest } from '../export-kinds/inputs.ts';
 import { definitionOf } from '../export-kinds/registry.ts';

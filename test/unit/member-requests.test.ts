@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { membersOf } from '../../shared/accounts/members.ts';
-import type { RequestDefaults } from '../../shared/export-kinds/contract.ts';
+import type { RequestDefaults } from '../../shared/accounts/members.ts';
 import { buildRdsRequest } from '../../shared/export-kinds/rds/request.ts';
 import { exportDefaultsShape, membersConfigShape, readConfig } from '../../shared/runtime/config.ts';
 import { InvalidExportRequest } from '../../shared/runtime/errors.ts';

@@ -2,8 +2,7 @@ import * as z from 'zod/mini';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
 import { madeOnFirstUse } from '../../runtime/on-first-use.ts';
 import { quote, quoteList } from '../../runtime/format.ts';
-import { memberExportRoleArn, reachedThroughRole } from '../../accounts/members.ts';
-import type { RequestDefaults } from '../contract.ts';
+import { memberExportRoleArn, reachedThroughRole, type RequestDefaults } from '../../accounts/members.ts';
 import {
   bucketProblems,
   deadlineField,
