@@ -61,8 +61,13 @@ export const DEFAULT_SLOT_WAIT_LIMIT_SECONDS = 30 * 86400;
 export const MAX_SLOT_WAIT_LIMIT_SECONDS = 300 * 86400;
 
 /** Where executions queue for the export slots of each account and region. */
-export const slotConfigShape = /* @__PURE__ */ (() => ({
+/** The coordination table alone: what the export waits (await-export) and the sweep read of the slots' settings. */
+export const coordinationTableShape = /* @__PURE__ */ (() => ({
   COORDINATION_TABLE: z.string().check(z.minLength(3, 'must be a DynamoDB table name')),
+}))();
+
+export const slotConfigShape = /* @__PURE__ */ (() => ({
+  ...coordinationTableShape,
   /** RDS runs 5 export tasks at once per account and region unless the quota was raised. */
   EXPORT_QUOTA: z._default(z.coerce.number().check(z.int('must be a whole number'), z.positive('must be positive')), 5),
   /** Quotas other than EXPORT_QUOTA: `123456789012=3,210987654321/eu-west-1=2` (shared/slots/quota.ts). */

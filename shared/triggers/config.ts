@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { describeIssue } from '../export-kinds/input-rules.ts';
-import { slotConfigShape } from '../runtime/config.ts';
+import { coordinationTableShape } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { quote } from '../runtime/format.ts';
 import { madeOnFirstUse } from '../runtime/on-first-use.ts';
@@ -79,7 +79,7 @@ export function triggerSettings(config: SnapshotTriggerConfig): TriggerSettings 
 export const reconcileConfigShape = /* @__PURE__ */ (() => ({
   STATE_MACHINE_ARN: arn,
   /** Where the executions queued for a slot, or holding one, are known: the sweep skips them. */
-  COORDINATION_TABLE: slotConfigShape.COORDINATION_TABLE,
+  ...coordinationTableShape,
   ...selectionShape,
   SWEEP_LOOKBACK_SECONDS: z._default(
     z.coerce.number().check(z.int('must be a whole number of seconds'), z.gte(3600, 'must be at least 3600 (an hour: longer than the sweep schedule)'), z.lte(35 * 24 * 3600, 'must be at most 35 days (RDS keeps automated snapshots at most that long)')),
