@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { importNodeVersion, measureColdStarts } from './bundles.ts';
 import { dispatcherScaleTable, runFleet } from './dispatcher-scale.ts';
+import { placesTable } from './places.ts';
 import { RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } from '../shared/runtime/pacing.ts';
 import { ASSUMPTIONS, configuredMemoryMb, costOf, PRICES, type MeasuredRun } from './cost.ts';
 import { verifyTable } from './verify.ts';
@@ -235,6 +236,7 @@ const TABLES: Record<string, () => Promise<void>> = {
   polling: pollingTable,
   fleet: fleetTable,
   dispatcher: () => dispatcherScaleTable(printTable),
+  places: () => placesTable(printTable),
   cost: costTable,
   faults: faultTable,
   bundles: bundleTable,
