@@ -104,7 +104,7 @@ function timeOf(field: string, value: string | undefined, problems: string[]): n
 export function buildAdsRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): AdsRequest {
   const { deadlineSeconds, ...rest } = raw as Record<string, unknown>;
   const deadline = deadlineField().safeParse(deadlineSeconds);
-  const problems = deadline.success ? [] : deadline.error.issues.map((issue) => `deadlineSeconds ${issue.message}`);
+  const problems = deadline.success ? [] : deadline.error.issues.map((issue) => describeIssue(issue, [], { input: 'deadlineSeconds' }));
   let ads: AdsExportParameters | undefined;
   try {
     ads = validateAdsExportParameters(rest);

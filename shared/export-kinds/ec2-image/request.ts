@@ -3,9 +3,9 @@ import * as z from 'zod/mini';
 import type { ExportDefaults } from '../../runtime/config.ts';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
 import { madeOnFirstUse } from '../../runtime/on-first-use.ts';
-import { quote, quoteList } from '../../runtime/format.ts';
+import { quote } from '../../runtime/format.ts';
 import { INPUT_LIMITS } from '../input-limits.ts';
-import { bucketProblems, deadlineField, describeIssue, fieldPath, partitionOf, prefixTemplateProblems, renderPrefix, roleNameProblems, sizeProblem, typeError } from '../input-rules.ts';
+import { bucketProblems, deadlineField, describeIssue, partitionOf, prefixTemplateProblems, renderPrefix, roleNameProblems, sizeProblem, typeError } from '../input-rules.ts';
 
 // What an ec2-image export request is, checked before anything is queued or started. Apart from
 // the adapter (shared/export-kinds/ec2-image/ec2-image-provider.ts), so validating a request never loads the EC2 client.
@@ -117,7 +117,7 @@ const ec2ImageInputSchema = /* @__PURE__ */ madeOnFirstUse(() =>
  */
 export function buildEc2ImageRequest(raw: unknown, config: ExportDefaults, requestedAt: Date): Ec2ImageRequest {
   const parsed = ec2ImageInputSchema().safeParse(raw);
-  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map((issue) => describeKindIssue(issue, ec2ImageInputSchema().shape)));
+  if (!parsed.success) throw new InvalidExportRequest(parsed.error.issues.map((issue) => describeIssue(issue, ['kind', ...Object.keys(ec2ImageInputSchema().shape)], { forKind: 'ec2-image' })));
   const { deadlineSeconds, ...input } = parsed.data;
   const s3Bucket = input.s3Bucket ?? config.EXPORT_BUCKET;
   const template = input.s3Prefix ?? '{sourceId}/{date}';
@@ -139,11 +139,4 @@ export function buildEc2ImageRequest(raw: unknown, config: ExportDefaults, reque
     requestedAt: requestedAt.toISOString(),
     deadline: new Date(requestedAt.getTime() + (deadlineSeconds ?? config.DEFAULT_DEADLINE_SECONDS) * 1000).toISOString(),
   };
-}
-
-function describeKindIssue(issue: z.core.$ZodIssue, shape: object): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown field(s) ${quoteList(issue.keys)} for kind "ec2-image": allowed are kind, ${Object.keys(shape).join(', ')}`;
-  }
-  return `${fieldPath(issue.path)} ${issue.message}`;
 }

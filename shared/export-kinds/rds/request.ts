@@ -1,13 +1,13 @@
 import * as z from 'zod/mini';
 import { InvalidExportRequest } from '../../runtime/errors.ts';
 import { madeOnFirstUse } from '../../runtime/on-first-use.ts';
-import { quote, quoteList } from '../../runtime/format.ts';
+import { quote } from '../../runtime/format.ts';
 import { memberExportRoleArn, reachedThroughRole, type RequestDefaults } from '../../accounts/members.ts';
 import {
   bucketProblems,
   deadlineField,
+  describeIssue,
   exportOnlyProblems,
-  fieldPath,
   kmsKeyProblems,
   prefixTemplateProblems,
   renderedPrefixProblem,
@@ -58,7 +58,7 @@ export interface RdsRequest {
  */
 export function buildRdsRequest(raw: unknown, config: RequestDefaults, requestedAt: Date): RdsRequest {
   const parsed = executionInputSchema().safeParse(raw);
-  const problems: string[] = parsed.success ? [] : parsed.error.issues.map(describeIssue);
+  const problems: string[] = parsed.success ? [] : parsed.error.issues.map((issue) => describeIssue(issue, Object.keys(executionInputSchema().shape)));
   // The checks below still run on the fields that have the right type, so one answer lists every problem.
   const input = parsed.success ? parsed.data : wellTypedFields(raw);
 
@@ -121,13 +121,6 @@ function wellTypedFields(raw: unknown): Partial<ExecutionInput> {
     if (value !== undefined && schema.safeParse(value).success) Object.assign(fields, { [key]: value });
   }
   return fields;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown field(s) ${quoteList(issue.keys)}: allowed are ${Object.keys(executionInputSchema().shape).join(', ')}`;
-  }
-  return `${fieldPath(issue.path)} ${issue.message}`;
 }
 
 /** The folder an RDS export writes: <bucket>/<prefix>/<export id>/ (its data and its metadata files). */
