@@ -19,9 +19,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EXPORT_FINISHED_EVENTS, RDS_EVENT_DETAIL_TYPE } from '../shared/export-kinds/rds/events.ts';
-import { exportDefaultsShape, notifyConfigShape, providerConfigShape, slotConfigShape, verifyConfigShape } from '../shared/runtime/config.ts';
+import { exportDefaultsShape, notifyConfigShape, providerConfigShape, slackConfigShape, slotConfigShape, verifyConfigShape } from '../shared/runtime/config.ts';
 import { METRIC_NAMES } from '../shared/runtime/metrics.ts';
-import { slackConfigShape } from '../shared/notify/slack/config.ts';
 import { planExportsConfigShape, reconcileConfigShape, snapshotTriggerConfigShape } from '../shared/triggers/config.ts';
 import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import {

@@ -1,6 +1,5 @@
 import { ssmSecret } from '../../shared/notify/slack/ssm-secret.ts';
-import { readConfig } from '../../shared/runtime/config.ts';
-import { slackConfigShape } from '../../shared/notify/slack/config.ts';
+import { readConfig, slackConfigShape } from '../../shared/runtime/config.ts';
 import { makeHandler } from './app.ts';
 
 const config = readConfig(slackConfigShape);

@@ -5,6 +5,10 @@ import { parseQuotaOverrides } from '../slots/quota.ts';
 // zod/mini rather than zod: it tree-shakes, and these modules are bundled into every Lambda. Each shape
 // is built in a /* @__PURE__ */ call: a bundle keeps (and builds at its cold start) only the shapes its
 // function reads, not every function's (esbuild drops a pure call whose value is unused).
+//
+// Every configuration shape is here but the triggers' (shared/triggers/config.ts: the snapshot trigger's,
+// the sweep's, the planner's): those are built from the triggers' own vocabulary (snapshot types,
+// selection globs, scheduled sources checked by the export kinds' input rules), which runtime/ does not import.
 
 /**
  * The one place that reads environment variables. Each function declares the variables it needs
@@ -181,3 +185,25 @@ export function verifySettingsOf(config: VerifyConfig): { catalogDatabase?: stri
     retainExports: config.RETAIN_EXPORTS,
   };
 }
+
+/**
+ * The Slack notifier's configuration. The webhook URL is a secret: only the *name* of the SSM
+ * parameter that holds it comes through the environment (and so through CloudFormation).
+ */
+export const slackConfigShape = /* @__PURE__ */ (() => ({
+  SLACK_WEBHOOK_PARAMETER: z.string().check(
+    // A URL here means someone pasted the secret itself into the environment: refuse it, and say so
+    // without echoing it (readConfig never repeats a value).
+    z.refine((name) => !/:\/\//.test(name), 'must name the SSM parameter that holds the webhook URL, not be the URL'),
+    // The IAM policy builds the parameter ARN as `parameter${name}`, which only holds with a leading slash.
+    z.regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'must be an SSM parameter name starting with "/", e.g. /export-orchestrator/prod/slack-webhook'),
+  ),
+}))();
+export type SlackConfig = z.infer<z.ZodMiniObject<typeof slackConfigShape>>;
+
+/** The metrics (runtime/metrics.ts), read as Powertools Metrics reads them, so that serverless.yml, the local run and the tests set the same variables. */
+export const metricsConfigShape = /* @__PURE__ */ (() => ({
+  POWERTOOLS_METRICS_NAMESPACE: z._default(z.string(), 'default_namespace'),
+  /** "true" (or "1"): no metric is written (local runs, tests). */
+  POWERTOOLS_METRICS_DISABLED: z.optional(z.string()),
+}))();

@@ -1,5 +1,4 @@
-import * as z from 'zod/mini';
-import { readConfig } from './config.ts';
+import { metricsConfigShape, readConfig } from './config.ts';
 
 /**
  * Operational metrics, as CloudWatch embedded metric format (EMF) log lines: CloudWatch turns them
@@ -44,13 +43,6 @@ export interface MetricPoint {
 export interface Metrics {
   emit(point: MetricPoint): void;
 }
-
-/** Read as Powertools Metrics reads them, so that serverless.yml, the local run and the tests set the same variables. */
-export const metricsConfigShape = {
-  POWERTOOLS_METRICS_NAMESPACE: z._default(z.string(), 'default_namespace'),
-  /** "true" (or "1"): no metric is written (local runs, tests). */
-  POWERTOOLS_METRICS_DISABLED: z.optional(z.string()),
-};
 
 /** One CloudWatch embedded-metric-format document of one metric, in Powertools' key order. */
 export function emfDocument(point: MetricPoint, namespace: string, timestamp: number): string {
