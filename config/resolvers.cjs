@@ -200,7 +200,52 @@ async function selectionInclude({ resolveVariable }) {
   return include;
 }
 
+/**
+ * `{region}` in `exportBucket` or `kmsKeyArn` (issue 14): with member Regions, a bucket and a key of each
+ * source's Region (RDS exports only to a bucket of the snapshot's Region), e.g. `acme-exports-{region}` and a
+ * multi-Region key's ARN. The stack's own uses of them (its CloudFormation parameters: the export role's
+ * policy, the outputs) are those of its own Region, substituted when packaging for that Region; admit
+ * (EXPORT_BUCKET, EXPORT_KMS_KEY_ID) gets the template itself, which it renders for each source's Region.
+ */
+const REGION_PLACEHOLDER = '{region}';
+
+async function stackRegion(resolveVariable) {
+  return String((await resolveVariable('self:provider.region')) ?? '');
+}
+
+/** A bucket or key setting as the stack's own Region has it. */
+function inRegion(template, region) {
+  return template.replaceAll(REGION_PLACEHOLDER, region);
+}
+
+/** What admit is given: the template when it names a Region per source (with members), else the parameter's value. */
+function regionalSetting(template, memberAccounts, parameter) {
+  return template.includes(REGION_PLACEHOLDER) && memberAccounts.trim() !== '' ? template : { Ref: parameter };
+}
+
+async function exportBucketInStackRegion({ resolveVariable }) {
+  return inRegion(await readParam(resolveVariable, 'exportBucket'), await stackRegion(resolveVariable));
+}
+
+async function kmsKeyArnInStackRegion({ resolveVariable }) {
+  return inRegion(await readParam(resolveVariable, 'kmsKeyArn'), await stackRegion(resolveVariable));
+}
+
+async function exportBucketSetting({ resolveVariable }) {
+  return regionalSetting(await readParam(resolveVariable, 'exportBucket'), await readParam(resolveVariable, 'memberAccounts'), 'ExportBucketName');
+}
+
+async function kmsKeyIdSetting({ resolveVariable }) {
+  return regionalSetting(await readParam(resolveVariable, 'kmsKeyArn'), await readParam(resolveVariable, 'memberAccounts'), 'KmsKeyArn');
+}
+
 module.exports = {
+  exportBucketInStackRegion,
+  kmsKeyArnInStackRegion,
+  exportBucketSetting,
+  kmsKeyIdSetting,
+  inRegion,
+  regionalSetting,
   subscriptions,
   selectionInclude,
   selectsNothing,

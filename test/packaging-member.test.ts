@@ -38,6 +38,9 @@ interface OrganisationModule {
   MEMBERS_PER_POLICY: number;
 }
 const organisation = createRequire(import.meta.url)('../config/organisation.cjs') as OrganisationModule;
+type ResolveVariable = (address: string) => Promise<unknown>;
+type Resolver = (context: { resolveVariable: ResolveVariable }) => Promise<unknown>;
+const resolvers = createRequire(import.meta.url)('../config/resolvers.cjs') as Record<'exportBucketInStackRegion' | 'kmsKeyArnInStackRegion' | 'exportBucketSetting' | 'kmsKeyIdSetting', Resolver>;
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 const MEMBER_TEMPLATE = join(REPO_ROOT, 'member/member-account.yml');
@@ -491,6 +494,24 @@ describe('organisation parameters (config/organisation.cjs)', () => {
     organisation.addOrganisation(template, settingsOf({ memberAccounts: '111111111111' }));
 
     expect(template.Resources.MemberRolesAccess!.Properties?.Roles).toEqual([{ Ref: 'StartExportRole' }, { Ref: 'VerifyExportRole' }]);
+  });
+
+  it("gives admit the bucket and key templates that hold {region} (with members), and the stack its own Region's", async () => {
+    // Prepare: serverless.yml's variables as osls resolves them.
+    const context = (values: Record<string, string>) => ({
+      resolveVariable: async (address: string) => (address === 'self:provider.region' ? 'eu-west-1' : values[address.replace(/^param:/, '')] ?? ''),
+    });
+    const regional = { exportBucket: 'acme-exports-{region}', kmsKeyArn: 'arn:aws:kms:{region}:999999999999:key/mrk-1234abcd12ab34cd56ef1234567890ab' };
+
+    // Act / Assess: the CloudFormation parameters (the stack's own IAM, outputs) name the stack's Region's bucket and key.
+    expect(await resolvers.exportBucketInStackRegion(context(regional))).toBe('acme-exports-eu-west-1');
+    expect(await resolvers.kmsKeyArnInStackRegion(context(regional))).toBe('arn:aws:kms:eu-west-1:999999999999:key/mrk-1234abcd12ab34cd56ef1234567890ab');
+    // admit renders the template for each source's Region (shared/export-kinds/rds/request.ts), with members only.
+    expect(await resolvers.exportBucketSetting(context({ ...regional, memberAccounts: '111111111111' }))).toBe('acme-exports-{region}');
+    expect(await resolvers.kmsKeyIdSetting(context({ ...regional, memberAccounts: '111111111111' }))).toBe(regional.kmsKeyArn);
+    expect(await resolvers.exportBucketSetting(context(regional))).toEqual({ Ref: 'ExportBucketName' });
+    expect(await resolvers.exportBucketSetting(context({ exportBucket: 'acme-exports', memberAccounts: '111111111111' }))).toEqual({ Ref: 'ExportBucketName' });
+    expect(await resolvers.kmsKeyIdSetting(context({ kmsKeyArn: '', memberAccounts: '111111111111' }))).toEqual({ Ref: 'KmsKeyArn' });
   });
 
   it(`splits the member roles over managed policies of ${organisation.MEMBERS_PER_POLICY} accounts (IAM's 6,144-character limit)`, () => {
