@@ -8,7 +8,7 @@ import {
   type AttributeValue,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import { parsePlaceKey, placeKey, type Place } from '../accounts/place.ts';
+import { parsePlaceKey, placeKey, placeOfArn, type Place } from '../accounts/place.ts';
 import { awsErrorName, toWorkflowError } from '../runtime/aws-errors.ts';
 import { SDK_OPTIONS } from '../runtime/sdk-options.ts';
 import type { ActiveReading, CoordinationStore, InFlight, InFlightExecutions, Lease, QueueEntry, QueuePage, WaitingPlace, WaitRecord } from './store.ts';
@@ -16,6 +16,8 @@ import type { ActiveReading, CoordinationStore, InFlight, InFlightExecutions, Le
 const WAIT = 'WAIT';
 const DISPATCHER = 'DISPATCHER';
 const CANCEL = 'CANCEL';
+/** The one queue of the account before the queue was kept per place (read only to move its entries). */
+const LEGACY_QUEUE = 'QUEUE';
 /** The item that lists the places where executions wait: one number attribute per place, named by its key. */
 const PLACES = 'places';
 
@@ -68,6 +70,26 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
     } catch (error) {
       throw toWorkflowError('DynamoDB GetItem', error);
     }
+  }
+
+  async adoptLegacyQueue(limit: number): Promise<number> {
+    const { items } = await this.query(LEGACY_QUEUE, { limit });
+    let moved = 0;
+    for (const item of items) {
+      const entry = JSON.parse(item.data?.S ?? 'null') as QueueEntry | null;
+      const place = entry ? placeOfArn(entry.sourceArn) : undefined;
+      // Written first, then taken off the old partition: a crash between leaves it in both, and the
+      // next tick writes the same entry again (an enqueue of the same execution keeps one).
+      if (entry && place) await this.enqueue(place, entry);
+      if (place || !entry) {
+        await this.delete(LEGACY_QUEUE, item.sk?.S ?? '');
+        moved++;
+      }
+    }
+    // The single queue's depth counter goes with it.
+    if (items.length === 0) return 0;
+    await this.delete(DISPATCHER, 'depth');
+    return moved;
   }
 
   async forgetPlace(place: Place): Promise<void> {

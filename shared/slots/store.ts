@@ -75,6 +75,12 @@ export interface CoordinationStore {
    * entries is always listed.
    */
   waitingPlaces(): Promise<WaitingPlace[]>;
+  /**
+   * Moves entries queued before the queue was kept per place (one partition for the whole account:
+   * a deployment upgraded with executions waiting) to their place's queue, at most `limit` a call;
+   * returns how many it moved. The tick calls it first: nothing queued across the upgrade is lost.
+   */
+  adoptLegacyQueue(limit: number): Promise<number>;
   /** Takes a place off the list if its count is zero (a concurrent enqueue keeps it). */
   forgetPlace(place: Place): Promise<void>;
   /** How many executions wait, in every place: the sum of waitingPlaces' counts. */

@@ -179,6 +179,29 @@ describe('DynamoCoordinationStore per account and region', () => {
     expect(await store.takeDirty(OTHER)).toBeUndefined();
   });
 
+  it('moves the entries of the single queue of before (a deployment upgraded with executions waiting) to their places, then reads one empty page per tick', async () => {
+    // Prepare: two entries and the depth counter as the version before places wrote them.
+    const { store, dynamo } = storeOnSimulator();
+    for (const queued of [entry(1), entryIn(OTHER, 2)]) {
+      dynamo.handle('PutItem', { TableName: TABLE, Item: { pk: { S: 'QUEUE' }, sk: { S: `${queued.requestedAt}#${queued.execution}` }, data: { S: JSON.stringify(queued) } } });
+    }
+    dynamo.handle('UpdateItem', { TableName: TABLE, Key: { pk: { S: 'DISPATCHER' }, sk: { S: 'depth' } }, UpdateExpression: 'ADD #depth :delta', ExpressionAttributeNames: { '#depth': 'depth' }, ExpressionAttributeValues: { ':delta': { N: '2' } } });
+
+    // Act
+    const moved = await store.adoptLegacyQueue(100);
+    const before = dynamo.consumed.itemsRead;
+    const again = await store.adoptLegacyQueue(100);
+
+    // Assess
+    expect(moved).toBe(2);
+    expect(again).toBe(0);
+    expect(dynamo.consumed.itemsRead - before).toBe(0);
+    expect((await store.oldest(PLACE, 10)).entries.map((e) => e.exportId)).toEqual(['snap-1']);
+    expect((await store.oldest(OTHER, 10)).entries.map((e) => e.exportId)).toEqual(['snap-2']);
+    expect(await store.waitingPlaces()).toEqual([{ place: PLACE, depth: 1 }, { place: OTHER, depth: 1 }]);
+    expect(dynamo.items().filter((item) => item.pk?.S === 'QUEUE' || item.sk?.S === 'depth')).toEqual([]);
+  });
+
   it('locks per place', async () => {
     const { store } = storeOnSimulator();
     const now = new Date(NOW_MS);
