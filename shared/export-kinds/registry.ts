@@ -7,8 +7,9 @@ import { kindOf, type ExportKind, type ExportRequest } from './request.ts';
 /**
  * The one registry of export kinds: a kind's definition by its name. Every place where kinds
  * differ asks its definition (contract.ts ExportKindDefinition); the providers have their own,
- * lazily loaded table (providers.ts), and so have the inputs (inputs.ts). A new kind is a folder, its
- * simulator (local/), a line here and one in inputs.ts.
+ * lazily loaded table (providers.ts), and so have the inputs (inputs.ts) and the CLI's listings
+ * (listings.ts), each for the bundles that need it. A new kind is its folder, its member of
+ * ExportRequest, a line here and in each of those tables, and its simulator (docs/export-kinds.md).
  */
 const KINDS: { readonly [K in ExportKind]: ExportKindDefinition<K> } = {
   rds: rdsKind,
