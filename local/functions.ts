@@ -139,7 +139,7 @@ export class LocalFunctions {
     this.operator = { store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) };
     const publisher = snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(services.sns, SNS_XMLNS) });
     this.lambdas = {
-      admitExport: makeAdmitExport({ defaults: { ...config, members: settings.members }, slots, clock }),
+      admitExport: makeAdmitExport({ defaults: { ...config, members: settings.members }, slots, clock, reach: inPlace.reach }),
       startExport: makeStartExport({ providerFor, publisher, clock }),
       pollExport: makePollExport({ providerFor, slots, publisher, clock }),
       cancelExport: makeCancelExport({ providerFor, publisher, clock }),

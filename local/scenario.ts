@@ -49,6 +49,8 @@ export const scenarioSchema = z.strictObject({
   regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as eu-west-1')).min(1).refine((regions) => new Set(regions).size === regions.length, 'names a region twice').default([LOCAL_REGION]),
   /** RDS throttling in some places only: `account` is the member's number (1 the first), `region` one of `regions` (absent: all). */
   placeThrottles: z.array(z.strictObject({ account: z.number().int().min(1), region: z.string().optional(), rate: z.number().min(0).max(1) })).default([]),
+  /** Member accounts (by number, 2 the first member: 1 is the orchestrator's own) whose member role was never created: AssumeRole is refused there. */
+  missingRoles: z.array(z.number().int().min(2)).default([]),
   /** Each account and region's export quota (RDS: 5 unless raised there). */
   quota: z.number().int().positive().default(5),
   exportEvents: z.boolean().default(true),
@@ -315,6 +317,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
         ? { memberAccounts: [...new Set(places.map((place) => place.account))].filter((account) => account !== LOCAL_ACCOUNT), memberRegions: scenario.regions }
         : {}),
       throttleRate: scenario.throttleRate,
+      ...(scenario.missingRoles.length > 0 ? { missingRoles: scenario.missingRoles.map(memberAccount) } : {}),
       ...(scenario.placeThrottles.length > 0 ? { placeThrottleRate: placeThrottleRate(scenario) } : {}),
       faults: scenario.faults,
       quota: scenario.quota,

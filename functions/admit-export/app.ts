@@ -5,16 +5,19 @@ import { workflowStep } from '../../shared/workflow/step.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';
 import { EVENT_SHAPES } from '../../shared/runtime/event-shape.ts';
 import type { DispatchDeps } from '../../shared/slots/dispatch.ts';
+import type { Place } from '../../shared/accounts/place.ts';
 
 export interface AdmitExportDeps {
   defaults: RequestDefaults;
   slots: DispatchDeps;
   clock: Clock;
+  /** Has a member place's session (shared/accounts/clients.ts PlaceClients.reach); every place reachable when absent. */
+  reach?: (place: Place) => Promise<void>;
 }
 
-export const makeHandler = ({ defaults, slots, clock }: AdmitExportDeps) =>
+export const makeHandler = ({ defaults, slots, clock, reach }: AdmitExportDeps) =>
   workflowStep<AdmissionInput, { exportId: string }>(async (event) => {
-    const { exportId, dispatch } = await admitExport(event, defaults, slots, clock());
+    const { exportId, dispatch } = await admitExport(event, defaults, slots, clock(), reach);
     logger.info('queued for an export slot', { exportId, ...dispatch });
     return { exportId };
   }, EVENT_SHAPES.admitExport);

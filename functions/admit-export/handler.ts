@@ -7,4 +7,5 @@ import { makeHandler } from './app.ts';
 
 const config = readConfig({ ...exportDefaultsShape, ...slotConfigShape, ...membersConfigShape });
 const members = membersOf(config);
-export const handler = makeHandler({ defaults: { ...config, members }, slots: dispatchDeps(config, { rdsOf: placeClients(members) }), clock: systemClock });
+const inPlace = placeClients(members);
+export const handler = makeHandler({ defaults: { ...config, members }, slots: dispatchDeps(config, { rdsOf: inPlace }), clock: systemClock, reach: inPlace.reach });

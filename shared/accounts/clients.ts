@@ -28,16 +28,27 @@ export function memberSessions(members: Members, { sts = {}, clock = systemClock
  * An SDK client's config for a place: `base` (endpoint, handler: the local run's simulators), in the
  * place's region, with the Lambda's own credentials for its own account and the member role's
  * session for a member account (asked for on the client's first call, renewed before it expires).
+ * `reach(place)` has the place's session now: a member whose role cannot be assumed is refused
+ * (MemberAccessDenied) before anything is queued for it.
  */
-export function placeClientConfigs(members: Members, sessions: MemberSessions): <C extends object>(place: Place, base?: C) => C & { region: string; credentials?: AwsCredentialIdentityProvider } {
-  return <C extends object>(place: Place, base: C = {} as C): C & { region: string; credentials?: AwsCredentialIdentityProvider } => {
+export interface PlaceClients {
+  <C extends object>(place: Place, base?: C): C & { region: string; credentials?: AwsCredentialIdentityProvider };
+  reach(place: Place): Promise<void>;
+}
+
+export function placeClientConfigs(members: Members, sessions: MemberSessions): PlaceClients {
+  const configFor = <C extends object>(place: Place, base: C = {} as C): C & { region: string; credentials?: AwsCredentialIdentityProvider } => {
     if (!reachedThroughRole(members, place.account)) return { ...base, region: place.region };
     const credentials: AwsCredentialIdentityProvider = () => sessions.credentials(place);
     return { ...base, region: place.region, credentials };
   };
+  const reach = async (place: Place): Promise<void> => {
+    if (reachedThroughRole(members, place.account)) await sessions.credentials(place);
+  };
+  return Object.assign(configFor, { reach });
 }
 
 /** The client configs per place of a Lambda: its member sessions made once, shared by every client. */
-export function placeClients(members: Members, options: SessionOptions = {}): <C extends object>(place: Place, base?: C) => C & { region: string; credentials?: AwsCredentialIdentityProvider } {
+export function placeClients(members: Members, options: SessionOptions = {}): PlaceClients {
   return placeClientConfigs(members, memberSessions(members, options));
 }

@@ -4,6 +4,7 @@ import { firstValidDate } from './event-time.ts';
 import { executionName, matchesSelection, type Selection } from './selection.ts';
 import { isAvailable, type SnapshotCatalog, type SnapshotType } from './snapshots.ts';
 import { RDS_EVENT_DETAIL_TYPE } from '../export-kinds/rds/events.ts';
+import { MemberAccessDenied } from '../runtime/errors.ts';
 
 /** The snapshot trigger (functions/snapshot-trigger): an RDS "snapshot created" event starts the export of that snapshot. */
 
@@ -89,7 +90,8 @@ export type TriggerResult =
   | { outcome: 'ignored'; reason: string; sourceArn?: string }
   /** Ours, but not exportable now: gone, or not available. */
   | { outcome: 'skipped'; reason: string; sourceArn: string }
-  | { outcome: 'started'; sourceArn: string; executionName: string; executionArn?: string }
+  /** `reason` when started without looking at the snapshot (the member role cannot be assumed: the execution says so). */
+  | { outcome: 'started'; sourceArn: string; executionName: string; executionArn?: string; reason?: string }
   /** An execution of that name exists already: a redelivered event, nothing to do. */
   | { outcome: 'duplicate'; sourceArn: string; executionName: string };
 
@@ -107,7 +109,20 @@ export async function handleSnapshotEvent(event: RdsEvent, { catalog, starter, s
     return { outcome: 'ignored', sourceArn, reason: `${parsed.eventId} announces ${parsed.possibleTypes.join(' or ')} snapshots, not selected (SNAPSHOT_TYPES=${settings.selection.types.join(',')})` };
   }
   // The event names the snapshot, not its DB, and says nothing of a manual snapshot's type.
-  const snapshot = await catalog.describe(sourceArn);
+  let snapshot: Awaited<ReturnType<typeof catalog.describe>>;
+  try {
+    snapshot = await catalog.describe(sourceArn);
+  } catch (error) {
+    if (!(error instanceof MemberAccessDenied)) throw error;
+    // The member's role cannot be assumed, so its snapshot cannot be looked at: the execution is
+    // started all the same, and its admission refuses it with the cause, notified once (the
+    // execution's name is the snapshot's), instead of the event being retried and parked unseen.
+    const name = executionName(parsed.source, parsed.at);
+    const started = await starter.start(name, { sourceArn });
+    return started.started
+      ? { outcome: 'started', sourceArn, executionName: name, reason: `the member role cannot be assumed: started to be refused and notified (${error.message.slice(0, 200)})` }
+      : { outcome: 'duplicate', sourceArn, executionName: name };
+  }
   if (!snapshot) return { outcome: 'skipped', sourceArn, reason: 'RDS does not know this snapshot (deleted since the event, or another account or region)' };
   const verdict = matchesSelection(snapshot, settings.selection);
   if (!verdict.selected) return { outcome: 'ignored', sourceArn, reason: verdict.reason };

@@ -4,6 +4,7 @@ import { buildWorkflowRequest } from '../export-kinds/inputs.ts';
 import { definitionOf } from '../export-kinds/registry.ts';
 import type { StartInput } from '../slots/store.ts';
 import { exportPlaceOf } from '../slots/place-of.ts';
+import type { Place } from '../accounts/place.ts';
 
 /** The admission step's input: the execution input as given, its start time, and the AdmitExport task token. */
 export interface AdmissionInput {
@@ -24,6 +25,8 @@ export async function admitExport(
   defaults: RequestDefaults,
   deps: DispatchDeps,
   now: Date,
+  /** Has the session of a member's place (MemberAccessDenied when its role cannot be assumed): nothing is queued for a place the deployment cannot reach. */
+  reach: (place: Place) => Promise<void> = async () => {},
 ): Promise<{ exportId: string; dispatch: DispatchResult | undefined }> {
   const request = buildWorkflowRequest(event.input, defaults, new Date(event.requestedAt));
   const kind = definitionOf(request);
@@ -38,6 +41,7 @@ export async function admitExport(
     return { exportId: request.exportId, dispatch: undefined };
   }
   const place = exportPlaceOf(request);
+  await reach(place);
   // Back after a StartExport refused for the quota: the slot lent to it went to an export started
   // elsewhere, which the next dispatch must see (it asks RDS afresh).
   const refused = await deps.store.dropLease(place, request.exportId);
