@@ -8,7 +8,7 @@ import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { placeKey, placeOfArn, type Place } from '../shared/accounts/place.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
-import { LOCAL_VERIFY_SETTINGS } from './config.ts';
+import { LOCAL_CONFIG, LOCAL_VERIFY_SETTINGS } from './config.ts';
 import { LocalDeployment } from './deployment.ts';
 import type { LambdaUsage } from './functions.ts';
 import type { EventLog, ExecutionOutcome } from './step-functions-simulator.ts';
@@ -331,9 +331,10 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
         // Without the queue the dispatcher lets everyone through; RDS (the simulator) still enforces the quota.
         EXPORT_QUOTA: scenario.slotQueue ? scenario.quota : Number.MAX_SAFE_INTEGER,
         EVENT_SAFETY_NET_SECONDS: scenario.exportEvents ? scenario.eventSafetyNetSeconds : 0,
-        // Sources in the member regions: until admission reads the members (MEMBER_REGIONS), the stack's
-        // own region is not asked of every source.
-        ...(scenario.regions.length > 1 || scenario.regions[0] !== LOCAL_REGION ? { AWS_REGION: undefined } : {}),
+        // Many Regions: RDS exports to a bucket and with a key of the source's Region ({region} names them).
+        ...(scenario.regions.length > 1 || scenario.regions[0] !== LOCAL_REGION
+          ? { EXPORT_BUCKET: `${LOCAL_CONFIG.EXPORT_BUCKET}-{region}`, EXPORT_KMS_KEY_ID: LOCAL_CONFIG.EXPORT_KMS_KEY_ID.replace(`:${LOCAL_REGION}:`, ':{region}:') }
+          : {}),
         // Triggered executions carry no deadline of their own: the deploy-time default applies.
         ...(scenario.deadlineSeconds ? { DEFAULT_DEADLINE_SECONDS: scenario.deadlineSeconds } : {}),
       },
