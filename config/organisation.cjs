@@ -20,6 +20,8 @@
  * - Statements in the stack's own export key and bucket policies (when the stack creates them) for
  *   the member export roles and the member roles: restricted to the member accounts, or to the
  *   organisation (organizationId) whose accounts have a role of that name.
+ * - The other member Regions in the function roles' statements: their own account's RDS there, and with
+ *   `{region}` in exportBucket / kmsKeyArn each Region's bucket and key (addOtherRegions).
  * - Outputs MemberTrustedRoleArns, MemberEventBusArn, MemberExportBucketArn, MemberExportKeyArn: the
  *   StackSet's parameters (docs/organisation.md).
  *
@@ -74,6 +76,9 @@ function organisationSettings(raw, stackRegion) {
     memberExportRoleName: String(raw.memberExportRoleName ?? '').trim(),
     organizationId: String(raw.organizationId ?? '').trim(),
     exportPrefix: String(raw.exportPrefix ?? ''),
+    exportBucket: String(raw.exportBucket ?? '').trim(),
+    kmsKeyArn: String(raw.kmsKeyArn ?? '').trim(),
+    stackRegion,
   };
   const problems = [];
   const badAccounts = accounts.filter((account) => !ACCOUNT.test(account));
@@ -151,6 +156,47 @@ function rdsCallingRoles(template) {
     .sort();
 }
 
+/**
+ * The orchestrator's own account in the other member Regions, and the buckets and keys named by Region
+ * (`{region}` in exportBucket / kmsKeyArn): the function roles' statements name the stack's Region only
+ * (`${AWS::Region}`), so each gets the same resources in the other Regions — the RDS ARNs of its own
+ * account (it is reached without a role), and the bucket and key of each Region, read through S3 there.
+ */
+function addOtherRegions(template, settings) {
+  const others = settings.regions.filter((region) => region !== settings.stackRegion);
+  if (others.length === 0) return;
+  const bucketByRegion = settings.exportBucket.includes('{region}');
+  const keyByRegion = settings.kmsKeyArn.includes('{region}');
+  const regional = (region, resource) => {
+    const text = JSON.stringify(resource);
+    const sub = resource?.['Fn::Sub'];
+    if (typeof sub === 'string' && sub.includes(':rds:${AWS::Region}:')) return [{ 'Fn::Sub': sub.replaceAll(':rds:${AWS::Region}:', `:rds:${region}:`) }];
+    if (bucketByRegion && Array.isArray(sub) && text.includes('"ExportBucketName"') && sub[0].includes('${Bucket}')) {
+      return [{ 'Fn::Sub': sub[0].replaceAll('${Bucket}', settings.exportBucket.replaceAll('{region}', region)) }];
+    }
+    if (keyByRegion && text.includes('"KmsKeyArn"') && !text.includes('"ExportBucketName"')) return [settings.kmsKeyArn.replaceAll('{region}', region)];
+    return [];
+  };
+  const documents = Object.values(template.Resources).flatMap((resource) =>
+    resource.Type === 'AWS::IAM::Role'
+      ? (resource.Properties?.Policies ?? []).map((policy) => policy.PolicyDocument)
+      : resource.Type === 'AWS::IAM::RolePolicy'
+        ? [resource.Properties?.PolicyDocument]
+        : [],
+  );
+  for (const statement of documents.filter(Boolean).flatMap(listStatements)) {
+    const resources = [statement.Resource].flat().filter((resource) => resource !== undefined && resource !== '*');
+    const added = others.flatMap((region) => resources.flatMap((resource) => regional(region, resource)));
+    if (added.length === 0) continue;
+    statement.Resource = [...resources, ...added];
+    // A key read through S3 is read through each Region's S3.
+    const viaService = statement.Condition?.StringEquals?.['kms:ViaService'];
+    if (viaService?.['Fn::Sub'] === 's3.${AWS::Region}.amazonaws.com') {
+      statement.Condition.StringEquals['kms:ViaService'] = [viaService, ...others.map((region) => ({ 'Fn::Sub': `s3.${region}.\${AWS::URLSuffix}` }))];
+    }
+  }
+}
+
 /** Adds the organisation's resources, statements and outputs to a compiled template (in place). */
 function addOrganisation(template, settings) {
   const resources = template.Resources;
@@ -178,6 +224,8 @@ function addOrganisation(template, settings) {
       },
     };
   }
+
+  addOtherRegions(template, settings);
 
   // 2. The members' forwarding rules, and nothing else of theirs, may put events on the default bus.
   const busArn = sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default');

@@ -514,6 +514,39 @@ describe('organisation parameters (config/organisation.cjs)', () => {
     expect(await resolvers.kmsKeyIdSetting(context({ kmsKeyArn: '', memberAccounts: '111111111111' }))).toEqual({ Ref: 'KmsKeyArn' });
   });
 
+  it("gives the function roles the other member Regions: their own account's RDS there, and the bucket and key of each Region by name", () => {
+    // Prepare: the three shapes of statement the template has (serverless.yml, config/verify-resources.cjs).
+    const bucket = { 'Fn::If': ['CreateExportBucket', { Ref: 'ExportBucket' }, { Ref: 'ExportBucketName' }] };
+    const key = { 'Fn::If': ['CreateExportKey', { 'Fn::GetAtt': ['ExportKey', 'Arn'] }, { Ref: 'KmsKeyArn' }] };
+    const start = { Sid: 'StartExport', Effect: 'Allow', Action: 'rds:StartExportTask', Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:snapshot:*' }] };
+    const read = { Sid: 'ReadExports', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::${Bucket}/*', { Bucket: bucket }] } };
+    const decrypt = { Sid: 'DecryptExports', Effect: 'Allow', Action: 'kms:Decrypt', Resource: key, Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 's3.${AWS::Region}.amazonaws.com' } } } };
+    const publish = { Sid: 'Publish', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'NotificationTopic' } };
+    const lambdaTrust = { Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+    const template: CfnTemplate = {
+      Resources: {
+        StartExportRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust, Policies: [{ PolicyName: 'p', PolicyDocument: { Statement: [start, publish] } }] } },
+        VerifyExportDataAccess: { Type: 'AWS::IAM::RolePolicy', Properties: { RoleName: { Ref: 'VerifyExportRole' }, PolicyName: 'd', PolicyDocument: { Statement: [read, decrypt] } } },
+      },
+    };
+    const keyTemplate = 'arn:aws:kms:{region}:999999999999:key/mrk-1234abcd12ab34cd56ef1234567890ab';
+
+    // Act: the stack in us-east-1 serving eu-west-1 too, with a bucket and a multi-Region key per Region.
+    organisation.addOrganisation(template, {
+      ...(settingsOf({ memberAccounts: '111111111111', memberRegions: 'us-east-1,eu-west-1' }) as object),
+      exportBucket: 'acme-exports-{region}',
+      kmsKeyArn: keyTemplate,
+    });
+    const evaluate = new TemplateEvaluator({ ...template, Parameters: { ExportBucketName: { Default: 'acme-exports-us-east-1' }, KmsKeyArn: { Default: keyTemplate.replace('{region}', 'us-east-1') } }, Conditions: { CreateExportBucket: false, CreateExportKey: false } }, STACK);
+
+    // Assess
+    expect(evaluate.value(start.Resource)).toEqual([`arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:*`, `arn:aws:rds:eu-west-1:${ACCOUNT}:snapshot:*`]);
+    expect(evaluate.value(read.Resource)).toEqual(['arn:aws:s3:::acme-exports-us-east-1/*', 'arn:aws:s3:::acme-exports-eu-west-1/*']);
+    expect(evaluate.value(decrypt.Resource)).toEqual(['us-east-1', 'eu-west-1'].map((region) => keyTemplate.replace('{region}', region)));
+    expect(evaluate.value(decrypt.Condition)).toEqual({ StringEquals: { 'kms:ViaService': ['s3.us-east-1.amazonaws.com', 's3.eu-west-1.amazonaws.com'] } });
+    expect(publish.Resource).toEqual({ Ref: 'NotificationTopic' });
+  });
+
   it(`splits the member roles over managed policies of ${organisation.MEMBERS_PER_POLICY} accounts (IAM's 6,144-character limit)`, () => {
     // Prepare: a minimal template with one RDS-calling function role.
     const accounts = Array.from({ length: organisation.MEMBERS_PER_POLICY + 5 }, (_, i) => String(100000000000 + i));
