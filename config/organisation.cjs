@@ -245,6 +245,7 @@ function addOrganisation(template, settings) {
   };
 
   // 3. The stack's own key (when it creates one): the member export roles use it, the member roles let RDS hold grants on it.
+  //    (In a key policy, Resource "*" is the key itself.)
   const key = resources.ExportKey;
   if (key?.Properties?.KeyPolicy) {
     listStatements(key.Properties.KeyPolicy).push(
