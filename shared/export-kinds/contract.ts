@@ -17,13 +17,13 @@ export interface ExportObservation {
   extractedDataGb?: number;
 }
 
+/** The execution input of a kind (without its `kind` field) → its request; InvalidExportRequest names every problem at once. */
+export type BuildRequest<K extends ExportKind> = (input: unknown, defaults: RequestDefaults, requestedAt: Date) => RequestOf<K>;
+
 /**
  * One implementation per export kind; the workflow knows nothing else of the service. `exportId`
  * of describe and cancel is the id start returned: ours for RDS, the service's for EC2 and ADS.
  */
-/** The execution input of a kind (without its `kind` field) → its request; InvalidExportRequest names every problem at once. */
-export type BuildRequest<K extends ExportKind> = (input: unknown, defaults: RequestDefaults, requestedAt: Date) => RequestOf<K>;
-
 export interface ExportProvider<Request = ExportRequest> {
   /** Starts the export, or adopts the task already started for this request (a duplicate). */
   start(request: Request): Promise<ExportObservation & { adopted: boolean }>;
