@@ -157,6 +157,7 @@ async function bundleTable(): Promise<void> {
   console.log('bundles as serverless.yml builds them (esbuild, minified, code splitting, .mjs); KB and import time count the handler and every chunk it loads for that kind');
   console.log(`import timed in fresh Node ${importNodeVersion()} processes (the Lambda runtime's major), interleaved: bundle, floor, floor, bundle, ...; medians of one loop; ratio = bundle median / floor median`);
   console.log(`target: import <= ${COLD_START_TARGET} x floor; an RDS export never loads the EC2 client. Load average before: ${loadAverage()}\n`);
+  const loadBefore = loadavg()[0]!;
   const figures = await measureColdStarts();
   const met = (f: (typeof figures)[number]) => f.ratio <= COLD_START_TARGET && !(f.kind === 'rds' && f.loadsEc2);
   printTable(
@@ -179,6 +180,9 @@ async function bundleTable(): Promise<void> {
   );
   const ratios = figures.map((f) => f.ratio).sort((a, b) => a - b);
   console.log(`\ntarget met by ${figures.filter(met).length}/${figures.length}; ratios: median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}, worst ${ratios.at(-1)!.toFixed(2)} (target ${COLD_START_TARGET.toFixed(2)}); RDS cold starts loading EC2: ${figures.filter((f) => f.kind === 'rds' && f.loadsEc2).length}; load average after: ${loadAverage()}`);
+  if (Math.max(loadBefore, loadavg()[0]!) > availableParallelism()) {
+    console.log('the machine was loaded (1-min load above its cores): every import waited for a core, the wall ratios are noise; measure again on a quiet machine (the CPU ratios are steadier)');
+  }
 }
 
 /** Issue 10: a cold start imports in at most this many times its floor. */
