@@ -10,7 +10,7 @@ import { makeHandler as makeSnapshotTrigger } from '../functions/snapshot-trigge
 import { makeHandler as makeStartExport } from '../functions/start-export/app.ts';
 import { makeHandler as makeVerifyExport } from '../functions/verify-export/app.ts';
 import { placeClients } from '../shared/accounts/clients.ts';
-import type { Members } from '../shared/accounts/members.ts';
+import { servedPlaces, type Members } from '../shared/accounts/members.ts';
 import { exportProviders } from '../shared/export-kinds/providers.ts';
 import { snsPublisher } from '../shared/notify/sns-publisher.ts';
 import type { Place } from '../shared/accounts/place.ts';
@@ -20,7 +20,7 @@ import { RDS_CALL_BUDGET } from '../shared/runtime/pacing.ts';
 import { dispatchDeps } from '../shared/slots/clients.ts';
 import { coordinationStore } from '../shared/slots/dynamodb-store.ts';
 import type { WaitDeps } from '../shared/slots/export-events.ts';
-import { rdsSnapshots, rdsSnapshotsPerPlace } from '../shared/triggers/rds-snapshots.ts';
+import { rdsSnapshotsOfPlaces, rdsSnapshotsPerPlace } from '../shared/triggers/rds-snapshots.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/triggers/sweep.ts';
 import { stepFunctions, taskCallbacks } from '../shared/workflow/step-functions.ts';
 import { verifyDeps } from '../shared/verification/aws/clients.ts';
@@ -132,10 +132,9 @@ export class LocalFunctions {
     const rdsOf = (place: Place) => inPlace(place, dispatcherRds);
     const slots = dispatchDeps(config, { rds: rdsSdk, rdsOf, dynamo: dynamoSdk, sfn: sfnSdk });
     // The sweep's own clients, its calls counted (what an hourly run costs, in the bench).
-    const sweepRds = rdsSnapshots(
-      { ...sdk, requestHandler: queryHandler(counted(services.rds, this.sweepCalls, 'rds'), RDS_XMLNS) },
-      RDS_CALL_BUDGET.reconcileSnapshots.intervalMs,
-    );
+    // Every served place is swept in its own account and region, as the deployed sweep does.
+    const sweepRds = { ...sdk, requestHandler: queryHandler(counted(services.rds, this.sweepCalls, 'rds'), RDS_XMLNS) };
+    const sweepListings = rdsSnapshotsOfPlaces((place) => inPlace(place, sweepRds), RDS_CALL_BUDGET.reconcileSnapshots.intervalMs);
     this.operator = { store: coordinationStore(config.COORDINATION_TABLE, dynamoSdk), callbacks: taskCallbacks(sfnSdk) };
     const publisher = snsPublisher(LOCAL_TOPIC_ARN, { ...sdk, requestHandler: queryHandler(services.sns, SNS_XMLNS) });
     this.lambdas = {
@@ -158,8 +157,7 @@ export class LocalFunctions {
       exportEvent: makeExportEvent({ slots, clock }),
       dispatchExports: makeDispatchExports({ slots, clock }),
       reconcileSnapshots: makeReconcileSnapshots({
-        snapshots: sweepRds,
-        exports: sweepRds,
+        places: { served: servedPlaces(settings.members), listingsOf: sweepListings },
         inFlight: coordinationStore(config.COORDINATION_TABLE, { ...sdk, requestHandler: jsonHandler(counted(services.dynamo, this.sweepCalls, 'dynamodb')) }),
         starter: stepFunctions(LOCAL_STATE_MACHINE_ARN, { ...sdk, requestHandler: jsonHandler(counted(services.stepFunctions, this.sweepCalls, 'stepFunctions')) }),
         settings: { selection: LOCAL_SELECTION, lookbackSeconds: settings.sweepLookbackSeconds ?? DEFAULT_SWEEP_LOOKBACK_SECONDS },

@@ -195,14 +195,13 @@ export const rdsSnapshots = (clientConfig: RDSClientConfig = {}, intervalMs?: nu
 };
 
 /**
- * The trigger's catalog over many places: a snapshot is described in its own account and region
- * (`configFor`: the member role's session there), one client per place, made on its first use. The
- * pacing is per account, shared by its regions' clients: the budget is the account's.
+ * One RDS client per place (`configFor`: the member role's session there), made on its first use.
+ * The pacing is per account, shared by its regions' clients: the budget is the account's.
  */
-export function rdsSnapshotsPerPlace(configFor: (place: Place) => RDSClientConfig, intervalMs: number): Pick<SnapshotCatalog, 'describe'> {
+export function rdsSnapshotsOfPlaces(configFor: (place: Place) => RDSClientConfig, intervalMs: number): (place: Place) => RdsSnapshots {
   const catalogs = new Map<string, RdsSnapshots>();
   const pacers = new Map<string, Pacer>();
-  const catalogOf = (place: Place): RdsSnapshots => {
+  return (place) => {
     const key = placeKey(place);
     let catalog = catalogs.get(key);
     if (!catalog) {
@@ -212,6 +211,11 @@ export function rdsSnapshotsPerPlace(configFor: (place: Place) => RDSClientConfi
     }
     return catalog;
   };
+}
+
+/** The trigger's catalog over many places: a snapshot is described in its own account and region. */
+export function rdsSnapshotsPerPlace(configFor: (place: Place) => RDSClientConfig, intervalMs: number): Pick<SnapshotCatalog, 'describe'> {
+  const catalogOf = rdsSnapshotsOfPlaces(configFor, intervalMs);
   return {
     describe: async (arn) => {
       const place = placeOfArn(arn);

@@ -1,4 +1,4 @@
-import { placeKey, placeOfArn } from '../accounts/place.ts';
+import { placeKey, placeOfArn, type Place } from '../accounts/place.ts';
 import type { InFlightExecutions } from '../slots/store.ts';
 import type { ExportedSources, SnapshotInfo, SnapshotLister } from './snapshots.ts';
 import type { ExecutionStarter } from '../workflow/step-functions.ts';
@@ -132,4 +132,42 @@ export function summariseSweep(report: SweepReport): Record<string, number> {
   const counts: Record<string, number> = { listed: report.listed, selected: report.selected, inFlight: report.inFlight, exported: report.exported };
   for (const entry of report.entries) counts[entry.outcome] = (counts[entry.outcome] ?? 0) + 1;
   return counts;
+}
+
+/** A place the sweep could not list (its member role cannot be assumed, RDS throttled there past retries…). */
+export interface SweepFailure {
+  place: string;
+  error: { name: string; message: string };
+}
+
+/** Every served place's sweep together: the counts summed, the entries of all, and the places that failed. */
+export interface PlacesSweepReport extends SweepReport {
+  places: number;
+  failedPlaces: SweepFailure[];
+}
+
+/** Each place's RDS: its snapshots and its export tasks, in its own account and region. */
+export type PlaceListings = (place: Place) => SnapshotLister & ExportedSources;
+
+/**
+ * The sweep of every place the deployment serves, one after the other (each paced on its own
+ * account's budget): a place that fails is reported and the others are swept all the same.
+ */
+export async function sweepPlaces(places: readonly Place[], listingsOf: PlaceListings, deps: Omit<SweepDeps, 'snapshots' | 'exports'>, now: Date): Promise<PlacesSweepReport> {
+  const total: PlacesSweepReport = { listed: 0, selected: 0, inFlight: 0, exported: 0, entries: [], places: places.length, failedPlaces: [] };
+  for (const place of places) {
+    const listings = listingsOf(place);
+    try {
+      const report = await sweepSnapshots({ ...deps, snapshots: listings, exports: listings }, now);
+      total.listed += report.listed;
+      total.selected += report.selected;
+      total.inFlight += report.inFlight;
+      total.exported += report.exported;
+      total.entries.push(...report.entries);
+    } catch (error) {
+      const e = error as Error;
+      total.failedPlaces.push({ place: placeKey(place), error: { name: e?.name ?? 'Error', message: e?.message ?? String(error) } });
+    }
+  }
+  return total;
 }

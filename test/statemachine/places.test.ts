@@ -59,10 +59,12 @@ describe('a fleet over many accounts and regions', () => {
     const throttled = await runScenario(parseScenario({ ...fleet, placeThrottles: [{ account: 2, rate: 0.6 }] }));
 
     // Assess: every export started is followed to its real end, the throttled account's too; a
-    // snapshot whose trigger gave up on the throttling is parked in the trigger's dead letters, not lost.
+    // snapshot whose trigger gave up on the throttling is parked in the trigger's dead letters, and
+    // the sweep, which lists every place, exports it all the same.
     expect(throttled.snapshotsExportedTwice).toBe(0);
     expect(throttled.exportsFollowedToRealEnd).toBe(throttled.exportsStarted);
-    expect(throttled.snapshotsExported + throttled.triggerDeadLetters).toBe(24);
+    expect(throttled.triggerDeadLetters).toBeGreaterThan(0);
+    expect(throttled.snapshotsExported).toBe(24);
     expect(throttled.exports.filter((e) => e.account === memberAccount(2)).length).toBeGreaterThan(4);
     expect(throttled.apiCalls.DescribeExportTasks!).toBeGreaterThan(calm.apiCalls.DescribeExportTasks!);
     const endOf = (result: typeof calm, account: string) => Math.max(...result.exports.filter((e) => e.account === account).map((e) => e.endedAt!));

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { SnapshotInfo } from '../../shared/triggers/snapshots.ts';
 import { Pacer, RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } from '../../shared/runtime/pacing.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { sweepCandidates, sweepSnapshots, type SweepSettings } from '../../shared/triggers/sweep.ts';
+import { sweepCandidates, sweepPlaces, sweepSnapshots, type SweepSettings } from '../../shared/triggers/sweep.ts';
+import { MemberAccessDenied } from '../../shared/runtime/errors.ts';
 import { executionName } from '../../shared/triggers/selection.ts';
 import type { SnapshotType } from '../../shared/triggers/snapshots.ts';
 
@@ -198,5 +199,36 @@ describe('RDS call pacing', () => {
     const total = Object.values(RDS_CALL_BUDGET).reduce((sum, caller) => sum + worstCaseRate(caller), 0);
 
     expect(total).toBeLessThan(RDS_REQUESTS_PER_SECOND);
+  });
+});
+
+describe('reconciliation sweep over many places', () => {
+  it('sweeps every place in its own account and region, and one that cannot be listed stops no other', async () => {
+    // Prepare: the own account lists one missing snapshot, a member another; a third member's role is missing.
+    const home = { account: '123456789012', region: 'eu-west-1' };
+    const member = { account: '210000000001', region: 'eu-west-1' };
+    const missing = { account: '210000000002', region: 'eu-west-1' };
+    const memberSnapshot = { ...snapshot('rds:member', 1), arn: 'arn:aws:rds:eu-west-1:210000000001:snapshot:rds:member' };
+    const common = ports([]);
+    const listings = new Map([
+      ['123456789012', ports([snapshot('rds:home', 1)])],
+      ['210000000001', ports([memberSnapshot])],
+    ]);
+    const listingsOf = (place: { account: string }) => {
+      const own = listings.get(place.account);
+      if (own) return { ...own.snapshots, ...own.exports };
+      const refused = async () => {
+        throw new MemberAccessDenied(`Account ${place.account} (eu-west-1): this deployment cannot assume its role`);
+      };
+      return { createdSince: refused, exportedSources: refused };
+    };
+
+    // Act
+    const report = await sweepPlaces([home, missing, member], listingsOf, { inFlight: common.inFlight, starter: common.starter, settings: SETTINGS }, NOW);
+
+    // Assess
+    expect(common.starts.map((start) => start.input)).toEqual([{ sourceArn: snapshotArn('rds:home') }, { sourceArn: memberSnapshot.arn }]);
+    expect(report).toMatchObject({ places: 3, listed: 2, selected: 2 });
+    expect(report.failedPlaces).toEqual([{ place: '210000000002/eu-west-1', error: { name: 'MemberAccessDenied', message: expect.stringContaining('cannot assume its role') } }]);
   });
 });
