@@ -73,6 +73,9 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
   }
 
   async adoptLegacyQueue(limit: number): Promise<number> {
+    // The usual answer (nothing left, or never anything) costs half a read unit: a key-only,
+    // eventually consistent probe (an entry it misses is moved by the next tick).
+    if ((await this.query(LEGACY_QUEUE, { limit: 1, keysOnly: true, consistent: false })).items.length === 0) return 0;
     const { items } = await this.query(LEGACY_QUEUE, { limit });
     let moved = 0;
     for (const item of items) {
@@ -87,7 +90,6 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
       }
     }
     // The single queue's depth counter goes with it.
-    if (items.length === 0) return 0;
     await this.delete(DISPATCHER, 'depth');
     return moved;
   }
