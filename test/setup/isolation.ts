@@ -15,6 +15,7 @@ export const ISOLATED = [
   'test/cli/moto.wire.test.ts',
   'test/cli/start.test.ts',
   'test/handlers/cancel-export.test.ts',
+  'test/handlers/member-accounts.test.ts',
   'test/handlers/metrics.test.ts',
   'test/handlers/notify.test.ts',
   'test/handlers/plan-exports.test.ts',
