@@ -1,4 +1,4 @@
-import type { CoordinationStore, Lease, QueueEntry, StartInput, WaitingPlace } from './store.ts';
+import type { ActiveReading, CoordinationStore, Lease, QueueEntry, StartInput, WaitingPlace } from './store.ts';
 import type { TaskCallbacks } from '../workflow/step-functions.ts';
 import { placeKey, type Place } from '../accounts/place.ts';
 import { ASL_ERROR_NAMES, TransientAwsError } from '../runtime/errors.ts';
@@ -146,15 +146,33 @@ function readingNotBefore(reason: DispatchReason, now: Date): Date {
 }
 
 /**
- * What RDS runs in the place: the place's shared reading when it is recent enough, else RDS asked
- * (and the answer shared for the next dispatches).
+ * What RDS runs in one place, as one dispatch sees it: the reading it already has when recent
+ * enough (its rounds need no second look), else the place's shared reading, else RDS asked, the
+ * answer shared for the next dispatches. The tick shares nothing: another dispatch within
+ * READING_SECONDS of it is rare, and the write would cost every tick of every place.
  */
-async function activeIn(deps: DispatchDeps, place: Place, notBefore: Date, now: Date): Promise<ActiveExport[]> {
-  const reading = await deps.store.activeReading(place);
-  if (reading && Date.parse(reading.at) >= notBefore.getTime()) return reading.active;
-  const active = await deps.exports.active(place);
-  await deps.store.putActiveReading(place, { at: now.toISOString(), active: active.map(({ exportId, sourceArn }) => ({ exportId, sourceArn })) });
-  return active;
+class PlaceReading {
+  private seen: ActiveReading | undefined;
+
+  constructor(
+    private readonly deps: DispatchDeps,
+    private readonly place: Place,
+    private readonly now: Date,
+    private readonly share: boolean,
+  ) {}
+
+  async active(notBefore: Date): Promise<ActiveExport[]> {
+    const fresh = (reading: ActiveReading | undefined) => reading !== undefined && Date.parse(reading.at) >= notBefore.getTime();
+    if (fresh(this.seen)) return this.seen!.active;
+    if (this.share) {
+      const shared = await this.deps.store.activeReading(this.place);
+      if (fresh(shared)) return (this.seen = shared!).active;
+    }
+    const active = await this.deps.exports.active(this.place);
+    this.seen = { at: this.now.toISOString(), active: active.map(({ exportId, sourceArn }) => ({ exportId, sourceArn })) };
+    if (this.share) await this.deps.store.putActiveReading(this.place, this.seen);
+    return active;
+  }
 }
 
 /**
@@ -174,7 +192,8 @@ export async function dispatch(deps: DispatchDeps, place: Place, now: Date, reas
   // RDS is looked at first: when it lists as many exports as the quota, the leases need no reading.
   const notBefore = readingNotBefore(reason, now);
   const expiring = waitLimitPassed({ requestedAt: oldest }, now, deps.slotWaitLimitSeconds);
-  const active = await activeIn(deps, place, notBefore, now);
+  const reading = new PlaceReading(deps, place, now, reason !== 'tick');
+  const active = await reading.active(notBefore);
   const busy = { ...idle(), active: active.length, oldestRequestedAt: oldest };
   if (!expiring && active.length >= quota) return busy;
   if (!expiring && viewSlots(await store.leases(place), active, quota, now).free === 0) return busy;
@@ -183,9 +202,10 @@ export async function dispatch(deps: DispatchDeps, place: Place, now: Date, reas
     return { ...idle(), deferred: true, oldestRequestedAt: oldest };
   }
   try {
-    let result = await dispatchRound(deps, place, quota, notBefore, now);
+    let result = await dispatchRound(deps, place, quota, () => reading.active(notBefore), now);
     for (let again = await store.takeDirty(place); again !== undefined; again = await store.takeDirty(place)) {
-      const round = await dispatchRound(deps, place, quota, new Date(again), now);
+      const notBeforeAgain = new Date(again);
+      const round = await dispatchRound(deps, place, quota, () => reading.active(notBeforeAgain), now);
       result = {
         released: [...result.released, ...round.released],
         expired: [...result.expired, ...round.expired],
@@ -267,6 +287,8 @@ export async function dispatchWaiting(deps: DispatchDeps, now: Date): Promise<Ti
     if (result.oldestRequestedAt !== undefined && (tick.oldestRequestedAt === undefined || result.oldestRequestedAt < tick.oldestRequestedAt)) tick.oldestRequestedAt = result.oldestRequestedAt;
     if (outcome.stalled) tick.stalledPlaces.push(placeKey(outcome.place));
   }
+  // What still waits, from the counts the tick read (no second read of them).
+  tick.waiting = Math.max(0, waiting.reduce((sum, { depth }) => sum + depth, 0) - tick.released.length - tick.expired.length);
   return tick;
 }
 
@@ -289,11 +311,11 @@ const LOOKAHEAD = 1;
 /** However many slots are free (a raised quota), a page stays a small read. */
 const MAX_PAGE = 100;
 
-async function dispatchRound(deps: DispatchDeps, place: Place, quota: number, notBefore: Date, now: Date): Promise<DispatchResult> {
+async function dispatchRound(deps: DispatchDeps, place: Place, quota: number, activeNow: () => Promise<ActiveExport[]>, now: Date): Promise<DispatchResult> {
   const { store } = deps;
   // Looked at again under the lock: what another dispatcher handed out meanwhile is counted (its
   // leases are read afresh; a reading of RDS taken since notBefore already shows its exports or not).
-  const [leases, active] = await Promise.all([store.leases(place), activeIn(deps, place, notBefore, now)]);
+  const [leases, active] = await Promise.all([store.leases(place), activeNow()]);
   const slots = viewSlots(leases, active, quota, now);
   await Promise.all(slots.staleLeases.map((lease) => store.dropLease(place, lease.exportId)));
   const result: DispatchResult = { released: [], expired: [], unanswered: [], deferred: false, active: active.length };

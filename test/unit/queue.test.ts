@@ -424,6 +424,29 @@ describe('what the dispatcher asks RDS', () => {
     expect(rds.calls[placeKey(PLACE)]).toBe(2);
   });
 
+  it('looks at RDS once per dispatch, however many rounds, and the tick shares no reading (another dispatch right after it is rare)', async () => {
+    // Prepare: three waiting; while the first is released, another admission asks for one more round.
+    const store = await queueOf(entry(1), entry(2), entry(3));
+    const rds = rdsByPlace({});
+    const answered = callbacks(store);
+    const succeed = answered.succeed;
+    answered.succeed = async (token, output) => {
+      if (token === 'token-1') await store.markDirty(PLACE, new Date(NOW.getTime() - READING_SECONDS * 1000).toISOString());
+      return succeed(token, output);
+    };
+
+    // Act
+    const queued = await dispatch(deps(store, { exports: rds, callbacks: answered }), PLACE, NOW);
+    await store.enqueue(PLACE, entry(4));
+    const readingsBefore = store.readingsPut;
+    await dispatchWaiting(deps(store, { exports: rds }), new Date(NOW.getTime() + 3600_000));
+
+    // Assess
+    expect(queued.released).toEqual(['snap-1', 'snap-2', 'snap-3']);
+    expect(rds.calls[placeKey(PLACE)]).toBe(2);
+    expect(store.readingsPut - readingsBefore).toBe(0);
+  });
+
   it('counts on a reading taken before its round only when it is recent enough for the round\'s reason', async () => {
     // A dirty round asked for after an export's end reads RDS afresh, though the holder's own round did not.
     const store = await queueOf(entry(1), entry(2));
