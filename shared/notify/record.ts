@@ -1,4 +1,5 @@
 import { INPUT_LIMITS } from '../export-kinds/input-limits.ts';
+import { placeOfArn } from '../accounts/place.ts';
 import { ASL_ERROR_NAMES, ERROR_MESSAGE_LIMIT } from '../runtime/errors.ts';
 import { causeMessage, clip, formatDuration } from '../runtime/format.ts';
 import { definitionOf } from '../export-kinds/registry.ts';
@@ -11,6 +12,9 @@ export interface NotificationRecord {
   status: ExportStatus;
   sourceArn: string;
   sourceType: string;
+  /** Where the export runs: the source's account and region (an RDS source's; absent when the ARN names none). */
+  account?: string;
+  region?: string;
   exportId?: string;
   percent?: number;
   s3Uri?: string;
@@ -48,7 +52,7 @@ export interface Notification {
   subject: string;
   body: string;
   /** For subscription filter policies; `notice` only on notices. */
-  attributes: { status: string; sourceType: string; notice?: string };
+  attributes: { status: string; sourceType: string; notice?: string; account?: string; region?: string };
   record: NotificationRecord;
 }
 
@@ -80,6 +84,7 @@ export function recordForState(state: ExportState, now: Date): NotificationRecor
     status: state.status,
     sourceArn: request.source.arn,
     sourceType: request.source.type,
+    ...placeFields(request.source.arn),
     exportId: request.exportId,
     percent: state.percent,
     ...s3UriOf(state),
@@ -111,6 +116,7 @@ export function recordForFailure(failed: FailedStepInput, now: Date): Notificati
     status: TIMED_OUT_ERRORS.has(failed.error.Error) ? 'TIMED_OUT' : 'FAILED',
     sourceArn,
     sourceType: failed.request?.source.type ?? 'UNKNOWN',
+    ...placeFields(sourceArn),
     ...(failed.request ? { exportId: failed.request.exportId } : {}),
     ...(failed.request ? { elapsedSeconds: Math.round((now.getTime() - Date.parse(failed.request.requestedAt)) / 1000) } : {}),
     error: { name: clip(failed.error.Error, 256), message: clip(causeMessage(failed.error.Cause), ERROR_MESSAGE_LIMIT) },
@@ -149,6 +155,7 @@ export function renderNotification(record: NotificationRecord): Notification {
   const lines: Array<[string, string | undefined]> = [
     ['Source', record.sourceArn],
     ['Kind', kind],
+    ['Account', placeText(record)],
     ['Export ID', record.exportId],
     ['Status', record.percent !== undefined ? `${record.status} (${record.percent}%)` : record.status],
     ['S3 location', record.s3Uri],
@@ -168,7 +175,14 @@ export function renderNotification(record: NotificationRecord): Notification {
     '-- record --',
     JSON.stringify(record, (_, value: unknown) => (typeof value === 'string' ? clip(value, LINE_LIMIT) : value)),
   ].join('\n');
-  const attributes = { status: completeWithWarnings(record) ? COMPLETE_WITH_WARNINGS : record.status, sourceType: record.sourceType, ...(record.notice ? { notice: record.notice } : {}) };
+  const attributes = {
+    status: completeWithWarnings(record) ? COMPLETE_WITH_WARNINGS : record.status,
+    sourceType: record.sourceType,
+    ...(record.notice ? { notice: record.notice } : {}),
+    // Subscribers of a team filter on their own accounts (SNS filter policies).
+    ...(record.account ? { account: record.account } : {}),
+    ...(record.region ? { region: record.region } : {}),
+  };
   return { subject, body, attributes, record };
 }
 
@@ -250,6 +264,9 @@ export function adviceFor(record: NotificationRecord): string | undefined {
   if (record.status === 'CANCELED') return 'The export task was canceled before it finished (by an operator, or in the RDS console or API). Start a new execution to export again.';
   if (record.status !== 'FAILED') return undefined;
   const text = `${record.error?.name ?? ''} ${record.error?.message ?? ''} ${record.failureCause ?? ''}`;
+  if (record.error?.name === ASL_ERROR_NAMES.memberAccessDenied) {
+    return `Deploy the member stack (member/member-account.yml) in account ${record.account ?? 'of the source'}, with this deployment's roles and external id (docs/organisation.md), or remove the account from memberAccounts; then start the execution again. The other accounts are not affected.`;
+  }
   if (/InvalidExportRequest/.test(text)) return 'Correct the execution input as the cause says and start the execution again.';
   if (/NotFound/i.test(text)) return 'Check that the snapshot or cluster exists in this account and region.';
   if (/IamRole|AccessDenied|not authorized/i.test(text)) return 'Check the export role: trusted by export.rds.amazonaws.com, allowed to write to the bucket.';
@@ -273,10 +290,24 @@ function noticeAdvice(record: NotificationRecord): string | undefined {
 /** The AWS CLI command that cancels this export by hand. */
 function manualCancelCommand(record: NotificationRecord): string {
   if (record.sourceType === 'EC2_IMAGE') return `aws ec2 cancel-export-task --export-task-id ${record.taskId ?? '<export-ami-id>'}`;
-  return `aws rds cancel-export-task --export-task-identifier ${record.exportId ?? '<export id>'}`;
+  // In the source's own account and region: credentials of that account (a profile of it), its region.
+  const where = record.region ? ` --region ${record.region}` : '';
+  const as = record.account ? ` (with credentials of account ${record.account})` : '';
+  return `aws rds cancel-export-task --export-task-identifier ${record.exportId ?? '<export id>'}${where}${as}`;
 }
 
 
+
+/** The account and region of a source's ARN, for the record. */
+function placeFields(arn: string): { account?: string; region?: string } {
+  const place = placeOfArn(arn);
+  return place ? { account: place.account, region: place.region } : {};
+}
+
+/** "210987654321 (eu-west-1)": where the export runs, as the notifications and the CLI name it. */
+export function placeText(record: Pick<NotificationRecord, 'account' | 'region'>): string | undefined {
+  return record.account ? `${record.account}${record.region ? ` (${record.region})` : ''}` : undefined;
+}
 
 function stringOr(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;

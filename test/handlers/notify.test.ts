@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { makeHandler } from '../../functions/notify/app.ts';
 import { snsPublisher } from '../../shared/notify/sns-publisher.ts';
 import { ExportServiceError, TransientAwsError } from '../../shared/runtime/errors.ts';
-import { CLIENT_CONFIG } from '../support/aws.ts';
+import { ACCOUNT, CLIENT_CONFIG, REGION } from '../support/aws.ts';
 import { lambdaContext } from '../support/lambda.ts';
 import { clock, exportState, SNAPSHOT_ARN } from '../support/requests.ts';
 
@@ -49,6 +49,9 @@ describe('notify handler', () => {
       MessageAttributes: {
         status: { DataType: 'String', StringValue: 'COMPLETE' },
         sourceType: { DataType: 'String', StringValue: 'SNAPSHOT' },
+        // The source's place, for subscription filter policies of one team's accounts.
+        account: { DataType: 'String', StringValue: ACCOUNT },
+        region: { DataType: 'String', StringValue: REGION },
       },
     });
     const { Subject, Message } = published();
@@ -77,7 +80,12 @@ describe('notify handler', () => {
     expect(Subject).toMatch(/^Export FAILED/);
     expect(Message).toContain('ExportServiceError: DescribeExportTasks failed: AccessDenied: not authorized');
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
-      MessageAttributes: { status: { DataType: 'String', StringValue: 'FAILED' }, sourceType: { DataType: 'String', StringValue: 'SNAPSHOT' } },
+      MessageAttributes: {
+        status: { DataType: 'String', StringValue: 'FAILED' },
+        sourceType: { DataType: 'String', StringValue: 'SNAPSHOT' },
+        account: { DataType: 'String', StringValue: ACCOUNT },
+        region: { DataType: 'String', StringValue: REGION },
+      },
     });
     expect(output).toEqual(input);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordForFailure, recordForState, renderNotification, s3ConsoleUrl, SUBJECT_LIMIT, type NotificationRecord } from '../../shared/notify/record.ts';
+import { renderSlackMessage } from '../../shared/notify/slack/render.ts';
 import { EXPORT_STATUSES, type ExportStatus } from '../../shared/export-kinds/status.ts';
 import type { ExportState } from '../../shared/workflow/export-state.ts';
 
@@ -87,6 +88,7 @@ describe('the notification email', () => {
 
       Source:      arn:aws:rds:eu-west-1:123456789012:snapshot:rds:prod-db-2026-11-23-03-10
       Kind:        DB snapshot
+      Account:     123456789012 (eu-west-1)
       Export ID:   rds-prod-db-2026-11-23-03-10-c2865e44c1
       Status:      COMPLETE (100%)
       S3 location: s3://example-exports/rds-prod-db-2026-11-23-03-10/2026-11-23/rds-prod-db-2026-11-23-03-10-c2865e44c1/
@@ -95,7 +97,7 @@ describe('the notification email', () => {
       Data size:   42 GB
 
       -- record --
-      {"status":"COMPLETE","sourceArn":"arn:aws:rds:eu-west-1:123456789012:snapshot:rds:prod-db-2026-11-23-03-10","sourceType":"SNAPSHOT","exportId":"rds-prod-db-2026-11-23-03-10-c2865e44c1","percent":100,"s3Uri":"s3://example-exports/rds-prod-db-2026-11-23-03-10/2026-11-23/rds-prod-db-2026-11-23-03-10-c2865e44c1/","elapsedSeconds":7330,"extractedDataGb":42,"at":"2026-11-23T05:17:10.000Z"}"
+      {"status":"COMPLETE","sourceArn":"arn:aws:rds:eu-west-1:123456789012:snapshot:rds:prod-db-2026-11-23-03-10","sourceType":"SNAPSHOT","account":"123456789012","region":"eu-west-1","exportId":"rds-prod-db-2026-11-23-03-10-c2865e44c1","percent":100,"s3Uri":"s3://example-exports/rds-prod-db-2026-11-23-03-10/2026-11-23/rds-prod-db-2026-11-23-03-10-c2865e44c1/","elapsedSeconds":7330,"extractedDataGb":42,"at":"2026-11-23T05:17:10.000Z"}"
     `);
   });
 
@@ -201,5 +203,33 @@ describe('the notification email', () => {
     ])('gives no link for %s rather than a wrong one', (_, sourceArn, s3Uri) => {
       expect(s3ConsoleUrl({ sourceArn, ...(s3Uri ? { s3Uri } : {}) })).toBeUndefined();
     });
+  });
+});
+
+describe('the notifications of a member account', () => {
+  const MEMBER_SNAPSHOT = 'arn:aws:rds:ap-south-1:210987654321:snapshot:orders-1';
+
+  it('name the account and region in the email, the record, the attributes and Slack', () => {
+    // Act
+    const { body, attributes, record } = renderNotification(recordForFailure({ sourceArn: MEMBER_SNAPSHOT, error: { Error: 'ExportServiceError', Cause: 'boom' } }, NOW));
+    const slack = renderSlackMessage(record);
+
+    // Assess
+    expect(bodyLines(body)).toContain('Account:     210987654321 (ap-south-1)');
+    expect(record).toMatchObject({ account: '210987654321', region: 'ap-south-1' });
+    expect(attributes).toMatchObject({ account: '210987654321', region: 'ap-south-1' });
+    expect(JSON.stringify(slack)).toContain('210987654321 (ap-south-1)');
+  });
+
+  it('say what to do when the member role cannot be assumed', () => {
+    // Act
+    const cause = 'Account 210987654321 (ap-south-1): this deployment cannot assume arn:aws:iam::210987654321:role/export-orchestrator-member (AccessDenied: …).';
+    const { body } = renderNotification(recordForFailure({ sourceArn: MEMBER_SNAPSHOT, error: { Error: 'MemberAccessDenied', Cause: JSON.stringify({ errorMessage: cause }) } }, NOW));
+
+    // Assess: not the export role's advice (AccessDenied), the member stack's.
+    expect(bodyLines(body)).toContain(`Cause:       MemberAccessDenied: ${cause}`);
+    expect(bodyLines(body)).toContain(
+      'What to try: Deploy the member stack (member/member-account.yml) in account 210987654321, with this deployment\'s roles and external id (docs/organisation.md), or remove the account from memberAccounts; then start the execution again. The other accounts are not affected.',
+    );
   });
 });

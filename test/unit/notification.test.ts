@@ -72,7 +72,7 @@ describe('renderNotification', () => {
     });
 
     it('carries the status and source type as message attributes', () => {
-      expect(notification.attributes).toEqual({ status, sourceType: 'SNAPSHOT' });
+      expect(notification.attributes).toEqual({ status, sourceType: 'SNAPSHOT', account: ACCOUNT, region: 'us-east-1' });
     });
   });
 

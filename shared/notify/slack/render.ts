@@ -1,7 +1,7 @@
 // A notification record as a Slack message (Block Kit inside a coloured attachment), and the
 // record read back from an SNS message.
 import * as z from 'zod/mini';
-import { adviceFor, completeWithWarnings, failureText, formatDuration, headlineOf, kindName, NOTICES, resourceName, s3ConsoleUrl, type NotificationRecord } from '../record.ts';
+import { adviceFor, completeWithWarnings, failureText, formatDuration, headlineOf, kindName, NOTICES, placeText, resourceName, s3ConsoleUrl, type NotificationRecord } from '../record.ts';
 import { describeVerification, type VerificationRecord } from '../../verification/notification.ts';
 import { EXPORT_STATUSES, type ExportStatus } from '../../export-kinds/status.ts';
 import { clip as clipText, progressBar } from '../../runtime/format.ts';
@@ -61,6 +61,7 @@ export function renderSlackMessage(record: NotificationRecord): SlackMessage {
   ];
   const fields = [
     field('Status', record.status),
+    record.account ? field('Account', placeText(record)!) : undefined,
     record.percent !== undefined ? field('Progress', `\`${progressBar(record.percent, 10)}\` ${record.percent}%`, false) : undefined,
     record.elapsedSeconds !== undefined ? field('Elapsed', formatDuration(record.elapsedSeconds)) : undefined,
     record.extractedDataGb !== undefined ? field('Data size', `${record.extractedDataGb} GB`) : undefined,
@@ -114,6 +115,8 @@ const recordSchema = z.object({
   status: z.enum(EXPORT_STATUSES),
   sourceArn: z.string(),
   sourceType: z.string(),
+  account: z.optional(z.string()),
+  region: z.optional(z.string()),
   at: z.string(),
   exportId: z.optional(z.string()),
   percent: z.optional(z.number()),
