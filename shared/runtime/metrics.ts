@@ -37,6 +37,12 @@ export interface MetricPoint {
   value: number;
   /** Besides `service`: `kind` for an export's metrics, `error` for a workflow failure. */
   dimensions: Record<string, string>;
+  /**
+   * Written beside the metric, not as dimensions: an export's `account` and `region`. Logs Insights
+   * finds and counts them per place; as dimensions, every place would be metrics of its own, billed
+   * each month (a few hundred dollars for 150 places).
+   */
+  properties?: Record<string, string>;
 }
 
 /** Where metric points go: EMF lines on stdout in the Lambdas. */
@@ -50,6 +56,7 @@ export function emfDocument(point: MetricPoint, namespace: string, timestamp: nu
   return JSON.stringify({
     _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: point.name, Unit: point.unit }] }] },
     ...dimensions,
+    ...point.properties,
     [point.name]: point.value,
   });
 }

@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { kindOf } from '../export-kinds/request.ts';
+import { isRdsRequest, kindOf } from '../export-kinds/request.ts';
 import { isTerminal } from '../export-kinds/status.ts';
 import { METRIC_NAMES, MetricUnit, metrics, publish, type MetricPoint, type Metrics } from '../runtime/metrics.ts';
 import type { ExportState } from './export-state.ts';
@@ -15,19 +15,21 @@ export function exportMetricsFor(input: unknown, output: unknown, now: Date): Me
   if (!isExportState(output)) return [];
   const before = isExportState(input) ? input.status : undefined;
   const dimensions = { kind: kindOf(output.request) };
+  // Where the export runs (an RDS source's account and region), beside each point.
+  const place = isRdsRequest(output.request) ? { properties: { account: output.request.source.account, region: output.request.source.region } } : {};
   const points: MetricPoint[] = [];
-  if (before === undefined && !output.adopted) points.push({ name: METRIC_NAMES.started, unit: MetricUnit.Count, value: 1, dimensions });
+  if (before === undefined && !output.adopted) points.push({ name: METRIC_NAMES.started, unit: MetricUnit.Count, value: 1, dimensions, ...place });
   if (isTerminal(output.status) && before !== output.status) {
     const ended = METRIC_NAMES.ended[output.status as keyof typeof METRIC_NAMES.ended];
-    points.push({ name: ended, unit: MetricUnit.Count, value: 1, dimensions });
+    points.push({ name: ended, unit: MetricUnit.Count, value: 1, dimensions, ...place });
     const startedAt = Date.parse(output.taskStartTime ?? output.exportStartedAt);
     const endedAt = output.taskEndTime ? Date.parse(output.taskEndTime) : now.getTime();
     if (Number.isFinite(startedAt) && endedAt >= startedAt) {
-      points.push({ name: METRIC_NAMES.duration, unit: MetricUnit.Seconds, value: Math.round((endedAt - startedAt) / 1000), dimensions });
+      points.push({ name: METRIC_NAMES.duration, unit: MetricUnit.Seconds, value: Math.round((endedAt - startedAt) / 1000), dimensions, ...place });
     }
-    points.push({ name: METRIC_NAMES.polls, unit: MetricUnit.Count, value: output.polls, dimensions });
+    points.push({ name: METRIC_NAMES.polls, unit: MetricUnit.Count, value: output.polls, dimensions, ...place });
     if (output.status === 'COMPLETE' && output.extractedDataGb !== undefined) {
-      points.push({ name: METRIC_NAMES.exportedGb, unit: MetricUnit.Gigabytes, value: output.extractedDataGb, dimensions });
+      points.push({ name: METRIC_NAMES.exportedGb, unit: MetricUnit.Gigabytes, value: output.extractedDataGb, dimensions, ...place });
     }
   }
   return points;

@@ -44,6 +44,8 @@ interface Emitted {
   unit: string;
   value: number;
   dimensions: Record<string, string>;
+  /** Where the export runs, written beside the metric (not a dimension: no metric per place). */
+  place?: string;
 }
 
 /** The EMF documents written to stdout while `act` runs, one entry per metric. */
@@ -72,6 +74,7 @@ async function metricsOf(act: () => Promise<unknown>): Promise<Emitted[]> {
         unit: Unit,
         value: document[Name] as number,
         dimensions: Object.fromEntries(Dimensions.flat().map((dimension) => [dimension, String(document[dimension])])),
+        ...(document.account ? { place: `${String(document.account)}/${String(document.region)}` } : {}),
       }));
     });
   });
@@ -94,7 +97,7 @@ describe('metrics of the workflow steps', () => {
     const emitted = await metricsOf(() => handler({ request, bounds: BOUNDS }, lambdaContext('start-export')));
 
     // Assess
-    expect(emitted).toEqual([{ name: METRIC_NAMES.started, unit: 'Count', value: 1, dimensions: rds }]);
+    expect(emitted).toEqual([{ name: METRIC_NAMES.started, unit: 'Count', value: 1, dimensions: rds, place: `${request.source.account}/${request.source.region}` }]);
   });
 
   it('poll-export counts an export that completed, with its duration, polls and data size', async () => {
@@ -119,11 +122,12 @@ describe('metrics of the workflow steps', () => {
     const emitted = await metricsOf(() => handler(state, lambdaContext('poll-export')));
 
     // Assess
+    const place = `${state.request.source.account}/${state.request.source.region}`;
     expect(emitted).toEqual([
-      { name: METRIC_NAMES.ended.COMPLETE, unit: 'Count', value: 1, dimensions: rds },
-      { name: METRIC_NAMES.duration, unit: 'Seconds', value: 22 * 60, dimensions: rds },
-      { name: METRIC_NAMES.polls, unit: 'Count', value: state.polls + 1, dimensions: rds },
-      { name: METRIC_NAMES.exportedGb, unit: 'Gigabytes', value: 17, dimensions: rds },
+      { name: METRIC_NAMES.ended.COMPLETE, unit: 'Count', value: 1, dimensions: rds, place },
+      { name: METRIC_NAMES.duration, unit: 'Seconds', value: 22 * 60, dimensions: rds, place },
+      { name: METRIC_NAMES.polls, unit: 'Count', value: state.polls + 1, dimensions: rds, place },
+      { name: METRIC_NAMES.exportedGb, unit: 'Gigabytes', value: 17, dimensions: rds, place },
     ]);
   });
 
