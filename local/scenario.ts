@@ -6,7 +6,8 @@ import { describeIssue } from '../shared/export-kinds/input-rules.ts';
 import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/export-kinds/rds/source.ts';
 import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
-import { placeKey, placeOfArn, type Place } from '../shared/accounts/place.ts';
+import { parsePlaceKey, placeKey, placeOfArn, type Place } from '../shared/accounts/place.ts';
+import { parseQuotaOverrides, quotaOf } from '../shared/slots/quota.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
 import { LOCAL_CONFIG, LOCAL_VERIFY_SETTINGS } from './config.ts';
 import { LocalDeployment } from './deployment.ts';
@@ -53,6 +54,13 @@ export const scenarioSchema = z.strictObject({
   missingRoles: z.array(z.number().int().min(2)).default([]),
   /** Each account and region's export quota (RDS: 5 unless raised there). */
   quota: z.number().int().positive().default(5),
+  /** Quotas other than `quota`, as exportQuotaOverrides takes them: `210000000001=3,210000000002/eu-west-1=2`. */
+  quotaOverrides: z
+    .string()
+    .default('')
+    .superRefine((text, ctx) => {
+      for (const problem of parseQuotaOverrides(text).problems) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   exportEvents: z.boolean().default(true),
   /** false: no export-slot queue, every execution starts at once and retries on quota errors (the naive baseline). */
   slotQueue: z.boolean().default(true),
@@ -320,7 +328,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
       ...(scenario.missingRoles.length > 0 ? { missingRoles: scenario.missingRoles.map(memberAccount) } : {}),
       ...(scenario.placeThrottles.length > 0 ? { placeThrottleRate: placeThrottleRate(scenario) } : {}),
       faults: scenario.faults,
-      quota: scenario.quota,
+      quota: quotaOfScenario(scenario),
       exportEvents: scenario.exportEvents,
       slotQueue: scenario.slotQueue,
       callbackFaults: { throttleRate: scenario.callbackThrottleRate, errorRate: scenario.callbackErrorRate, random: seededRandom(scenario.seed + 7919) },
@@ -330,6 +338,7 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
         MAX_POLL_SECONDS: scenario.maxPollSeconds,
         // Without the queue the dispatcher lets everyone through; RDS (the simulator) still enforces the quota.
         EXPORT_QUOTA: scenario.slotQueue ? scenario.quota : Number.MAX_SAFE_INTEGER,
+        ...(scenario.quotaOverrides && scenario.slotQueue ? { EXPORT_QUOTA_OVERRIDES: parseQuotaOverrides(scenario.quotaOverrides).overrides } : {}),
         EVENT_SAFETY_NET_SECONDS: scenario.exportEvents ? scenario.eventSafetyNetSeconds : 0,
         // Many Regions: RDS exports to a bucket and with a key of the source's Region ({region} names them).
         ...(scenario.regions.length > 1 || scenario.regions[0] !== LOCAL_REGION
@@ -429,6 +438,11 @@ function placeThrottleRate(scenario: Scenario): (place: Place) => number {
       .reduce((rate, throttle) => Math.max(rate, throttle.rate), 0);
 }
 
+/** Each place's quota: `quota`, or its override (as the deployed EXPORT_QUOTA_OVERRIDES). */
+function quotaOfScenario(scenario: Pick<Scenario, 'quota' | 'quotaOverrides'>): (place: Place) => number {
+  return quotaOf(scenario.quota, parseQuotaOverrides(scenario.quotaOverrides).overrides);
+}
+
 /** Each place's lower bound: its longest export, or its work spread over its quota, whichever is longer. */
 function lowerBoundsByPlace(scenario: Scenario, durations: Map<string, number>): Map<string, number> {
   const jobs = new Map<string, number[]>();
@@ -436,7 +450,8 @@ function lowerBoundsByPlace(scenario: Scenario, durations: Map<string, number>):
     const key = placeKey(placeOfArn(arn) ?? { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
     jobs.set(key, [...(jobs.get(key) ?? []), seconds + scenario.startingSeconds]);
   }
-  return new Map([...jobs].map(([key, seconds]) => [key, Math.round(Math.max(...seconds, seconds.reduce((a, b) => a + b, 0) / scenario.quota))]));
+  const quota = quotaOfScenario(scenario);
+  return new Map([...jobs].map(([key, seconds]) => [key, Math.round(Math.max(...seconds, seconds.reduce((a, b) => a + b, 0) / quota(parsePlaceKey(key)!)))]));
 }
 
 function placeFigures(scenario: Scenario, places: Place[], stack: LocalDeployment, durations: Map<string, number>): PlaceFigures {
@@ -449,12 +464,12 @@ function placeFigures(scenario: Scenario, places: Place[], stack: LocalDeploymen
     regions: scenario.regions,
     count: places.length,
     peakConcurrentExportsPerPlace: Math.max(0, ...peaks),
-    placesOverQuota: peaks.filter((peak) => peak > scenario.quota).length,
+    placesOverQuota: peaks.filter((peak, i) => peak > quotaOfScenario(scenario)(places[i]!)).length,
     largestLowerBoundSeconds: Math.max(0, ...lowerBoundsByPlace(scenario, durations).values()),
     peakRdsCallsPerAccountPerSecond: peakPerAccount(stack.rds.callTimesByAccount),
     dispatcherPeakRdsCallsPerAccountPerSecond: peakPerAccount(stack.functions.dispatcherRdsCalls),
     exportsPerPlace: { min: Math.min(...started), max: Math.max(...started) },
-    zeroLatencyMakespanSeconds: Math.max(0, ...places.map((place) => zeroLatencyMakespan(records.filter((record) => record.place === placeKey(place)), scenario.quota))),
+    zeroLatencyMakespanSeconds: Math.max(0, ...places.map((place) => zeroLatencyMakespan(records.filter((record) => record.place === placeKey(place)), quotaOfScenario(scenario)(place)))),
   };
 }
 

@@ -37,6 +37,28 @@ describe('a fleet over many accounts and regions', () => {
     expect(result.makespanSeconds!).toBeLessThanOrEqual(1.5 * result.lowerBoundSeconds);
   });
 
+  it('holds each place to its own quota: the default, its account\'s override, its own override', async () => {
+    // Prepare: 6 snapshots per place; account 2 may run 1 at a time, account 3 in eu-west-1 3.
+    const scenario = parseScenario({
+      fleet: 36, accounts: 3, regions: ['us-east-1', 'eu-west-1'], quota: 2, exportSecondsRange: [600, 900], seed: 5,
+      quotaOverrides: `${memberAccount(2)}=1,${memberAccount(3)}/eu-west-1=3`,
+    });
+
+    // Act
+    const result = await runScenario(scenario);
+
+    // Assess
+    expect(result.snapshotsExported).toBe(36);
+    const peaks = Object.fromEntries([...byPlace(result.exports)].map(([key, exports]) => [key, peakConcurrency(exports)]));
+    expect(peaks).toEqual({
+      [`${memberAccount(1)}/us-east-1`]: 2, [`${memberAccount(1)}/eu-west-1`]: 2,
+      [`${memberAccount(2)}/us-east-1`]: 1, [`${memberAccount(2)}/eu-west-1`]: 1,
+      [`${memberAccount(3)}/us-east-1`]: 2, [`${memberAccount(3)}/eu-west-1`]: 3,
+    });
+    expect(result.places?.placesOverQuota).toBe(0);
+    expect(result.apiCalls.StartExportTask).toBe(36);
+  });
+
   it('starts every place\'s first exports at once: no place waits behind another\'s backlog', async () => {
     // Prepare: 10 snapshots per place; the dispatcher serves each place from its own queue.
     const result = await runScenario(parseScenario({ fleet: 40, accounts: 2, regions: ['us-east-1', 'ap-southeast-2'], quota: 2, exportSecondsRange: [1800, 3600], seed: 3 }));
