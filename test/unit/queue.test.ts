@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Lease, QueueEntry } from '../../shared/slots/store.ts';
 import type { TaskCallbacks } from '../../shared/workflow/step-functions.ts';
 import { TransientAwsError, ExportServiceError } from '../../shared/runtime/errors.ts';
-import { dispatch, dispatchWaiting, nextAction, READING_SECONDS, startingNow, viewSlots, type ActiveExport, type DispatchDeps } from '../../shared/slots/dispatch.ts';
+import { DISPATCHER_RDS_CALLS_PER_PLACE_PER_SECOND, dispatch, dispatchWaiting, nextAction, READING_SECONDS, startingNow, viewSlots, type ActiveExport, type DispatchDeps } from '../../shared/slots/dispatch.ts';
 import { placeKey, type Place } from '../../shared/accounts/place.ts';
 import { quotaOf } from '../../shared/slots/quota.ts';
+import { RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } from '../../shared/runtime/pacing.ts';
 import { MemoryCoordinationStore } from '../support/stores.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -372,6 +373,13 @@ describe('the periodic tick', () => {
 });
 
 describe('what the dispatcher asks RDS', () => {
+  it('keeps the shared readings of an account in 3 Regions within what the trigger and the sweep leave of the account\'s RDS budget', () => {
+    const others = Object.values(RDS_CALL_BUDGET).reduce((sum, caller) => sum + worstCaseRate(caller), 0);
+
+    expect(DISPATCHER_RDS_CALLS_PER_PLACE_PER_SECOND).toBe(1 / READING_SECONDS);
+    expect(others + 3 * DISPATCHER_RDS_CALLS_PER_PLACE_PER_SECOND).toBeLessThan(RDS_REQUESTS_PER_SECOND);
+  });
+
   it('asks RDS once for a burst of admissions in one place: the reading is shared for READING_SECONDS', async () => {
     // Prepare: a full place; 20 executions queue there within a second.
     const store = new MemoryCoordinationStore();
