@@ -4,6 +4,7 @@ import { parseFilterArg, type FilterArg } from './query.ts';
 import { INPUT_LIMITS } from '../shared/export-kinds/input-limits.ts';
 import { EXPORT_KINDS, isExportKind } from '../shared/export-kinds/registry.ts';
 import type { ExportKind } from '../shared/export-kinds/request.ts';
+import { splitList } from '../shared/runtime/config.ts';
 
 /** As the AWS CLI has them; passed to every SDK client. */
 export interface GlobalOptions {
@@ -22,11 +23,15 @@ export interface ListArgs {
   filters: FilterArg[];
   sourceType?: string;
   json: boolean;
+  /** --accounts / --regions: every place's exports, section by section (RDS). */
+  places?: PlaceArgs;
 }
 
 export interface WatchArgs {
   command: 'watch';
   kind: ExportKind;
+  /** --accounts / --regions: the exports of every place (RDS). */
+  places?: PlaceArgs;
   /** Empty: every running export. */
   ids: string[];
   intervalSeconds: number;
@@ -97,15 +102,44 @@ const OPTIONS = {
   local: { type: 'boolean' },
   scenario: { type: 'string' },
   table: { type: 'string' },
+  accounts: { type: 'string' },
+  regions: { type: 'string' },
 } as const;
 
 const GLOBAL = ['endpoint-url', 'region', 'profile', 'help'];
 const PER_COMMAND: Record<CommandName, string[]> = {
-  list: ['json', 'kind', 'max-items', 'page-size', 'starting-token', 'filter', 'source-type'],
-  watch: ['interval', 'kind'],
+  list: ['json', 'kind', 'max-items', 'page-size', 'starting-token', 'filter', 'source-type', 'accounts', 'regions'],
+  watch: ['interval', 'kind', 'accounts', 'regions'],
   start: ['json', 'source-arn', 'image-id', 'disk-image-format', 'ads-agent-id', 'lookback-hours', 'deadline-seconds', 'state-machine-arn', 'local', 'scenario'],
   cancel: ['json', 'table', 'kind'],
 };
+
+/**
+ * `--accounts` and `--regions` of list and watch (issue 14): the places to look in. `all` is the
+ * deployment's members as its functions read them (MEMBER_ACCOUNTS, MEMBER_REGIONS in the shell),
+ * the caller's own account always with them. A member account is reached through its member role
+ * (MEMBER_ROLE_NAME, with MEMBER_EXTERNAL_ID), which must trust the operator (docs/organisation.md).
+ */
+export interface PlaceArgs {
+  accounts?: string[] | 'all';
+  regions?: string[] | 'all';
+}
+
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+
+/** `--accounts`/`--regions` as given: a comma list (every entry checked) or `all`. */
+export function placeOption(flag: '--accounts' | '--regions', raw: string): string[] | 'all' {
+  if (raw.trim().toLowerCase() === 'all') return 'all';
+  const entries = [...new Set(splitList(raw))];
+  const form = flag === '--accounts' ? ACCOUNT : REGION;
+  const bad = entries.filter((entry) => !form.test(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    const example = flag === '--accounts' ? '111111111111,222222222222' : 'us-east-1,eu-west-1';
+    throw new UsageError(`${flag} "${raw}": ${bad.length > 0 ? `${bad.map((entry) => `"${entry}"`).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not ${flag === '--accounts' ? 'a 12-digit account id' : 'a region'}` : 'empty'}: give ${example}, or all (the members in MEMBER_${flag === '--accounts' ? 'ACCOUNTS' : 'REGIONS'})`);
+  }
+  return entries;
+}
 
 /** The most a workflow deadline may be (README: Execution input). */
 export const MAX_DEADLINE_SECONDS = INPUT_LIMITS.deadlineSeconds.max;
@@ -149,7 +183,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     case 'list': {
       noArguments('list', rest);
       // Filters, paging and source types belong to one kind's API: with any of them, RDS unless --kind says otherwise.
-      const oneKind = values.kind !== undefined || ['max-items', 'page-size', 'starting-token', 'filter', 'source-type'].some((name) => name in values);
+      const places = placesArg(values);
+      if (places && values['starting-token'] !== undefined) throw new UsageError('--starting-token pages one account and region: give it without --accounts and --regions (with --region)');
+      const oneKind = places !== undefined || values.kind !== undefined || ['max-items', 'page-size', 'starting-token', 'filter', 'source-type'].some((name) => name in values);
       return {
         globals,
         args: {
@@ -161,12 +197,14 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
           filters: (values.filter ?? []).map(parseFilterArg),
           ...(values['source-type'] !== undefined ? { sourceType: values['source-type'] } : {}),
           json: values.json ?? false,
+          ...(places ? { places } : {}),
         },
       };
     }
     case 'watch': {
       const intervalSeconds = values.interval !== undefined ? seconds('--interval', values.interval) : DEFAULT_INTERVAL_SECONDS;
-      return { globals, args: { command: 'watch', kind: kindOf(values.kind), ids: [...new Set(rest)], intervalSeconds } };
+      const places = placesArg(values);
+      return { globals, args: { command: 'watch', kind: kindOf(values.kind), ids: [...new Set(rest)], intervalSeconds, ...(places ? { places } : {}) } };
     }
     case 'start': {
       noArguments('start', rest);
@@ -234,6 +272,16 @@ function startTarget(values: Record<string, unknown>): StartTarget {
   stray('--image-id', ['disk-image-format']);
   const lookbackHours = values['lookback-hours'] !== undefined ? wholeNumber('--lookback-hours', values['lookback-hours'] as string, 1, 24 * 365) : 24;
   return { kind: 'ads', agentId: nonEmpty('--ads-agent-id', values['ads-agent-id'] as string), lookbackHours };
+}
+
+/** --accounts and --regions, for RDS exports only (the quota and the member roles are RDS's). */
+function placesArg(values: { accounts?: string; regions?: string; kind?: string }): PlaceArgs | undefined {
+  if (values.accounts === undefined && values.regions === undefined) return undefined;
+  if (values.kind !== undefined && values.kind !== 'rds') throw new UsageError(`--accounts and --regions list RDS exports: not with --kind ${values.kind}`);
+  return {
+    ...(values.accounts !== undefined ? { accounts: placeOption('--accounts', values.accounts) } : {}),
+    ...(values.regions !== undefined ? { regions: placeOption('--regions', values.regions) } : {}),
+  };
 }
 
 function isCommand(name: string): name is CommandName {

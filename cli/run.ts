@@ -2,14 +2,24 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { placeClientConfigs } from '../shared/accounts/clients.ts';
+import { membersOf } from '../shared/accounts/members.ts';
+import type { Place } from '../shared/accounts/place.ts';
+import { MemberSessions } from '../shared/accounts/sessions.ts';
+import { stsRoleAssumer } from '../shared/accounts/sts-role-assumer.ts';
+import type { ExportListing } from '../shared/export-kinds/contract.ts';
+import { systemClock } from '../shared/runtime/clock.ts';
+import { membersConfigShape, readConfig } from '../shared/runtime/config.ts';
+import { placesOf, watchAcrossPlaces } from './places.ts';
 import { hostname, userInfo } from 'node:os';
 import { DynamoCoordinationStore } from '../shared/slots/dynamodb-store.ts';
 import { StepFunctionsCallbacks } from '../shared/workflow/step-functions.ts';
 import { definitionOf, EXPORT_KINDS } from '../shared/export-kinds/registry.ts';
 import { listingOf, type ListingClients } from '../shared/export-kinds/listings.ts';
-import { parseCommandLine, type GlobalOptions } from './args.ts';
+import { parseCommandLine, type GlobalOptions, type PlaceArgs } from './args.ts';
 import { cancelCommand, tableOf } from './commands/cancel.ts';
-import { listAllKinds, listCommand } from './commands/list.ts';
+import { listAllKinds, listCommand, listPlaces } from './commands/list.ts';
 import { startCommand, startLocalCommand, type LocalRunner } from './commands/start.ts';
 import { watchCommand } from './commands/watch.ts';
 import { CliError, describeFailure, EXIT_OK, rejectNonAwsAnswers } from './errors.ts';
@@ -22,6 +32,10 @@ export interface Clients {
   sfn(): SFNClient;
   dynamo(): DynamoDBClient;
   ec2(): EC2Client;
+  /** Who the caller is (--accounts: its own account needs no role), and the member roles it assumes. */
+  sts?(): STSClient;
+  /** An RDS client in another account or region (--accounts, --regions): the config's credentials and region. */
+  rdsIn?(config: { region: string; credentials?: unknown }): RDSClient;
   destroy(): void;
 }
 
@@ -72,6 +86,9 @@ export function sdkClients(globals: GlobalOptions, env: Readonly<Record<string, 
     sfn: lazy(() => new SFNClient(config)),
     dynamo: lazy(() => new DynamoDBClient(config)),
     ec2: lazy(() => new EC2Client(config)),
+    sts: lazy(() => new STSClient(config)),
+    // One per place, made when its listing is: with the place's region and (for a member) the member session.
+    rdsIn: (place) => lazy(() => new RDSClient({ ...config, ...(place as object) }))(),
     destroy: () => made.forEach((client) => client.destroy()),
   };
 }
@@ -96,6 +113,10 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
         return EXIT_OK;
       case 'list': {
         const aws = clientsFor(globals);
+        if (args.places) {
+          await listPlaces(args, { places: await placeListings(aws, globals, deps.env, args.places), stdout: deps.stdout });
+          return EXIT_OK;
+        }
         if (args.kind === undefined) {
           const listings = listingClients(aws, globals);
           await listAllKinds(args, { kinds: EXPORT_KINDS.map((name) => ({ name, listing: () => listingOf(name, listings) })), stdout: deps.stdout, where: () => regionName(aws) });
@@ -104,8 +125,13 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
         await listCommand(args, { listing: await listingOf(args.kind, listingClients(aws, globals)), stdout: deps.stdout });
         return EXIT_OK;
       }
-      case 'watch':
-        return await watchCommand(args, { source: await listingOf(args.kind, listingClients(clientsFor(globals), globals)), stdout: deps.stdout, now: deps.now, sleep: deps.sleep });
+      case 'watch': {
+        const aws = clientsFor(globals);
+        const source = args.places
+          ? watchAcrossPlaces(await Promise.all((await placeListings(aws, globals, deps.env, args.places)).map(async ({ place, listing }) => ({ place, source: await listing() }))))
+          : await listingOf(args.kind, listingClients(aws, globals));
+        return await watchCommand(args, { source, stdout: deps.stdout, now: deps.now, sleep: deps.sleep });
+      }
       case 'start':
         if (args.local) return await startLocalCommand(args, { stdout: deps.stdout, stderr: deps.stderr, ...(deps.runLocal ? { runLocal: deps.runLocal } : {}) });
         await startCommand(args, { sfn: clientsFor(globals).sfn(), stdout: deps.stdout, env: deps.env, now: deps.now });
@@ -150,6 +176,39 @@ function listingClients(clients: Clients, globals: GlobalOptions): ListingClient
       return { region: await probe.config.region(), ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}), credentials: () => probe.config.credentials() };
     },
   };
+}
+
+/**
+ * The RDS listing of every place of --accounts and --regions: the caller's own account with its own
+ * credentials, a member's through the member role (MEMBER_ROLE_NAME, MEMBER_EXTERNAL_ID from the
+ * environment, as the deployment has them), one session per account.
+ */
+async function placeListings(clients: Clients, globals: GlobalOptions, env: Readonly<Record<string, string | undefined>>, args: PlaceArgs): Promise<Array<{ place: Place; listing: () => Promise<ExportListing> }>> {
+  if (!clients.sts || !clients.rdsIn) throw new CliError('--accounts and --regions need STS and RDS clients of any account');
+  const region = await clients.rds().config.region();
+  const { Account: own } = await clients.sts().send(new GetCallerIdentityCommand({}));
+  const places = placesOf(args, env, own ?? '', region);
+  const members = membersOf(
+    readConfig(membersConfigShape, {
+      MEMBER_ACCOUNTS: places.map((place) => place.account).join(','),
+      MEMBER_REGIONS: [...new Set(places.map((place) => place.region))].join(','),
+      ORCHESTRATOR_ACCOUNT: own,
+      AWS_REGION: region,
+      MEMBER_ROLE_NAME: env.MEMBER_ROLE_NAME,
+      MEMBER_EXTERNAL_ID: env.MEMBER_EXTERNAL_ID,
+      AWS_LAMBDA_FUNCTION_NAME: 'export-orchestrator-cli',
+    }),
+  );
+  const sts = clients.sts();
+  const configFor = placeClientConfigs(members, new MemberSessions(members, async () => stsRoleAssumer(sts), systemClock));
+  const rdsIn = clients.rdsIn;
+  return places.map((place) => ({
+    place,
+    listing: () => {
+      const rds = rdsIn(configFor(place));
+      return listingOf('rds', { rds: () => rds, ec2: () => clients.ec2(), ads: async () => ({ region: place.region, credentials: () => rds.config.credentials() }) });
+    },
+  }));
 }
 
 /** The region the clients resolved, for the notes of `list` (undefined when none could be). */

@@ -7,9 +7,15 @@ const GLOBAL = `Global options (as the AWS CLI has them):
   --endpoint-url URL     send every AWS call there (moto_server, LocalStack)
   -h, --help             this help, or a command's: export-orchestrator COMMAND --help`;
 
+const PLACES = `  --accounts ID,ID|all   RDS exports of these accounts (all: yours and MEMBER_ACCOUNTS), each page of each place in
+                         turn: a member through its role MEMBER_ROLE_NAME (export-orchestrator-member), with
+                         MEMBER_EXTERNAL_ID, which must trust you (the member stack's OperatorRoleArns)
+  --regions R,R|all      in these regions (all: MEMBER_REGIONS); else the region of --region / the profile`;
+
 const COMMANDS: Record<CommandName, string> = {
   list: `export-orchestrator list [--kind rds|ec2-image|ads] [--filter NAME=V1,V2]... [--source-type SNAPSHOT|CLUSTER]
                         [--max-items N] [--page-size N] [--starting-token T] [--json]
+                        [--accounts ID,ID|all] [--regions R,R|all]
   Every export task of the account in the region, all pages: without --kind (and without filters or paging), every
   kind, one table each; a kind the region does not offer is a one-line note. With filters or paging: one kind, RDS
   unless --kind names another (RDS: DescribeExportTasks).
@@ -22,11 +28,13 @@ const COMMANDS: Record<CommandName, string> = {
   --starting-token T     go on from that NextToken (even in the middle of a page)
   --page-size N          tasks per API call (RDS 20-100, ec2-image 1-500, ads 1-100); the listing is the same
   --json                 one JSON document: {"items": [...], "nextToken": "..." or null}; without --kind each item has
-                         its "kind" and "notes" lists the kinds not offered`,
-  watch: `export-orchestrator watch [ID...] [--kind rds|ec2-image|ads] [--interval SECONDS]
+                         its "kind" and "notes" lists the kinds not offered
+${PLACES}`,
+  watch: `export-orchestrator watch [ID...] [--kind rds|ec2-image|ads] [--interval SECONDS] [--accounts ID,ID|all] [--regions R,R|all]
   Progress bars of exports (RDS by default; --kind for EC2 image or ADS exports), refreshed every --interval seconds (default 10) until every watched export ended:
   redrawn in place on a terminal, one line per refresh into a file or pipe. Without IDs: every running export
-  (also those that start while watching). Exit status 0 when all completed, 1 when any failed or was canceled.`,
+  (also those that start while watching). Exit status 0 when all completed, 1 when any failed or was canceled.
+${PLACES}`,
   start: `export-orchestrator start --source-arn ARN [--deadline-seconds N] [--state-machine-arn ARN] [--json]
 export-orchestrator start --image-id AMI [--disk-image-format VMDK|RAW|VHD] [--deadline-seconds N] [--state-machine-arn ARN]
 export-orchestrator start --ads-agent-id ID [--lookback-hours N] [--deadline-seconds N] [--state-machine-arn ARN]

@@ -1,3 +1,4 @@
+import { placeKey, type Place } from '../../shared/accounts/place.ts';
 import type { ExportListing } from '../../shared/export-kinds/contract.ts';
 import { definitionOf } from '../../shared/export-kinds/registry.ts';
 import type { ExportKind } from '../../shared/export-kinds/request.ts';
@@ -56,3 +57,32 @@ export async function listAllKinds(
 }
 
 const titleOf = (kind: ExportKind): string => definitionOf({ kind }).title;
+
+/**
+ * `list --accounts … --regions …`: the RDS export tasks of every place, one table each under its
+ * account and region (or one JSON document whose items carry them); each place paged to its end, or
+ * to --max-items.
+ */
+export async function listPlaces(
+  args: ListArgs,
+  deps: { places: Array<{ place: Place; listing: () => Promise<ExportListing> }>; stdout: Output },
+): Promise<Array<{ place: Place; listed: ListResult }>> {
+  const listed: Array<{ place: Place; listed: ListResult }> = [];
+  for (const { place, listing: listingOf } of deps.places) {
+    const listing = await listingOf();
+    const query = buildQuery(listing, {
+      filters: args.filters,
+      ...(args.sourceType !== undefined ? { sourceType: args.sourceType } : {}),
+      ...(args.pageSize !== undefined ? { pageSize: args.pageSize } : {}),
+    });
+    listed.push({ place, listed: await collect(listing, query, args.maxItems !== undefined ? { maxItems: args.maxItems } : {}) });
+  }
+  if (args.json) {
+    const items = listed.flatMap(({ place, listed: result }) => result.items.map((item) => ({ account: place.account, region: place.region, ...item })));
+    const nextTokens = Object.fromEntries(listed.filter(({ listed: result }) => result.nextToken).map(({ place, listed: result }) => [placeKey(place), result.nextToken]));
+    deps.stdout.write(`${JSON.stringify({ items, nextToken: null, ...(Object.keys(nextTokens).length > 0 ? { nextTokens } : {}) }, null, 2)}\n`);
+  } else {
+    deps.stdout.write(listed.map(({ place, listed: result }) => `${placeKey(place)}:\n${renderTable(result)}`).join('\n'));
+  }
+  return listed;
+}

@@ -7,8 +7,9 @@ import type { AssumeRoleRequest, RoleAssumer, SessionCredentials } from './sessi
  * deployment without members never loads the STS client). The client is regional: it calls
  * sts.<the Lambda's region>.amazonaws.com, as AWS advises (lower latency, no dependency on us-east-1).
  */
-export const stsRoleAssumer = (clientConfig: STSClientConfig = {}): RoleAssumer => {
-  const sts = new STSClient({ ...SDK_OPTIONS, ...clientConfig });
+export const stsRoleAssumer = (client: STSClientConfig | STSClient = {}): RoleAssumer => {
+  // The CLI hands its own client (its --profile, --region, --endpoint-url).
+  const sts = client instanceof STSClient ? client : new STSClient({ ...SDK_OPTIONS, ...client });
   return {
     async assumeRole(request: AssumeRoleRequest): Promise<SessionCredentials> {
       const { Credentials } = await sts.send(
