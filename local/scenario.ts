@@ -7,7 +7,8 @@ import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/exp
 import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { parsePlaceKey, placeKey, placeOfArn, type Place } from '../shared/accounts/place.ts';
-import { parseQuotaOverrides, quotaOf } from '../shared/slots/quota.ts';
+import { quotaOf } from '../shared/slots/quota.ts';
+import { parseQuotaOverrides } from '../shared/runtime/quota-overrides.ts';
 import { FAULT_ERRORS, FAULT_SERVICES } from './faults.ts';
 import { LOCAL_CONFIG, LOCAL_VERIFY_SETTINGS } from './config.ts';
 import { LocalDeployment } from './deployment.ts';

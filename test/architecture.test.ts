@@ -32,7 +32,24 @@ describe('the import graph', () => {
     expect(cyclesOf(graph, REPO_ROOT)).toEqual([]);
   });
 
+  it('keeps shared/runtime/ at the bottom: it imports only runtime/ itself, node: built-ins and packages', async () => {
+    // Act
+    const graph = await importGraph(SOURCES, REPO_ROOT);
+
+    // Assess: every file runtime/ imports is in runtime/, a node: built-in or a package (node_modules).
+    const runtime = Object.entries(graph).filter(([file]) => file.replace(`${REPO_ROOT}/`, '').startsWith('shared/runtime/'));
+    expect(runtime.length).toBeGreaterThan(5);
+    const outside = runtime.flatMap(([file, imports]) =>
+      (imports ?? [])
+        .map((dependency) => dependency.id)
+        .filter((id): id is string => typeof id === 'string' && !id.startsWith('node:') && !id.includes('node_modules') && !id.replace(`${REPO_ROOT}/`, '').startsWith('shared/runtime/'))
+        .map((id) => `${file.replace(`${REPO_ROOT}/`, '')} -> ${id.replace(`${REPO_ROOT}/`, '')}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
   it('reports a cycle when there is one, type-only imports included', async () => {
+
     // Prepare: a port that imports its adapter's type, the adapter that implements the port.
     writeFileSync(join(scratch, 'port.ts'), "import type { Adapter } from './adapter.ts';\nexport interface Port { adapter?: Adapter }\n");
     writeFileSync(join(scratch, 'adapter.ts'), "import type { Port } from './port.ts';\nexport class Adapter implements Port {}\n");

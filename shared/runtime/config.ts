@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.ts';
-import { parseQuotaOverrides } from '../slots/quota.ts';
+import { parseQuotaOverrides } from './quota-overrides.ts';
 
 // zod/mini rather than zod: it tree-shakes, and these modules are bundled into every Lambda. Each shape
 // is built in a /* @__PURE__ */ call: a bundle keeps (and builds at its cold start) only the shapes its
