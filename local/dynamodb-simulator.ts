@@ -105,12 +105,14 @@ export class DynamoDbSimulator implements JsonService {
   }
 
   /**
-   * `ADD <number attribute> :value` (a place's count of queued entries) and `REMOVE #name` under
-   * `#name <= :zero` (a place taken off the list once empty) only.
+   * `ADD <number attribute> :value` (a place's count of queued entries), `REMOVE #name` under
+   * `#name <= :zero` (a place taken off the list once empty) and `SET #name = :value` only.
    */
   private updateItem(body: Record<string, unknown>): Record<string, unknown> {
     const removal = /^REMOVE (#[A-Za-z_][A-Za-z0-9_]*)$/.exec(String(body.UpdateExpression));
     if (removal) return this.removeAttribute(body, removal[1]!);
+    const setting = /^SET (#[A-Za-z_][A-Za-z0-9_]*) = (:[A-Za-z0-9_]+)$/.exec(String(body.UpdateExpression));
+    if (setting && body.ConditionExpression === undefined) return this.setAttribute(body, setting[1]!, setting[2]!);
     const match = /^ADD (#?[A-Za-z_][A-Za-z0-9_]*) (:[A-Za-z0-9_]+)$/.exec(String(body.UpdateExpression));
     if (!match || body.ConditionExpression !== undefined) throw unsupported(body.UpdateExpression);
     const [, written, placeholder] = match as unknown as [string, string, string];
@@ -124,6 +126,17 @@ export class DynamoDbSimulator implements JsonService {
     const old = this.partitions.get(pk)?.items.get(sk);
     const delta = Number((body.ExpressionAttributeValues as Item)[placeholder]?.N);
     const item: Item = { ...(old ?? (body.Key as Item)), [name]: { N: String(Number(old?.[name]?.N ?? 0) + delta) } };
+    const units = this.write(body, Math.max(itemSize(item), old ? itemSize(old) : 0));
+    this.partition(pk).set(sk, item);
+    return units;
+  }
+
+  private setAttribute(body: Record<string, unknown>, placeholder: string, value: string): Record<string, unknown> {
+    const name = (body.ExpressionAttributeNames as Record<string, string> | undefined)?.[placeholder];
+    if (name === undefined) throw new QueryError('ValidationException', `Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: ${placeholder}`);
+    const { pk, sk } = keyOf(body.Key as Item);
+    const old = this.partitions.get(pk)?.items.get(sk);
+    const item: Item = { ...(old ?? (body.Key as Item)), [name]: (body.ExpressionAttributeValues as Item)[value]! };
     const units = this.write(body, Math.max(itemSize(item), old ? itemSize(old) : 0));
     this.partition(pk).set(sk, item);
     return units;

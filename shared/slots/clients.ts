@@ -46,7 +46,7 @@ function activeRdsExports(configOf: RdsConfigOfPlace): ActiveExports {
 
 /** The coordination store's methods (the compiler checks the list against the interface). */
 const STORE_METHODS = {
-  enqueue: true, oldestRequestedAt: true, oldest: true, remove: true, waitingPlaces: true, adoptLegacyQueue: true, forgetPlace: true, depth: true, putLease: true, leases: true, dropLease: true,
+  enqueue: true, oldestRequestedAt: true, oldest: true, remove: true, waitingPlaces: true, forgetPlace: true, depth: true, putLease: true, leases: true, dropLease: true,
   activeReading: true, putActiveReading: true, swapWait: true, takeWait: true, restoreWait: true, requestCancel: true, takeCancelRequest: true, tryLock: true, unlock: true, markDirty: true, takeDirty: true,
 } satisfies Record<keyof CoordinationStore, true>;
 

@@ -243,9 +243,6 @@ export interface TickResult extends DispatchResult {
   stalledPlaces: string[];
 }
 
-/** Entries of the queue of before (one for the whole account) moved to their places per tick. */
-const LEGACY_ENTRIES_PER_TICK = 100;
-
 /** Places dispatched at once by the tick: each is a few DynamoDB reads and at most one RDS call. */
 const PLACES_AT_ONCE = 8;
 
@@ -254,8 +251,6 @@ const PLACES_AT_ONCE = 8;
  * a place whose dispatch fails is logged and left to the next tick, the others go on.
  */
 export async function dispatchWaiting(deps: DispatchDeps, now: Date): Promise<TickResult> {
-  const adopted = await deps.store.adoptLegacyQueue(LEGACY_ENTRIES_PER_TICK);
-  if (adopted > 0) logger.info('moved entries of the single queue of before to their places', { adopted });
   const listed = await deps.store.waitingPlaces();
   const waiting = listed.filter(({ depth }) => depth > 0);
   // A place emptied since: taken off the list (unless an entry came meanwhile), so the item stays small.

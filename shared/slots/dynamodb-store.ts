@@ -18,6 +18,12 @@ const DISPATCHER = 'DISPATCHER';
 const CANCEL = 'CANCEL';
 /** The one queue of the account before the queue was kept per place (read only to move its entries). */
 const LEGACY_QUEUE = 'QUEUE';
+/** On the places item: when the queue of before was first found empty (no place key has this form). */
+const LEGACY_QUEUE_EMPTY_SINCE = 'legacyQueueEmptySince';
+/** How long the queue of before must have been empty before no tick looks at it again. */
+const LEGACY_QUEUE_SETTLE_MS = 15 * 60_000;
+/** Entries of the queue of before moved per look (one a tick). */
+const LEGACY_ENTRIES_PER_CALL = 100;
 /** The item that lists the places where executions wait: one number attribute per place, named by its key. */
 const PLACES = 'places';
 
@@ -61,21 +67,44 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
   }
 
   async waitingPlaces(): Promise<WaitingPlace[]> {
+    let item = await this.placesItem();
+    // Until the single queue of before has been found empty for a while, its entries are moved first.
+    if (!this.legacyQueueMoved(item) && (await this.adoptLegacyQueue(LEGACY_ENTRIES_PER_CALL, item)) > 0) item = await this.placesItem();
+    return Object.entries(item ?? {}).flatMap(([name, value]) => {
+      const place = parsePlaceKey(name);
+      return place && value.N !== undefined ? [{ place, depth: Number(value.N) }] : [];
+    });
+  }
+
+  private async placesItem(): Promise<Record<string, AttributeValue> | undefined> {
     try {
-      const { Item } = await this.dynamo.send(new GetItemCommand({ TableName: this.tableName, Key: key(DISPATCHER, PLACES), ConsistentRead: true }));
-      return Object.entries(Item ?? {}).flatMap(([name, value]) => {
-        const place = parsePlaceKey(name);
-        return place && value.N !== undefined ? [{ place, depth: Number(value.N) }] : [];
-      });
+      return (await this.dynamo.send(new GetItemCommand({ TableName: this.tableName, Key: key(DISPATCHER, PLACES), ConsistentRead: true }))).Item;
     } catch (error) {
       throw toWorkflowError('DynamoDB GetItem', error);
     }
   }
 
-  async adoptLegacyQueue(limit: number): Promise<number> {
-    // The usual answer (nothing left, or never anything) costs half a read unit: a key-only,
-    // eventually consistent probe (an entry it misses is moved by the next tick).
-    if ((await this.query(LEGACY_QUEUE, { limit: 1, keysOnly: true, consistent: false })).items.length === 0) return 0;
+  /**
+   * The single queue of before was found empty LEGACY_QUEUE_SETTLE_MS ago or longer (long enough
+   * for an admission of the version before, still running during the deployment, to have ended).
+   */
+  private legacyQueueMoved(item: Record<string, AttributeValue> | undefined): boolean {
+    const since = item?.[LEGACY_QUEUE_EMPTY_SINCE]?.S;
+    return since !== undefined && this.clock() - Date.parse(since) >= LEGACY_QUEUE_SETTLE_MS;
+  }
+
+  /**
+   * Moves entries of the queue kept for the whole account before (partition QUEUE: a deployment
+   * upgraded with executions waiting) to their places' queues, at most `limit`; returns how many.
+   * Found empty, it notes since when on the places item: after LEGACY_QUEUE_SETTLE_MS of that, no
+   * tick looks again.
+   */
+  async adoptLegacyQueue(limit: number, item?: Record<string, AttributeValue>): Promise<number> {
+    // A key-only, eventually consistent probe: half a read unit (an entry it misses, the next tick moves).
+    if ((await this.query(LEGACY_QUEUE, { limit: 1, keysOnly: true, consistent: false })).items.length === 0) {
+      if (item?.[LEGACY_QUEUE_EMPTY_SINCE] === undefined) await this.noteLegacyQueueEmpty();
+      return 0;
+    }
     const { items } = await this.query(LEGACY_QUEUE, { limit });
     let moved = 0;
     for (const item of items) {
@@ -92,6 +121,22 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
     // The single queue's depth counter goes with it.
     await this.delete(DISPATCHER, 'depth');
     return moved;
+  }
+
+  private async noteLegacyQueueEmpty(): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key(DISPATCHER, PLACES),
+          UpdateExpression: 'SET #since = :now',
+          ExpressionAttributeNames: { '#since': LEGACY_QUEUE_EMPTY_SINCE },
+          ExpressionAttributeValues: { ':now': { S: new Date(this.clock()).toISOString() } },
+        }),
+      );
+    } catch (error) {
+      throw toWorkflowError('DynamoDB UpdateItem', error);
+    }
   }
 
   async forgetPlace(place: Place): Promise<void> {

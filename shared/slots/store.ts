@@ -72,15 +72,10 @@ export interface CoordinationStore {
   /**
    * The places where executions wait, with how many: one item read however many places and entries.
    * A count errs high, never low (a crash between the entry's write and the count's): a place with
-   * entries is always listed.
+   * entries is always listed. Entries a store kept in another layout before (an upgrade) are moved
+   * to their places first, so they are listed too.
    */
   waitingPlaces(): Promise<WaitingPlace[]>;
-  /**
-   * Moves entries queued before the queue was kept per place (one partition for the whole account:
-   * a deployment upgraded with executions waiting) to their place's queue, at most `limit` a call;
-   * returns how many it moved. The tick calls it first: nothing queued across the upgrade is lost.
-   */
-  adoptLegacyQueue(limit: number): Promise<number>;
   /** Takes a place off the list if its count is zero (a concurrent enqueue keeps it). */
   forgetPlace(place: Place): Promise<void>;
   /** How many executions wait, in every place: the sum of waitingPlaces' counts. */

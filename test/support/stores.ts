@@ -32,7 +32,6 @@ export function mockCoordinationStore(queue: QueueEntry[], overrides: Partial<Co
       }
       return [...counts].map(([key, depth]) => ({ place: parsePlaceKey(key)!, depth }));
     }),
-    adoptLegacyQueue: vi.fn(async () => 0),
     forgetPlace: vi.fn(async () => {}),
     remove: vi.fn(async (_place: Place, entry: QueueEntry) => {
       const index = waiting.indexOf(entry);
@@ -100,7 +99,6 @@ export class MemoryCoordinationStore implements CoordinationStore {
   async waitingPlaces(): Promise<WaitingPlace[]> {
     return [...this.places.entries()].filter(([, state]) => state.queue.size > 0).map(([key, state]) => ({ place: parsePlaceKey(key)!, depth: state.queue.size }));
   }
-  async adoptLegacyQueue() { return 0; }
   async forgetPlace() {}
   async depth() { return [...this.places.values()].reduce((sum, state) => sum + state.queue.size, 0); }
   async remove(p: Place, e: QueueEntry) { this.log.push(`remove ${e.exportId}`); this.at(p).queue.delete(positionOf(e)); }

@@ -179,7 +179,7 @@ describe('DynamoCoordinationStore per account and region', () => {
     expect(await store.takeDirty(OTHER)).toBeUndefined();
   });
 
-  it('moves the entries of the single queue of before (a deployment upgraded with executions waiting) to their places, then reads one empty page per tick', async () => {
+  it('moves the entries of the single queue of before (a deployment upgraded with executions waiting) to their places as the tick lists the places', async () => {
     // Prepare: two entries and the depth counter as the version before places wrote them.
     const { store, dynamo } = storeOnSimulator();
     for (const queued of [entry(1), entryIn(OTHER, 2)]) {
@@ -188,19 +188,31 @@ describe('DynamoCoordinationStore per account and region', () => {
     dynamo.handle('UpdateItem', { TableName: TABLE, Key: { pk: { S: 'DISPATCHER' }, sk: { S: 'depth' } }, UpdateExpression: 'ADD #depth :delta', ExpressionAttributeNames: { '#depth': 'depth' }, ExpressionAttributeValues: { ':delta': { N: '2' } } });
 
     // Act
-    const moved = await store.adoptLegacyQueue(100);
-    const before = { ...dynamo.consumed };
-    const again = await store.adoptLegacyQueue(100);
+    const waiting = await store.waitingPlaces();
 
-    // Assess: once moved, a tick's probe reads no item, for half a read unit.
-    expect(moved).toBe(2);
-    expect(again).toBe(0);
-    expect(dynamo.consumed.itemsRead - before.itemsRead).toBe(0);
-    expect(dynamo.consumed.rru - before.rru).toBe(0.5);
+    // Assess
+    expect(waiting).toEqual([{ place: PLACE, depth: 1 }, { place: OTHER, depth: 1 }]);
     expect((await store.oldest(PLACE, 10)).entries.map((e) => e.exportId)).toEqual(['snap-1']);
     expect((await store.oldest(OTHER, 10)).entries.map((e) => e.exportId)).toEqual(['snap-2']);
-    expect(await store.waitingPlaces()).toEqual([{ place: PLACE, depth: 1 }, { place: OTHER, depth: 1 }]);
     expect(dynamo.items().filter((item) => item.pk?.S === 'QUEUE' || item.sk?.S === 'depth')).toEqual([]);
+  });
+
+  it('stops looking at the queue of before once it has been empty for 15 minutes: the tick then reads the places item alone', async () => {
+    // Prepare: a store whose clock moves.
+    const dynamo = new DynamoDbSimulator(TABLE);
+    let now = NOW_MS;
+    const store = coordinationStore(TABLE, { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, requestHandler: jsonHandler(dynamo) }, () => now);
+    const queries = () => dynamo.calls.Query ?? 0;
+
+    // Act / Assess: looked at (and found empty) for 15 minutes, then not at all.
+    await store.waitingPlaces();
+    now += 10 * 60_000;
+    await store.waitingPlaces();
+    expect(queries()).toBe(2);
+    now += 5 * 60_000;
+    await store.waitingPlaces();
+    await store.waitingPlaces();
+    expect(queries()).toBe(2);
   });
 
   it('locks per place', async () => {

@@ -325,19 +325,6 @@ describe('the periodic tick', () => {
     expect(await store.depth()).toBe(0);
   });
 
-  it('first moves the entries of the single queue of before to their places, so a deployment upgraded with executions waiting loses none', async () => {
-    const store = new MemoryCoordinationStore();
-    const order: string[] = [];
-    store.adoptLegacyQueue = async () => (order.push('adopt'), store.enqueue(OTHER, entryIn(OTHER, 1)).then(() => 1));
-    const waitingPlaces = store.waitingPlaces.bind(store);
-    store.waitingPlaces = async () => (order.push('list'), waitingPlaces());
-
-    const tick = await dispatchWaiting(deps(store), NOW);
-
-    expect(order).toEqual(['adopt', 'list']);
-    expect(tick.released).toEqual(['snap-1']);
-  });
-
   it('goes on with the other places when one place\'s RDS refuses (throttled, role missing), and names it', async () => {
     const store = new MemoryCoordinationStore();
     await store.enqueue(PLACE, entry(1));
