@@ -3,13 +3,15 @@ import type { ExecutionStarter } from '../../shared/workflow/step-functions.ts';
 import { logger } from '../../shared/runtime/logger.ts';
 import { workflowStep } from '../../shared/workflow/step.ts';
 import type { Clock } from '../../shared/runtime/clock.ts';
-import { planExports, ScheduledExportsFailed, type ScheduledSource, type SourcePlan } from '../../shared/triggers/schedules.ts';
+import { planExports, ScheduledExportsFailed, type PlannerDeps, type ScheduledSource, type SourcePlan } from '../../shared/triggers/schedules.ts';
 import { scheduledTime } from '../../shared/triggers/event-time.ts';
 
 export interface PlanExportsDeps {
   catalog: Pick<SnapshotCatalog, 'snapshotsOf' | 'clusterArn'>;
   exports: ExportHistory;
   starter: ExecutionStarter;
+  /** RDS in a scheduled source's account or Region (shared/triggers/schedules.ts PlannerDeps.inPlace). */
+  inPlace?: PlannerDeps['inPlace'];
   sources: readonly ScheduledSource[];
   clock: Clock;
 }
@@ -23,9 +25,9 @@ export interface PlanSummary {
  * throwing after all were planned: an asynchronous invocation's return value is seen by no one,
  * while a failure is retried by Lambda (safely: starts dedup by name) and counted for alarms.
  */
-export const makeHandler = ({ catalog, exports, starter, sources, clock }: PlanExportsDeps) =>
+export const makeHandler = ({ catalog, exports, starter, inPlace, sources, clock }: PlanExportsDeps) =>
   workflowStep<unknown, PlanSummary>(async (event) => {
-    const plans = await planExports(sources, { catalog, exports, starter }, scheduledTime(event, clock()));
+    const plans = await planExports(sources, { catalog, exports, starter, ...(inPlace ? { inPlace } : {}) }, scheduledTime(event, clock()));
     for (const plan of plans) {
       if (plan.outcome === 'failed') logger.warn(`${plan.source}: failed`, { ...plan });
       else if (plan.outcome === 'not-found') logger.warn(`${plan.source}: not found`, { ...plan });

@@ -100,11 +100,18 @@ const identifier = /* @__PURE__ */ (() =>
     z.regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS identifier: 1 to 63 letters, digits or hyphens, starting with a letter'),
   ))();
 
+/** Where a DB lives when not in the stack's own account and Region: a member account (memberAccounts), a Region (memberRegions). */
+const placeFields = () => ({
+  account: z.optional(z.string({ error: 'must be a string' }).check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id (one of memberAccounts)'))),
+  region: z.optional(z.string({ error: 'must be a string' }).check(z.regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be a region such as eu-west-1 (one of memberRegions)'))),
+});
+
 const instanceEntry = /* @__PURE__ */ madeOnFirstUse(() =>
   z.strictObject(
   {
     dbInstanceIdentifier: identifier,
     mode: z.optional(z.literal('snapshot', { error: 'must be "snapshot": a DB instance is exported from its snapshots (mode "live" is for dbClusterIdentifier)' })),
+    ...placeFields(),
   },
   ));
 
@@ -113,6 +120,7 @@ const clusterEntry = /* @__PURE__ */ madeOnFirstUse(() =>
   {
     dbClusterIdentifier: identifier,
     mode: z._default(z.enum(['snapshot', 'live'], { error: 'must be "snapshot" or "live"' }), 'snapshot'),
+    ...placeFields(),
   },
   ));
 
@@ -159,7 +167,8 @@ export function parseScheduledSources(text: string): ParsedSources {
     }
     // An ADS entry names an agent set: one export per agent (StartExportTask takes one agent).
     for (const source of Array.isArray(parsed) ? parsed : [parsed]) {
-      const key = `${source.resource}|${source.identifier.toLowerCase()}|${source.mode}`;
+      const where = 'account' in source || 'region' in source ? `|${(source as { account?: string }).account ?? ''}/${(source as { region?: string }).region ?? ''}` : '';
+      const key = `${source.resource}|${source.identifier.toLowerCase()}|${source.mode}${where}`;
       const first = seen.get(key);
       if (first !== undefined) problems.push(`${label}: repeats [${first}]`);
       else seen.set(key, index);
@@ -186,13 +195,17 @@ function parseEntry(entry: unknown): ScheduledSource | ScheduledSource[] | strin
   if (hasInstance && hasCluster) return 'give dbInstanceIdentifier or dbClusterIdentifier, not both';
   if (hasInstance) {
     const result = instanceEntry().safeParse(entry);
-    return result.success ? { resource: 'instance', identifier: result.data.dbInstanceIdentifier, mode: 'snapshot' } : describeIssues(result.error.issues, instanceEntry());
+    return result.success ? { resource: 'instance', identifier: result.data.dbInstanceIdentifier, mode: 'snapshot', ...placeOf(result.data) } : describeIssues(result.error.issues, instanceEntry());
   }
   if (hasCluster) {
     const result = clusterEntry().safeParse(entry);
-    return result.success ? { resource: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode } : describeIssues(result.error.issues, clusterEntry());
+    return result.success ? { resource: 'cluster', identifier: result.data.dbClusterIdentifier, mode: result.data.mode, ...placeOf(result.data) } : describeIssues(result.error.issues, clusterEntry());
   }
   return 'needs dbInstanceIdentifier, dbClusterIdentifier, imageId or adsAgentIds';
+}
+
+function placeOf(entry: { account?: string | undefined; region?: string | undefined }): { account?: string; region?: string } {
+  return { ...(entry.account ? { account: entry.account } : {}), ...(entry.region ? { region: entry.region } : {}) };
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[], entry: { shape: object }): string {

@@ -11,17 +11,24 @@ import { isAvailable, type ExportHistory, type SnapshotCatalog, type SnapshotInf
  * exported as a disk image; an ADS agent's data over the last `lookbackHours`.
  */
 export type ScheduledSource =
-  | { resource: 'instance'; identifier: string; mode: 'snapshot' }
-  | { resource: 'cluster'; identifier: string; mode: 'snapshot' | 'live' }
+  | ({ resource: 'instance'; identifier: string; mode: 'snapshot' } & SourcePlace)
+  | ({ resource: 'cluster'; identifier: string; mode: 'snapshot' | 'live' } & SourcePlace)
   | { resource: 'image'; identifier: string; mode: 'VMDK' | 'RAW' | 'VHD' }
   | { resource: 'ads-agent'; identifier: string; mode: 'lookback'; lookbackHours: number };
 
+/** A DB of a member account or another served Region; absent: the stack's own account, its Region. */
+export interface SourcePlace {
+  account?: string;
+  region?: string;
+}
+
 export function describeSource(source: ScheduledSource): string {
+  const where = (place: SourcePlace) => (place.account || place.region ? ` in ${place.account ?? 'this account'}/${place.region ?? "the stack's Region"}` : '');
   switch (source.resource) {
     case 'instance':
-      return `DB instance ${source.identifier}`;
+      return `DB instance ${source.identifier}${where(source)}`;
     case 'cluster':
-      return `DB cluster ${source.identifier}${source.mode === 'live' ? ' (live)' : ''}`;
+      return `DB cluster ${source.identifier}${source.mode === 'live' ? ' (live)' : ''}${where(source)}`;
     case 'image':
       return `EC2 image ${source.identifier} (${source.mode})`;
     case 'ads-agent':
@@ -69,6 +76,8 @@ export interface PlannerDeps {
   catalog: Pick<SnapshotCatalog, 'snapshotsOf' | 'clusterArn'>;
   exports: ExportHistory;
   starter: ExecutionStarter;
+  /** RDS in a source's account or Region (a member's through its role); the sources that name one are asked there. */
+  inPlace?: (place: SourcePlace) => Pick<PlannerDeps, 'catalog' | 'exports'>;
 }
 
 /**
@@ -96,8 +105,10 @@ export async function planSource(source: ScheduledSource, deps: PlannerDeps, now
       const startTime = new Date(now.getTime() - source.lookbackHours * 3600_000).toISOString();
       return startOtherKind(source, { kind: 'ads', agentIds: [source.identifier], startTime, endTime: now.toISOString() }, deps.starter, now);
     }
-    default:
-      return source.mode === 'live' ? planLiveCluster(source.identifier, deps, now) : planLatestSnapshot(source, deps, now);
+    default: {
+      const there = (source.account || source.region) && deps.inPlace ? { ...deps, ...deps.inPlace({ ...(source.account ? { account: source.account } : {}), ...(source.region ? { region: source.region } : {}) }) } : deps;
+      return source.mode === 'live' ? planLiveCluster(source, there, now) : planLatestSnapshot(source, there, now);
+    }
   }
 }
 
@@ -138,9 +149,9 @@ async function planLatestSnapshot(
   }
 }
 
-async function planLiveCluster(identifier: string, { catalog, exports, starter }: PlannerDeps, now: Date): Promise<SourcePlan> {
-  const label = describeSource({ resource: 'cluster', identifier, mode: 'live' });
-  const clusterArn = await catalog.clusterArn(identifier);
+async function planLiveCluster(source: Extract<ScheduledSource, { resource: 'cluster' }>, { catalog, exports, starter }: PlannerDeps, now: Date): Promise<SourcePlan> {
+  const label = describeSource(source);
+  const clusterArn = await catalog.clusterArn(source.identifier);
   if (!clusterArn) return { source: label, outcome: 'not-found', detail: `RDS does not know ${label}` };
   const plan = { source: label, sourceArn: clusterArn };
   // RDS runs one export per source at a time; a complete one is no reason to skip: live data moves on.

@@ -4,7 +4,7 @@ import { lookupType, snapshotType } from '../../shared/triggers/rds-snapshots.ts
 import { readConfig } from '../../shared/runtime/config.ts';
 import { ConfigurationError } from '../../shared/runtime/errors.ts';
 import { isValidExportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { exportProgress, pickLatestAvailable } from '../../shared/triggers/schedules.ts';
+import { exportProgress, pickLatestAvailable, planExports } from '../../shared/triggers/schedules.ts';
 import { executionName, matchesGlob, matchesSelection, type Selection } from '../../shared/triggers/selection.ts';
 import { handleSnapshotEvent, parseSnapshotEvent, type RdsEvent, type TriggerSettings } from '../../shared/triggers/snapshot-events.ts';
 import { scheduledTime } from '../../shared/triggers/event-time.ts';
@@ -459,5 +459,48 @@ describe('SCHEDULED_SOURCES', () => {
 
     // Assess
     expect(parsed.ok ? [] : parsed.problems.map((p) => p.slice(0, 3))).toEqual(['[0]', '[2]']);
+  });
+});
+
+describe('scheduled sources of member accounts and Regions', () => {
+  it('reads account and region of a DB entry, and tells the same DB of two places apart', () => {
+    // Act
+    const parsed = parseScheduledSources('[{"dbInstanceIdentifier":"orders","account":"210987654321","region":"ap-south-1"},{"dbInstanceIdentifier":"orders"}]');
+    const bad = parseScheduledSources('[{"dbClusterIdentifier":"c","account":"12345","region":"Mumbai"}]');
+
+    // Assess
+    expect(parsed).toEqual({
+      ok: true,
+      sources: [
+        { resource: 'instance', identifier: 'orders', mode: 'snapshot', account: '210987654321', region: 'ap-south-1' },
+        { resource: 'instance', identifier: 'orders', mode: 'snapshot' },
+      ],
+    });
+    expect(bad.ok ? '' : bad.problems.join('\n')).toMatch(/account must be a 12-digit AWS account id \(one of memberAccounts\).*region must be a region such as eu-west-1/);
+  });
+
+  it("plans a member's DB with that place's RDS, the own DB with the stack's", async () => {
+    // Prepare
+    const memberArn = 'arn:aws:rds:ap-south-1:210987654321:snapshot:rds:orders-2026-11-23-03-10';
+    const rdsOf = (arn: string) => ({
+      catalog: { snapshotsOf: async () => [snapshot({ arn, sourceId: 'orders' })], clusterArn: async () => undefined },
+      exports: { exportsOf: async () => [] },
+    });
+    const asked: unknown[] = [];
+    const starts: unknown[] = [];
+    const deps = {
+      ...rdsOf(snapshotArn('rds:orders-2026-11-23-03-10')),
+      starter: { start: async (_name: string, input: unknown) => (starts.push(input), { started: true }) },
+      inPlace: (place: unknown) => (asked.push(place), rdsOf(memberArn)),
+    };
+    const parsed = parseScheduledSources('[{"dbInstanceIdentifier":"orders","account":"210987654321","region":"ap-south-1"},{"dbInstanceIdentifier":"orders"}]');
+
+    // Act
+    const plans = await planExports(parsed.ok ? parsed.sources : [], deps, NOW);
+
+    // Assess
+    expect(asked).toEqual([{ account: '210987654321', region: 'ap-south-1' }]);
+    expect(starts).toEqual([{ sourceArn: memberArn }, { sourceArn: snapshotArn('rds:orders-2026-11-23-03-10') }]);
+    expect(plans.map((plan) => plan.source)).toEqual(['DB instance orders in 210987654321/ap-south-1', 'DB instance orders']);
   });
 });
