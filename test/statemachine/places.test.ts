@@ -72,6 +72,18 @@ describe('a fleet over many accounts and regions', () => {
     }
   });
 
+  it('makes up for the snapshot events lost in any place: the hourly sweep lists every account and region', async () => {
+    // Prepare: a quarter of the snapshot-created events never arrive, in members' Regions as in the own one.
+    const result = await runScenario(parseScenario({ fleet: 24, accounts: 3, regions: ['us-east-1', 'eu-west-1'], quota: 2, exportSecondsRange: [600, 1200], seed: 9, lostSnapshotEvents: 0.25 }));
+
+    // Assess: every snapshot exported once, the lost ones by the sweep, in their own places.
+    expect(result.snapshotEventsLost).toBeGreaterThan(2);
+    expect(result.snapshotsExported).toBe(24);
+    expect(result.snapshotsExportedTwice).toBe(0);
+    expect(result.sweep.startExecutions).toBe(result.snapshotEventsLost);
+    expect(result.places).toMatchObject({ placesOverQuota: 0, exportsPerPlace: { min: 4, max: 4 } });
+  });
+
   it('goes on in the other accounts while one account\'s RDS throttles; that account\'s exports are still followed to their end and notified', async () => {
     // Prepare: account 2 answers 60 % of its RDS calls with Throttling, in both regions.
     const fleet = { fleet: 24, accounts: 3, regions: ['us-east-1', 'eu-west-1'], quota: 2, exportSecondsRange: [600, 1200] as [number, number], seed: 11 };
