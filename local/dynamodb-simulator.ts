@@ -106,7 +106,7 @@ export class DynamoDbSimulator implements JsonService {
 
   /**
    * `ADD <number attribute> :value` (a place's count of queued entries), `REMOVE #name` under
-   * `#name <= :zero` (a place taken off the list once empty) and `SET #name = :value` only.
+   * `#name <= :value` (a place taken off the list once empty) and `SET #name = :value` only.
    */
   private updateItem(body: Record<string, unknown>): Record<string, unknown> {
     const removal = /^REMOVE (#[A-Za-z_][A-Za-z0-9_]*)$/.exec(String(body.UpdateExpression));
@@ -143,13 +143,13 @@ export class DynamoDbSimulator implements JsonService {
   }
 
   private removeAttribute(body: Record<string, unknown>, placeholder: string): Record<string, unknown> {
-    const condition = `${placeholder} <= :zero`;
+    const condition = `${placeholder} <= :value`;
     if (body.ConditionExpression !== condition) throw unsupported(body.ConditionExpression);
     const name = (body.ExpressionAttributeNames as Record<string, string> | undefined)?.[placeholder];
     if (name === undefined) throw new QueryError('ValidationException', `Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: ${placeholder}`);
     const { pk, sk } = keyOf(body.Key as Item);
     const old = this.partitions.get(pk)?.items.get(sk);
-    const zero = Number((body.ExpressionAttributeValues as Item)[':zero']?.N);
+    const zero = Number((body.ExpressionAttributeValues as Item)[':value']?.N);
     // As DynamoDB: a comparison with a missing attribute is false.
     if (old?.[name]?.N === undefined || !(Number(old[name].N) <= zero)) throw conditionFailed();
     const { [name]: _removed, ...item } = old;

@@ -124,36 +124,31 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
   }
 
   private async noteLegacyQueueEmpty(): Promise<void> {
-    try {
-      await this.dynamo.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: key(DISPATCHER, PLACES),
-          UpdateExpression: 'SET #since = :now',
-          ExpressionAttributeNames: { '#since': LEGACY_QUEUE_EMPTY_SINCE },
-          ExpressionAttributeValues: { ':now': { S: new Date(this.clock()).toISOString() } },
-        }),
-      );
-    } catch (error) {
-      throw toWorkflowError('DynamoDB UpdateItem', error);
-    }
+    await this.updatePlaces('SET #name = :value', LEGACY_QUEUE_EMPTY_SINCE, { S: new Date(this.clock()).toISOString() });
   }
 
   async forgetPlace(place: Place): Promise<void> {
+    // Queued again meanwhile (or already forgotten): it stays listed.
+    await this.updatePlaces('REMOVE #name', placeKey(place), { N: '0' }, '#name <= :value');
+  }
+
+  /** One attribute (`#name`, `:value`) of the places item; false when `condition` does not hold. */
+  private async updatePlaces(expression: string, name: string, value: AttributeValue, condition?: string): Promise<boolean> {
     try {
       await this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: key(DISPATCHER, PLACES),
-          UpdateExpression: 'REMOVE #place',
-          ConditionExpression: '#place <= :zero',
-          ExpressionAttributeNames: { '#place': placeKey(place) },
-          ExpressionAttributeValues: { ':zero': { N: '0' } },
+          UpdateExpression: expression,
+          ...(condition ? { ConditionExpression: condition } : {}),
+          ExpressionAttributeNames: { '#name': name },
+          ExpressionAttributeValues: { ':value': value },
         }),
       );
+      return true;
     } catch (error) {
-      // Queued again meanwhile (or already forgotten): it stays listed.
-      if (awsErrorName(error) !== 'ConditionalCheckFailedException') throw toWorkflowError('DynamoDB UpdateItem', error);
+      if (condition && awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      throw toWorkflowError('DynamoDB UpdateItem', error);
     }
   }
 
@@ -163,19 +158,7 @@ export class DynamoCoordinationStore implements CoordinationStore, InFlightExecu
 
   /** A place's count moves with each entry added or removed (ADD on the place's own attribute of one item). */
   private async count(place: Place, delta: number): Promise<void> {
-    try {
-      await this.dynamo.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: key(DISPATCHER, PLACES),
-          UpdateExpression: 'ADD #place :delta',
-          ExpressionAttributeNames: { '#place': placeKey(place) },
-          ExpressionAttributeValues: { ':delta': { N: String(delta) } },
-        }),
-      );
-    } catch (error) {
-      throw toWorkflowError('DynamoDB UpdateItem', error);
-    }
+    await this.updatePlaces('ADD #name :value', placeKey(place), { N: String(delta) });
   }
 
   async oldestRequestedAt(place: Place): Promise<string | undefined> {
