@@ -63,6 +63,8 @@ export interface CancelArgs {
   exportId: string;
   table?: string;
   json: boolean;
+  /** --accounts / --regions: the export is looked for in each of these places (RDS). */
+  places?: PlaceArgs;
 }
 
 export interface HelpArgs {
@@ -111,7 +113,7 @@ const PER_COMMAND: Record<CommandName, string[]> = {
   list: ['json', 'kind', 'max-items', 'page-size', 'starting-token', 'filter', 'source-type', 'accounts', 'regions'],
   watch: ['interval', 'kind', 'accounts', 'regions'],
   start: ['json', 'source-arn', 'image-id', 'disk-image-format', 'ads-agent-id', 'lookback-hours', 'deadline-seconds', 'state-machine-arn', 'local', 'scenario'],
-  cancel: ['json', 'table', 'kind'],
+  cancel: ['json', 'table', 'kind', 'accounts', 'regions'],
 };
 
 /**
@@ -229,6 +231,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     case 'cancel': {
       if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'cancel needs the export id: cancel ID' : `cancel takes one export id, not ${rest.length} (${rest.join(' ')})`);
+      const places = placesArg(values);
       return {
         globals,
         args: {
@@ -237,6 +240,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
           exportId: rest[0]!,
           ...(values.table !== undefined ? { table: nonEmpty('--table', values.table) } : {}),
           json: values.json ?? false,
+          ...(places ? { places } : {}),
         },
       };
     }

@@ -142,7 +142,9 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
         const table = tableOf(args, deps.env);
         const aws = clientsFor(globals);
         await cancelCommand(args, {
-          exports: await listingOf(args.kind, listingClients(aws, globals)),
+          exports: args.places
+            ? watchAcrossPlaces(await Promise.all((await placeListings(aws, globals, deps.env, args.places)).map(async ({ place, listing }) => ({ place, source: await listing() }))))
+            : await listingOf(args.kind, listingClients(aws, globals)),
           store: new DynamoCoordinationStore(aws.dynamo(), table),
           callbacks: new StepFunctionsCallbacks(aws.sfn()),
           stdout: deps.stdout,

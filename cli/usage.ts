@@ -47,10 +47,11 @@ export-orchestrator start --local [--source-arn ARN] [--deadline-seconds N] [--s
   --deadline-seconds N   cancel the export if it has not finished N seconds after the start (at most ${INPUT_LIMITS.deadlineSeconds.max})
   --local                run the whole workflow on the embedded simulator instead (what npm start runs) and print
                          its result; the ARN's type picks the simulated source (DB snapshot, cluster snapshot, cluster)`,
-  cancel: `export-orchestrator cancel ID [--kind rds|ec2-image] [--table NAME] [--json]
+  cancel: `export-orchestrator cancel ID [--kind rds|ec2-image] [--table NAME] [--json] [--accounts ID,ID|all] [--regions R,R|all]
   Cancels an export (RDS by default; --kind ec2-image for an export-ami-… id) through the workflow: the request is recorded in the coordination table and the
   execution following the export is woken; it cancels the task, notifies and ends CANCELED.
-  --table NAME           the coordination DynamoDB table (else EXPORT_ORCHESTRATOR_TABLE)`,
+  --table NAME           the coordination DynamoDB table (else EXPORT_ORCHESTRATOR_TABLE)
+  --accounts, --regions  a member's export: looked for in each of these places (as for list)`,
 };
 
 export function usage(topic?: CommandName): string {

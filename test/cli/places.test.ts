@@ -1,9 +1,13 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../cli/args.ts';
 import { run, type Clients } from '../../cli/run.ts';
+import { jsonHandler } from '../../local/aws-json.ts';
 import { queryHandler } from '../../local/aws-query.ts';
+import { DynamoDbSimulator } from '../../local/dynamodb-simulator.ts';
 import { LOCAL_AUTH_SCHEMES, LocalIdentities, localCredentials } from '../../local/identity.ts';
 import { seededRandom } from '../../local/random.ts';
 import { RdsExportSimulator } from '../../local/rds-simulator.ts';
@@ -34,8 +38,9 @@ function organisation() {
     rds: () => new RDSClient({ ...base, requestHandler: queryHandler(rds, RDS_XMLNS) }),
     sts: () => new STSClient({ ...base, requestHandler: queryHandler(sts, STS_XML_NAMESPACE) }),
     rdsIn: (config) => new RDSClient({ ...base, requestHandler: queryHandler(rds, RDS_XMLNS), ...(config as object) }),
-    sfn: none,
-    dynamo: none,
+    // No execution waits on these exports here: Step Functions is never called.
+    sfn: () => new SFNClient({ ...base, requestHandler: jsonHandler({ handle: none }) }),
+    dynamo: () => new DynamoDBClient({ ...base, requestHandler: jsonHandler(new DynamoDbSimulator('coordination')) }),
     ec2: none,
     destroy: () => {},
   };
@@ -114,5 +119,17 @@ describe('watch --accounts', () => {
     // Assess
     expect(stdout.text).toContain('member-west');
     expect(code).not.toBe(0);
+  });
+});
+
+describe('cancel --accounts', () => {
+  it("requests the cancel of a member's export, found in the place that has it", async () => {
+    // Act
+    const { code, stdout, stderr } = await cli(['cancel', 'member-west', '--table', 'coordination', '--accounts', `${OWN},${MEMBER}`, '--regions', 'us-east-1,eu-west-1', '--json']);
+
+    // Assess: no execution waits on it here, so the cancel is recorded for its next poll.
+    expect(stderr.text).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.text)).toMatchObject({ exportId: 'member-west', sourceArn: `arn:aws:rds:eu-west-1:${MEMBER}:snapshot:member-2`, outcome: 'at next poll' });
   });
 });
