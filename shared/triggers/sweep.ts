@@ -5,6 +5,8 @@ import type { ExecutionStarter } from '../workflow/step-functions.ts';
 import { parseSourceArn } from '../export-kinds/rds/source.ts';
 import { executionName, matchesSelection, type Selection } from './selection.ts';
 import { isAvailable } from './snapshots.ts';
+import { ReconciliationFailed } from '../runtime/errors.ts';
+import { logger } from '../runtime/logger.ts';
 
 /**
  * The reconciliation sweep. RDS events are best-effort, and a trigger that was throttled past its
@@ -170,4 +172,50 @@ export async function sweepPlaces(places: readonly Place[], listingsOf: PlaceLis
     }
   }
   return total;
+}
+
+/**
+ * Where one run sweeps: every served place, each through its own listings (a deployed stack), or
+ * the Lambda's own place only, when its account id is not known (no ORCHESTRATOR_ACCOUNT).
+ */
+export type SweepScope = { places: { served: readonly Place[]; listingsOf: PlaceListings } } | Pick<SweepDeps, 'snapshots' | 'exports'>;
+export type ScopedSweepDeps = Omit<SweepDeps, 'snapshots' | 'exports'> & SweepScope;
+export type ScopedSweepReport = SweepReport & { failedPlaces?: SweepFailure[] };
+
+/** One run of the sweep over its scope. */
+export function sweepScope(deps: ScopedSweepDeps, now: Date): Promise<ScopedSweepReport> {
+  return 'places' in deps ? sweepPlaces(deps.places.served, deps.places.listingsOf, deps, now) : sweepSnapshots(deps, now);
+}
+
+/**
+ * A snapshot the sweep had to start means an event was lost or parked: one WARN line each, as is a
+ * start that failed; a place that could not be listed is an ERROR; then the run's counts.
+ */
+export function logSweep(report: ScopedSweepReport): void {
+  for (const entry of report.entries) {
+    if (entry.outcome === 'started') logger.warn('started a snapshot no event had started (event lost or parked)', { ...entry });
+    else if (entry.outcome === 'failed') logger.warn('could not start a missing snapshot', { ...entry });
+  }
+  for (const failure of report.failedPlaces ?? []) logger.error('could not sweep a place; the other places were swept', { ...failure });
+  logger.info('reconciliation sweep', { ...summariseSweep(report), ...(report.failedPlaces ? { failedPlaces: report.failedPlaces.length } : {}) });
+}
+
+/** How much of a failure's text the error keeps: the log lines have every entry in full. */
+const FAILURE_TEXT_LIMIT = 2000;
+
+/**
+ * The run's failure, when a missing snapshot could not be started or a place could not be listed
+ * (after all were tried): thrown, so Lambda retries the run (safely: starts dedup by name) and the
+ * errors alarm sees it. Undefined when all went well.
+ */
+export function sweepFailure(report: ScopedSweepReport): ReconciliationFailed | undefined {
+  const failed = report.entries.filter((entry) => entry.outcome === 'failed');
+  const failedPlaces = report.failedPlaces ?? [];
+  if (failed.length === 0 && failedPlaces.length === 0) return undefined;
+  const counts = [
+    failed.length > 0 ? `${failed.length} missing snapshot(s) could not be started` : '',
+    failedPlaces.length > 0 ? `${failedPlaces.length} place(s) could not be swept` : '',
+  ].filter(Boolean);
+  const causes = [...failed.map((f) => `${f.sourceArn}: ${f.error?.name}`), ...failedPlaces.map((f) => `${f.place}: ${f.error.name}`)];
+  return new ReconciliationFailed(`${counts.join(', ')}: ${causes.join('; ').slice(0, FAILURE_TEXT_LIMIT)}`);
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { SnapshotInfo } from '../../shared/triggers/snapshots.ts';
 import { Pacer, RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } from '../../shared/runtime/pacing.ts';
 import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { sweepCandidates, sweepPlaces, sweepSnapshots, type SweepSettings } from '../../shared/triggers/sweep.ts';
+import { sweepCandidates, sweepFailure, sweepPlaces, sweepSnapshots, type SweepSettings } from '../../shared/triggers/sweep.ts';
+import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
 import { MemberAccessDenied } from '../../shared/runtime/errors.ts';
 import { executionName } from '../../shared/triggers/selection.ts';
 import type { SnapshotType } from '../../shared/triggers/snapshots.ts';
@@ -230,5 +231,32 @@ describe('reconciliation sweep over many places', () => {
     expect(common.starts.map((start) => start.input)).toEqual([{ sourceArn: snapshotArn('rds:home') }, { sourceArn: memberSnapshot.arn }]);
     expect(report).toMatchObject({ places: 3, listed: 2, selected: 2 });
     expect(report.failedPlaces).toEqual([{ place: '210000000002/eu-west-1', error: { name: 'MemberAccessDenied', message: expect.stringContaining('cannot assume its role') } }]);
+  });
+});
+
+describe('sweepFailure: what fails a sweep run', () => {
+  const counts = { listed: 3, selected: 3, inFlight: 0, exported: 1 };
+
+  it('is nothing when every missing snapshot was started and every place listed', () => {
+    // Prepare
+    const report = { ...counts, entries: [{ sourceArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:a', executionName: 'a', outcome: 'started' as const }], failedPlaces: [] };
+    // Act / Assess
+    expect(sweepFailure(report)).toBeUndefined();
+  });
+
+  it('names the starts that failed and the places that could not be swept, in one ReconciliationFailed', () => {
+    // Prepare
+    const report = {
+      ...counts,
+      entries: [{ sourceArn: 'arn:aws:rds:us-east-1:123456789012:snapshot:a', executionName: 'a', outcome: 'failed' as const, error: { name: 'TransientAwsError', message: 'throttled' } }],
+      failedPlaces: [{ place: '210000000000/eu-west-1', error: { name: 'MemberAccessDenied', message: 'no role' } }],
+    };
+    // Act
+    const failure = sweepFailure(report);
+    // Assess
+    expect(failure).toBeInstanceOf(ReconciliationFailed);
+    expect(failure?.message).toBe(
+      '1 missing snapshot(s) could not be started, 1 place(s) could not be swept: arn:aws:rds:us-east-1:123456789012:snapshot:a: TransientAwsError; 210000000000/eu-west-1: MemberAccessDenied',
+    );
   });
 });
