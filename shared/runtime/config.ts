@@ -1,87 +1,70 @@
-import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.ts';
-import { parseQuotaOverrides } from './quota-overrides.ts';
+import { NO_OVERRIDES, parseQuotaOverrides } from './quota-overrides.ts';
+import { atLeast, atMost, matches, minLength, oneOf, optional, parsed, readVariables, refuses, startsWith, text, wholeNumber, withDefault, type ConfigOf, type Shape } from './variables.ts';
 
-// zod/mini rather than zod: it tree-shakes, and these modules are bundled into every Lambda. Each shape
-// is built in a /* @__PURE__ */ call: a bundle keeps (and builds at its cold start) only the shapes its
-// function reads, not every function's (esbuild drops a pure call whose value is unused).
-//
 // Every configuration shape is here but the triggers' (shared/triggers/config.ts: the snapshot trigger's,
 // the sweep's, the planner's): those are built from the triggers' own vocabulary (snapshot types,
 // selection globs, scheduled sources checked by the export kinds' input rules), which runtime/ does not import.
+// Shapes are plain objects of variables (./variables.ts): building one costs nothing at a cold start.
 
 /**
  * The one place that reads environment variables. Each function declares the variables it needs
- * as a zod object; a missing or malformed one is reported together with all the others.
+ * as a shape; a missing or malformed one is reported together with all the others.
  */
-export function readConfig<Shape extends z.core.$ZodLooseShape>(
-  shape: Shape,
-  env: Record<string, string | undefined> = process.env,
-): z.infer<z.ZodMiniObject<Shape>> {
-  // Variable by variable, as z.object(shape) would check them (same order, same issues, an unset
-  // optional one left out), without building an object schema for a handful of strings: at a cold
-  // start that is a third of the configuration's cost, and most bundles need no object schema else.
-  const config: Record<string, unknown> = {};
-  const problems: string[] = [];
-  for (const [variable, schema] of Object.entries(shape)) {
-    const result = z.safeParse(schema, env[variable]);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        const name = [variable, ...issue.path].join('.');
-        problems.push(env[name] === undefined ? `${name} is not set` : `${name}: ${issue.message}`);
-      }
-    } else if (result.data !== undefined || variable in env) config[variable] = result.data;
-  }
-  if (problems.length === 0) return config as z.infer<z.ZodMiniObject<Shape>>;
+export function readConfig<S extends Shape>(shape: S, env: Readonly<Record<string, string | undefined>> = process.env): ConfigOf<S> {
+  const { config, problems } = readVariables(shape, env);
+  if (problems.length === 0) return config;
   throw new ConfigurationError(
     `Configuration: ${problems.join('; ')}. Set these in serverless.yml (provider.environment) or the shell.`,
   );
 }
 
-const seconds = (fallback: number) =>
-  /* @__PURE__ */ z._default(z.coerce.number().check(z.int('must be a whole number of seconds'), z.positive('must be positive')), fallback);
-const arn = /* @__PURE__ */ (() => z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)')))();
+const WHOLE_SECONDS = 'must be a whole number of seconds';
+/* @__NO_SIDE_EFFECTS__ */
+function seconds(fallback: number) {
+  return withDefault(wholeNumber(WHOLE_SECONDS, atLeast(1, 'must be positive')), fallback);
+}
+const arn = /* @__PURE__ */ text(startsWith('arn:', 'must be an ARN (arn:...)'));
 
 /** The defaults an execution input may leave out, and the polling policy: read by the admission step. */
 export const exportDefaultsShape = /* @__PURE__ */ (() => ({
-  EXPORT_BUCKET: z.string().check(z.minLength(3, 'must be a bucket name')),
-  EXPORT_PREFIX: z._default(z.string(), '{sourceId}/{date}'),
+  EXPORT_BUCKET: text(minLength(3, 'must be a bucket name')),
+  EXPORT_PREFIX: withDefault(text(), '{sourceId}/{date}'),
   EXPORT_ROLE_ARN: arn,
-  EXPORT_KMS_KEY_ID: z.string().check(z.minLength(1, 'must be a KMS key id or ARN')),
+  EXPORT_KMS_KEY_ID: text(minLength(1, 'must be a KMS key id or ARN')),
   DEFAULT_DEADLINE_SECONDS: seconds(24 * 3600),
   MIN_POLL_SECONDS: seconds(60),
   MAX_POLL_SECONDS: seconds(3600),
   /** With RDS export events on, the longest wait for an event before polling anyway; 0 turns events off. */
-  EVENT_SAFETY_NET_SECONDS: z._default(z.coerce.number().check(z.int('must be a whole number of seconds'), z.gte(0, 'must be 0 or more')), 6 * 3600),
+  EVENT_SAFETY_NET_SECONDS: withDefault(wholeNumber(WHOLE_SECONDS, atLeast(0, 'must be 0 or more')), 6 * 3600),
   /** Set by the Lambda runtime; names the region of an exported AMI and of ADS (unless ADS_REGION). */
-  AWS_REGION: z.optional(z.string()),
+  AWS_REGION: optional(text()),
   /** Application Discovery Service answers in the Migration Hub home region only. */
-  ADS_REGION: z.optional(z.string()),
+  ADS_REGION: optional(text()),
 }))();
-export type ExportDefaults = z.infer<z.ZodMiniObject<typeof exportDefaultsShape>>;
+export type ExportDefaults = ConfigOf<typeof exportDefaultsShape>;
 
 export const DEFAULT_SLOT_WAIT_LIMIT_SECONDS = 30 * 86400;
 /** AdmitExport's own TimeoutSeconds (the backstop should the dispatcher never answer) is one day more. */
 export const MAX_SLOT_WAIT_LIMIT_SECONDS = 300 * 86400;
 
-/** Where executions queue for the export slots of each account and region. */
 /** The coordination table alone: what the export waits (await-export) and the sweep read of the slots' settings. */
 export const coordinationTableShape = /* @__PURE__ */ (() => ({
-  COORDINATION_TABLE: z.string().check(z.minLength(3, 'must be a DynamoDB table name')),
+  COORDINATION_TABLE: text(minLength(3, 'must be a DynamoDB table name')),
 }))();
 
+/** Where executions queue for the export slots of each account and region. */
 export const slotConfigShape = /* @__PURE__ */ (() => ({
   ...coordinationTableShape,
   /** RDS runs 5 export tasks at once per account and region unless the quota was raised. */
-  EXPORT_QUOTA: z._default(z.coerce.number().check(z.int('must be a whole number'), z.positive('must be positive')), 5),
+  EXPORT_QUOTA: withDefault(wholeNumber('must be a whole number', atLeast(1, 'must be positive')), 5),
   /** Quotas other than EXPORT_QUOTA: `123456789012=3,210987654321/eu-west-1=2` (shared/slots/quota.ts). */
-  EXPORT_QUOTA_OVERRIDES: z.pipe(
-    z._default(z.string(), ''),
-    z.transform((text: string, ctx) => {
-      const { overrides, problems } = parseQuotaOverrides(text);
-      for (const problem of problems) ctx.issues.push({ code: 'custom', message: `${problem}; the form is account=N or account/region=N, comma-separated`, input: text });
-      return overrides;
+  EXPORT_QUOTA_OVERRIDES: withDefault(
+    parsed((raw) => {
+      const { overrides, problems } = parseQuotaOverrides(raw);
+      return problems.length === 0 ? { ok: true, value: overrides } : { ok: false, problems: problems.map((problem) => `${problem}; the form is account=N or account/region=N, comma-separated`) };
     }),
+    NO_OVERRIDES,
   ),
   SLOT_LEASE_SECONDS: seconds(600),
   /**
@@ -90,17 +73,17 @@ export const slotConfigShape = /* @__PURE__ */ (() => ({
    * MAX_SLOT_WAIT_LIMIT_SECONDS, so that the wait, a 7-day deadline and the cancel fit in Step
    * Functions Standard's one-year execution limit.
    */
-  SLOT_WAIT_LIMIT_SECONDS: z._default(
-    z.coerce.number().check(z.int('must be a whole number of seconds'), z.positive('must be positive'), z.lte(MAX_SLOT_WAIT_LIMIT_SECONDS, `must be at most ${MAX_SLOT_WAIT_LIMIT_SECONDS} (300 days)`)),
+  SLOT_WAIT_LIMIT_SECONDS: withDefault(
+    wholeNumber(WHOLE_SECONDS, atLeast(1, 'must be positive'), atMost(MAX_SLOT_WAIT_LIMIT_SECONDS, `must be at most ${MAX_SLOT_WAIT_LIMIT_SECONDS} (300 days)`)),
     DEFAULT_SLOT_WAIT_LIMIT_SECONDS,
   ),
 }))();
-export type SlotConfig = z.infer<z.ZodMiniObject<typeof slotConfigShape>>;
+export type SlotConfig = ConfigOf<typeof slotConfigShape>;
 
 /** What the start, poll and cancel steps need beyond RDS: where Application Discovery Service answers. */
 export const providerConfigShape = /* @__PURE__ */ (() => ({
-  ADS_REGION: z.optional(z.string()),
-  AWS_REGION: z.optional(z.string()),
+  ADS_REGION: optional(text()),
+  AWS_REGION: optional(text()),
 }))();
 
 /** The region Application Discovery Service is called in: ADS_REGION, else the Lambda's own. */
@@ -112,23 +95,22 @@ export function splitList(value: string): string[] {
 }
 
 /** A comma list (blanks ignored) whose every entry must match `entry`: every bad entry is named at once. */
+/* @__NO_SIDE_EFFECTS__ */
 function commaList(entry: RegExp, what: string, fix: string) {
-  const bad = (value: string) => splitList(value).filter((item) => !entry.test(item));
-  return z._default(
-    z.string().check(
-      z.refine((value) => bad(value).length === 0, {
-        error: (issue) => {
-          const wrong = bad(String(issue.input));
-          return `${wrong.map((item) => JSON.stringify(item.slice(0, 40))).join(', ')} ${wrong.length === 1 ? 'is not' : 'are not'} ${what}: ${fix}`;
-        },
-      }),
-    ),
+  return withDefault(
+    parsed((raw) => {
+      const wrong = splitList(raw).filter((item) => !entry.test(item));
+      if (wrong.length === 0) return { ok: true, value: raw };
+      return { ok: false, problems: [`${wrong.map((item) => JSON.stringify(item.slice(0, 40))).join(', ')} ${wrong.length === 1 ? 'is not' : 'are not'} ${what}: ${fix}`] };
+    }),
     '',
   );
 }
 
-const roleName = (fallback: string) =>
-  z._default(z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and + = , . @ _ -)')), fallback);
+/* @__NO_SIDE_EFFECTS__ */
+function roleName(fallback: string) {
+  return withDefault(text(matches(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 letters, digits and + = , . @ _ -)')), fallback);
+}
 
 /**
  * The places this deployment serves (issue 14): its own account and the member accounts, in each
@@ -145,33 +127,36 @@ export const membersConfigShape = /* @__PURE__ */ (() => ({
   /** The role RDS assumes in a member account to write the central bucket: a member source's default iamRoleArn. */
   MEMBER_EXPORT_ROLE_NAME: roleName('export-orchestrator-member-export'),
   /** The external id the member roles' trust policy requires (sts:ExternalId); empty: none. */
-  MEMBER_EXTERNAL_ID: z._default(z.string().check(z.regex(/^(?:[\w+=,.@:/-]{2,1224})?$/, 'must be 2-1,224 letters, digits and + = , . @ : / _ - (or empty: no external id)')), ''),
+  MEMBER_EXTERNAL_ID: withDefault(text(matches(/^(?:[\w+=,.@:/-]{2,1224})?$/, 'must be 2-1,224 letters, digits and + = , . @ : / _ - (or empty: no external id)')), ''),
   /** The deployment's own account (CloudFormation's AWS::AccountId): its sources need no role. */
-  ORCHESTRATOR_ACCOUNT: z.optional(z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'))),
-  AWS_REGION: z.optional(z.string()),
+  ORCHESTRATOR_ACCOUNT: optional(text(matches(/^\d{12}$/, 'must be a 12-digit AWS account id'))),
+  AWS_REGION: optional(text()),
   /** Set by the Lambda runtime: names the deployment in the member accounts' CloudTrail (the session name). */
-  AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
+  AWS_LAMBDA_FUNCTION_NAME: optional(text()),
 }))();
-export type MembersConfig = z.infer<z.ZodMiniObject<typeof membersConfigShape>>;
+export type MembersConfig = ConfigOf<typeof membersConfigShape>;
 
 export const notifyConfigShape = /* @__PURE__ */ (() => ({
   TOPIC_ARN: arn,
 }))();
-export type NotifyConfig = z.infer<z.ZodMiniObject<typeof notifyConfigShape>>;
+export type NotifyConfig = ConfigOf<typeof notifyConfigShape>;
 
-const flag = (fallback: 'true' | 'false') => z._default(z.enum(['true', 'false'], 'must be true or false'), fallback);
+/* @__NO_SIDE_EFFECTS__ */
+function trueOrFalse(fallback: 'true' | 'false') {
+  return withDefault(oneOf(['true', 'false'], 'must be true or false'), fallback);
+}
 
 /** After an export's end (functions/verify-export): the Glue catalog, partial data, retention. */
 export const verifyConfigShape = /* @__PURE__ */ (() => ({
   /** Glue database name template ({source}, {account}, {region}); empty: no catalog. */
-  GLUE_DATABASE: z._default(z.string(), ''),
+  GLUE_DATABASE: withDefault(text(), ''),
   /** auto: catalog when GLUE_DATABASE is set. */
-  CATALOG_EXPORTS: z._default(z.enum(['auto', 'true', 'false'], 'must be auto, true or false'), 'auto'),
-  DELETE_PARTIAL_DATA: flag('false'),
+  CATALOG_EXPORTS: withDefault(oneOf(['auto', 'true', 'false'], 'must be auto, true or false'), 'auto'),
+  DELETE_PARTIAL_DATA: trueOrFalse('false'),
   /** Keep the newest N exports of each source, deleting older ones' objects; 0 keeps every export. */
-  RETAIN_EXPORTS: z._default(z.coerce.number().check(z.int('must be a whole number'), z.gte(0, 'must be 0 (keep all) or more')), 0),
+  RETAIN_EXPORTS: withDefault(wholeNumber('must be a whole number', atLeast(0, 'must be 0 (keep all) or more')), 0),
 }))();
-export type VerifyConfig = z.infer<z.ZodMiniObject<typeof verifyConfigShape>>;
+export type VerifyConfig = ConfigOf<typeof verifyConfigShape>;
 
 /** The verify step's settings; cataloguing asked for without a database is a configuration error. */
 export function verifySettingsOf(config: VerifyConfig): { catalogDatabase?: string; deletePartialData: boolean; retainExports: number } {
@@ -191,19 +176,19 @@ export function verifySettingsOf(config: VerifyConfig): { catalogDatabase?: stri
  * parameter that holds it comes through the environment (and so through CloudFormation).
  */
 export const slackConfigShape = /* @__PURE__ */ (() => ({
-  SLACK_WEBHOOK_PARAMETER: z.string().check(
+  SLACK_WEBHOOK_PARAMETER: text(
     // A URL here means someone pasted the secret itself into the environment: refuse it, and say so
     // without echoing it (readConfig never repeats a value).
-    z.refine((name) => !/:\/\//.test(name), 'must name the SSM parameter that holds the webhook URL, not be the URL'),
+    refuses(/:\/\//, 'must name the SSM parameter that holds the webhook URL, not be the URL'),
     // The IAM policy builds the parameter ARN as `parameter${name}`, which only holds with a leading slash.
-    z.regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'must be an SSM parameter name starting with "/", e.g. /export-orchestrator/prod/slack-webhook'),
+    matches(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'must be an SSM parameter name starting with "/", e.g. /export-orchestrator/prod/slack-webhook'),
   ),
 }))();
-export type SlackConfig = z.infer<z.ZodMiniObject<typeof slackConfigShape>>;
+export type SlackConfig = ConfigOf<typeof slackConfigShape>;
 
 /** The metrics (runtime/metrics.ts), read as Powertools Metrics reads them, so that serverless.yml, the local run and the tests set the same variables. */
 export const metricsConfigShape = /* @__PURE__ */ (() => ({
-  POWERTOOLS_METRICS_NAMESPACE: z._default(z.string(), 'default_namespace'),
+  POWERTOOLS_METRICS_NAMESPACE: withDefault(text(), 'default_namespace'),
   /** "true" (or "1"): no metric is written (local runs, tests). */
-  POWERTOOLS_METRICS_DISABLED: z.optional(z.string()),
+  POWERTOOLS_METRICS_DISABLED: optional(text()),
 }))();

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { describeIssue } from '../export-kinds/input-rules.ts';
 import { coordinationTableShape } from '../runtime/config.ts';
+import { atLeast, atMost, flag, parsed, startsWith, text, wholeNumber, withDefault, type ConfigOf, type Reading } from '../runtime/variables.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { quote } from '../runtime/format.ts';
 import { madeOnFirstUse } from '../runtime/on-first-use.ts';
@@ -9,42 +10,37 @@ import { SNAPSHOT_TYPES, type SnapshotType } from './snapshots.ts';
 import type { ScheduledSource } from './schedules.ts';
 import type { TriggerSettings } from './snapshot-events.ts';
 
-// Read with readConfig (shared/runtime/config.ts). zod/mini has no English messages of its own: every
-// check here says what is wrong in words, because the message is all the operator sees. Schemas are
-// built in /* @__PURE__ */ calls, as in shared/runtime/config.ts: the trigger does not build the
-// sweep's or the schedule's schemas at its cold start.
+// Read with readConfig (shared/runtime/config.ts) from variables (shared/runtime/variables.ts); every
+// check says what is wrong in words, because the message is all the operator sees. The scheduled
+// sources are parsed with zod (their entries are export sources, checked as input), built on first use.
 
-const arn = /* @__PURE__ */ (() => z.string().check(z.startsWith('arn:', 'must be an ARN (arn:...)')))();
+const arn = /* @__PURE__ */ text(startsWith('arn:', 'must be an ARN (arn:...)'));
 
 /** What a pattern may hold: what an RDS identifier may hold, and the two wildcards. */
 const GLOB = /^[A-Za-z0-9*?-]+$/;
 
-const globList = (fallback: string) =>
-  z.pipe(
-    z._default(z.string(), fallback),
-    z.transform((text: string, ctx) => {
-      const globs = splitList(text);
-      for (const glob of globs.filter((g) => !GLOB.test(g))) {
-        ctx.issues.push({ code: 'custom', input: text, message: `"${glob}" can never match an RDS identifier (letters, digits and hyphens, with * and ?)` });
-      }
-      return globs;
+/* @__NO_SIDE_EFFECTS__ */
+function globList(fallback: string) {
+  return withDefault(
+    parsed((raw): Reading<string[]> => {
+      const globs = splitList(raw);
+      const wrong = globs.filter((glob) => !GLOB.test(glob));
+      if (wrong.length === 0) return { ok: true, value: globs };
+      return { ok: false, problems: wrong.map((glob) => `"${glob}" can never match an RDS identifier (letters, digits and hyphens, with * and ?)`) };
     }),
+    splitList(fallback),
   );
+}
 
-const snapshotTypes = /* @__PURE__ */ (() =>
-  z.pipe(
-  z._default(z.string(), 'manual,automated'),
-  z.transform((text: string, ctx) => {
-    const types = splitList(text).map((type) => type.toLowerCase());
-    if (types.length === 0) ctx.issues.push({ code: 'custom', input: text, message: `must name at least one of ${SNAPSHOT_TYPES.join(', ')}` });
-    for (const type of types.filter((t) => !(SNAPSHOT_TYPES as readonly string[]).includes(t))) {
-      ctx.issues.push({ code: 'custom', input: text, message: `"${type}" is not a snapshot type (${SNAPSHOT_TYPES.join(', ')})` });
-    }
-    return [...new Set(types)] as SnapshotType[];
+const snapshotTypes = /* @__PURE__ */ withDefault(
+  parsed((raw): Reading<SnapshotType[]> => {
+    const types = splitList(raw).map((type) => type.toLowerCase());
+    const problems = types.filter((t) => !(SNAPSHOT_TYPES as readonly string[]).includes(t)).map((type) => `"${type}" is not a snapshot type (${SNAPSHOT_TYPES.join(', ')})`);
+    if (types.length === 0) problems.unshift(`must name at least one of ${SNAPSHOT_TYPES.join(', ')}`);
+    return problems.length === 0 ? { ok: true, value: [...new Set(types)] as SnapshotType[] } : { ok: false, problems };
   }),
-  ))();
-
-const flag = (fallback: boolean) => z._default(z.stringbool({ truthy: ['true'], falsy: ['false'], error: 'must be true or false' }), fallback);
+  ['manual', 'automated'] as SnapshotType[],
+);
 
 /** Which new snapshots are exported: the trigger and the reconciliation sweep read the same variables. */
 const selectionShape = /* @__PURE__ */ (() => ({
@@ -57,9 +53,9 @@ const selectionShape = /* @__PURE__ */ (() => ({
 export const snapshotTriggerConfigShape = /* @__PURE__ */ (() => ({
   STATE_MACHINE_ARN: arn,
   ...selectionShape,
-  BACKUP_EVENTS: flag(false),
+  BACKUP_EVENTS: withDefault(flag(), false),
 }))();
-export type SnapshotTriggerConfig = z.infer<z.ZodMiniObject<typeof snapshotTriggerConfigShape>>;
+export type SnapshotTriggerConfig = ConfigOf<typeof snapshotTriggerConfigShape>;
 
 /** The trigger's settings; refuses a combination that would silently export nothing it asks for. */
 export function triggerSettings(config: SnapshotTriggerConfig): TriggerSettings {
@@ -81,12 +77,16 @@ export const reconcileConfigShape = /* @__PURE__ */ (() => ({
   /** Where the executions queued for a slot, or holding one, are known: the sweep skips them. */
   ...coordinationTableShape,
   ...selectionShape,
-  SWEEP_LOOKBACK_SECONDS: z._default(
-    z.coerce.number().check(z.int('must be a whole number of seconds'), z.gte(3600, 'must be at least 3600 (an hour: longer than the sweep schedule)'), z.lte(35 * 24 * 3600, 'must be at most 35 days (RDS keeps automated snapshots at most that long)')),
+  SWEEP_LOOKBACK_SECONDS: withDefault(
+    wholeNumber(
+      'must be a whole number of seconds',
+      atLeast(3600, 'must be at least 3600 (an hour: longer than the sweep schedule)'),
+      atMost(35 * 24 * 3600, 'must be at most 35 days (RDS keeps automated snapshots at most that long)'),
+    ),
     DEFAULT_SWEEP_LOOKBACK_SECONDS,
   ),
 }))();
-export type ReconcileConfig = z.infer<z.ZodMiniObject<typeof reconcileConfigShape>>;
+export type ReconcileConfig = ConfigOf<typeof reconcileConfigShape>;
 
 export function sweepSettings(config: ReconcileConfig): SweepSettings {
   return {
@@ -212,22 +212,14 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], entry: { shape: obj
   return issues.map((issue) => describeIssue(issue, Object.keys(entry.shape), { input: '' })).join('; ');
 }
 
-const scheduledSources = /* @__PURE__ */ (() =>
-  z.pipe(
-  z.string(),
-  z.transform((text: string, ctx) => {
-    const parsed = parseScheduledSources(text);
-    if (parsed.ok) return parsed.sources;
-    for (const message of parsed.problems) ctx.issues.push({ code: 'custom', input: text, message });
-    return z.NEVER;
-  }),
-  ))();
-
 export const planExportsConfigShape = /* @__PURE__ */ (() => ({
   STATE_MACHINE_ARN: arn,
-  SCHEDULED_SOURCES: scheduledSources,
+  SCHEDULED_SOURCES: parsed((raw): Reading<ScheduledSource[]> => {
+    const read = parseScheduledSources(raw);
+    return read.ok ? { ok: true, value: read.sources } : read;
+  }),
 }))();
-export type PlanExportsConfig = z.infer<z.ZodMiniObject<typeof planExportsConfigShape>>;
+export type PlanExportsConfig = ConfigOf<typeof planExportsConfigShape>;
 
 function splitList(text: string): string[] {
   return text

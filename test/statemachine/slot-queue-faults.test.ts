@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, peakConcurrency, runScenario, type ScenarioResult } from '../../local/scenario.ts';
-import { exportDefaultsShape } from '../../shared/runtime/config.ts';
+import { defaults } from '../support/requests.ts';
 
 // The export-slot queue and the export waits under faults, on the real state machine and the
 // virtual clock: Step Functions refusing the dispatcher's and export-event's callbacks, exports
@@ -8,7 +8,7 @@ import { exportDefaultsShape } from '../../shared/runtime/config.ts';
 // waiting for a slot.
 
 /** Nothing lost, nothing twice: every execution succeeded, each snapshot exported by one task, never more than the quota at once. */
-const EVENT_SAFETY_NET_SECONDS = exportDefaultsShape.EVENT_SAFETY_NET_SECONDS.parse(undefined);
+const { EVENT_SAFETY_NET_SECONDS } = defaults;
 
 function expectEachExportedOnce(result: ScenarioResult, fleet: number, quota: number): void {
   expect(result.succeeded).toBe(fleet);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import * as z from 'zod/mini';
 import { quotaOf } from '../../shared/slots/quota.ts';
-import { exportDefaultsShape, notifyConfigShape, readConfig, slotConfigShape } from '../../shared/runtime/config.ts';
+import { exportDefaultsShape, notifyConfigShape, readConfig, slackConfigShape, slotConfigShape } from '../../shared/runtime/config.ts';
 import { ConfigurationError } from '../../shared/runtime/errors.ts';
 
 const REQUIRED = {
@@ -126,18 +125,41 @@ describe('readConfig', () => {
     expect(message).toContain('MIN_POLL_SECONDS: must be positive');
   });
 
-  it('reads what an object schema of the same shape reads: unset optional variables left out, unknown ones dropped', () => {
-    // Prepare: readConfig checks variable by variable; z.object(shape) is the reading it must equal.
-    const environments = [REQUIRED, { ...REQUIRED, AWS_REGION: 'eu-west-1', MIN_POLL_SECONDS: '30', HOME: '/root' }];
+  it('leaves an unset optional variable out, keeps a set one, and drops variables the shape does not name', () => {
+    // Act
+    const unset = readConfig(exportDefaultsShape, REQUIRED);
+    const set = readConfig(exportDefaultsShape, { ...REQUIRED, AWS_REGION: 'eu-west-1', HOME: '/root' });
 
-    for (const env of environments) {
-      // Act
-      const config = readConfig(exportDefaultsShape, env);
+    // Assess: toStrictEqual tells a key set to undefined from a key left out.
+    const defaults = { ...REQUIRED, EXPORT_PREFIX: '{sourceId}/{date}', DEFAULT_DEADLINE_SECONDS: 86_400, MIN_POLL_SECONDS: 60, MAX_POLL_SECONDS: 3600, EVENT_SAFETY_NET_SECONDS: 21_600 };
+    expect(unset).toStrictEqual(defaults);
+    expect(set).toStrictEqual({ ...defaults, AWS_REGION: 'eu-west-1' });
+  });
 
-      // Assess: toStrictEqual tells a key set to undefined from a key left out.
-      expect(config).toStrictEqual(z.object(exportDefaultsShape).parse(env));
-    }
-    expect(readConfig(exportDefaultsShape, REQUIRED)).not.toHaveProperty('AWS_REGION');
+  it.each([
+    ['1.5', 'must be a whole number of seconds'],
+    ['', 'must be a whole number of seconds'],
+    ['1e3', 'must be a whole number of seconds'],
+    ['0', 'must be positive'],
+  ])('refuses %j as a number of seconds, saying %j', (value, problem) => {
+    expect(configurationProblem(() => readConfig(exportDefaultsShape, { ...REQUIRED, MIN_POLL_SECONDS: value }))).toContain(`MIN_POLL_SECONDS: ${problem}`);
+  });
+
+  it('reads a number written with spaces around it', () => {
+    expect(readConfig(exportDefaultsShape, { ...REQUIRED, MIN_POLL_SECONDS: ' 30 ' }).MIN_POLL_SECONDS).toBe(30);
+  });
+
+  it('names every failed check of one variable, without repeating its value', () => {
+    // Prepare: a webhook URL pasted where the parameter's name belongs fails both checks.
+    const secret = 'https://hooks.slack.com/services/T000/B000/XXXX';
+
+    // Act
+    const message = configurationProblem(() => readConfig(slackConfigShape, { SLACK_WEBHOOK_PARAMETER: secret }));
+
+    // Assess
+    expect(message).toContain('SLACK_WEBHOOK_PARAMETER: must name the SSM parameter that holds the webhook URL, not be the URL');
+    expect(message).toContain('SLACK_WEBHOOK_PARAMETER: must be an SSM parameter name starting with "/"');
+    expect(message).not.toContain('hooks.slack.com');
   });
 
   it('names the problems in the order of the shape', () => {
