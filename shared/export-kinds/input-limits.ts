@@ -19,11 +19,19 @@ export interface InputLimit {
   readonly rule: string;
 }
 
+/**
+ * Sizes the running workflow needs on their own (a failure's message clips a source it could not
+ * check to the longest a valid one is): constants, so that a bundle referencing one does not carry
+ * the whole table and its prose.
+ */
+export const MAX_SOURCE_ARN_LENGTH = 2048;
+export const MAX_EXPORT_ID_LENGTH = 60;
+
 export const INPUT_LIMITS = {
   executionInput: { field: '(the whole input)', kinds: 'all', max: 262_144, unit: 'UTF-8 bytes', rule: "Step Functions' StartExecution limit (256 KB)" },
   kind: { field: 'kind', kinds: 'all', max: 9, unit: 'characters', rule: 'rds (when absent), ec2-image or ads' },
   deadlineSeconds: { field: 'deadlineSeconds', kinds: 'all', min: 1, max: 604_800, unit: 'seconds', rule: 'a whole number; at most 7 days' },
-  sourceArn: { field: 'sourceArn', kinds: 'rds', max: 2048, unit: 'characters', rule: "an RDS snapshot, cluster snapshot or cluster ARN of the stack's partition, in a place it serves (its account or a member's, its region or a member region)" },
+  sourceArn: { field: 'sourceArn', kinds: 'rds', max: MAX_SOURCE_ARN_LENGTH, unit: 'characters', rule: "an RDS snapshot, cluster snapshot or cluster ARN of the stack's partition, in a place it serves (its account or a member's, its region or a member region)" },
   snapshotIdentifier: { field: 'the snapshot name in sourceArn', kinds: 'rds', min: 1, max: 255, unit: 'characters', rule: 'RDS DB (cluster) snapshot identifier; automated ones start with rds:' },
   clusterIdentifier: { field: 'the cluster name in sourceArn', kinds: 'rds', min: 1, max: 63, unit: 'characters', rule: 'RDS DB cluster identifier' },
   s3Bucket: { field: 's3Bucket', kinds: 'rds, ec2-image', min: 3, max: 63, unit: 'characters', rule: 'S3 general purpose bucket naming rules, no reserved prefix or suffix' },
@@ -42,7 +50,7 @@ export const INPUT_LIMITS = {
   agentIds: { field: 'agentIds', kinds: 'ads', min: 1, max: 1, unit: 'entries', rule: 'one agent id: StartExportTask exports one agent' },
   agentId: { field: 'an agentIds entry', kinds: 'ads', min: 1, max: 1000, unit: 'characters', rule: "ADS ExportFilter value, no whitespace (e.g. o-0123456789abcdef0)" },
   adsTime: { field: 'startTime, endTime', kinds: 'ads', max: 64, unit: 'characters', rule: 'ISO-8601 with a date and a time' },
-  exportId: { field: 'export id (derived; the CLI takes it)', kinds: 'all', min: 1, max: 60, unit: 'characters', rule: 'RDS ExportTaskIdentifier: letters, digits, single hyphens, starts with a letter' },
+  exportId: { field: 'export id (derived; the CLI takes it)', kinds: 'all', min: 1, max: MAX_EXPORT_ID_LENGTH, unit: 'characters', rule: 'RDS ExportTaskIdentifier: letters, digits, single hyphens, starts with a letter' },
 } as const satisfies Record<string, InputLimit>;
 
 export type InputLimitName = keyof typeof INPUT_LIMITS;

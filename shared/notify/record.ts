@@ -1,4 +1,4 @@
-import { INPUT_LIMITS } from '../export-kinds/input-limits.ts';
+import { MAX_SOURCE_ARN_LENGTH } from '../export-kinds/input-limits.ts';
 import { placeOfArn } from '../accounts/place.ts';
 import { ASL_ERROR_NAMES, ERROR_MESSAGE_LIMIT } from '../runtime/errors.ts';
 import { causeMessage, clip, formatDuration } from '../runtime/format.ts';
@@ -73,7 +73,7 @@ export const SUBJECT_LIMIT = 100;
 
 /**
  * The longest line of a notification, and the longest string of its JSON record. With the records'
- * own bounds (INPUT_LIMITS, the error message's 4 KB, the listed tables) it keeps a message far
+ * own bounds (the input limits, the error message's 4 KB, the listed tables) it keeps a message far
  * under SNS's 256 KB whatever it says: a message SNS refuses would be a notification lost.
  */
 export const LINE_LIMIT = ERROR_MESSAGE_LIMIT + 200;
@@ -111,7 +111,7 @@ export function recordForFailure(failed: FailedStepInput, now: Date): Notificati
   // A source from an input that failed before it was checked may be of any length: clipped to the longest a valid one is.
   const given = stringOr(failed.input?.sourceArn) ?? stringOr(failed.sourceArn);
   const execution = stringOr(failed.execution);
-  const sourceArn = failed.request?.source.arn ?? (given !== undefined ? clip(given, INPUT_LIMITS.sourceArn.max) : execution ? `execution ${clip(execution, 80)}` : 'unknown source');
+  const sourceArn = failed.request?.source.arn ?? (given !== undefined ? clip(given, MAX_SOURCE_ARN_LENGTH) : execution ? `execution ${clip(execution, 80)}` : 'unknown source');
   return {
     status: TIMED_OUT_ERRORS.has(failed.error.Error) ? 'TIMED_OUT' : 'FAILED',
     sourceArn,

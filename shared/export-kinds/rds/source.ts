@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { INPUT_LIMITS } from '../input-limits.ts';
+import { MAX_EXPORT_ID_LENGTH } from '../input-limits.ts';
 
 /** What is exported. The RDS API calls the first two SNAPSHOT and the last CLUSTER. */
 export type SourceType = 'SNAPSHOT' | 'CLUSTER_SNAPSHOT' | 'CLUSTER';
@@ -38,7 +38,7 @@ export function sourceId(source: ExportSource): string {
   return slug(source.name) || 'source';
 }
 
-export const MAX_EXPORT_ID_LENGTH = INPUT_LIMITS.exportId.max;
+export { MAX_EXPORT_ID_LENGTH };
 const HASH_LENGTH = 10;
 
 /**
