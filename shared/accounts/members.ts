@@ -70,10 +70,15 @@ export function reachedThroughRole(members: Members, account: string): boolean {
   return account !== members.home && members.accounts.includes(account);
 }
 
-/** Every place the deployment serves: its own account (when known) and the members, in every region served. */
+/**
+ * Every place the deployment serves: its own account and the members, in every region served. The
+ * own account's places cannot be named without its id: a configuration error, not a sweep that
+ * silently leaves them out (a deployment always sets ORCHESTRATOR_ACCOUNT, serverless.yml).
+ */
 export function servedPlaces(members: Members): Place[] {
-  const accounts = [...(members.home ? [members.home] : []), ...members.accounts];
-  return accounts.flatMap((account) => members.regions.map((region) => ({ account, region })));
+  const home = homeAccount(members, 'the served places include those of');
+  if (members.regions.length === 0) throw new ConfigurationError('Configuration: neither MEMBER_REGIONS nor AWS_REGION is set: no region is served (the Lambda runtime sets AWS_REGION)');
+  return [home, ...members.accounts].flatMap((account) => members.regions.map((region) => ({ account, region })));
 }
 
 /**

@@ -50,6 +50,18 @@ describe('the members configuration', () => {
     expect(serves(alone, { account: HOME, region: 'us-east-1' })).toBe(false);
   });
 
+  it("refuses to name the served places without the own account's id (ORCHESTRATOR_ACCOUNT) rather than leave the own account out", () => {
+    // Prepare: a member, but no ORCHESTRATOR_ACCOUNT (never so when deployed).
+    const homeUnknown = membersOf(readConfig(membersConfigShape, { MEMBER_ACCOUNTS: A, AWS_REGION: 'eu-west-1' }));
+
+    // Act
+    const served = () => servedPlaces(homeUnknown);
+
+    // Assess
+    expect(served).toThrow(ConfigurationError);
+    expect(served).toThrow(/ORCHESTRATOR_ACCOUNT is not set/);
+  });
+
   it('lists every malformed account id and region in one error', () => {
     // Act
     const read = () => readConfig(membersConfigShape, { MEMBER_ACCOUNTS: '222222222222, 12345,abc', MEMBER_REGIONS: 'eu-west-1,Europe', MEMBER_ROLE_NAME: 'arn:aws:iam::1:role/x' });
