@@ -127,6 +127,8 @@ const IMPORT_ENV = {
   SLACK_WEBHOOK_PARAMETER: '/export-orchestrator/bench/slack-webhook',
   SCHEDULED_SOURCES: '[{"dbInstanceIdentifier":"bench-db"}]',
   AWS_REGION: 'us-east-1',
+  // serverless.yml's AWS::AccountId: the sweep names the own account's places at its cold start.
+  ORCHESTRATOR_ACCOUNT: '123456789012',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 

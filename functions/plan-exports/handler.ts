@@ -3,7 +3,7 @@ import { stepFunctions } from '../../shared/workflow/step-functions.ts';
 import { membersConfigShape, readConfig } from '../../shared/runtime/config.ts';
 import { systemClock } from '../../shared/runtime/clock.ts';
 import { planExportsConfigShape } from '../../shared/triggers/config.ts';
-import { membersOf } from '../../shared/accounts/members.ts';
+import { membersOf, placeOfSource } from '../../shared/accounts/members.ts';
 import { placeClients } from '../../shared/accounts/clients.ts';
 import { makeHandler } from './app.ts';
 
@@ -16,8 +16,8 @@ const there = rdsSnapshotsOfPlaces((place) => inPlace(place), 0);
 export const handler = makeHandler({
   catalog: rds,
   exports: rds,
-  inPlace: ({ account, region }) => {
-    const place = there({ account: account ?? members.home ?? 'own', region: region ?? members.homeRegion ?? '' });
+  inPlace: (named) => {
+    const place = there(placeOfSource(members, named));
     return { catalog: place, exports: place };
   },
   starter: stepFunctions(config.STATE_MACHINE_ARN),

@@ -1,5 +1,5 @@
 import { coordinationStore } from '../../shared/slots/dynamodb-store.ts';
-import { rdsSnapshots, rdsSnapshotsOfPlaces } from '../../shared/triggers/rds-snapshots.ts';
+import { rdsSnapshotsOfPlaces } from '../../shared/triggers/rds-snapshots.ts';
 import { stepFunctions } from '../../shared/workflow/step-functions.ts';
 import { membersConfigShape, readConfig } from '../../shared/runtime/config.ts';
 import { systemClock } from '../../shared/runtime/clock.ts';
@@ -12,16 +12,9 @@ import { makeHandler } from './app.ts';
 const config = readConfig({ ...reconcileConfigShape, ...membersConfigShape });
 const members = membersOf(config);
 const inPlace = placeClients(members);
-const { intervalMs } = RDS_CALL_BUDGET.reconcileSnapshots;
-// Every served place is swept in its own account and region (a member's through its role), paced per
-// account; without ORCHESTRATOR_ACCOUNT the own account is not known by id: its own region alone.
-const ownRegionOnly = () => {
-  const rds = rdsSnapshots({}, intervalMs);
-  return { snapshots: rds, exports: rds };
-};
-const sweep = members.home ? { places: { served: servedPlaces(members), listingsOf: rdsSnapshotsOfPlaces((place) => inPlace(place), intervalMs) } } : ownRegionOnly();
 export const handler = makeHandler({
-  ...sweep,
+  // Every served place is swept in its own account and region (a member's through its role), paced per account.
+  places: { served: servedPlaces(members), listingsOf: rdsSnapshotsOfPlaces((place) => inPlace(place), RDS_CALL_BUDGET.reconcileSnapshots.intervalMs) },
   inFlight: coordinationStore(config.COORDINATION_TABLE),
   starter: stepFunctions(config.STATE_MACHINE_ARN),
   settings: sweepSettings(config),

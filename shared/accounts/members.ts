@@ -9,7 +9,10 @@ import { placeKey, type Place } from './place.ts';
  * from the configuration (membersConfigShape), like every setting.
  */
 export interface Members {
-  /** The deployment's own account; unknown when ORCHESTRATOR_ACCOUNT is not set (then every account not a member is taken for it). */
+  /**
+   * The deployment's own account; unknown when ORCHESTRATOR_ACCOUNT is not set (never when deployed): every
+   * account not a member is then taken for it, and naming one of its places is a configuration error.
+   */
   home?: string;
   /** The stack's own region. */
   homeRegion?: string;
@@ -67,10 +70,33 @@ export function reachedThroughRole(members: Members, account: string): boolean {
   return account !== members.home && members.accounts.includes(account);
 }
 
-/** Every place the deployment serves: its own account (when known) and the members, in every region served. */
+/**
+ * Every place the deployment serves: its own account and the members, in every region served. The
+ * own account's places cannot be named without its id: a configuration error, not a sweep that
+ * silently leaves them out (a deployment always sets ORCHESTRATOR_ACCOUNT, serverless.yml).
+ */
 export function servedPlaces(members: Members): Place[] {
-  const accounts = [...(members.home ? [members.home] : []), ...members.accounts];
-  return accounts.flatMap((account) => members.regions.map((region) => ({ account, region })));
+  const home = homeAccount(members, 'the served places include those of');
+  if (members.regions.length === 0) throw new ConfigurationError('Configuration: neither MEMBER_REGIONS nor AWS_REGION is set: no region is served (the Lambda runtime sets AWS_REGION)');
+  return [home, ...members.accounts].flatMap((account) => members.regions.map((region) => ({ account, region })));
+}
+
+/**
+ * The place of a source that may name its account and its region (a scheduled source): what it
+ * leaves out is the deployment's own account, the stack's region. Its clients follow from the
+ * account (shared/accounts/clients.ts): a member's through its role, any other's the function's own.
+ */
+export function placeOfSource(members: Members, named: Partial<Place>): Place {
+  const account = named.account ?? homeAccount(members, 'a source that names no account is in');
+  const region = named.region ?? members.homeRegion;
+  if (region === undefined) throw new ConfigurationError("Configuration: AWS_REGION is not set: a source that names no region is in the stack's own (the Lambda runtime sets AWS_REGION)");
+  return { account, region };
+}
+
+/** The deployment's own account id, where one of its places must be named (`why`: what is in it); only ORCHESTRATOR_ACCOUNT gives it. */
+function homeAccount(members: Members, why: string): string {
+  if (members.home === undefined) throw new ConfigurationError(`Configuration: ORCHESTRATOR_ACCOUNT is not set: ${why} the deployment's own account, whose id it gives (serverless.yml sets it to AWS::AccountId)`);
+  return members.home;
 }
 
 /**

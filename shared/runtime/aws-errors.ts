@@ -1,4 +1,4 @@
-import { ExportServiceError, NamedError, TransientAwsError } from './errors.ts';
+import { ExportServiceError, TransientAwsError, WorkflowError } from './errors.ts';
 
 const THROTTLING = new Set([
   'Throttling',
@@ -64,11 +64,11 @@ function reportedName(error: unknown): string {
   return (name === 'Error' || name === 'TypeError') && typeof e?.code === 'string' ? e.code : name;
 }
 
-/** Turns an SDK error the caller did not handle into one of our named errors, keeping the original as cause. */
-export function toWorkflowError(operation: string, error: unknown): Error {
-  // Already ours (a member session that could not be had, raised while the call was being signed): kept as it is.
-  // A service's answer shaped like an SDK error ($metadata: the ADS client's AdsServiceException) is mapped as one.
-  if (error instanceof NamedError && !('$metadata' in error)) return error;
+/** Turns an error of a service the caller did not handle (an SDK error, an AdsServiceException) into a WorkflowError, keeping the original as cause. */
+export function toWorkflowError(operation: string, error: unknown): WorkflowError {
+  // Already the workflow's (a member session that could not be had, raised while the call was being
+  // signed): kept as it is, so the state machine still matches its name.
+  if (error instanceof WorkflowError) return error;
   const message = `${operation} failed: ${reportedName(error)}: ${(error as AwsErrorShape).message ?? String(error)}`;
   return isTransient(error) ? new TransientAwsError(message, { cause: error }) : new ExportServiceError(message, { cause: error });
 }

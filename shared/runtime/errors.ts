@@ -2,7 +2,8 @@ import { clip } from './format.ts';
 
 /**
  * Named errors: every error of ours extends NamedError, whose `name` is its class's (esbuild keeps
- * class names: serverless.yml, keepNames). The state machine's Retry and Catch match on `name`.
+ * class names: serverless.yml, keepNames). The state machine's Retry and Catch match on `name`; the
+ * classes here are the workflow's own, WorkflowError.
  */
 
 /**
@@ -50,11 +51,19 @@ export abstract class NamedError extends Error {
   }
 }
 
+/**
+ * The workflow's own errors, every class below: what the state machine matches by name and what a
+ * step raises knowing what went wrong. toWorkflowError (shared/runtime/aws-errors.ts) passes them
+ * through unchanged; any other error, named or not (an SDK error, the ADS client's
+ * AdsServiceException), is a service's answer and is mapped to one of them.
+ */
+export abstract class WorkflowError extends NamedError {}
+
 /** How many problems an InvalidExportRequest's message lists; the others are counted. */
 export const PROBLEMS_LISTED = 12;
 
 /** One or more fields of the execution input are wrong. Never retried. */
-export class InvalidExportRequest extends NamedError {
+export class InvalidExportRequest extends WorkflowError {
   /** Every problem, the message lists the first ones. Declared, not a parameter property: esbuild must emit the class's static name block first (AdmitExport catches this name). */
   declare readonly problems: string[];
 
@@ -66,31 +75,31 @@ export class InvalidExportRequest extends NamedError {
 }
 
 /** Deploy-time configuration is missing or malformed: every problem is listed at once. */
-export class ConfigurationError extends NamedError {}
+export class ConfigurationError extends WorkflowError {}
 
 /** Throttling or a 5xx answer from an AWS API: the state machine retries with backoff and jitter. */
-export class TransientAwsError extends NamedError {}
+export class TransientAwsError extends WorkflowError {}
 
 /** The service answered that the export task does not exist. */
-export class ExportTaskNotFound extends NamedError {}
+export class ExportTaskNotFound extends WorkflowError {}
 
 /** A task with our identifier exists but exports another source: a naming collision, never adopted. */
-export class ExportIdentifierConflict extends NamedError {}
+export class ExportIdentifierConflict extends WorkflowError {}
 
 /** The service reported a status this workflow does not know; failing beats polling forever. */
-export class UnknownExportStatus extends NamedError {}
+export class UnknownExportStatus extends WorkflowError {}
 
 /** Any other AWS error the workflow cannot handle: caught, notified, and the execution fails. */
-export class ExportServiceError extends NamedError {}
+export class ExportServiceError extends WorkflowError {}
 
 /** The account already runs as many export tasks as its quota allows: retried later, with jitter. */
-export class ExportQuotaExceeded extends NamedError {}
+export class ExportQuotaExceeded extends WorkflowError {}
 
 /**
  * The service cannot cancel this export (ADS has no cancel; EC2 refuses during the final transfer
  * of the disk image). The export goes on by itself: the workflow says it stopped following it.
  */
-export class CannotCancelExport extends NamedError {
+export class CannotCancelExport extends WorkflowError {
   /** The export that goes on. Declared, not a class field: esbuild must emit the class's static name block first. */
   declare readonly exportId: string;
 
@@ -105,10 +114,10 @@ export class CannotCancelExport extends NamedError {
  * fields). Never retried: the same input fails the same way. The state machine's catch-all routes
  * it to the failure notification; event-driven functions log it and drop the event.
  */
-export class MalformedEvent extends NamedError {}
+export class MalformedEvent extends WorkflowError {}
 
 /** The reconciliation sweep could not start one or more missing snapshots; thrown after trying all of them. */
-export class ReconciliationFailed extends NamedError {}
+export class ReconciliationFailed extends WorkflowError {}
 
 /** The source's account is reached through a role this deployment cannot assume: its exports fail, notified, the other accounts' go on. */
-export class MemberAccessDenied extends NamedError {}
+export class MemberAccessDenied extends WorkflowError {}

@@ -174,30 +174,28 @@ export async function sweepPlaces(places: readonly Place[], listingsOf: PlaceLis
   return total;
 }
 
-/**
- * Where one run sweeps: every served place, each through its own listings (a deployed stack), or
- * the Lambda's own place only, when its account id is not known (no ORCHESTRATOR_ACCOUNT).
- */
-export type SweepScope = { places: { served: readonly Place[]; listingsOf: PlaceListings } } | Pick<SweepDeps, 'snapshots' | 'exports'>;
-export type ScopedSweepDeps = Omit<SweepDeps, 'snapshots' | 'exports'> & SweepScope;
-export type ScopedSweepReport = SweepReport & { failedPlaces?: SweepFailure[] };
+/** A run of the sweep: every place the deployment serves (shared/accounts/members.ts servedPlaces), each through its own listings. */
+export type ServedPlacesSweepDeps = Omit<SweepDeps, 'snapshots' | 'exports'> & { places: { served: readonly Place[]; listingsOf: PlaceListings } };
 
-/** One run of the sweep over its scope. */
-export function sweepScope(deps: ScopedSweepDeps, now: Date): Promise<ScopedSweepReport> {
-  return 'places' in deps ? sweepPlaces(deps.places.served, deps.places.listingsOf, deps, now) : sweepSnapshots(deps, now);
+/** One run of the sweep over every served place. */
+export function sweepServedPlaces({ places, ...deps }: ServedPlacesSweepDeps, now: Date): Promise<PlacesSweepReport> {
+  return sweepPlaces(places.served, places.listingsOf, deps, now);
 }
+
+/** What a run's log lines and failure are made of: the summed counts, the entries, the places that failed. */
+export type SweepRunReport = SweepReport & Pick<PlacesSweepReport, 'failedPlaces'>;
 
 /**
  * A snapshot the sweep had to start means an event was lost or parked: one WARN line each, as is a
  * start that failed; a place that could not be listed is an ERROR; then the run's counts.
  */
-export function logSweep(report: ScopedSweepReport): void {
+export function logSweep(report: SweepRunReport): void {
   for (const entry of report.entries) {
     if (entry.outcome === 'started') logger.warn('started a snapshot no event had started (event lost or parked)', { ...entry });
     else if (entry.outcome === 'failed') logger.warn('could not start a missing snapshot', { ...entry });
   }
-  for (const failure of report.failedPlaces ?? []) logger.error('could not sweep a place; the other places were swept', { ...failure });
-  logger.info('reconciliation sweep', { ...summariseSweep(report), ...(report.failedPlaces ? { failedPlaces: report.failedPlaces.length } : {}) });
+  for (const failure of report.failedPlaces) logger.error('could not sweep a place; the other places were swept', { ...failure });
+  logger.info('reconciliation sweep', { ...summariseSweep(report), failedPlaces: report.failedPlaces.length });
 }
 
 /** How much of a failure's text the error keeps: the log lines have every entry in full. */
@@ -208,9 +206,9 @@ const FAILURE_TEXT_LIMIT = 2000;
  * (after all were tried): thrown, so Lambda retries the run (safely: starts dedup by name) and the
  * errors alarm sees it. Undefined when all went well.
  */
-export function sweepFailure(report: ScopedSweepReport): ReconciliationFailed | undefined {
+export function sweepFailure(report: SweepRunReport): ReconciliationFailed | undefined {
   const failed = report.entries.filter((entry) => entry.outcome === 'failed');
-  const failedPlaces = report.failedPlaces ?? [];
+  const { failedPlaces } = report;
   if (failed.length === 0 && failedPlaces.length === 0) return undefined;
   const counts = [
     failed.length > 0 ? `${failed.length} missing snapshot(s) could not be started` : '',

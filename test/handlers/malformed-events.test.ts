@@ -90,8 +90,7 @@ describe('malformed events', () => {
       'reconcileSnapshots',
       () =>
         reconcileSnapshots({
-          snapshots: { createdSince: async () => [] },
-          exports: untouchable,
+          places: { served: [{ account: '123456789012', region: 'us-east-1' }], listingsOf: () => ({ createdSince: async () => [], exportedSources: untouchable }) },
           inFlight: untouchable,
           starter: untouchable,
           settings: { selection: { include: ['*'], exclude: [], types: ['manual'] }, lookbackSeconds: 86400 },

@@ -31,8 +31,7 @@ const dynamoMock = mockClient(DynamoDBClient);
 function sweep() {
   const rds = new RdsSnapshots(new RDSClient(CLIENT_CONFIG));
   const handler = makeHandler({
-    snapshots: rds,
-    exports: rds,
+    places: { served: [{ account: ACCOUNT, region: REGION }], listingsOf: () => rds },
     inFlight: new DynamoCoordinationStore(new DynamoDBClient(CLIENT_CONFIG), TABLE),
     starter: new StepFunctions(new SFNClient(CLIENT_CONFIG), STATE_MACHINE),
     settings: { selection: { include: ['prod-*'], exclude: [], types: ['manual', 'automated'] }, lookbackSeconds: 24 * 3600 },
@@ -158,12 +157,16 @@ describe('reconcile-snapshots handler', () => {
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(2);
   });
 
-  it('fails with TransientAwsError (Lambda retries it) when RDS throttles the listing', async () => {
+  it('fails with ReconciliationFailed (Lambda retries it) naming the place and the TransientAwsError when RDS throttles the listing', async () => {
     // Prepare
     rdsMock.on(DescribeDBSnapshotsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
 
-    // Act, Assess
-    await expect(sweep()()).rejects.toMatchObject({ name: 'TransientAwsError' });
+    // Act
+    const outcome = sweep()();
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(ReconciliationFailed);
+    await expect(outcome).rejects.toThrow(`1 place(s) could not be swept: ${ACCOUNT}/${REGION}: TransientAwsError`);
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isTransient, toWorkflowError } from '../../shared/runtime/aws-errors.ts';
-import { ExportServiceError, TransientAwsError } from '../../shared/runtime/errors.ts';
+import { AdsServiceException } from '../../shared/export-kinds/ads/client.ts';
+import { ExportServiceError, MemberAccessDenied, TransientAwsError } from '../../shared/runtime/errors.ts';
 
 /** What Node's net/http layers throw: name "Error", the reason in `code`. */
 const nodeError = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code });
@@ -39,5 +40,33 @@ describe('toWorkflowError', () => {
 
   it('keeps a permanent error an ExportServiceError', () => {
     expect(toWorkflowError('SNS Publish', Object.assign(new Error('denied'), { name: 'KMSAccessDeniedException' }))).toBeInstanceOf(ExportServiceError);
+  });
+
+  it("passes the workflow's own named error through unchanged, so the state machine still matches its name", () => {
+    // Prepare: a member session refused while the call was being signed.
+    const refused = new MemberAccessDenied('Account 111111111111 (eu-west-1): this deployment cannot assume the member role');
+
+    // Act
+    const error = toWorkflowError('RDS DescribeExportTasks', refused);
+
+    // Assess
+    expect(error).toBe(refused);
+  });
+
+  it("maps an ADS service exception as any service's answer, though it is a named error too", () => {
+    // Prepare: ADS answered a throttling error and a refusal.
+    const throttled = new AdsServiceException('ThrottlingException', 'Rate exceeded', 400, 'com.amazonaws.discovery#ThrottlingException');
+    const refused = new AdsServiceException('InvalidParameterValueException', 'bad agent id', 400, 'com.amazonaws.discovery#InvalidParameterValueException');
+
+    // Act
+    const transient = toWorkflowError('ADS StartExportTask', throttled);
+    const permanent = toWorkflowError('ADS StartExportTask', refused);
+
+    // Assess
+    expect(transient).toBeInstanceOf(TransientAwsError);
+    expect(transient.message).toBe('ADS StartExportTask failed: ThrottlingException: Rate exceeded');
+    expect(transient.cause).toBe(throttled);
+    expect(permanent).toBeInstanceOf(ExportServiceError);
+    expect(permanent.message).toBe('ADS StartExportTask failed: InvalidParameterValueException: bad agent id');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memberRoleArn, membersOf, servedPlaces, serves, unservedPlaceProblem, type Members } from '../../shared/accounts/members.ts';
+import { memberRoleArn, membersOf, placeOfSource, servedPlaces, serves, unservedPlaceProblem, type Members } from '../../shared/accounts/members.ts';
 import { placeClientConfigs } from '../../shared/accounts/clients.ts';
 import { MemberSessions, RENEW_BEFORE_EXPIRY_MS, type AssumeRoleRequest, type RoleAssumer } from '../../shared/accounts/sessions.ts';
 import { membersConfigShape, readConfig } from '../../shared/runtime/config.ts';
@@ -48,6 +48,18 @@ describe('the members configuration', () => {
     const alone = membersOf(readConfig(membersConfigShape, { AWS_REGION: 'eu-west-1', ORCHESTRATOR_ACCOUNT: HOME }));
     expect(servedPlaces(alone)).toEqual([{ account: HOME, region: 'eu-west-1' }]);
     expect(serves(alone, { account: HOME, region: 'us-east-1' })).toBe(false);
+  });
+
+  it("refuses to name the served places without the own account's id (ORCHESTRATOR_ACCOUNT) rather than leave the own account out", () => {
+    // Prepare: a member, but no ORCHESTRATOR_ACCOUNT (never so when deployed).
+    const homeUnknown = membersOf(readConfig(membersConfigShape, { MEMBER_ACCOUNTS: A, AWS_REGION: 'eu-west-1' }));
+
+    // Act
+    const served = () => servedPlaces(homeUnknown);
+
+    // Assess
+    expect(served).toThrow(ConfigurationError);
+    expect(served).toThrow(/ORCHESTRATOR_ACCOUNT is not set/);
   });
 
   it('lists every malformed account id and region in one error', () => {
@@ -172,5 +184,45 @@ describe('client configs per place', () => {
     expect(own).toEqual({ maxAttempts: 2, region: 'us-east-1' });
     expect(member.region).toBe('us-east-1');
     await expect((member.credentials as () => Promise<unknown>)()).resolves.toMatchObject({ accessKeyId: 'ASIA-1', sessionToken: 't' });
+  });
+});
+
+describe('the place of a source that may name its account and its region', () => {
+  it("is the deployment's own account, in the stack's region, for what the source leaves out", () => {
+    // Act
+    const unnamed = placeOfSource(MEMBERS, {});
+    const regionOnly = placeOfSource(MEMBERS, { region: 'us-east-1' });
+    const accountOnly = placeOfSource(MEMBERS, { account: A });
+
+    // Assess
+    expect(unnamed).toEqual({ account: HOME, region: 'eu-west-1' });
+    expect(regionOnly).toEqual({ account: HOME, region: 'us-east-1' });
+    expect(accountOnly).toEqual({ account: A, region: 'eu-west-1' });
+  });
+
+  it('is the account and the region the source names', () => {
+    expect(placeOfSource(MEMBERS, { account: B, region: 'us-east-1' })).toEqual({ account: B, region: 'us-east-1' });
+  });
+
+  it('needs no ORCHESTRATOR_ACCOUNT when the source names its account, and names it when the source is in the own account', () => {
+    // Prepare: no ORCHESTRATOR_ACCOUNT (never so when deployed; a test or a local run may leave it out).
+    const homeUnknown = membersOf(readConfig(membersConfigShape, { MEMBER_ACCOUNTS: A, AWS_REGION: 'eu-west-1' }));
+
+    // Act
+    const named = placeOfSource(homeUnknown, { account: A });
+    const own = () => placeOfSource(homeUnknown, { region: 'us-east-1' });
+
+    // Assess
+    expect(named).toEqual({ account: A, region: 'eu-west-1' });
+    expect(own).toThrow(ConfigurationError);
+    expect(own).toThrow("Configuration: ORCHESTRATOR_ACCOUNT is not set: a source that names no account is in the deployment's own account, whose id it gives (serverless.yml sets it to AWS::AccountId)");
+  });
+
+  it('names AWS_REGION when the source names no region and the stack has none', () => {
+    // Prepare
+    const noRegion = membersOf(readConfig(membersConfigShape, { ORCHESTRATOR_ACCOUNT: HOME }));
+
+    // Act, Assess
+    expect(() => placeOfSource(noRegion, { account: HOME })).toThrow(/AWS_REGION is not set/);
   });
 });
