@@ -22,6 +22,7 @@ import { EXPORT_FINISHED_EVENTS, RDS_EVENT_DETAIL_TYPE } from '../shared/export-
 import { exportDefaultsShape, notifyConfigShape, providerConfigShape, slackConfigShape, slotConfigShape, verifyConfigShape } from '../shared/runtime/config.ts';
 import { METRIC_NAMES } from '../shared/runtime/metrics.ts';
 import { planExportsConfigShape, reconcileConfigShape, snapshotTriggerConfigShape } from '../shared/triggers/config.ts';
+import type { Variable } from '../shared/runtime/variables.ts';
 import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import {
   ACCOUNT,
@@ -752,16 +753,16 @@ describe('serverless package', () => {
     it("gives each function the config's own default for every variable that has one (serverless.yml's params and shared/ agree)", () => {
       // Prepare: every variable a config shape defaults, with its default as the code reads it.
       const shapes = [exportDefaultsShape, slotConfigShape, providerConfigShape, notifyConfigShape, verifyConfigShape, snapshotTriggerConfigShape, reconcileConfigShape, planExportsConfigShape, slackConfigShape];
-      const defaulted = new Map(shapes.flatMap((shape) => Object.entries(shape)).filter(([, schema]) => schema.safeParse(undefined).data !== undefined));
+      const defaulted = new Map(shapes.flatMap((shape): Array<[string, Variable<unknown>]> => Object.entries(shape)).filter(([, variable]) => typeof variable.unset === 'object'));
       const compared: string[] = [];
 
       // Assess: a literal value in the template reads as the code's default; a Ref or a Sub is the stack's own.
       for (const logicalId of lambdaLogicalIds()) {
         const variables = (resource(logicalId).Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
         for (const [name, value] of Object.entries(variables)) {
-          const schema = defaulted.get(name);
-          if (!schema || typeof value !== 'string') continue;
-          expect(schema.safeParse(value).data, `${logicalId} ${name}=${JSON.stringify(value)}`).toEqual(schema.safeParse(undefined).data);
+          const variable = defaulted.get(name);
+          if (!variable || typeof value !== 'string') continue;
+          expect(variable.read(value), `${logicalId} ${name}=${JSON.stringify(value)}`).toEqual({ ok: true, value: (variable.unset as { value: unknown }).value });
           compared.push(name);
         }
       }
@@ -1272,11 +1273,11 @@ async function variablesRead(name: string): Promise<Map<string, { required: bool
   for (const [, names, specifier] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g)) {
     const shapeNames = names!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!).filter((n) => n.endsWith('Shape'));
     if (shapeNames.length === 0) continue;
-    const module = (await import(resolve(dirname(handlerPath), specifier!))) as Record<string, Record<string, { safeParse: (value: unknown) => { success: boolean } }>>;
+    const module = (await import(resolve(dirname(handlerPath), specifier!))) as Record<string, Record<string, Variable<unknown>>>;
     for (const shapeName of shapeNames) {
       const shape = module[shapeName];
       if (!shape) throw new Error(`${specifier} exports no ${shapeName}`);
-      for (const [variable, schema] of Object.entries(shape)) reads.set(variable, { required: !schema.safeParse(undefined).success });
+      for (const [name, variable] of Object.entries(shape)) reads.set(name, { required: variable.unset === undefined });
     }
   }
   return reads;
