@@ -8,7 +8,8 @@ import { exportProgress, pickLatestAvailable, planExports } from '../../shared/t
 import { executionName, matchesGlob, matchesSelection, type Selection } from '../../shared/triggers/selection.ts';
 import { handleSnapshotEvent, parseSnapshotEvent, type RdsEvent, type TriggerSettings } from '../../shared/triggers/snapshot-events.ts';
 import { scheduledTime } from '../../shared/triggers/event-time.ts';
-import { parseScheduledSources, planExportsConfigShape, snapshotTriggerConfigShape, triggerSettings } from '../../shared/triggers/config.ts';
+import { planExportsConfigShape, snapshotTriggerConfigShape, triggerSettings } from '../../shared/triggers/config.ts';
+import { parseScheduledSources } from '../../shared/triggers/scheduled-sources.ts';
 import { snapshotEvent } from '../support/rds-events.ts';
 
 const ACCOUNT = '123456789012';
