@@ -100,29 +100,29 @@ const matching = (pattern: RegExp, problem: string): FieldCheck => (value) =>
 
 const oneOf = (words: readonly string[], problem: string): FieldCheck => (value) => (typeof value === 'string' && words.includes(value) ? undefined : problem);
 
-const RDS_IDENTIFIER = matching(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS identifier: 1 to 63 letters, digits or hyphens, starting with a letter');
+const RDS_IDENTIFIER = /* @__PURE__ */ matching(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS identifier: 1 to 63 letters, digits or hyphens, starting with a letter');
 
 /** Where a DB lives when not in the stack's own account and Region: a member account (memberAccounts), a Region (memberRegions). */
 const PLACE_FIELDS = {
-  account: matching(/^\d{12}$/, 'must be a 12-digit AWS account id (one of memberAccounts)'),
-  region: matching(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be a region such as eu-west-1 (one of memberRegions)'),
+  account: /* @__PURE__ */ matching(/^\d{12}$/, 'must be a 12-digit AWS account id (one of memberAccounts)'),
+  region: /* @__PURE__ */ matching(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be a region such as eu-west-1 (one of memberRegions)'),
 };
 
-const INSTANCE_FIELDS = {
+const INSTANCE_FIELDS = /* @__PURE__ */ (() => ({
   dbInstanceIdentifier: RDS_IDENTIFIER,
-  mode: oneOf(['snapshot'], 'must be "snapshot": a DB instance is exported from its snapshots (mode "live" is for dbClusterIdentifier)'),
+  mode: /* @__PURE__ */ oneOf(['snapshot'], 'must be "snapshot": a DB instance is exported from its snapshots (mode "live" is for dbClusterIdentifier)'),
   ...PLACE_FIELDS,
-};
+}))();
 
-const CLUSTER_FIELDS = {
+const CLUSTER_FIELDS = /* @__PURE__ */ (() => ({
   dbClusterIdentifier: RDS_IDENTIFIER,
-  mode: oneOf(['snapshot', 'live'], 'must be "snapshot" or "live"'),
+  mode: /* @__PURE__ */ oneOf(['snapshot', 'live'], 'must be "snapshot" or "live"'),
   ...PLACE_FIELDS,
-};
+}))();
 
 const IMAGE_FIELDS = {
-  imageId: matching(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an AMI id: ami- and 8 or 17 lowercase hex digits'),
-  diskImageFormat: oneOf(['VMDK', 'RAW', 'VHD'], 'must be "VMDK", "RAW" or "VHD"'),
+  imageId: /* @__PURE__ */ matching(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an AMI id: ami- and 8 or 17 lowercase hex digits'),
+  diskImageFormat: /* @__PURE__ */ oneOf(['VMDK', 'RAW', 'VHD'], 'must be "VMDK", "RAW" or "VHD"'),
 };
 
 const ADS_FIELDS = {
