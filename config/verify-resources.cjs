@@ -37,7 +37,8 @@ function verifySettings(params) {
   if (catalogExports === 'true' && !params.glueDatabase) throw new Error('catalogExports is true but glueDatabase is empty: name the database, e.g. --param="glueDatabase=rds_{source}"');
   const deletePartialData = params.deletePartialData || 'false';
   if (!['true', 'false'].includes(deletePartialData)) throw new Error(`deletePartialData "${deletePartialData}" must be true or false`);
-  const retainExports = params.retainExports || '0';
+  // No default here: serverless.yml's is 0, and an explicit empty one would reach the function, which refuses it.
+  const retainExports = params.retainExports ?? '0';
   if (!/^\d+$/.test(retainExports)) throw new Error(`retainExports "${retainExports}" must be a whole number (0 keeps every export)`);
   return {
     catalog: catalogExports === 'true' || (catalogExports === 'auto' && params.glueDatabase !== ''),

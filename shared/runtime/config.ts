@@ -19,12 +19,13 @@ export function readConfig<S extends Shape>(shape: S, env: Readonly<Record<strin
   );
 }
 
-const WHOLE_SECONDS = 'must be a whole number of seconds';
+export const WHOLE_SECONDS = 'must be a whole number of seconds';
 /* @__NO_SIDE_EFFECTS__ */
 function seconds(fallback: number) {
   return withDefault(wholeNumber(WHOLE_SECONDS, atLeast(1, 'must be positive')), fallback);
 }
-const arn = /* @__PURE__ */ text(startsWith('arn:', 'must be an ARN (arn:...)'));
+/** An ARN of any service (the checks of its own are the service's, at the first call). */
+export const arn = /* @__PURE__ */ text(startsWith('arn:', 'must be an ARN (arn:...)'));
 
 /** The defaults an execution input may leave out, and the polling policy: read by the admission step. */
 export const exportDefaultsShape = /* @__PURE__ */ (() => ({

@@ -2,7 +2,7 @@
  * How one environment variable is read: the vocabulary of the configuration shapes (config.ts and
  * shared/triggers/config.ts). Plain functions rather than zod: every Lambda reads its configuration
  * at its cold start, and building zod schemas there cost more than the rest of the reading
- * (npm run bench -- bundles). Input (execution input, scheduled sources, messages) is still zod's.
+ * (npm run bench -- bundles). Input (execution input, messages) is still zod's.
  *
  * A variable's text is never repeated in a problem: it may be a secret pasted in the wrong place.
  * The builders are marked free of side effects, so that a bundle drops the shapes its function
@@ -26,18 +26,18 @@ export type Shape = Readonly<Record<string, Variable<unknown>>>;
 type ValueOf<V> = V extends Variable<infer T> ? T : never;
 type OmittedKeys<S extends Shape> = { [K in keyof S]: S[K]['unset'] extends 'omitted' ? K : never }[keyof S];
 
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
 /** The configuration a shape reads: a key per variable, optional where an unset variable is left out. */
-export type ConfigOf<S extends Shape> = {
-  [K in Exclude<keyof S, OmittedKeys<S>>]: ValueOf<S[K]>;
-} & {
-  [K in OmittedKeys<S>]?: ValueOf<S[K]>;
-};
+export type ConfigOf<S extends Shape> = Simplify<
+  { [K in Exclude<keyof S, OmittedKeys<S>>]: ValueOf<S[K]> } & { [K in OmittedKeys<S>]?: ValueOf<S[K]> }
+>;
 
-const value = <T>(read: T): Reading<T> => ({ ok: true, value: read });
+const success = <T>(found: T): Reading<T> => ({ ok: true, value: found });
 
-function checked<T>(read: T, checks: ReadonlyArray<Check<T>>): Reading<T> {
-  const problems = checks.map((check) => check(read)).filter((problem): problem is string => problem !== undefined);
-  return problems.length === 0 ? value(read) : { ok: false, problems };
+function checked<T>(found: T, checks: ReadonlyArray<Check<T>>): Reading<T> {
+  const problems = checks.map((check) => check(found)).filter((problem): problem is string => problem !== undefined);
+  return problems.length === 0 ? success(found) : { ok: false, problems };
 }
 
 /** Any text that passes every check (all are run: each failure is named). Required unless given a default. */
@@ -46,30 +46,32 @@ export function text(...checks: Array<Check<string>>): Variable<string> {
   return { read: (raw) => checked(raw, checks) };
 }
 
-/** A whole number, written in decimal digits (an optional minus sign), that passes every check. */
+/** A whole number (a safe integer) written in decimal digits, with an optional minus sign, that passes every check. */
 /* @__NO_SIDE_EFFECTS__ */
 export function wholeNumber(notWhole: string, ...checks: Array<Check<number>>): Variable<number> {
   return {
     read: (raw) => {
-      const trimmed = raw.trim();
-      return /^-?\d+$/.test(trimmed) ? checked(Number(trimmed), checks) : { ok: false, problems: [notWhole] };
+      const digits = raw.trim();
+      // + 0 reads "-0" as 0.
+      const number = /^-?\d+$/.test(digits) ? Number(digits) + 0 : Number.NaN;
+      return Number.isSafeInteger(number) ? checked(number, checks) : { ok: false, problems: [notWhole] };
     },
   };
 }
 
-/** One of these words. */
+/** One of these words, exactly (a deploy-time check, config/verify-resources.cjs, reads the same words). */
 /* @__NO_SIDE_EFFECTS__ */
 export function oneOf<const Word extends string>(words: readonly Word[], problem: string): Variable<Word> {
-  return { read: (raw) => ((words as readonly string[]).includes(raw) ? value(raw as Word) : { ok: false, problems: [problem] }) };
+  return { read: (raw) => ((words as readonly string[]).includes(raw) ? success(raw as Word) : { ok: false, problems: [problem] }) };
 }
 
-/** `true` or `false` (any case), as a boolean. */
+/** `true` or `false` in any case (not padded), as a boolean. */
 /* @__NO_SIDE_EFFECTS__ */
-export function flag(problem = 'must be true or false'): Variable<boolean> {
+export function flag(problem: string): Variable<boolean> {
   return {
     read: (raw) => {
-      const word = raw.trim().toLowerCase();
-      return word === 'true' || word === 'false' ? value(word === 'true') : { ok: false, problems: [problem] };
+      const word = raw.toLowerCase();
+      return word === 'true' || word === 'false' ? success(word === 'true') : { ok: false, problems: [problem] };
     },
   };
 }
@@ -80,7 +82,10 @@ export function parsed<T>(read: (raw: string) => Reading<T>): Variable<T> {
   return { read };
 }
 
-/** The variable, or this value when it is not set (the default is taken as it is, not checked). */
+/**
+ * The variable, or this value when it is not set (taken as it is, not checked). Every reading gets
+ * the same value: a list or a table is frozen (and typed readonly), so no reader can change another's.
+ */
 /* @__NO_SIDE_EFFECTS__ */
 export function withDefault<T>(variable: Variable<T>, fallback: T): Variable<T> {
   return { read: variable.read, unset: { value: fallback } };

@@ -1,5 +1,5 @@
-import { coordinationTableShape, splitList } from '../runtime/config.ts';
-import { atLeast, atMost, flag, parsed, startsWith, text, wholeNumber, withDefault, type ConfigOf, type Reading } from '../runtime/variables.ts';
+import { arn, coordinationTableShape, splitList, WHOLE_SECONDS } from '../runtime/config.ts';
+import { atLeast, atMost, flag, parsed, wholeNumber, withDefault, type ConfigOf, type Reading } from '../runtime/variables.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS, type SweepSettings } from './sweep.ts';
 import { SNAPSHOT_TYPES, type SnapshotType } from './snapshots.ts';
@@ -11,46 +11,45 @@ import type { TriggerSettings } from './snapshot-events.ts';
 // check says what is wrong in words, because the message is all the operator sees. The scheduled
 // sources' JSON is read by ./scheduled-sources.ts.
 
-const arn = /* @__PURE__ */ text(startsWith('arn:', 'must be an ARN (arn:...)'));
-
 /** What a pattern may hold: what an RDS identifier may hold, and the two wildcards. */
 const GLOB = /^[A-Za-z0-9*?-]+$/;
 
+/** A comma list of globs; unset, none (frozen: every reading gets the same). */
 /* @__NO_SIDE_EFFECTS__ */
-function globList(fallback: string) {
+function globList() {
   return withDefault(
-    parsed((raw): Reading<string[]> => {
+    parsed((raw): Reading<readonly string[]> => {
       const globs = splitList(raw);
       const wrong = globs.filter((glob) => !GLOB.test(glob));
       if (wrong.length === 0) return { ok: true, value: globs };
       return { ok: false, problems: wrong.map((glob) => `"${glob}" can never match an RDS identifier (letters, digits and hyphens, with * and ?)`) };
     }),
-    splitList(fallback),
+    Object.freeze([]),
   );
 }
 
 const snapshotTypes = /* @__PURE__ */ withDefault(
-  parsed((raw): Reading<SnapshotType[]> => {
+  parsed((raw): Reading<readonly SnapshotType[]> => {
     const types = splitList(raw).map((type) => type.toLowerCase());
     const problems = types.filter((t) => !(SNAPSHOT_TYPES as readonly string[]).includes(t)).map((type) => `"${type}" is not a snapshot type (${SNAPSHOT_TYPES.join(', ')})`);
     if (types.length === 0) problems.unshift(`must name at least one of ${SNAPSHOT_TYPES.join(', ')}`);
     return problems.length === 0 ? { ok: true, value: [...new Set(types)] as SnapshotType[] } : { ok: false, problems };
   }),
-  ['manual', 'automated'] as SnapshotType[],
+  Object.freeze<SnapshotType[]>(['manual', 'automated']),
 );
 
 /** Which new snapshots are exported: the trigger and the reconciliation sweep read the same variables. */
 const selectionShape = /* @__PURE__ */ (() => ({
   // Opt-in: empty (the default) selects no snapshot; `*` selects every DB.
-  SELECTION_INCLUDE: globList(''),
-  SELECTION_EXCLUDE: globList(''),
+  SELECTION_INCLUDE: globList(),
+  SELECTION_EXCLUDE: globList(),
   SNAPSHOT_TYPES: snapshotTypes,
 }))();
 
 export const snapshotTriggerConfigShape = /* @__PURE__ */ (() => ({
   STATE_MACHINE_ARN: arn,
   ...selectionShape,
-  BACKUP_EVENTS: withDefault(flag(), false),
+  BACKUP_EVENTS: withDefault(flag('must be true or false'), false),
 }))();
 export type SnapshotTriggerConfig = ConfigOf<typeof snapshotTriggerConfigShape>;
 
@@ -76,7 +75,7 @@ export const reconcileConfigShape = /* @__PURE__ */ (() => ({
   ...selectionShape,
   SWEEP_LOOKBACK_SECONDS: withDefault(
     wholeNumber(
-      'must be a whole number of seconds',
+      WHOLE_SECONDS,
       atLeast(3600, 'must be at least 3600 (an hour: longer than the sweep schedule)'),
       atMost(35 * 24 * 3600, 'must be at most 35 days (RDS keeps automated snapshots at most that long)'),
     ),

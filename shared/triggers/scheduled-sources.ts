@@ -77,63 +77,65 @@ function placeOf(entry: Entry): { account?: string; region?: string } {
   return { ...(entry.account ? { account: entry.account as string } : {}), ...(entry.region ? { region: entry.region as string } : {}) };
 }
 
-/** What is wrong with a field's value (the field's name is put before it), or undefined when it is fine. */
-type FieldCheck = (value: unknown) => string | undefined;
+/** What is wrong with a field's value, or with some of its elements (a list's); none when it is fine. */
+type FieldProblem = { element?: number; problem: string };
+type FieldCheck = (value: unknown) => FieldProblem[];
 
 /**
  * Each field an entry may have, with its check; every field is optional but the identifier, which
- * the entry's kind is told by. Every problem of the entry, in the fields' order, then its unknown fields.
+ * the entry's kind is told by (parseEntry). Every problem of the entry, in the fields' order, then
+ * its unknown fields.
  */
 function fieldProblems(entry: Entry, checks: Readonly<Record<string, FieldCheck>>): string | undefined {
-  const problems = Object.entries(checks).flatMap(([field, check]) => {
-    if (!(field in entry)) return [];
-    const problem = check(entry[field]);
-    return problem === undefined ? [] : [problem.startsWith('[') ? `${field}${problem}` : `${field} ${problem}`];
-  });
-  const unknown = Object.keys(entry).filter((field) => !(field in checks));
+  const problems = Object.entries(checks).flatMap(([field, check]) =>
+    Object.hasOwn(entry, field) ? check(entry[field]).map(({ element, problem }) => `${field}${element === undefined ? '' : `[${element}]`} ${problem}`) : [],
+  );
+  const unknown = Object.keys(entry).filter((field) => !Object.hasOwn(checks, field));
   if (unknown.length > 0) problems.push(`unknown field(s) ${quoteList(unknown)}: allowed are ${Object.keys(checks).join(', ')}`);
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
-const matching = (pattern: RegExp, problem: string): FieldCheck => (value) =>
-  typeof value !== 'string' ? 'must be a string' : pattern.test(value) ? undefined : problem;
+const problemIf = (wrong: boolean, problem: string): FieldProblem[] => (wrong ? [{ problem }] : []);
 
-const oneOf = (words: readonly string[], problem: string): FieldCheck => (value) => (typeof value === 'string' && words.includes(value) ? undefined : problem);
+const fieldMatching = (pattern: RegExp, problem: string): FieldCheck => (value) =>
+  typeof value !== 'string' ? [{ problem: 'must be a string' }] : problemIf(!pattern.test(value), problem);
 
-const RDS_IDENTIFIER = /* @__PURE__ */ matching(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS identifier: 1 to 63 letters, digits or hyphens, starting with a letter');
+const fieldOneOf = (words: readonly string[], problem: string): FieldCheck => (value) => problemIf(typeof value !== 'string' || !words.includes(value), problem);
+
+const RDS_IDENTIFIER = /* @__PURE__ */ fieldMatching(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS identifier: 1 to 63 letters, digits or hyphens, starting with a letter');
 
 /** Where a DB lives when not in the stack's own account and Region: a member account (memberAccounts), a Region (memberRegions). */
 const PLACE_FIELDS = {
-  account: /* @__PURE__ */ matching(/^\d{12}$/, 'must be a 12-digit AWS account id (one of memberAccounts)'),
-  region: /* @__PURE__ */ matching(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be a region such as eu-west-1 (one of memberRegions)'),
+  account: /* @__PURE__ */ fieldMatching(/^\d{12}$/, 'must be a 12-digit AWS account id (one of memberAccounts)'),
+  region: /* @__PURE__ */ fieldMatching(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be a region such as eu-west-1 (one of memberRegions)'),
 };
 
+// The identifiers and values parseEntry reads are the ones these tables have checked.
 const INSTANCE_FIELDS = /* @__PURE__ */ (() => ({
   dbInstanceIdentifier: RDS_IDENTIFIER,
-  mode: /* @__PURE__ */ oneOf(['snapshot'], 'must be "snapshot": a DB instance is exported from its snapshots (mode "live" is for dbClusterIdentifier)'),
+  mode: fieldOneOf(['snapshot'], 'must be "snapshot": a DB instance is exported from its snapshots (mode "live" is for dbClusterIdentifier)'),
   ...PLACE_FIELDS,
 }))();
 
 const CLUSTER_FIELDS = /* @__PURE__ */ (() => ({
   dbClusterIdentifier: RDS_IDENTIFIER,
-  mode: /* @__PURE__ */ oneOf(['snapshot', 'live'], 'must be "snapshot" or "live"'),
+  mode: fieldOneOf(['snapshot', 'live'], 'must be "snapshot" or "live"'),
   ...PLACE_FIELDS,
 }))();
 
 const IMAGE_FIELDS = {
-  imageId: /* @__PURE__ */ matching(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an AMI id: ami- and 8 or 17 lowercase hex digits'),
-  diskImageFormat: /* @__PURE__ */ oneOf(['VMDK', 'RAW', 'VHD'], 'must be "VMDK", "RAW" or "VHD"'),
+  imageId: /* @__PURE__ */ fieldMatching(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an AMI id: ami- and 8 or 17 lowercase hex digits'),
+  diskImageFormat: /* @__PURE__ */ fieldOneOf(['VMDK', 'RAW', 'VHD'], 'must be "VMDK", "RAW" or "VHD"'),
 };
 
 const ADS_FIELDS = {
-  adsAgentIds: (value: unknown) => {
-    if (!Array.isArray(value)) return 'must be a list of agent ids';
-    if (value.length === 0) return 'must name at least one agent';
-    const at = value.findIndex((agent) => typeof agent !== 'string' || agent === '');
-    return at < 0 ? undefined : `[${at}] ${typeof value[at] === 'string' ? 'must not be empty' : 'must be a string'}`;
+  adsAgentIds: (value: unknown): FieldProblem[] => {
+    if (!Array.isArray(value)) return [{ problem: 'must be a list of agent ids' }];
+    if (value.length === 0) return [{ problem: 'must name at least one agent' }];
+    return value.flatMap((agent, element) => (typeof agent !== 'string' ? [{ element, problem: 'must be a string' }] : agent === '' ? [{ element, problem: 'must not be empty' }] : []));
   },
-  lookbackHours: (value: unknown) => {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number of hours';
-    return value <= 0 ? 'must be positive' : value > 24 * 365 ? 'must be at most a year' : undefined;
+  lookbackHours: (value: unknown): FieldProblem[] => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return [{ problem: 'must be a number of hours' }];
+    return problemIf(value <= 0, 'must be positive').concat(problemIf(value > 24 * 365, 'must be at most a year'));
   },
 };

@@ -10,9 +10,9 @@ import { SNAPSHOT_TYPES, type SnapshotInfo, type SnapshotType } from './snapshot
 
 /** Which snapshots the trigger exports. Patterns apply to the DB instance or cluster identifier. */
 export interface Selection {
-  include: string[];
-  exclude: string[];
-  types: SnapshotType[];
+  include: readonly string[];
+  exclude: readonly string[];
+  types: readonly SnapshotType[];
 }
 
 /** `*` is any run of characters, `?` exactly one; RDS identifiers are case-insensitive, so is this. */

@@ -145,6 +145,10 @@ describe('readConfig', () => {
     expect(configurationProblem(() => readConfig(exportDefaultsShape, { ...REQUIRED, MIN_POLL_SECONDS: value }))).toContain(`MIN_POLL_SECONDS: ${problem}`);
   });
 
+  it('refuses a number past the safe integers, which would not read back as written', () => {
+    expect(configurationProblem(() => readConfig(exportDefaultsShape, { ...REQUIRED, MAX_POLL_SECONDS: '9007199254740993' }))).toContain('MAX_POLL_SECONDS: must be a whole number of seconds');
+  });
+
   it('reads a number written with spaces around it', () => {
     expect(readConfig(exportDefaultsShape, { ...REQUIRED, MIN_POLL_SECONDS: ' 30 ' }).MIN_POLL_SECONDS).toBe(30);
   });

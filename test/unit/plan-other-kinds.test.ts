@@ -33,13 +33,13 @@ describe('scheduled EC2 images and ADS agent sets', () => {
     expect(problems[2]).toMatch(/^\[2\].*diskImageFormat must be "VMDK", "RAW" or "VHD"/);
   });
 
-  it('names a bad agent id by its index and a lookback that is not a positive number of hours', () => {
+  it('names every bad agent id by its index and a lookback that is not a positive number of hours', () => {
     // Act
-    const parsed = parseScheduledSources(JSON.stringify([{ adsAgentIds: ['o-1', 7] }, { adsAgentIds: ['o-2', ''], lookbackHours: '12' }, { adsAgentIds: ['o-3'], lookbackHours: 0, since: 'x' }]));
+    const parsed = parseScheduledSources(JSON.stringify([{ adsAgentIds: ['o-1', 7, ''] }, { adsAgentIds: ['o-2', ''], lookbackHours: '12' }, { adsAgentIds: ['o-3'], lookbackHours: 0, since: 'x' }]));
 
     // Assess
     const problems = parsed.ok ? [] : parsed.problems;
-    expect(problems[0]).toMatch(/^\[0\].*adsAgentIds\[1\] must be a string$/);
+    expect(problems[0]).toMatch(/^\[0\].*adsAgentIds\[1\] must be a string; adsAgentIds\[2\] must not be empty$/);
     expect(problems[1]).toMatch(/^\[1\].*adsAgentIds\[1\] must not be empty; lookbackHours must be a number of hours$/);
     expect(problems[2]).toMatch(/^\[2\].*lookbackHours must be positive; unknown field\(s\) "since": allowed are adsAgentIds, lookbackHours$/);
   });

@@ -3,12 +3,12 @@ import {
   apiSourceType,
   exportIdentifier,
   isValidExportIdentifier,
-  MAX_EXPORT_ID_LENGTH,
   parseSourceArn,
   sourceId,
   type ExportSource,
   type SourceType,
 } from '../../shared/export-kinds/rds/source.ts';
+import { MAX_EXPORT_ID_LENGTH } from '../../shared/export-kinds/input-limits.ts';
 
 const ACCOUNT = '123456789012';
 const AT = new Date('2026-03-04T05:06:07.000Z');

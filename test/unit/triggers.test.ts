@@ -404,6 +404,28 @@ describe('trigger configuration', () => {
   });
 });
 
+describe('the selection variables', () => {
+  const ARN = { STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:export' };
+
+  it('gives every reading its own defaults: a reader changing its selection changes no other', () => {
+    // Prepare
+    const first = readConfig(snapshotTriggerConfigShape, ARN);
+
+    // Act
+    const mutate = () => (first.SELECTION_INCLUDE as string[]).push('*');
+
+    // Assess: the defaults are frozen, and the next reading is still opt-in.
+    expect(mutate).toThrow(TypeError);
+    expect(readConfig(snapshotTriggerConfigShape, ARN).SELECTION_INCLUDE).toEqual([]);
+    expect(readConfig(snapshotTriggerConfigShape, ARN).SNAPSHOT_TYPES).toEqual(['manual', 'automated']);
+  });
+
+  it('reads BACKUP_EVENTS as true or false in any case, and refuses a padded one', () => {
+    expect(readConfig(snapshotTriggerConfigShape, { ...ARN, BACKUP_EVENTS: 'TRUE', SNAPSHOT_TYPES: 'awsbackup' }).BACKUP_EVENTS).toBe(true);
+    expect(() => readConfig(snapshotTriggerConfigShape, { ...ARN, BACKUP_EVENTS: ' true' })).toThrow('BACKUP_EVENTS: must be true or false');
+  });
+});
+
 describe('SCHEDULED_SOURCES', () => {
   const base = { STATE_MACHINE_ARN: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:export` };
 
@@ -443,6 +465,7 @@ describe('SCHEDULED_SOURCES', () => {
     ['a live instance', '[{"dbInstanceIdentifier":"prod-db","mode":"live"}]', /\[0\] .*mode must be "snapshot": a DB instance is exported from its snapshots/],
     ['a bad identifier', '[{"dbInstanceIdentifier":"prod_db"}]', /dbInstanceIdentifier must be an RDS identifier/],
     ['an unknown field', '[{"dbInstanceIdentifier":"prod-db","bucket":"x"}]', /unknown field\(s\) "bucket"/],
+    ['fields named like an object\'s own', '[{"dbInstanceIdentifier":"prod-db","constructor":1,"__proto__":{},"toString":"x"}]', /unknown field\(s\) "constructor", "__proto__", "toString"/],
     ['a repeated source', '[{"dbInstanceIdentifier":"prod-db"},{"dbInstanceIdentifier":"PROD-DB"}]', /\[1\] .*repeats \[0\]/],
     ['not an object', '["prod-db"]', /\[0\] "prod-db": must be an object/],
   ])('refuses %s', (_, text, message) => {

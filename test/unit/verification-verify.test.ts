@@ -261,6 +261,8 @@ describe('the verify step\'s role (config/verify-resources.cjs)', () => {
   it('refuses configurations that cannot work, naming the parameter', () => {
     expect(() => verifySettings({ ...base, catalogExports: 'true' })).toThrow(/catalogExports is true but glueDatabase is empty/);
     expect(() => verifySettings({ ...base, retainExports: 'two' })).toThrow(/retainExports "two" must be a whole number/);
+    // An explicit empty value is refused here as the function would refuse it at its cold start.
+    expect(() => verifySettings({ ...base, retainExports: '' })).toThrow(/retainExports "" must be a whole number/);
     expect(() => glueDatabasePattern('{source}')).toThrow(/needs a fixed part/);
     expect(glueDatabasePattern('Exports-{account}_{source}')).toBe('exports_*_*');
   });

@@ -38,7 +38,6 @@ export function sourceId(source: ExportSource): string {
   return slug(source.name) || 'source';
 }
 
-export { MAX_EXPORT_ID_LENGTH };
 const HASH_LENGTH = 10;
 
 /**
