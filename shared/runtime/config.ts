@@ -4,8 +4,8 @@ import { atLeast, atMost, matches, minLength, oneOf, optional, parsed, readVaria
 
 // Every configuration shape is here but the triggers' (shared/triggers/config.ts: the snapshot trigger's,
 // the sweep's, the planner's): those are built from the triggers' own vocabulary (snapshot types,
-// selection globs, scheduled sources checked by the export kinds' input rules), which runtime/ does not import.
-// Shapes are plain objects of variables (./variables.ts): building one costs nothing at a cold start.
+// selection globs, scheduled sources), which runtime/ does not import.
+// Shapes are plain objects of variables (./variables.ts): building one costs next to nothing at a cold start.
 
 /**
  * The one place that reads environment variables. Each function declares the variables it needs

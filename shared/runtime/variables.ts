@@ -5,8 +5,8 @@
  * (npm run bench -- bundles). Input (execution input, messages) is still zod's.
  *
  * A variable's text is never repeated in a problem: it may be a secret pasted in the wrong place.
- * The builders are marked free of side effects, so that a bundle drops the shapes its function
- * does not read (esbuild drops an unused call of such a function).
+ * The builders are marked free of side effects and the shapes are built in calls annotated pure,
+ * so that a bundle drops the shapes its function does not read (esbuild drops an unused pure call).
  */
 
 /** A value read, or everything wrong with the text. */
