@@ -24,7 +24,7 @@ export const WHOLE_SECONDS = 'must be a whole number of seconds';
 function seconds(fallback: number) {
   return withDefault(wholeNumber(WHOLE_SECONDS, atLeast(1, 'must be positive')), fallback);
 }
-/** An ARN of any service (the checks of its own are the service's, at the first call). */
+/** An ARN, checked for its form only: whether it names something is the service's answer at the first call. */
 export const arn = /* @__PURE__ */ text(startsWith('arn:', 'must be an ARN (arn:...)'));
 
 /** The defaults an execution input may leave out, and the polling policy: read by the admission step. */
