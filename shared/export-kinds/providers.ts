@@ -4,13 +4,13 @@ import { ConfigurationError, InvalidExportRequest } from '../runtime/errors.ts';
 import type { ExportProvider } from './contract.ts';
 import { isRdsRequest, kindOf, type ExportKind, type ExportRequest } from './request.ts';
 import type { AdsClientOptions } from './ads/client.ts';
-import { rdsAdapter } from '../slots/clients.ts';
+import { rdsAdapterOnFirstUse as rdsAdapter } from './rds/adapter-on-first-use.ts';
 import { onFirstUse } from '../runtime/on-first-use.ts';
 import { placeKey, type Place } from '../accounts/place.ts';
 
 /**
- * Each kind's provider, its adapter imported on the first request of that kind (see rdsAdapter in
- * slots/clients.ts for why, and for the rule that keeps it so). Apart from the kinds' registry
+ * Each kind's provider, its adapter imported on the first request of that kind (see
+ * rds/adapter-on-first-use.ts for why, and for the rule that keeps it so). Apart from the kinds' registry
  * (registry.ts), because only the functions that start, poll or cancel may bundle these chunks.
  * A new kind is a loader and an entry in PROVIDERS.
  */

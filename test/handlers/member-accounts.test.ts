@@ -17,6 +17,7 @@ import { lambdaContext } from '../support/lambda.ts';
 import { BOUNDS, clock, defaults, REQUESTED_AT } from '../support/requests.ts';
 import { mockCoordinationStore, recordingPublisher } from '../support/stores.ts';
 import { dispatchDeps } from '../../shared/slots/clients.ts';
+import { SLOT_ADAPTERS_WITH_THE_HANDLER } from '../../shared/slots/adapters.ts';
 
 // The start and poll handlers as deployed for an organisation: their RDS calls for a member's source
 // are made in that account, with the member role's session (STS and RDS stubbed at the SDK).
@@ -40,7 +41,7 @@ function handlers() {
   const inPlace = placeClients(members, { sts: { region: REGION, credentials: FAKE_CREDENTIALS }, clock });
   const providerFor = exportProviders({ rdsFor: (place) => inPlace(place, { credentials: FAKE_CREDENTIALS }) });
   const publisher = recordingPublisher();
-  const slots = dispatchDeps({ COORDINATION_TABLE: 't', EXPORT_QUOTA: 5, EXPORT_QUOTA_OVERRIDES: '', SLOT_LEASE_SECONDS: 600, SLOT_WAIT_LIMIT_SECONDS: 86400 } as never, { rdsOf: (place) => inPlace(place, { credentials: FAKE_CREDENTIALS }) });
+  const slots = dispatchDeps({ COORDINATION_TABLE: 't', EXPORT_QUOTA: 5, EXPORT_QUOTA_OVERRIDES: '', SLOT_LEASE_SECONDS: 600, SLOT_WAIT_LIMIT_SECONDS: 86400 } as never, SLOT_ADAPTERS_WITH_THE_HANDLER, { rdsOf: (place) => inPlace(place, { credentials: FAKE_CREDENTIALS }) });
   return {
     start: makeStartHandler({ providerFor, publisher, clock }),
     poll: makePollHandler({ providerFor, slots: { ...slots, store: mockCoordinationStore([]) }, publisher, clock }),
