@@ -7,6 +7,7 @@ import type { CoordinationStore } from './store.ts';
 import { placeKey, type Place } from '../accounts/place.ts';
 import { quotaOf } from './quota.ts';
 import { taskCallbacks } from '../workflow/step-functions.ts';
+import type { RdsExportProvider } from '../export-kinds/rds/rds-provider.ts';
 
 /**
  * Clients for the deployed Lambdas, made once per cold start (and for the local run, with its own endpoint).
@@ -31,7 +32,7 @@ export type RdsConfigOfPlace = (place: Place) => RDSClientConfig;
 
 /** What holds RDS's export slots in each place, asked through the RDS adapter (loaded when the dispatcher first needs it, if on first use); one client per place. */
 function activeRdsExports(rdsAdapter: SlotAdapters['rds'], configOf: RdsConfigOfPlace): ActiveExports {
-  const providers = new Map<string, Promise<ReturnType<RdsAdapter['rdsExportProvider']>>>();
+  const providers = new Map<string, Promise<RdsExportProvider>>();
   const providerOf = (place: Place) => {
     const key = placeKey(place);
     let provider = providers.get(key);
