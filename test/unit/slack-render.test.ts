@@ -288,6 +288,12 @@ describe('parseNotificationRecord', () => {
     ['JSON that is not a record', 'text\n{"status":"DONE","sourceArn":"x","sourceType":"y","at":"z"}'],
     ['a record with a field of the wrong type', 'text\n{"status":"FAILED","sourceArn":"x","sourceType":"y","at":"z","percent":"ten"}'],
     ['JSON on an earlier line only', '{"status":"FAILED","sourceArn":"x","sourceType":"y","at":"z"}\nthanks'],
+    ['a record without its time', 'text\n{"status":"FAILED","sourceArn":"x","sourceType":"y"}'],
+    ['a JSON array', 'text\n[{"status":"FAILED","sourceArn":"x","sourceType":"y","at":"z"}]'],
+    ['a record with a null optional field', 'text\n{"status":"FAILED","sourceArn":"x","sourceType":"y","at":"z","exportId":null}'],
+    ['a record whose error has no message', 'text\n{"status":"FAILED","sourceArn":"x","sourceType":"y","at":"z","error":{"name":"E"}}'],
+    ['a record with a notice we never send', 'text\n{"status":"FAILED","sourceArn":"x","sourceType":"y","at":"z","notice":"LUNCH"}'],
+    ['a record whose verification has no warnings', 'text\n{"status":"COMPLETE","sourceArn":"x","sourceType":"y","at":"z","verification":{}}'],
   ])('finds no record in %s', (_, message) => {
     expect(parseNotificationRecord(message)).toBeUndefined();
   });
@@ -295,6 +301,29 @@ describe('parseNotificationRecord', () => {
   it('tolerates trailing whitespace after the record, and fields it does not know', () => {
     const parsed = parseNotificationRecord('x\n{"status":"FAILED","sourceArn":"a","sourceType":"b","at":"c","future":1}\n\n');
     expect(parsed).toEqual({ status: 'FAILED', sourceArn: 'a', sourceType: 'b', at: 'c' });
+  });
+
+  it('reads back every field of the record the notify step publishes, and only those', () => {
+    // Prepare
+    const published = record('FAILED', {
+      account: '123456789012',
+      region: 'eu-west-1',
+      warning: 'partial data left in S3',
+      error: { name: 'ExportFailed', message: 'the bucket is gone' },
+      taskId: 'export-ami-0123456789abcdef0',
+      notice: 'CANCEL_STUCK',
+      extractedDataGb: 3,
+      verification: { warnings: ['2 tables failed'] } as unknown as NotificationRecord['verification'],
+    });
+    const { body } = renderNotification(published);
+    const withExtraErrorField = body.replace('"message":"the bucket is gone"', '"message":"the bucket is gone","stack":"at x"');
+
+    // Act
+    const parsed = parseNotificationRecord(withExtraErrorField);
+
+    // Assess
+    expect(withExtraErrorField).not.toBe(body);
+    expect(parsed).toEqual(published);
   });
 });
 
