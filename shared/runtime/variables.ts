@@ -2,7 +2,7 @@
  * How one environment variable is read: the vocabulary of the configuration shapes (config.ts and
  * shared/triggers/config.ts). Plain functions rather than zod: every Lambda reads its configuration
  * at its cold start, and building zod schemas there cost more than the rest of the reading
- * (npm run bench -- bundles). Execution input is still zod's (shared/export-kinds/*/request.ts).
+ * (npm run bench -- bundles). Execution input is still zod's (each kind's request.ts).
  *
  * A variable's text is never repeated in a problem: it may be a secret pasted in the wrong place.
  * The builders are marked free of side effects and the shapes are built in calls annotated pure,
