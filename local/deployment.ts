@@ -111,7 +111,7 @@ export class LocalDeployment {
     this.s3 = new S3Simulator({ beforeRequest: () => this.writeEndedExports() });
     this.glue = new GlueSimulator(options.glueThrottle);
     const config = { ...LOCAL_CONFIG, ...options.config };
-    this.dynamo = new DynamoDbSimulator(config.COORDINATION_TABLE);
+    this.dynamo = new DynamoDbSimulator(config.COORDINATION_TABLE, undefined, faultHook(options.faults ?? [], 'dynamodb'));
     this.ec2 = new Ec2ImageExportSimulator({ images: options.images ?? (() => false), ...(options.imageExport ? { behaviourFor: options.imageExport } : {}) });
     this.ads = new AdsExportSimulator({ region: LOCAL_REGION, credentials: localCredentials(LOCAL_ACCOUNT), ...(options.adsExport ? { behaviourFor: options.adsExport } : {}) });
     this.stepFunctions = new StepFunctionsSimulator({

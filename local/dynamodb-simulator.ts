@@ -40,10 +40,14 @@ export class DynamoDbSimulator implements JsonService {
   constructor(
     private readonly tableName: string,
     private readonly pageSize = 100,
+    /** The injected fault of the moment (local/faults.ts), answered instead of the operation. */
+    private readonly fault: (operation: string) => Error | undefined = () => undefined,
   ) {}
 
   handle(operation: string, body: Record<string, unknown>): Record<string, unknown> {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+    const fault = this.fault(operation);
+    if (fault) throw fault;
     if (body.TableName !== this.tableName) throw new QueryError('ResourceNotFoundException', `Requested resource not found: Table: ${String(body.TableName)} not found`);
     switch (operation) {
       case 'PutItem':

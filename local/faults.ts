@@ -5,9 +5,10 @@ import { QueryError } from './aws-query.ts';
  * bursts, network errors (the connection reset before any answer, as Node reports it: `code`
  * ECONNRESET), SNS outages, transient (5xx) or permanent (KMS denies the topic key), and Step
  * Functions refusing task-token callbacks (SendTaskSuccess / SendTaskFailure: `states`), STS
- * throttling or failing the member sessions' AssumeRole (`sts`).
+ * throttling or failing the member sessions' AssumeRole (`sts`), the coordination table's DynamoDB
+ * throttling, failing or unreachable (`dynamodb`: the slot queue, the leases, the dispatcher).
  */
-export const FAULT_SERVICES = ['rds', 'sns', 'states', 'sts'] as const;
+export const FAULT_SERVICES = ['rds', 'sns', 'states', 'sts', 'dynamodb'] as const;
 export const FAULT_ERRORS = ['throttling', '5xx', 'network', 'kms-denied'] as const;
 
 export interface FaultWindow {
@@ -38,10 +39,11 @@ export function faultAnswer(window: FaultWindow): Error {
   const { service } = window;
   switch (window.error) {
     case 'throttling':
-      return new QueryError({ rds: 'Throttling', sns: 'Throttled', states: 'ThrottlingException', sts: 'Throttling' }[service], 'Rate exceeded', 400);
+      return new QueryError({ rds: 'Throttling', sns: 'Throttled', states: 'ThrottlingException', sts: 'Throttling', dynamodb: 'ThrottlingException' }[service], 'Rate exceeded', 400);
     case '5xx':
       return service === 'sns' ? new QueryError('InternalError', 'Internal error (simulated)', 500)
         : service === 'states' ? new QueryError('ServiceUnavailable', 'Service Unavailable (simulated)', 500)
+        : service === 'dynamodb' ? new QueryError('InternalServerError', 'Internal server error (simulated)', 500)
         : new QueryError('InternalFailure', 'An internal error occurred (simulated).', 500);
     case 'network':
       return Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });

@@ -118,6 +118,38 @@ describe('following an export through faults', () => {
     expect(result.stateTransitions).toBeLessThan(60);
   });
 
+  it('admits the export through a DynamoDB outage that outlasts the admission\'s first retries: exported once, not a failure', async () => {
+    // Prepare: the coordination table answers 5xx for the first 40 minutes (the slot queue cannot be written).
+    const scenario = parseScenario({ exportSeconds: 3600, faults: [{ service: 'dynamodb', error: '5xx', at: 0, seconds: 2400 }] });
+
+    // Act
+    const result = await runScenario(scenario);
+
+    // Assess: admitted after the outage, followed to its end, each status once.
+    expect(result.executionStatus).toBe('SUCCEEDED');
+    expect(result.exports).toHaveLength(1);
+    expect(result.exports[0]).toMatchObject({ status: 'COMPLETE' });
+    expect(result.exports[0]!.startedAt).toBeGreaterThanOrEqual(2400);
+    expect(statusesOf(result)).toEqual(['STARTING', 'IN_PROGRESS', 'COMPLETE']);
+    // The admission's back-off: tens of tries over the outage, not one a second.
+    expect(result.stateTransitions).toBeLessThan(60);
+  });
+
+  it('ends FAILED, notified once with the cause, when DynamoDB stays down past the admission\'s retries', async () => {
+    // Prepare: the coordination table throttles every call for two days.
+    const scenario = parseScenario({ exportSeconds: 3600, faults: [{ service: 'dynamodb', error: 'throttling', at: 0, seconds: 2 * 86400 }] });
+
+    // Act
+    const result = await runScenario(scenario);
+
+    // Assess: nothing started, the failure said once; the retries are bounded (history far from 25,000 events).
+    expect(result.executionStatus).toBe('FAILED');
+    expect(result.error).toBe('TransientAwsError');
+    expect(result.exports).toEqual([]);
+    expect(statusesOf(result)).toEqual(['FAILED']);
+    expect(result.stateTransitions).toBeLessThan(60);
+  });
+
   it('ends TIMED_OUT, nothing started, when RDS refuses every start until the slot wait limit', async () => {
     const result = await runScenario(parseScenario({ slotWaitLimitSeconds: 4 * 3600, faults: [{ service: 'rds', error: '5xx', operation: 'StartExportTask', at: 0, seconds: 10 * 3600 }] }));
 
@@ -175,5 +207,24 @@ describe('following an export through faults', () => {
     expect(result.peakConcurrentExports).toBeLessThanOrEqual(3);
     const completions = result.notifications.filter((n) => n.status === 'COMPLETE' && !n.notice);
     expect(completions).toHaveLength(8);
+  });
+
+  it.each([
+    ['5xx from the start, for an hour', { error: '5xx', at: 0, seconds: 3600 }],
+    ['throttling for an hour while exports run', { error: 'throttling', at: 1800, seconds: 3600 }],
+    ['network errors for 20 minutes', { error: 'network', at: 600, seconds: 1200 }],
+  ] as const)('keeps a fleet whole through a DynamoDB outage (%s): each exported once, the quota kept', async (_, outage) => {
+    // Prepare: 8 snapshots through 3 slots; the coordination table (queue, leases, dispatcher lock) fails.
+    const scenario = parseScenario({ fleet: 8, quota: 3, exportSecondsRange: [1200, 3600], seed: 5, faults: [{ service: 'dynamodb', ...outage }] });
+
+    // Act
+    const result = await runScenario(scenario);
+
+    // Assess
+    expect(result.succeeded).toBe(8);
+    expect(result.exportsStarted).toBe(8);
+    expect(new Set(result.exports.map((e) => e.sourceArn)).size).toBe(8);
+    expect(result.exports.every((e) => e.status === 'COMPLETE')).toBe(true);
+    expect(result.peakConcurrentExports).toBeLessThanOrEqual(3);
   });
 });
