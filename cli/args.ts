@@ -51,6 +51,8 @@ export interface StartArgs {
   sourceArn?: string;
   deadlineSeconds?: number;
   stateMachineArn?: string;
+  /** --again (RDS): export the source again, as its next attempt, when its earlier ones ended without the export. */
+  again: boolean;
   local: boolean;
   /** Only with --local: a scenario file, as `npm start -- --scenario FILE` takes. */
   scenario?: string;
@@ -102,6 +104,7 @@ const OPTIONS = {
   'deadline-seconds': { type: 'string' },
   'state-machine-arn': { type: 'string' },
   local: { type: 'boolean' },
+  again: { type: 'boolean' },
   scenario: { type: 'string' },
   table: { type: 'string' },
   accounts: { type: 'string' },
@@ -112,7 +115,7 @@ const GLOBAL = ['endpoint-url', 'region', 'profile', 'help'];
 const PER_COMMAND: Record<CommandName, string[]> = {
   list: ['json', 'kind', 'max-items', 'page-size', 'starting-token', 'filter', 'source-type', 'accounts', 'regions'],
   watch: ['interval', 'kind', 'accounts', 'regions'],
-  start: ['json', 'source-arn', 'image-id', 'disk-image-format', 'ads-agent-id', 'lookback-hours', 'deadline-seconds', 'state-machine-arn', 'local', 'scenario'],
+  start: ['json', 'source-arn', 'image-id', 'disk-image-format', 'ads-agent-id', 'lookback-hours', 'deadline-seconds', 'state-machine-arn', 'again', 'local', 'scenario'],
   cancel: ['json', 'table', 'kind', 'accounts', 'regions'],
 };
 
@@ -215,6 +218,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       if (!local && values.scenario !== undefined) throw new UsageError('--scenario goes with --local only');
       const target = local ? undefined : startTarget(values);
       if (local && (values['image-id'] !== undefined || values['ads-agent-id'] !== undefined)) throw new UsageError('--local simulates RDS sources only: give --source-arn or nothing');
+      const again = values.again ?? false;
+      if (again && (local || target?.kind !== 'rds')) {
+        throw new UsageError(local ? '--again and --local do not go together' : '--again goes with --source-arn only: an EC2 image or ADS start is a new export each minute already');
+      }
       return {
         globals,
         args: {
@@ -223,6 +230,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
           ...(values['source-arn'] !== undefined ? { sourceArn: nonEmpty('--source-arn', values['source-arn']) } : {}),
           ...(values['deadline-seconds'] !== undefined ? { deadlineSeconds: wholeNumber('--deadline-seconds', values['deadline-seconds'], 1, MAX_DEADLINE_SECONDS) } : {}),
           ...(values['state-machine-arn'] !== undefined ? { stateMachineArn: nonEmpty('--state-machine-arn', values['state-machine-arn']) } : {}),
+          again,
           local,
           ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
           json: values.json ?? false,

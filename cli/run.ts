@@ -134,7 +134,12 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
       }
       case 'start':
         if (args.local) return await startLocalCommand(args, { stdout: deps.stdout, stderr: deps.stderr, ...(deps.runLocal ? { runLocal: deps.runLocal } : {}) });
-        await startCommand(args, { sfn: clientsFor(globals).sfn(), stdout: deps.stdout, env: deps.env, now: deps.now });
+        {
+          const aws = clientsFor(globals);
+          // --again reads the source's export tasks in the source's own region.
+          const rds = (region: string) => (aws.rdsIn ? aws.rdsIn({ region }) : aws.rds());
+          await startCommand(args, { sfn: aws.sfn(), rds, stdout: deps.stdout, env: deps.env, now: deps.now });
+        }
         return EXIT_OK;
       case 'cancel': {
         const kind = definitionOf({ kind: args.kind });

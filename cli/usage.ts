@@ -35,13 +35,17 @@ ${PLACES}`,
   redrawn in place on a terminal, one line per refresh into a file or pipe. Without IDs: every running export
   (also those that start while watching). Exit status 0 when all completed, 1 when any failed or was canceled.
 ${PLACES}`,
-  start: `export-orchestrator start --source-arn ARN [--deadline-seconds N] [--state-machine-arn ARN] [--json]
+  start: `export-orchestrator start --source-arn ARN [--again] [--deadline-seconds N] [--state-machine-arn ARN] [--json]
 export-orchestrator start --image-id AMI [--disk-image-format VMDK|RAW|VHD] [--deadline-seconds N] [--state-machine-arn ARN]
 export-orchestrator start --ads-agent-id ID [--lookback-hours N] [--deadline-seconds N] [--state-machine-arn ARN]
 export-orchestrator start --local [--source-arn ARN] [--deadline-seconds N] [--scenario FILE] [--json]
   Starts an execution of the deployed export state machine for the snapshot or cluster ARN, named by its export id,
   so starting the same snapshot again does nothing (and says so). --state-machine-arn, else
   EXPORT_ORCHESTRATOR_STATE_MACHINE_ARN (the stack's StateMachineArn output).
+  --again                export the snapshot again when its earlier executions ended without the export
+                         (FAILED, TIMED_OUT, ABORTED): its next attempt, under an export id of its own (RDS keeps a failed
+                         or canceled task's id); nothing is started while one runs, after one succeeded, or while RDS
+                         runs or has completed an export of it
   --image-id AMI         an EC2 image export (VMDK unless --disk-image-format), named by image, format and minute
   --ads-agent-id ID      an Application Discovery Service export of that agent's data of the last --lookback-hours (24)
   --deadline-seconds N   cancel the export if it has not finished N seconds after the start (at most ${INPUT_LIMITS.deadlineSeconds.max})

@@ -1,10 +1,13 @@
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { awsErrorName, toWorkflowError } from '../../shared/runtime/aws-errors.ts';
 import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { formatDuration } from '../../shared/notify/record.ts';
 import { exportIdentifier, parseSourceArn, type ExportSource, type SourceType } from '../../shared/export-kinds/rds/source.ts';
+import { exportTaskPages, isRunning } from '../../shared/export-kinds/rds/export-tasks.ts';
+import { MAX_EXPORT_ATTEMPT } from '../../shared/export-kinds/input-limits.ts';
 import type { StartArgs, StartTarget } from '../args.ts';
-import { EXIT_AWS, EXIT_OK, UsageError } from '../errors.ts';
+import { CliError, EXIT_AWS, EXIT_OK, UsageError } from '../errors.ts';
 import type { Output } from '../io.ts';
 
 export const STATE_MACHINE_ENV = 'EXPORT_ORCHESTRATOR_STATE_MACHINE_ARN';
@@ -35,7 +38,7 @@ export function executionArnOf(stateMachineArn: string, name: string): string {
 }
 
 export interface StartOutcome {
-  outcome: 'started' | 'already started';
+  outcome: 'started' | 'already started' | 'already exported';
   executionArn: string;
   exportId: string;
   input: Record<string, unknown>;
@@ -44,37 +47,105 @@ export interface StartOutcome {
   startDate?: string;
 }
 
+export interface StartDeps {
+  sfn: SFNClient;
+  /** RDS in a region (--again looks at the source's export tasks there). */
+  rds?: (region: string) => RDSClient;
+  stdout: Output;
+  env: Readonly<Record<string, string | undefined>>;
+  now(): Date;
+}
+
 /**
  * `start`: StartExecution of the deployed state machine, named by the source's export id (as the
  * snapshot trigger and the planner name theirs), so a start of a snapshot already started is a
  * no-op, reported as such: the execution is looked up first, and a start that races another one is
- * told apart by Step Functions itself (shared/workflow/step-functions.ts).
+ * told apart by Step Functions itself (shared/workflow/step-functions.ts). `--again` starts the
+ * source's next attempt instead (startAgain).
  */
-export async function startCommand(args: StartArgs, deps: { sfn: SFNClient; stdout: Output; env: Readonly<Record<string, string | undefined>>; now(): Date }): Promise<StartOutcome> {
+export async function startCommand(args: StartArgs, deps: StartDeps): Promise<StartOutcome> {
   const wanted = args.target ?? { kind: 'rds' as const, sourceArn: args.sourceArn ?? '' };
-  const target = { kind: wanted.kind, ...executionFor(wanted, deps.now()) };
   const stateMachineArn = stateMachineArnOf(args, deps.env);
-  const name = target.name;
-  const executionArn = executionArnOf(stateMachineArn, name);
-  const input = { ...target.input, ...(args.deadlineSeconds !== undefined ? { deadlineSeconds: args.deadlineSeconds } : {}) };
-  const existing = await describeExecution(deps.sfn, executionArn);
+  const deadline = args.deadlineSeconds !== undefined ? { deadlineSeconds: args.deadlineSeconds } : {};
   let outcome: StartOutcome;
-  if (existing) {
-    outcome = { outcome: 'already started', executionArn, exportId: name, input, ...existing };
-  } else {
-    const started = await new StepFunctions(deps.sfn, stateMachineArn).start(name, input);
-    outcome = { outcome: started.started ? 'started' : 'already started', executionArn: started.executionArn ?? executionArn, exportId: name, input };
-  }
-  if (args.json) deps.stdout.write(`${JSON.stringify(outcome)}\n`);
-  else if (outcome.outcome === 'started') {
-    const follow = target.kind === 'rds' ? `export id ${name}; follow it with: export-orchestrator watch ${name}` : `follow it with: export-orchestrator watch --kind ${target.kind}`;
-    deps.stdout.write(`Started ${outcome.executionArn}\n  ${follow}\n`);
-  }
+  if (args.again && wanted.kind === 'rds') outcome = await startAgain(sourceOf(wanted.sourceArn), stateMachineArn, deadline, deps);
   else {
-    const what = outcome.status ? ` (${outcome.status}${outcome.startDate ? ` since ${outcome.startDate}` : ''})` : '';
-    deps.stdout.write(`Already started, nothing done: ${outcome.executionArn}${what}\n  an execution of that name exists, so this snapshot is not exported twice\n`);
+    const target = executionFor(wanted, deps.now());
+    outcome = await startOnce(stateMachineArn, target.name, { ...target.input, ...deadline }, deps.sfn);
   }
+  report(outcome, wanted.kind, args.json, deps.stdout);
   return outcome;
+}
+
+/** The execution of that name: started, or the one that exists already. */
+async function startOnce(stateMachineArn: string, name: string, input: Record<string, unknown>, sfn: SFNClient): Promise<StartOutcome> {
+  const executionArn = executionArnOf(stateMachineArn, name);
+  const existing = await describeExecution(sfn, executionArn);
+  if (existing) return { outcome: existing.status === 'SUCCEEDED' ? 'already exported' : 'already started', executionArn, exportId: name, input, ...existing };
+  const started = await new StepFunctions(sfn, stateMachineArn).start(name, input);
+  return { outcome: started.started ? 'started' : 'already started', executionArn: started.executionArn ?? executionArn, exportId: name, input };
+}
+
+/**
+ * `start --again`: exports an RDS source again after its earlier executions ended without its
+ * export (FAILED, TIMED_OUT, ABORTED). RDS keeps a FAILED or CANCELED task's identifier for good,
+ * so the plain start would find that task again: attempt n has its own identifier and execution
+ * name (exportIdentifier with `attempt`). Nothing is started while an attempt runs, after one
+ * succeeded, or while RDS runs (or has completed) an export of the source.
+ */
+async function startAgain(source: ExportSource, stateMachineArn: string, deadline: { deadlineSeconds?: number }, deps: StartDeps): Promise<StartOutcome> {
+  if (source.type === 'CLUSTER') {
+    throw new UsageError(`--again is for snapshots: ${source.arn} is a live cluster, and a plain start exports it again (its export id carries the minute)`);
+  }
+  const now = deps.now();
+  for (let attempt = 1; attempt <= MAX_EXPORT_ATTEMPT; attempt++) {
+    const name = exportIdentifier(source, now, attempt);
+    const input = { sourceArn: source.arn, ...(attempt > 1 ? { attempt } : {}), ...deadline };
+    const executionArn = executionArnOf(stateMachineArn, name);
+    const existing = await describeExecution(deps.sfn, executionArn);
+    if (existing?.status === 'RUNNING' || existing?.status === 'SUCCEEDED') {
+      return { outcome: existing.status === 'RUNNING' ? 'already started' : 'already exported', executionArn, exportId: name, input, ...existing };
+    }
+    if (existing) continue;
+    if (!deps.rds) throw new CliError('--again needs an RDS client to look at the source\'s export tasks');
+    const task = await taskHoldingTheSource(deps.rds(source.region), source.arn);
+    if (task) {
+      throw new CliError(
+        `export task ${task.id} of ${source.arn} is ${task.status}: ${task.running ? `it is exporting the source now; wait for it, or cancel it (export-orchestrator cancel ${task.id})` : 'the source is exported already'}. Nothing started`,
+      );
+    }
+    return startOnce(stateMachineArn, name, input, deps.sfn);
+  }
+  throw new CliError(`${source.arn} has been started ${MAX_EXPORT_ATTEMPT} times already (attempts 1-${MAX_EXPORT_ATTEMPT}): nothing started; see why they failed in their executions' history`);
+}
+
+/** An export task of the source that is running or COMPLETE (a new attempt would export it twice), if any. */
+async function taskHoldingTheSource(rds: RDSClient, sourceArn: string): Promise<{ id: string; status: string; running: boolean } | undefined> {
+  for await (const page of exportTaskPages(rds, { SourceArn: sourceArn })) {
+    const task = (page.ExportTasks ?? []).find((t) => isRunning(t) || t.Status?.toLowerCase() === 'complete');
+    if (task) return { id: task.ExportTaskIdentifier ?? '?', status: (task.Status ?? '').toUpperCase(), running: isRunning(task) };
+  }
+  return undefined;
+}
+
+function report(outcome: StartOutcome, kind: StartTarget['kind'], json: boolean, stdout: Output): void {
+  if (json) {
+    stdout.write(`${JSON.stringify(outcome)}\n`);
+    return;
+  }
+  if (outcome.outcome === 'started') {
+    const attempt = typeof outcome.input.attempt === 'number' ? ` (attempt ${outcome.input.attempt})` : '';
+    const follow = kind === 'rds' ? `export id ${outcome.exportId}${attempt}; follow it with: export-orchestrator watch ${outcome.exportId}` : `follow it with: export-orchestrator watch --kind ${kind}`;
+    stdout.write(`Started ${outcome.executionArn}\n  ${follow}\n`);
+    return;
+  }
+  const what = outcome.status ? ` (${outcome.status}${outcome.startDate ? ` since ${outcome.startDate}` : ''})` : '';
+  if (outcome.outcome === 'already exported') {
+    stdout.write(`Already exported, nothing done: ${outcome.executionArn}${what}\n  its export completed; RDS exports a snapshot once per identifier\n`);
+  } else {
+    const again = kind === 'rds' && outcome.status && outcome.status !== 'RUNNING' ? '; to export it again after a failure: start --again' : '';
+    stdout.write(`Already started, nothing done: ${outcome.executionArn}${what}\n  an execution of that name exists, so this snapshot is not exported twice${again}\n`);
+  }
 }
 
 /**

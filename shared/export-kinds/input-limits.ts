@@ -6,7 +6,7 @@
  * few tens of KB, far under Step Functions' and SNS's 256 KB.
  */
 
-export type LimitUnit = 'characters' | 'UTF-8 bytes' | 'entries' | 'seconds';
+export type LimitUnit = 'characters' | 'UTF-8 bytes' | 'entries' | 'seconds' | 'attempts';
 
 export interface InputLimit {
   /** The field as the execution input names it (a part of a field: "the role name in iamRoleArn"). */
@@ -26,11 +26,14 @@ export interface InputLimit {
  */
 export const MAX_SOURCE_ARN_LENGTH = 2048;
 export const MAX_EXPORT_ID_LENGTH = 60;
+/** The most times one snapshot is exported again (`attempt`, `start --again`): each attempt takes 4 characters of the identifier's readable part at most. */
+export const MAX_EXPORT_ATTEMPT = 99;
 
 export const INPUT_LIMITS = {
   executionInput: { field: '(the whole input)', kinds: 'all', max: 262_144, unit: 'UTF-8 bytes', rule: "Step Functions' StartExecution limit (256 KB)" },
   kind: { field: 'kind', kinds: 'all', max: 9, unit: 'characters', rule: 'rds (when absent), ec2-image or ads' },
   deadlineSeconds: { field: 'deadlineSeconds', kinds: 'all', min: 1, max: 604_800, unit: 'seconds', rule: 'a whole number; at most 7 days' },
+  attempt: { field: 'attempt', kinds: 'rds', min: 2, max: MAX_EXPORT_ATTEMPT, unit: 'attempts', rule: 'a whole number: export the source again under a new identifier (RDS keeps a FAILED or CANCELED task\'s); `start --again` picks it' },
   sourceArn: { field: 'sourceArn', kinds: 'rds', max: MAX_SOURCE_ARN_LENGTH, unit: 'characters', rule: "an RDS snapshot, cluster snapshot or cluster ARN of the stack's partition, in a place it serves (its account or a member's, its region or a member region)" },
   snapshotIdentifier: { field: 'the snapshot name in sourceArn', kinds: 'rds', min: 1, max: 255, unit: 'characters', rule: 'RDS DB (cluster) snapshot identifier; automated ones start with rds:' },
   clusterIdentifier: { field: 'the cluster name in sourceArn', kinds: 'rds', min: 1, max: 63, unit: 'characters', rule: 'RDS DB cluster identifier' },

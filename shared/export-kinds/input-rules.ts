@@ -279,6 +279,18 @@ export function fieldPath(path: readonly PropertyKey[], input = 'input'): string
 }
 
 /** deadlineSeconds of every kind: how long the export may run before it is canceled. */
+/** `attempt`: the how-many-th export of the source (RDS keeps the identifiers of FAILED and CANCELED tasks). */
+export function attemptField() {
+  const { min, max } = INPUT_LIMITS.attempt;
+  return z.optional(
+    z.number(typeError('a whole number (2 or more: export the source again)')).check(
+      z.int('must be a whole number'),
+      z.gte(min, `must be at least ${min}: the first export of a source is attempt 1, and leaves attempt out`),
+      z.lte(max, `must be at most ${max}`),
+    ),
+  );
+}
+
 export function deadlineField() {
   const { min, max } = INPUT_LIMITS.deadlineSeconds;
   return z.optional(

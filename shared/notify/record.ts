@@ -254,20 +254,36 @@ function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
+/**
+ * How to export the source again: an RDS snapshot's execution name and export identifier are taken
+ * for good (RDS keeps even a FAILED or CANCELED task's), so it is the next attempt, `start --again`;
+ * a live cluster's id carries the minute, so a plain start is a new export.
+ */
+function exportAgain(record: Pick<NotificationRecord, 'sourceArn'>): string {
+  const arn = record.sourceArn;
+  if (/^arn:[^:]+:rds:[^:]*:[^:]*:cluster:/.test(arn)) return `export it again with: npx export-orchestrator start --source-arn ${arn}`;
+  if (/^arn:[^:]+:rds:[^:]*:[^:]*:(cluster-)?snapshot:/.test(arn)) return `export it again with: npx export-orchestrator start --source-arn ${arn} --again`;
+  return 'start a new export';
+}
+
 /** What a reader can do about an export that did not complete; nothing for one that is fine. */
 export function adviceFor(record: NotificationRecord): string | undefined {
   if (record.notice) return noticeAdvice(record);
   if (record.status === 'TIMED_OUT' && record.error?.name === ASL_ERROR_NAMES.slotWaitTimedOut) {
-    return 'Nothing was started: the account\'s export slots stayed busy for longer than the slot wait limit. Raise slotWaitLimitSeconds or the RDS export quota, or export less often, then start the execution again.';
+    return `Nothing was started: the account's export slots stayed busy for longer than the slot wait limit. Raise slotWaitLimitSeconds or the RDS export quota, or export less often; then ${exportAgain(record)}`;
   }
   if (record.status === 'TIMED_OUT') return 'The deadline passed, so the export was canceled. Raise deadlineSeconds or export less (exportOnly).';
-  if (record.status === 'CANCELED') return 'The export task was canceled before it finished (by an operator, or in the RDS console or API). Start a new execution to export again.';
+  if (record.status === 'CANCELED') return `The export task was canceled before it finished (by an operator, or in the service's console or API). To export it all the same, ${exportAgain(record)}`;
   if (record.status !== 'FAILED') return undefined;
   const text = `${record.error?.name ?? ''} ${record.error?.message ?? ''} ${record.failureCause ?? ''}`;
   if (record.error?.name === ASL_ERROR_NAMES.memberAccessDenied) {
-    return `Deploy the member stack (member/member-account.yml) in account ${record.account ?? 'of the source'}, with this deployment's roles and external id (docs/organisation.md), or remove the account from memberAccounts; then start the execution again. The other accounts are not affected.`;
+    return `Deploy the member stack (member/member-account.yml) in account ${record.account ?? 'of the source'}, with this deployment's roles and external id (docs/organisation.md), or remove the account from memberAccounts; then ${exportAgain(record)}. The other accounts are not affected.`;
   }
-  if (/InvalidExportRequest/.test(text)) return 'Correct the execution input as the cause says and start the execution again.';
+  if (record.error?.name === ASL_ERROR_NAMES.transient) {
+    // start --again starts nothing while RDS runs or has completed an export of the source.
+    return `An AWS service the workflow needs (DynamoDB, Lambda, RDS) kept failing through the step's retries (hours, for the admission). When it is back, ${exportAgain(record)}`;
+  }
+  if (/InvalidExportRequest/.test(text)) return `Correct the execution input as the cause says; then ${exportAgain(record)}`;
   if (/NotFound/i.test(text)) return 'Check that the snapshot or cluster exists in this account and region.';
   if (/IamRole|AccessDenied|not authorized/i.test(text)) return 'Check the export role: trusted by export.rds.amazonaws.com, allowed to write to the bucket.';
   if (/KMS/i.test(text)) return 'Check the KMS key: a customer managed key the export role may use (kms:CreateGrant, kms:DescribeKey).';

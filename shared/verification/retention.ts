@@ -41,11 +41,14 @@ function databaseOf(sourceArn: string): string | undefined {
   return source && `${source.account}:${source.region}:${sourceDatabaseOf(source.name)}`;
 }
 
-/** Our identifiers carry a hash of the source ARN (and, for a live cluster, the minute it was requested). */
+/** Our identifiers carry a hash of the source ARN (and, for a live cluster, the minute it was requested; for an export again, its attempt). */
 export function startedByThisWorkflow(past: Pick<PastExport, 'exportId' | 'sourceArn'>): boolean {
   const source = parseSourceArn(past.sourceArn);
   if (!source) return false;
-  const minute = /-(\d{8}t\d{4})-[0-9a-f]{10}$/.exec(past.exportId)?.[1];
+  const id = past.exportId.toLowerCase();
+  const minute = /-(\d{8}t\d{4})-(?:r\d+-)?[0-9a-f]{10}$/.exec(id)?.[1];
   const requestedAt = minute ? new Date(`${minute.slice(0, 4)}-${minute.slice(4, 6)}-${minute.slice(6, 8)}T${minute.slice(9, 11)}:${minute.slice(11, 13)}:00Z`) : new Date(0);
-  return exportIdentifier(source, requestedAt) === past.exportId.toLowerCase();
+  // A name of its own may end in -r<digits> too ("db-r2"): the first attempt is tried as well.
+  const attempt = Number(/-r(\d+)-[0-9a-f]{10}$/.exec(id)?.[1] ?? 1);
+  return [attempt, 1].some((tried) => exportIdentifier(source, requestedAt, tried) === id);
 }

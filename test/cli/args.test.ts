@@ -49,10 +49,12 @@ describe('parseCommandLine', () => {
       target: { kind: 'rds', sourceArn: arn },
       sourceArn: arn,
       deadlineSeconds: 3600,
+      again: false,
       local: false,
       json: false,
     });
-    expect(parseCommandLine(['start', '--local', '--json']).args).toEqual({ command: 'start', local: true, json: true });
+    expect(parseCommandLine(['start', '--source-arn', arn, '--again']).args).toMatchObject({ again: true });
+    expect(parseCommandLine(['start', '--local', '--json']).args).toEqual({ command: 'start', again: false, local: true, json: true });
     expect(parseCommandLine(['cancel', 'export-1', '--table', 'coordination']).args).toEqual({ command: 'cancel', kind: 'rds', exportId: 'export-1', table: 'coordination', json: false });
   });
 

@@ -1,3 +1,4 @@
+import { DescribeExportTasksCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
@@ -12,17 +13,26 @@ const NOW = new Date('2026-11-23T03:15:00Z');
 const EXPORT_ID = exportIdentifier(parseSourceArn(SNAPSHOT)!, NOW);
 const EXECUTION = `arn:aws:states:us-east-1:123456789012:execution:export-orchestrator-prod:${EXPORT_ID}`;
 
+const executionOf = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:export-orchestrator-prod:${name}`;
+const attemptId = (attempt: number) => exportIdentifier(parseSourceArn(SNAPSHOT)!, NOW, attempt);
+const notFound = () => new ExecutionDoesNotExist({ message: 'Execution does not exist', $metadata: {} });
+
 function world() {
-  const sfn = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+  const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
+  const sfn = new SFNClient({ region: 'us-east-1', credentials, maxAttempts: 1 });
   const mock = mockClient(sfn);
-  const clients = () => ({ sfn: () => sfn, destroy: () => {} }) as unknown as Clients;
+  const rds = new RDSClient({ region: 'us-east-1', credentials, maxAttempts: 1 });
+  const rdsMock = mockClient(rds);
+  rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [] });
+  const regions: string[] = [];
+  const clients = () => ({ sfn: () => sfn, rds: () => rds, rdsIn: ({ region }: { region: string }) => (regions.push(region), rds), destroy: () => {} }) as unknown as Clients;
   const cli = async (argv: string[], extra: { env?: Record<string, string>; runLocal?: LocalRunner } = {}) => {
     const stdout = sink();
     const stderr = sink();
     const code = await run(argv, { stdout, stderr, env: extra.env ?? {}, now: () => NOW, sleep: async () => {}, clients, ...(extra.runLocal ? { runLocal: extra.runLocal } : {}) });
     return { code, out: stdout.text, err: stderr.text };
   };
-  return { cli, mock };
+  return { cli, mock, rdsMock, regions };
 }
 
 describe('start: StartExecution of the deployed state machine, named by the export id', () => {
@@ -66,6 +76,107 @@ describe('start: StartExecution of the deployed state machine, named by the expo
     [['start', '--source-arn', SNAPSHOT], /start needs the state machine: --state-machine-arn ARN or EXPORT_ORCHESTRATOR_STATE_MACHINE_ARN/],
     [['start', '--source-arn', SNAPSHOT, '--state-machine-arn', 'export-orchestrator-prod'], /state machine ARN "export-orchestrator-prod" is not one/],
   ])('refuses %j before any AWS call (exit 2)', async (argv, message) => {
+    const { cli, mock } = world();
+
+    const { code, err } = await cli(argv as string[]);
+
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('start --again: the next attempt of a source whose executions ended without its export', () => {
+  /** The executions that exist, by attempt; every other name does not. */
+  function withExecutions(mock: ReturnType<typeof world>['mock'], statuses: Record<number, string>) {
+    mock.on(DescribeExecutionCommand).rejects(notFound());
+    for (const [attempt, status] of Object.entries(statuses)) {
+      mock.on(DescribeExecutionCommand, { executionArn: executionOf(attemptId(Number(attempt))) }).resolves({ executionArn: executionOf(attemptId(Number(attempt))), status: status as 'FAILED', startDate: new Date('2026-11-23T03:10:00Z') });
+    }
+    mock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
+  }
+
+  it('starts attempt 2 under its own export id when attempt 1 FAILED and RDS holds no task of the source', async () => {
+    // Prepare
+    const { cli, mock, rdsMock, regions } = world();
+    withExecutions(mock, { 1: 'FAILED' });
+
+    // Act
+    const { code, out, err } = await cli(['start', '--source-arn', SNAPSHOT, '--again', '--state-machine-arn', STATE_MACHINE]);
+
+    // Assess
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(mock.commandCalls(StartExecutionCommand)[0]!.args[0].input).toEqual({ stateMachineArn: STATE_MACHINE, name: attemptId(2), input: JSON.stringify({ sourceArn: SNAPSHOT, attempt: 2 }) });
+    expect(rdsMock.commandCalls(DescribeExportTasksCommand)[0]!.args[0].input).toEqual({ SourceArn: SNAPSHOT });
+    expect(regions).toEqual(['us-east-1']);
+    expect(out).toContain(`export id ${attemptId(2)} (attempt 2)`);
+  });
+
+  it('goes past every ended attempt (FAILED, TIMED_OUT, ABORTED) to the first name not taken', async () => {
+    const { cli, mock } = world();
+    withExecutions(mock, { 1: 'FAILED', 2: 'TIMED_OUT', 3: 'ABORTED' });
+
+    const { code } = await cli(['start', '--source-arn', SNAPSHOT, '--again', '--deadline-seconds', '3600', '--state-machine-arn', STATE_MACHINE]);
+
+    expect(code).toBe(0);
+    expect(mock.commandCalls(StartExecutionCommand)[0]!.args[0].input).toMatchObject({ name: attemptId(4), input: JSON.stringify({ sourceArn: SNAPSHOT, attempt: 4, deadlineSeconds: 3600 }) });
+  });
+
+  it('starts the first attempt as a plain start would, when the source was never started', async () => {
+    const { cli, mock } = world();
+    withExecutions(mock, {});
+
+    await cli(['start', '--source-arn', SNAPSHOT, '--again', '--state-machine-arn', STATE_MACHINE]);
+
+    expect(mock.commandCalls(StartExecutionCommand)[0]!.args[0].input).toMatchObject({ name: EXPORT_ID, input: JSON.stringify({ sourceArn: SNAPSHOT }) });
+  });
+
+  it.each([
+    ['an attempt is still running', { 1: 'FAILED', 2: 'RUNNING' }, 'already started', 2],
+    ['an attempt succeeded', { 1: 'SUCCEEDED' }, 'already exported', 1],
+  ] as const)('starts nothing when %s, and says which execution', async (_, statuses, outcome, attempt) => {
+    const { cli, mock } = world();
+    withExecutions(mock, statuses);
+
+    const { code, out } = await cli(['start', '--source-arn', SNAPSHOT, '--again', '--json', '--state-machine-arn', STATE_MACHINE]);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ outcome, executionArn: executionOf(attemptId(attempt)), exportId: attemptId(attempt) });
+    expect(mock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['in progress', 'IN_PROGRESS', /is IN_PROGRESS: it is exporting the source now; wait for it, or cancel it \(export-orchestrator cancel stray-export\)\. Nothing started/],
+    ['complete', 'COMPLETE', /is COMPLETE: the source is exported already\. Nothing started/],
+  ])('starts nothing when RDS holds an export task of the source %s (exit 1)', async (_, status, message) => {
+    const { cli, mock, rdsMock } = world();
+    withExecutions(mock, { 1: 'ABORTED' });
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ExportTaskIdentifier: 'stray-export', SourceArn: SNAPSHOT, Status: status }] });
+
+    const { code, err } = await cli(['start', '--source-arn', SNAPSHOT, '--again', '--state-machine-arn', STATE_MACHINE]);
+
+    expect(code).toBe(1);
+    expect(err).toMatch(message);
+    expect(mock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('tells a plain start of a snapshot whose execution FAILED how to export it again', async () => {
+    const { cli, mock } = world();
+    withExecutions(mock, { 1: 'FAILED' });
+
+    const { out } = await cli(['start', '--source-arn', SNAPSHOT, '--state-machine-arn', STATE_MACHINE]);
+
+    expect(out).toContain('(FAILED since 2026-11-23T03:10:00.000Z)');
+    expect(out).toContain('to export it again after a failure: start --again');
+    expect(mock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    [['start', '--image-id', 'ami-0123456789abcdef0', '--again'], /--again goes with --source-arn only/],
+    [['start', '--local', '--again'], /--again and --local do not go together/],
+    [['start', '--source-arn', 'arn:aws:rds:us-east-1:123456789012:cluster:prod-aurora', '--again', '--state-machine-arn', STATE_MACHINE], /--again is for snapshots: .* is a live cluster, and a plain start exports it again/],
+  ])('refuses %j (exit 2)', async (argv, message) => {
     const { cli, mock } = world();
 
     const { code, err } = await cli(argv as string[]);

@@ -42,6 +42,7 @@ const longEntry = (i: number) => [`d${String(i).padStart(63, '0')}`, 's'.repeat(
 const AT_AND_PAST: Partial<Record<InputLimitName, { at?: Record<string, unknown>; past: Record<string, unknown>; names: RegExp }>> = {
   kind: { past: { kind: 'ec2-images' }, names: /^kind "ec2-images" is not one of/ },
   deadlineSeconds: { at: { sourceArn: SNAPSHOT_ARN, deadlineSeconds: INPUT_LIMITS.deadlineSeconds.max }, past: { sourceArn: SNAPSHOT_ARN, deadlineSeconds: INPUT_LIMITS.deadlineSeconds.max + 1 }, names: /^deadlineSeconds / },
+  attempt: { at: { sourceArn: SNAPSHOT_ARN, attempt: INPUT_LIMITS.attempt.max }, past: { sourceArn: SNAPSHOT_ARN, attempt: INPUT_LIMITS.attempt.max + 1 }, names: /^attempt / },
   sourceArn: { past: { sourceArn: `${SNAPSHOT_ARN}${repeat('x', 2049 - SNAPSHOT_ARN.length)}` }, names: /^sourceArn / },
   snapshotIdentifier: {
     at: { sourceArn: `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:${repeat('s', 255)}` },

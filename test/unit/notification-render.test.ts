@@ -128,9 +128,24 @@ describe('the notification email', () => {
 
   it.each([
     ['TIMED_OUT', /^What to try: The deadline passed.*deadlineSeconds/m],
-    ['CANCELED', /^What to try: The export task was canceled before it finished.*Start a new execution/m],
+    ['CANCELED', /^What to try: The export task was canceled before it finished.*export it again with: npx export-orchestrator start --source-arn arn:aws:rds:\S+ --again$/m],
   ] as const)('tells the reader what to try after %s', (status, advice) => {
     expect(renderNotification(recordForState(state(status), NOW)).body).toMatch(advice);
+  });
+
+  it.each([
+    ['a snapshot: its next attempt', SNAPSHOT_ARN, `export it again with: npx export-orchestrator start --source-arn ${SNAPSHOT_ARN} --again`],
+    ['a live cluster: a plain start, its id carrying the minute', `arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:prod-aurora`, `export it again with: npx export-orchestrator start --source-arn arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:prod-aurora`],
+    ['an EC2 image: a new export', 'arn:aws:ec2:eu-west-1::image/ami-0123456789abcdef0', 'start a new export'],
+  ])('tells how to export %s again after AWS kept failing through the retries', (_, sourceArn, command) => {
+    // Prepare
+    const record: NotificationRecord = { status: 'FAILED', sourceArn, sourceType: 'SNAPSHOT', error: { name: 'TransientAwsError', message: 'DynamoDB: ServiceUnavailable' }, at: NOW.toISOString() };
+
+    // Act
+    const lines = bodyLines(renderNotification(record).body);
+
+    // Assess
+    expect(lines).toContain(`What to try: An AWS service the workflow needs (DynamoDB, Lambda, RDS) kept failing through the step's retries (hours, for the admission). When it is back, ${command}`);
   });
 
   it.each(['STARTING', 'IN_PROGRESS', 'COMPLETE', 'CANCELING'] as const)('gives no cause and no advice for %s', (status) => {
@@ -229,7 +244,7 @@ describe('the notifications of a member account', () => {
     // Assess: not the export role's advice (AccessDenied), the member stack's.
     expect(bodyLines(body)).toContain(`Cause:       MemberAccessDenied: ${cause}`);
     expect(bodyLines(body)).toContain(
-      'What to try: Deploy the member stack (member/member-account.yml) in account 210987654321, with this deployment\'s roles and external id (docs/organisation.md), or remove the account from memberAccounts; then start the execution again. The other accounts are not affected.',
+      `What to try: Deploy the member stack (member/member-account.yml) in account 210987654321, with this deployment's roles and external id (docs/organisation.md), or remove the account from memberAccounts; then export it again with: npx export-orchestrator start --source-arn ${MEMBER_SNAPSHOT} --again. The other accounts are not affected.`,
     );
   });
 });

@@ -86,6 +86,17 @@ describe('buildRdsRequest', () => {
     );
   });
 
+  it('exports a source again under the identifier of its attempt, in the prefix too', () => {
+    // Act
+    const first = buildRdsRequest({ sourceArn: SNAPSHOT_ARN }, config, REQUESTED_AT);
+    const again = buildRdsRequest({ sourceArn: SNAPSHOT_ARN, attempt: 2, s3Prefix: '{exportId}' }, config, REQUESTED_AT);
+
+    // Assess
+    expect(again.exportId).toBe(exportIdentifier(parseSourceArn(SNAPSHOT_ARN)!, REQUESTED_AT, 2));
+    expect(again.exportId).not.toBe(first.exportId);
+    expect(again.s3Prefix).toBe(again.exportId);
+  });
+
   describe('renders the S3 prefix template', () => {
     it('fills in {sourceId}, {date}, {sourceType} and {exportId}', () => {
       const request = buildRdsRequest({ sourceArn: SNAPSHOT_ARN, s3Prefix: 'exports/{sourceType}/{sourceId}/{date}/{exportId}' }, config, REQUESTED_AT);
@@ -121,6 +132,9 @@ describe('buildRdsRequest', () => {
       ['a deadline over 7 days', { sourceArn: SNAPSHOT_ARN, deadlineSeconds: 7 * 24 * 3600 + 1 }, /^deadlineSeconds /],
       ['a zero deadline', { sourceArn: SNAPSHOT_ARN, deadlineSeconds: 0 }, /^deadlineSeconds /],
       ['a fractional deadline', { sourceArn: SNAPSHOT_ARN, deadlineSeconds: 1.5 }, /^deadlineSeconds /],
+      ['attempt 1 given', { sourceArn: SNAPSHOT_ARN, attempt: 1 }, /^attempt must be at least 2: the first export of a source is attempt 1, and leaves attempt out/],
+      ['a fractional attempt', { sourceArn: SNAPSHOT_ARN, attempt: 2.5 }, /^attempt must be a whole number/],
+      ['an attempt as text', { sourceArn: SNAPSHOT_ARN, attempt: '2' }, /^attempt must be a whole number \(2 or more: export the source again\), got/],
     ])('%s', (_, raw, problem) => {
       const problems = problemsOf(raw);
       expect(problems).toHaveLength(1);

@@ -8,7 +8,7 @@ import {
   type ExportSource,
   type SourceType,
 } from '../../shared/export-kinds/rds/source.ts';
-import { MAX_EXPORT_ID_LENGTH } from '../../shared/export-kinds/input-limits.ts';
+import { MAX_EXPORT_ATTEMPT, MAX_EXPORT_ID_LENGTH } from '../../shared/export-kinds/input-limits.ts';
 
 const ACCOUNT = '123456789012';
 const AT = new Date('2026-03-04T05:06:07.000Z');
@@ -131,6 +131,25 @@ describe('exportIdentifier', () => {
     expect(exportIdentifier(source('CLUSTER', 'aurora-main'), new Date('2026-03-04T05:06:07Z'))).toContain('20260304');
   });
 
+  it('gives each attempt at exporting a snapshot again an identifier of its own, the first one unchanged', () => {
+    // Prepare
+    const snapshot = source('SNAPSHOT', 'rds:orders-db-2026');
+    const first = exportIdentifier(snapshot, AT);
+
+    // Act
+    const attempts = [1, 2, 3, MAX_EXPORT_ATTEMPT].map((attempt) => exportIdentifier(snapshot, AT, attempt));
+
+    // Assess: attempt 1 is the identifier the trigger, the sweep and the planner derive; the others say theirs.
+    expect(attempts[0]).toBe(first);
+    expect(new Set(attempts).size).toBe(4);
+    expect(attempts[1]).toMatch(/^rds-orders-db-2026-r2-[0-9a-f]{10}$/);
+    expect(exportIdentifier(snapshot, new Date('2027-01-01T00:00:00Z'), 2)).toBe(attempts[1]);
+  });
+
+  it('keeps a live cluster\'s request time with its attempt', () => {
+    expect(exportIdentifier(source('CLUSTER', 'aurora-main'), new Date('2026-03-04T05:06:07Z'), 2)).toMatch(/^aurora-main-20260304t0506-r2-[0-9a-f]{10}$/);
+  });
+
   describe('is always a valid RDS export task identifier', () => {
     const awkward = [
       '',
@@ -190,8 +209,10 @@ describe('exportIdentifier', () => {
       const invalid: Array<{ name: string; id: string }> = [];
       for (const name of names) {
         for (const time of times) {
-          const id = exportIdentifier(source(type, name), time);
-          if (!isValidExportIdentifier(id) || !RDS_EXPORT_ID_RULE.test(id) || id.length > MAX_EXPORT_ID_LENGTH) invalid.push({ name, id });
+          for (const attempt of [1, 2, MAX_EXPORT_ATTEMPT]) {
+            const id = exportIdentifier(source(type, name), time, attempt);
+            if (!isValidExportIdentifier(id) || !RDS_EXPORT_ID_RULE.test(id) || id.length > MAX_EXPORT_ID_LENGTH) invalid.push({ name, id });
+          }
         }
       }
       expect(invalid).toEqual([]);

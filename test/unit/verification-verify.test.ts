@@ -164,6 +164,11 @@ describe('retention', () => {
 
     expect(startedByThisWorkflow({ exportId: liveId, sourceArn: cluster })).toBe(true);
     expect(startedByThisWorkflow({ exportId: 'prod-aurora-manual', sourceArn: cluster })).toBe(false);
+    // Exported again (attempt 2), and a snapshot whose own name ends like an attempt.
+    expect(startedByThisWorkflow({ exportId: exportIdentifier(parseSourceArn(cluster)!, new Date('2026-03-04T05:06:00Z'), 2), sourceArn: cluster })).toBe(true);
+    const snapshot = 'arn:aws:rds:us-east-1:123456789012:snapshot:db-r2';
+    expect(startedByThisWorkflow({ exportId: exportIdentifier(parseSourceArn(snapshot)!, new Date(0)), sourceArn: snapshot })).toBe(true);
+    expect(startedByThisWorkflow({ exportId: exportIdentifier(parseSourceArn(snapshot)!, new Date(0), 3), sourceArn: snapshot })).toBe(true);
     expect(startedByThisWorkflow({ exportId: 'x', sourceArn: 'not an arn' })).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { madeOnFirstUse } from '../../runtime/on-first-use.ts';
 import { quote } from '../../runtime/format.ts';
 import { memberExportRoleArn, reachedThroughRole, type RequestDefaults } from '../../accounts/members.ts';
 import {
+  attemptField,
   bucketProblems,
   deadlineField,
   describeIssue,
@@ -34,6 +35,7 @@ const executionInputSchema = /* @__PURE__ */ madeOnFirstUse(() =>
     // Entries are checked one by one after (exportOnlyProblems): a list of 10,000 gets one problem, not 10,000.
     exportOnly: z.optional(z.array(z.unknown(), typeError('an array of strings'))),
     deadlineSeconds: deadlineField(),
+    attempt: attemptField(),
   }, typeError('a JSON object with at least sourceArn')));
 export type ExecutionInput = z.infer<ReturnType<typeof executionInputSchema>>;
 
@@ -94,7 +96,7 @@ export function buildRdsRequest(raw: unknown, config: RequestDefaults, requested
   problems.push(...prefixProblems);
   if (problems.length > 0 || !source) throw new InvalidExportRequest(problems);
 
-  const exportId = exportIdentifier(source, requestedAt);
+  const exportId = exportIdentifier(source, requestedAt, input.attempt);
   const deadlineSeconds = input.deadlineSeconds ?? config.DEFAULT_DEADLINE_SECONDS;
   const s3Prefix = renderPrefix(prefixTemplate, { sourceId: sourceId(source), sourceType: source.type, date: requestedAt.toISOString().slice(0, 10), exportId });
   const rendered = renderedPrefixProblem(prefixField, s3Prefix);

@@ -44,13 +44,17 @@ const HASH_LENGTH = 10;
  * The export task identifier for a source: the same snapshot always gets the same identifier, so
  * a duplicate request finds the existing task instead of starting a second export. A live cluster
  * is exported again and again, so its identifier also carries the time it was requested.
+ * RDS keeps a task's identifier for good, even a FAILED or CANCELED one: exporting a snapshot again
+ * takes a new one, its `attempt` (2 or more, `-r<attempt>` before the hash; the first attempt's
+ * identifier is unchanged).
  * Always valid for RDS: at most 60 letters, digits and single hyphens, starting with a letter,
  * not ending with a hyphen.
  */
-export function exportIdentifier(source: ExportSource, requestedAt: Date): string {
+export function exportIdentifier(source: ExportSource, requestedAt: Date, attempt = 1): string {
   const point = source.type === 'CLUSTER' ? compactTimestamp(requestedAt) : '';
-  const hash = createHash('sha256').update(`${source.arn}|${point}`).digest('hex').slice(0, HASH_LENGTH);
-  const suffix = point ? `${point}-${hash}` : hash;
+  const again = attempt > 1 ? `r${attempt}` : '';
+  const hash = createHash('sha256').update(`${source.arn}|${point}${again ? `|${again}` : ''}`).digest('hex').slice(0, HASH_LENGTH);
+  const suffix = [point, again, hash].filter(Boolean).join('-');
   const room = MAX_EXPORT_ID_LENGTH - suffix.length - 1;
   let readable = slug(source.name).slice(0, room).replace(/-+$/, '');
   if (!/^[a-z]/.test(readable)) readable = `x${readable}`.slice(0, room).replace(/-+$/, '');
