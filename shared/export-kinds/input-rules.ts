@@ -278,7 +278,6 @@ export function fieldPath(path: readonly PropertyKey[], input = 'input'): string
   return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`)).join('');
 }
 
-/** deadlineSeconds of every kind: how long the export may run before it is canceled. */
 /** `attempt`: the how-many-th export of the source (RDS keeps the identifiers of FAILED and CANCELED tasks). */
 export function attemptField() {
   const { min, max } = INPUT_LIMITS.attempt;
@@ -291,6 +290,7 @@ export function attemptField() {
   );
 }
 
+/** deadlineSeconds of every kind: how long the export may run before it is canceled. */
 export function deadlineField() {
   const { min, max } = INPUT_LIMITS.deadlineSeconds;
   return z.optional(
