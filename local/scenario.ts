@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_SLOT_WAIT_LIMIT_SECONDS, MAX_SLOT_WAIT_LIMIT_SECONDS } from '../shared/runtime/config.ts';
 import { ASL_ERROR_NAMES } from '../shared/runtime/errors.ts';
 import { describeIssue } from '../shared/export-kinds/input-rules.ts';
-import { exportIdentifier, parseSourceArn, type SourceType } from '../shared/export-kinds/rds/source.ts';
+import { exportIdentifier, parseSourceArn, type ExportSource, type SourceType } from '../shared/export-kinds/rds/source.ts';
 import { SNAPSHOT_CREATED_EVENTS } from '../shared/triggers/snapshot-events.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
 import { parsePlaceKey, placeKey, placeOfArn, type Place } from '../shared/accounts/place.ts';
@@ -18,7 +18,7 @@ import type { ExportState } from '../shared/workflow/export-state.ts';
 import type { PartialData } from '../shared/verification/partial-data.ts';
 import { seededRandom, withSeededMathRandom } from './random.ts';
 import type { SimulatedTask } from './rds-simulator.ts';
-import { DEFAULT_SWEEP_LOOKBACK_SECONDS } from '../shared/triggers/sweep.ts';
+import { DEFAULT_SWEEP_LOOKBACK_SECONDS, failedThroughAnOutage, SWEEP_MAX_ATTEMPT } from '../shared/triggers/sweep.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 import { onVirtualClock } from './virtual-clock.ts';
 import { snapshotCreated } from './rds-events.ts';
@@ -394,7 +394,9 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
     let executions = await stack.settle();
     // Events lost or parked: the hourly sweep starts what no event did, within its look-back window.
     for (let sweep = 0; scenario.sweepSeconds > 0 && sweep * scenario.sweepSeconds < DEFAULT_SWEEP_LOOKBACK_SECONDS; sweep++) {
-      if (announced.every((arn) => stack.executions.has(exportIdentifier(parseSourceArn(arn)!, new Date())))) break;
+      const ended = new Map(executions.map((execution) => [execution.name, execution]));
+      const exported = new Set([...stack.rds.tasks.values()].map((task) => task.sourceArn));
+      if (!announced.some((arn) => awaitsTheSweep(parseSourceArn(arn)!, ended, exported.has(arn), new Date()))) break;
       await new Promise((resolve) => setTimeout(resolve, scenario.sweepSeconds * 1000));
       executions = await stack.settle();
     }
@@ -420,6 +422,21 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
     },
     ...(places.length > 1 ? { places: placeFigures(scenario, places, outcome.stack, durations) } : {}),
   };
+}
+
+/**
+ * Whether the sweep still has a snapshot to start: its event was lost (no execution of its name),
+ * or its attempts so far failed through an outage and exported nothing (the sweep starts the next).
+ */
+function awaitsTheSweep(source: ExportSource, executions: ReadonlyMap<string, ExecutionOutcome>, exported: boolean, now: Date): boolean {
+  if (!executions.has(exportIdentifier(source, now))) return true;
+  if (exported) return false;
+  for (let attempt = 1; attempt <= SWEEP_MAX_ATTEMPT; attempt++) {
+    const execution = executions.get(exportIdentifier(source, now, attempt));
+    if (!execution) return true;
+    if (!failedThroughAnOutage(execution)) return false;
+  }
+  return false;
 }
 
 /** The places of a scenario: every region of every account; the first account is the orchestrator's own. */

@@ -48,6 +48,8 @@ export interface StepFunctionsOptions {
  */
 export class StepFunctionsSimulator implements JsonService {
   readonly executions = new Map<string, Promise<ExecutionOutcome>>();
+  /** What DescribeExecution tells of each execution: when it started, and its outcome once it ended. */
+  private readonly described = new Map<string, { startDate: number; outcome?: ExecutionOutcome }>();
   readonly calls: Record<string, number> = {};
   /** Callbacks refused by the injected faults (callbackFaults, callbackOutage). */
   callbackFaultsInjected = 0;
@@ -70,6 +72,9 @@ export class StepFunctionsSimulator implements JsonService {
     if (this.executions.has(name)) throw new QueryError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn(name)}'`);
     const outcome = this.run(input, name);
     this.executions.set(name, outcome);
+    const described: { startDate: number; outcome?: ExecutionOutcome } = { startDate: Date.now() / 1000 };
+    this.described.set(name, described);
+    void outcome.then((ended) => (described.outcome = ended));
     return outcome;
   }
 
@@ -86,6 +91,20 @@ export class StepFunctionsSimulator implements JsonService {
         const name = String(body.name ?? `local-${++this.unnamed}`);
         void this.execute(JSON.parse(String(body.input ?? '{}')), name);
         return { executionArn: executionArn(name), startDate: Date.now() / 1000 };
+      }
+      case 'DescribeExecution': {
+        const arn = String(body.executionArn);
+        const name = arn.slice(arn.lastIndexOf(':') + 1);
+        const described = this.described.get(name);
+        if (!described || arn !== executionArn(name)) throw new QueryError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+        const { outcome } = described;
+        return {
+          executionArn: arn,
+          name,
+          status: outcome?.status ?? 'RUNNING',
+          startDate: described.startDate,
+          ...(outcome?.status === 'FAILED' ? { error: outcome.error, cause: outcome.cause } : {}),
+        };
       }
       case 'SendTaskSuccess':
       case 'SendTaskFailure': {

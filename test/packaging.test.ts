@@ -102,8 +102,11 @@ const FUNCTIONS: Record<string, { actions: string[] }> = {
     actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusters', 'rds:DescribeExportTasks', 'states:StartExecution', 'sqs:SendMessage'],
   },
   reconcileSnapshots: {
-    /** dynamodb:Query: the executions queued for a slot or holding one, which the sweep skips. */
-    actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeExportTasks', 'states:StartExecution', 'dynamodb:Query', 'sqs:SendMessage'],
+    /**
+     * dynamodb:Query: the executions queued for a slot or holding one, which the sweep skips.
+     * states:DescribeExecution: how a missing snapshot's execution ended (failed through an outage: started again).
+     */
+    actions: [...LOGS, 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeExportTasks', 'states:StartExecution', 'states:DescribeExecution', 'dynamodb:Query', 'sqs:SendMessage'],
   },
   /**
    * Reads the export's metadata files (SSE-KMS: decrypted through S3) and publishes the export's end.
@@ -544,6 +547,14 @@ describe('serverless package', () => {
         expect(s.Resource, s.where).toEqual({ Ref: 'ExportStateMachine' });
         expect(list(s.Action), s.where).toEqual(['states:StartExecution']);
       }
+    });
+
+    it('allows states:DescribeExecution on the export state machine\'s executions only, to the sweep only', () => {
+      const describe = allowStatements().filter((s) => list(s.Action).includes('states:DescribeExecution'));
+
+      expect(describe.map((s) => s.holder)).toEqual(['ReconcileSnapshotsRole']);
+      expect(list(describe[0]!.Action)).toEqual(['states:DescribeExecution']);
+      expect(describe[0]!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:export-orchestrator-test:*' });
     });
 
     it('uses Resource "*" only for actions that have no resource type in IAM (a key policy\'s "*" is the key itself)', () => {

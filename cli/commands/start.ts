@@ -1,7 +1,7 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { awsErrorName, toWorkflowError } from '../../shared/runtime/aws-errors.ts';
-import { StepFunctions } from '../../shared/workflow/step-functions.ts';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { executionArnOf, StepFunctions, type ExecutionSummary } from '../../shared/workflow/step-functions.ts';
+import { attemptInput, findAttempt } from '../../shared/workflow/attempts.ts';
 import { formatDuration } from '../../shared/notify/record.ts';
 import { exportIdentifier, parseSourceArn, type ExportSource, type SourceType } from '../../shared/export-kinds/rds/source.ts';
 import { exportTaskPages, isRunning } from '../../shared/export-kinds/rds/export-tasks.ts';
@@ -32,10 +32,6 @@ export function stateMachineArnOf(args: StartArgs, env: Readonly<Record<string, 
   return arn;
 }
 
-/** The ARN Step Functions gives the execution of that name: known before starting it. */
-export function executionArnOf(stateMachineArn: string, name: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-}
 
 export interface StartOutcome {
   outcome: 'started' | 'already started' | 'already exported';
@@ -79,44 +75,52 @@ export async function startCommand(args: StartArgs, deps: StartDeps): Promise<St
 
 /** The execution of that name: started, or the one that exists already. */
 async function startOnce(stateMachineArn: string, name: string, input: Record<string, unknown>, sfn: SFNClient): Promise<StartOutcome> {
+  const stepFunctions = new StepFunctions(sfn, stateMachineArn);
   const executionArn = executionArnOf(stateMachineArn, name);
-  const existing = await describeExecution(sfn, executionArn);
-  if (existing) return { outcome: existing.status === 'SUCCEEDED' ? 'already exported' : 'already started', executionArn, exportId: name, input, ...existing };
-  const started = await new StepFunctions(sfn, stateMachineArn).start(name, input);
+  const existing = await stepFunctions.describe(name);
+  if (existing) return existingOutcome(existing, executionArn, name, input);
+  const started = await stepFunctions.start(name, input);
   return { outcome: started.started ? 'started' : 'already started', executionArn: started.executionArn ?? executionArn, exportId: name, input };
 }
 
+function existingOutcome(execution: ExecutionSummary, executionArn: string, exportId: string, input: Record<string, unknown>): StartOutcome {
+  return {
+    outcome: execution.status === 'SUCCEEDED' ? 'already exported' : 'already started',
+    executionArn,
+    exportId,
+    input,
+    status: execution.status,
+    ...(execution.startDate ? { startDate: execution.startDate.toISOString() } : {}),
+  };
+}
+
+/** How an attempt's execution ends without the export, so that `--again` goes on to the next one. */
+const ENDED_WITHOUT_EXPORT = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+
 /**
- * `start --again`: exports an RDS source again after its earlier executions ended without its
- * export (FAILED, TIMED_OUT, ABORTED). RDS keeps a FAILED or CANCELED task's identifier for good,
- * so the plain start would find that task again: attempt n has its own identifier and execution
- * name (exportIdentifier with `attempt`). Nothing is started while an attempt runs, after one
- * succeeded, or while RDS runs (or has completed) an export of the source.
+ * `start --again`: exports an RDS snapshot again after its earlier executions ended without its
+ * export (FAILED, TIMED_OUT, ABORTED): its next attempt (shared/workflow/attempts.ts). Nothing is
+ * started while an attempt runs, after one succeeded, or while RDS runs (or has completed) an
+ * export of the snapshot.
  */
 async function startAgain(source: ExportSource, stateMachineArn: string, deadline: { deadlineSeconds?: number }, deps: StartDeps): Promise<StartOutcome> {
   if (source.type === 'CLUSTER') {
     throw new UsageError(`--again is for snapshots: ${source.arn} is a live cluster, and a plain start exports it again (its export id carries the minute)`);
   }
-  const now = deps.now();
-  for (let attempt = 1; attempt <= MAX_EXPORT_ATTEMPT; attempt++) {
-    const name = exportIdentifier(source, now, attempt);
-    const input = { sourceArn: source.arn, ...(attempt > 1 ? { attempt } : {}), ...deadline };
-    const executionArn = executionArnOf(stateMachineArn, name);
-    const existing = await describeExecution(deps.sfn, executionArn);
-    if (existing?.status === 'RUNNING' || existing?.status === 'SUCCEEDED') {
-      return { outcome: existing.status === 'RUNNING' ? 'already started' : 'already exported', executionArn, exportId: name, input, ...existing };
-    }
-    if (existing) continue;
-    if (!deps.rds) throw new CliError('--again needs an RDS client to look at the source\'s export tasks');
-    const task = await taskHoldingTheSource(deps.rds(source.region), source.arn);
-    if (task) {
-      throw new CliError(
-        `export task ${task.id} of ${source.arn} is ${task.status}: ${task.running ? `it is exporting the source now; wait for it, or cancel it (export-orchestrator cancel ${task.id})` : 'the source is exported already'}. Nothing started`,
-      );
-    }
-    return startOnce(stateMachineArn, name, input, deps.sfn);
+  const found = await findAttempt(source, deps.now(), new StepFunctions(deps.sfn, stateMachineArn), (execution) => ENDED_WITHOUT_EXPORT.has(execution.status));
+  if (!found) {
+    throw new CliError(`${source.arn} has been started ${MAX_EXPORT_ATTEMPT} times already (attempts 1-${MAX_EXPORT_ATTEMPT}): nothing started; see why they failed in their executions' history`);
   }
-  throw new CliError(`${source.arn} has been started ${MAX_EXPORT_ATTEMPT} times already (attempts 1-${MAX_EXPORT_ATTEMPT}): nothing started; see why they failed in their executions' history`);
+  const input = { ...attemptInput(source.arn, found.attempt), ...deadline };
+  if (!found.free) return existingOutcome(found.execution, executionArnOf(stateMachineArn, found.name), found.name, input);
+  if (!deps.rds) throw new CliError('--again needs an RDS client to look at the source\'s export tasks');
+  const task = await taskHoldingTheSource(deps.rds(source.region), source.arn);
+  if (task) {
+    throw new CliError(
+      `export task ${task.id} of ${source.arn} is ${task.status}: ${task.running ? `it is exporting the source now; wait for it, or cancel it (export-orchestrator cancel ${task.id})` : 'the source is exported already'}. Nothing started`,
+    );
+  }
+  return startOnce(stateMachineArn, found.name, input, deps.sfn);
 }
 
 /** An export task of the source that is running or COMPLETE (a new attempt would export it twice), if any. */
@@ -170,16 +174,6 @@ export function executionFor(target: StartTarget, now: Date): { name: string; in
         name: `ads-${target.agentId.replace(/[^A-Za-z0-9_-]/g, '-')}-${minute}`.slice(0, 80),
         input: { kind: 'ads', agentIds: [target.agentId], startTime: new Date(now.getTime() - target.lookbackHours * 3600_000).toISOString(), endTime: now.toISOString() },
       };
-  }
-}
-
-async function describeExecution(sfn: SFNClient, executionArn: string): Promise<{ status?: string; startDate?: string } | undefined> {
-  try {
-    const { status, startDate } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return { ...(status ? { status } : {}), ...(startDate ? { startDate: startDate.toISOString() } : {}) };
-  } catch (error) {
-    if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
-    throw toWorkflowError('DescribeExecution', error);
   }
 }
 

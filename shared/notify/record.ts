@@ -280,8 +280,8 @@ export function adviceFor(record: NotificationRecord): string | undefined {
     return `Deploy the member stack (member/member-account.yml) in account ${record.account ?? 'of the source'}, with this deployment's roles and external id (docs/organisation.md), or remove the account from memberAccounts; then ${exportAgain(record)}. The other accounts are not affected.`;
   }
   if (record.error?.name === ASL_ERROR_NAMES.transient) {
-    // start --again starts nothing while RDS runs or has completed an export of the source.
-    return `An AWS service the workflow needs (DynamoDB, Lambda, RDS) kept failing through the step's retries (hours, for the admission). When it is back, ${exportAgain(record)}`;
+    // Neither the sweep nor start --again starts anything while RDS runs or has completed an export of the source.
+    return `An AWS service the workflow needs (DynamoDB, Lambda, RDS) kept failing through the step's retries (hours, for the admission). When it is back, the hourly sweep starts a snapshot it selects again if nothing was exported (within its look-back window); to do it yourself, ${exportAgain(record)}`;
   }
   if (/InvalidExportRequest/.test(text)) return `Correct the execution input as the cause says; then ${exportAgain(record)}`;
   if (/NotFound/i.test(text)) return 'Check that the snapshot or cluster exists in this account and region.';

@@ -1,11 +1,12 @@
 import { placeKey, placeOfArn, type Place } from '../accounts/place.ts';
 import type { InFlightExecutions } from '../slots/store.ts';
 import type { ExportedSources, SnapshotInfo, SnapshotLister } from './snapshots.ts';
-import type { ExecutionStarter } from '../workflow/step-functions.ts';
-import { parseSourceArn } from '../export-kinds/rds/source.ts';
+import type { ExecutionLookup, ExecutionStarter, ExecutionSummary } from '../workflow/step-functions.ts';
+import { attemptInput, findAttempt } from '../workflow/attempts.ts';
+import { parseSourceArn, type ExportSource } from '../export-kinds/rds/source.ts';
 import { executionName, matchesSelection, type Selection } from './selection.ts';
 import { isAvailable } from './snapshots.ts';
-import { ReconciliationFailed } from '../runtime/errors.ts';
+import { ASL_ERROR_NAMES, ReconciliationFailed } from '../runtime/errors.ts';
 import { logger } from '../runtime/logger.ts';
 
 /**
@@ -23,6 +24,13 @@ import { logger } from '../runtime/logger.ts';
  * are listed only for what is left; StartExecution is called only for a snapshot neither knows.
  * A snapshot whose execution is gone (its start failed, its event was lost, its queue entry is
  * no more) is in neither, and is started again.
+ *
+ * A snapshot whose execution FAILED with TransientAwsError and left no export task (an outage of
+ * DynamoDB or Lambda outlasted AdmitExport's hours of retries: nothing was started) is started
+ * again as its next attempt (shared/workflow/attempts.ts), at most SWEEP_MAX_ATTEMPT in all: the
+ * outage is over when the sweep, which reads the table, runs again. Any other ended execution is
+ * left as it ended (a bad input or a missing snapshot fails the same way every time; an operator
+ * exports it again with `start --again`).
  */
 
 export interface SweepSettings {
@@ -38,11 +46,23 @@ export const DEFAULT_SWEEP_LOOKBACK_SECONDS = 24 * 3600;
  */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
+/**
+ * How many attempts of one snapshot the sweep starts at most: each one that fails through an
+ * outage has already retried for hours, so this covers outages of a day or more within the
+ * look-back window, yet a snapshot failing so for another reason is not started again and again.
+ */
+export const SWEEP_MAX_ATTEMPT = 5;
+
+/** An attempt the sweep goes past: it failed through an outage, before any export task was started (the snapshot has none). */
+export const failedThroughAnOutage = (execution: ExecutionSummary): boolean => execution.status === 'FAILED' && execution.error === ASL_ERROR_NAMES.transient;
+
 export type SweepOutcome =
   /** Neither an export task nor an execution existed: started now. */
   | 'started'
   /** No export task yet, but the execution exists (queued for a slot, or an earlier start). */
   | 'execution-exists'
+  /** Its earlier attempts failed through an outage, nothing exported: its next attempt started now. */
+  | 'started-again'
   | 'failed';
 
 export interface SweepEntry {
@@ -69,7 +89,8 @@ export interface SweepDeps {
   exports: ExportedSources;
   /** The coordination table: executions queued or holding a slot. */
   inFlight: InFlightExecutions;
-  starter: ExecutionStarter;
+  /** Starts the missing snapshots' executions, and looks up the attempts of those whose execution exists. */
+  starter: ExecutionStarter & ExecutionLookup;
   settings: SweepSettings;
 }
 
@@ -116,17 +137,27 @@ export async function sweepSnapshots({ snapshots, exports, inFlight, starter, se
   const { missing } = sweepCandidates(listed, new Set([...inFlightArns, ...exported]), settings, now);
   const entries: SweepEntry[] = [];
   for (const snapshot of missing) {
-    const name = executionName(parseSourceArn(snapshot.arn)!, now);
+    const source = parseSourceArn(snapshot.arn)!;
+    const name = executionName(source, now);
     try {
       // The trigger's own input: a running execution of this name and input answers as itself.
       const started = await starter.start(name, { sourceArn: snapshot.arn });
-      entries.push({ sourceArn: snapshot.arn, outcome: started.started ? 'started' : 'execution-exists', executionName: name });
+      if (started.started) entries.push({ sourceArn: snapshot.arn, outcome: 'started', executionName: name });
+      else entries.push(await startAgainAfterAnOutage(source, starter, now) ?? { sourceArn: snapshot.arn, outcome: 'execution-exists', executionName: name });
     } catch (error) {
       const e = error as Error;
       entries.push({ sourceArn: snapshot.arn, outcome: 'failed', executionName: name, error: { name: e?.name ?? 'Error', message: e?.message ?? String(error) } });
     }
   }
   return { listed: listed.length, selected: selected.length, inFlight: inFlightArns.size, exported: selected.length - inFlightArns.size - missing.length, entries };
+}
+
+/** The next attempt of a snapshot whose attempts so far failed through an outage (it has no export task), if that is where it stands. */
+async function startAgainAfterAnOutage(source: ExportSource, starter: ExecutionStarter & ExecutionLookup, now: Date): Promise<SweepEntry | undefined> {
+  const found = await findAttempt(source, now, starter, failedThroughAnOutage, SWEEP_MAX_ATTEMPT);
+  if (!found?.free || found.attempt === 1) return undefined;
+  const started = await starter.start(found.name, attemptInput(source.arn, found.attempt));
+  return { sourceArn: source.arn, outcome: started.started ? 'started-again' : 'execution-exists', executionName: found.name };
 }
 
 /** Counts of a report, for its one summary log line. */
@@ -192,6 +223,7 @@ export type SweepRunReport = SweepReport & Pick<PlacesSweepReport, 'failedPlaces
 export function logSweep(report: SweepRunReport): void {
   for (const entry of report.entries) {
     if (entry.outcome === 'started') logger.warn('started a snapshot no event had started (event lost or parked)', { ...entry });
+    else if (entry.outcome === 'started-again') logger.warn('started a snapshot again: its execution failed through an outage, nothing exported', { ...entry });
     else if (entry.outcome === 'failed') logger.warn('could not start a missing snapshot', { ...entry });
   }
   for (const failure of report.failedPlaces) logger.error('could not sweep a place; the other places were swept', { ...failure });

@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, type SFNClientConfig } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, type SFNClientConfig } from '@aws-sdk/client-sfn';
 import { SDK_OPTIONS } from '../runtime/sdk-options.ts';
 import { awsErrorName, toWorkflowError } from '../runtime/aws-errors.ts';
 
@@ -6,6 +6,26 @@ import { awsErrorName, toWorkflowError } from '../runtime/aws-errors.ts';
 export interface ExecutionStarter {
   /** false when an execution of that name already exists (a duplicate request): not an error. */
   start(name: string, input: unknown): Promise<{ started: boolean; executionArn?: string }>;
+}
+
+/** An execution of the export state machine, as DescribeExecution tells it. */
+export interface ExecutionSummary {
+  /** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED (or PENDING_REDRIVE). */
+  status: string;
+  startDate?: Date;
+  /** Of an execution that FAILED: the error name it failed with (TransientAwsError, …). */
+  error?: string;
+}
+
+/** Looks an execution of the export state machine up by its name. */
+export interface ExecutionLookup {
+  /** undefined when no execution of that name exists. */
+  describe(name: string): Promise<ExecutionSummary | undefined>;
+}
+
+/** The ARN of the state machine's execution of that name. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
 /** Completes the callbacks (task tokens) of waiting executions. */
@@ -42,8 +62,8 @@ export class StepFunctionsCallbacks implements TaskCallbacks {
   }
 }
 
-/** Starts executions of the export state machine, and answers task tokens. */
-export class StepFunctions extends StepFunctionsCallbacks implements ExecutionStarter {
+/** Starts and looks up executions of the export state machine, and answers task tokens. */
+export class StepFunctions extends StepFunctionsCallbacks implements ExecutionStarter, ExecutionLookup {
   constructor(
     sfn: SFNClient,
     private readonly stateMachineArn: string,
@@ -62,6 +82,16 @@ export class StepFunctions extends StepFunctionsCallbacks implements ExecutionSt
     } catch (error) {
       if (awsErrorName(error) === 'ExecutionAlreadyExists') return { started: false };
       throw toWorkflowError('StartExecution', error);
+    }
+  }
+
+  async describe(name: string): Promise<ExecutionSummary | undefined> {
+    try {
+      const { status, startDate, error } = await this.sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(this.stateMachineArn, name) }));
+      return { status: status ?? 'UNKNOWN', ...(startDate ? { startDate } : {}), ...(error ? { error } : {}) };
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
+      throw toWorkflowError('DescribeExecution', error);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { placeKey, placeOfArn } from '../../shared/accounts/place.ts';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, DescribeExportTasksCommand, RDSClient } from '@aws-sdk/client-rds';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/reconcile-snapshots/app.ts';
@@ -9,7 +9,7 @@ import { DynamoCoordinationStore } from '../../shared/slots/dynamodb-store.ts';
 import { RdsSnapshots } from '../../shared/triggers/rds-snapshots.ts';
 import { StepFunctions } from '../../shared/workflow/step-functions.ts';
 import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
-import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
+import { exportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
 import type { SweepReport } from '../../shared/triggers/sweep.ts';
 import { executionName } from '../../shared/triggers/selection.ts';
 import { ACCOUNT, CLIENT_CONFIG, REGION } from '../support/aws.ts';
@@ -92,12 +92,34 @@ describe('reconcile-snapshots handler', () => {
     // Prepare
     rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot('rds:prod-db-a', hoursAgo(2))] });
     sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', startDate: hoursAgo(1) });
 
     // Act
     const report = await sweep()();
 
     // Assess
     expect(report.entries).toEqual([expect.objectContaining({ outcome: 'execution-exists' })]);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it('starts the second attempt of a snapshot whose execution failed through an outage (TransientAwsError) and exported nothing', async () => {
+    // Prepare: the first attempt's name is taken by an execution that FAILED with TransientAwsError; no export task.
+    const arn = snapshotArn('rds:prod-db-a');
+    const attempt = (n: number) => exportIdentifier(parseSourceArn(arn)!, NOW, n);
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot('rds:prod-db-a', hoursAgo(9))] });
+    sfnMock.on(StartExecutionCommand, { name: attempt(1) }).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    sfnMock.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    sfnMock.on(DescribeExecutionCommand, { executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:export:${attempt(1)}` }).resolves({ status: 'FAILED', error: 'TransientAwsError', startDate: hoursAgo(9) });
+
+    // Act
+    const report = await sweep()();
+
+    // Assess
+    expect(report.entries).toEqual([{ sourceArn: arn, outcome: 'started-again', executionName: attempt(2) }]);
+    expect(sfnMock.commandCalls(StartExecutionCommand).map((call) => call.args[0].input)).toEqual([
+      { stateMachineArn: STATE_MACHINE, name: attempt(1), input: JSON.stringify({ sourceArn: arn }) },
+      { stateMachineArn: STATE_MACHINE, name: attempt(2), input: JSON.stringify({ sourceArn: arn, attempt: 2 }) },
+    ]);
   });
 
   it('skips the snapshots whose execution is queued or holds a slot (the queue read key-only from the window on, page by page) and starts the others', async () => {

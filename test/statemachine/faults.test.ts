@@ -150,6 +150,23 @@ describe('following an export through faults', () => {
     expect(result.stateTransitions).toBeLessThan(60);
   });
 
+  it('exports each snapshot once when DynamoDB stays down past the admission\'s retries: the sweep starts each again after the outage', async () => {
+    // Prepare: 4 new snapshots; the coordination table answers 5xx for 8 hours, longer than AdmitExport retries (5.4 h at most).
+    const scenario = parseScenario({ fleet: 4, quota: 5, exportSecondsRange: [1200, 3600], seed: 5, faults: [{ service: 'dynamodb', error: '5xx', at: 0, seconds: 8 * 3600 }] });
+
+    // Act
+    const result = await runScenario(scenario);
+
+    // Assess: each first attempt FAILED (notified), nothing started by it; the sweep's second attempts exported each snapshot once.
+    expect(result.failed).toBe(4);
+    expect(result.succeeded).toBe(4);
+    expect(result.snapshotsExported).toBe(4);
+    expect(result.snapshotsExportedTwice).toBe(0);
+    expect(result.exports.every((e) => e.status === 'COMPLETE' && e.startedAt >= 8 * 3600 && /-r2-[0-9a-f]{10}$/.test(e.exportId))).toBe(true);
+    expect(statusesOf(result).filter((status) => status === 'FAILED')).toHaveLength(4);
+    expect(statusesOf(result).filter((status) => status === 'COMPLETE')).toHaveLength(4);
+  });
+
   it('ends TIMED_OUT, nothing started, when RDS refuses every start until the slot wait limit', async () => {
     const result = await runScenario(parseScenario({ slotWaitLimitSeconds: 4 * 3600, faults: [{ service: 'rds', error: '5xx', operation: 'StartExportTask', at: 0, seconds: 10 * 3600 }] }));
 

@@ -145,7 +145,7 @@ describe('the notification email', () => {
     const lines = bodyLines(renderNotification(record).body);
 
     // Assess
-    expect(lines).toContain(`What to try: An AWS service the workflow needs (DynamoDB, Lambda, RDS) kept failing through the step's retries (hours, for the admission). When it is back, ${command}`);
+    expect(lines).toContain(`What to try: An AWS service the workflow needs (DynamoDB, Lambda, RDS) kept failing through the step's retries (hours, for the admission). When it is back, the hourly sweep starts a snapshot it selects again if nothing was exported (within its look-back window); to do it yourself, ${command}`);
   });
 
   it.each(['STARTING', 'IN_PROGRESS', 'COMPLETE', 'CANCELING'] as const)('gives no cause and no advice for %s', (status) => {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { SnapshotInfo } from '../../shared/triggers/snapshots.ts';
 import { Pacer, RDS_CALL_BUDGET, RDS_REQUESTS_PER_SECOND, worstCaseRate } from '../../shared/runtime/pacing.ts';
-import { parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
-import { sweepCandidates, sweepFailure, sweepPlaces, sweepSnapshots, type SweepSettings } from '../../shared/triggers/sweep.ts';
+import { exportIdentifier, parseSourceArn } from '../../shared/export-kinds/rds/source.ts';
+import { sweepCandidates, sweepFailure, sweepPlaces, sweepSnapshots, SWEEP_MAX_ATTEMPT, type SweepSettings } from '../../shared/triggers/sweep.ts';
 import { ReconciliationFailed } from '../../shared/runtime/errors.ts';
 import { MemberAccessDenied } from '../../shared/runtime/errors.ts';
 import { executionName } from '../../shared/triggers/selection.ts';
 import type { SnapshotType } from '../../shared/triggers/snapshots.ts';
+import type { ExecutionSummary } from '../../shared/workflow/step-functions.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const HOUR = 3600_000;
@@ -23,8 +24,12 @@ interface Table {
   leased?: string[];
 }
 
-function ports(listed: SnapshotInfo[], exported: string[] = [], existing: string[] = [], table: Table = {}) {
+/** The executions that exist: by name, RUNNING unless given how they ended. */
+type Existing = string[] | Record<string, ExecutionSummary>;
+
+function ports(listed: SnapshotInfo[], exported: string[] = [], existing: Existing = [], table: Table = {}) {
   const starts: { name: string; input: unknown }[] = [];
+  const executions = new Map<string, ExecutionSummary>(Array.isArray(existing) ? existing.map((name) => [name, { status: 'RUNNING' }]) : Object.entries(existing));
   const calls = { listed: [] as { since: Date; types: readonly SnapshotType[] }[], exportsListed: 0, inFlightSince: [] as Date[] };
   return {
     starts,
@@ -38,8 +43,11 @@ function ports(listed: SnapshotInfo[], exported: string[] = [], existing: string
       start: async (name: string, input: unknown) => {
         starts.push({ name, input });
         if (name.startsWith('boom')) throw Object.assign(new Error('Rate exceeded'), { name: 'TransientAwsError' });
-        return existing.includes(name) ? { started: false } : { started: true };
+        if (executions.has(name)) return { started: false };
+        executions.set(name, { status: 'RUNNING' });
+        return { started: true };
       },
+      describe: async (name: string) => executions.get(name),
     },
   };
 }
@@ -95,6 +103,51 @@ describe('sweepSnapshots with in-memory ports', () => {
 
     // Assess
     expect(report.entries).toEqual([{ sourceArn: arn, outcome: 'execution-exists', executionName: name }]);
+  });
+
+  it('starts the next attempt of a snapshot whose attempts failed through an outage (TransientAwsError) and exported nothing', async () => {
+    // Prepare: attempts 1 and 2 failed while DynamoDB was down (AdmitExport's retries ran out); no export task.
+    const arn = snapshotArn('rds:outage-db');
+    const attempt = (n: number) => exportIdentifier(parseSourceArn(arn)!, NOW, n);
+    const outage: ExecutionSummary = { status: 'FAILED', error: 'TransientAwsError' };
+    const { snapshots, exports, inFlight, starter, starts } = ports([snapshot('rds:outage-db', 8)], [], { [attempt(1)]: outage, [attempt(2)]: outage });
+
+    // Act
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
+
+    // Assess
+    expect(starts).toEqual([
+      { name: attempt(1), input: { sourceArn: arn } },
+      { name: attempt(3), input: { sourceArn: arn, attempt: 3 } },
+    ]);
+    expect(report.entries).toEqual([{ sourceArn: arn, outcome: 'started-again', executionName: attempt(3) }]);
+  });
+
+  it.each([
+    ['failed for another reason (a bad input fails the same way every time)', { status: 'FAILED', error: 'InvalidExportRequest' }],
+    ['timed out waiting for a slot (the limit shedding load)', { status: 'TIMED_OUT' }],
+    ['was stopped by an operator', { status: 'ABORTED' }],
+    ['succeeded', { status: 'SUCCEEDED' }],
+  ] as const)('does not start again a snapshot whose execution %s', async (_, ended) => {
+    const arn = snapshotArn('rds:ended-db');
+    const name = executionName(parseSourceArn(arn)!, NOW);
+    const { snapshots, exports, inFlight, starter, starts } = ports([snapshot('rds:ended-db', 8)], [], { [name]: ended });
+
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
+
+    expect(starts).toEqual([{ name, input: { sourceArn: arn } }]);
+    expect(report.entries).toEqual([{ sourceArn: arn, outcome: 'execution-exists', executionName: name }]);
+  });
+
+  it(`stops after ${SWEEP_MAX_ATTEMPT} attempts failed through outages: the operator's start --again takes it from there`, async () => {
+    const arn = snapshotArn('rds:outage-db');
+    const failed = Object.fromEntries(Array.from({ length: SWEEP_MAX_ATTEMPT }, (_, i) => [exportIdentifier(parseSourceArn(arn)!, NOW, i + 1), { status: 'FAILED', error: 'TransientAwsError' }]));
+    const { snapshots, exports, inFlight, starter, starts } = ports([snapshot('rds:outage-db', 8)], [], failed);
+
+    const report = await sweepSnapshots({ snapshots, exports, inFlight, starter, settings: SETTINGS }, NOW);
+
+    expect(starts).toHaveLength(1);
+    expect(report.entries).toMatchObject([{ outcome: 'execution-exists' }]);
   });
 
   it('reads neither the table nor the export tasks when no snapshot is a candidate (a quiet hour costs the snapshot listing only)', async () => {
