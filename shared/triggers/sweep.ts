@@ -47,9 +47,10 @@ export const DEFAULT_SWEEP_LOOKBACK_SECONDS = 24 * 3600;
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
- * How many attempts of one snapshot the sweep starts at most: each one that fails through an
- * outage has already retried for hours, so this covers outages of a day or more within the
- * look-back window, yet a snapshot failing so for another reason is not started again and again.
+ * How many attempts of one snapshot the sweep starts at most. It starts one only when it could read
+ * the table itself (DynamoDB and Lambda answered a moment before), and each attempt retries for
+ * hours, so a few cover an outage that comes and goes; a snapshot that fails so for another reason
+ * is not started again and again.
  */
 export const SWEEP_MAX_ATTEMPT = 5;
 
