@@ -9,11 +9,7 @@
  */
 export const ISOLATED = [
   'test/cli/aws-cli-habits.test.ts',
-  'test/cli/cancel.test.ts',
-  'test/cli/errors.test.ts',
-  'test/cli/list.test.ts',
   'test/cli/moto.wire.test.ts',
-  'test/cli/start.test.ts',
   'test/handlers/cancel-export.test.ts',
   'test/handlers/member-accounts.test.ts',
   'test/handlers/metrics.test.ts',

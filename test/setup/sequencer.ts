@@ -7,7 +7,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * quick files instead of trailing after them; vitest's own order would start them only once every
  * file of the `isolated` project has been handed out (it orders projects by name), ~20 s into the run.
  */
-export const SLOW_FIRST = ['test/packaging.test.ts', 'test/packaging-cn.test.ts', 'test/packaging-member.test.ts', 'test/local/main-job.test.ts', 'test/cli/bin.test.ts', 'test/cli/moto.wire.test.ts'];
+export const SLOW_FIRST = ['test/packaging.test.ts', 'test/packaging-cn.test.ts', 'test/packaging-member.test.ts', 'test/local/main-job.test.ts', 'test/cli/bin.test.ts', 'test/cli/moto.wire.test.ts', 'test/packaging-params.test.ts'];
 
 /**
  * vitest's order (the last run's slowest first, else the largest file first), with SLOW_FIRST ahead
