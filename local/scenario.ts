@@ -19,6 +19,7 @@ import type { PartialData } from '../shared/verification/partial-data.ts';
 import { seededRandom, withSeededMathRandom } from './random.ts';
 import type { SimulatedTask } from './rds-simulator.ts';
 import { DEFAULT_SWEEP_LOOKBACK_SECONDS, failedThroughAnOutage, SWEEP_MAX_ATTEMPT } from '../shared/triggers/sweep.ts';
+import { findAttempt } from '../shared/workflow/attempts.ts';
 import type { PublishedMessage } from './sns-recorder.ts';
 import { onVirtualClock } from './virtual-clock.ts';
 import { snapshotCreated } from './rds-events.ts';
@@ -396,7 +397,8 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
     for (let sweep = 0; scenario.sweepSeconds > 0 && sweep * scenario.sweepSeconds < DEFAULT_SWEEP_LOOKBACK_SECONDS; sweep++) {
       const ended = new Map(executions.map((execution) => [execution.name, execution]));
       const exported = new Set([...stack.rds.tasks.values()].map((task) => task.sourceArn));
-      if (!announced.some((arn) => awaitsTheSweep(parseSourceArn(arn)!, ended, exported.has(arn), new Date()))) break;
+      const waiting = await Promise.all(announced.map((arn) => awaitsTheSweep(parseSourceArn(arn)!, ended, exported.has(arn), new Date())));
+      if (!waiting.includes(true)) break;
       await new Promise((resolve) => setTimeout(resolve, scenario.sweepSeconds * 1000));
       executions = await stack.settle();
     }
@@ -428,15 +430,10 @@ export async function runScenario(scenario: Scenario, observer: ScenarioObserver
  * Whether the sweep still has a snapshot to start: its event was lost (no execution of its name),
  * or its attempts so far failed through an outage and exported nothing (the sweep starts the next).
  */
-function awaitsTheSweep(source: ExportSource, executions: ReadonlyMap<string, ExecutionOutcome>, exported: boolean, now: Date): boolean {
-  if (!executions.has(exportIdentifier(source, now))) return true;
-  if (exported) return false;
-  for (let attempt = 1; attempt <= SWEEP_MAX_ATTEMPT; attempt++) {
-    const execution = executions.get(exportIdentifier(source, now, attempt));
-    if (!execution) return true;
-    if (!failedThroughAnOutage(execution)) return false;
-  }
-  return false;
+async function awaitsTheSweep(source: ExportSource, executions: ReadonlyMap<string, ExecutionOutcome>, exported: boolean, now: Date): Promise<boolean> {
+  // The sweep's own walk of the attempts (sweep.ts), over the executions that ended.
+  const found = await findAttempt(source, now, { describe: async (name) => executions.get(name) }, failedThroughAnOutage, SWEEP_MAX_ATTEMPT);
+  return found?.free === true && (found.attempt === 1 || !exported);
 }
 
 /** The places of a scenario: every region of every account; the first account is the orchestrator's own. */

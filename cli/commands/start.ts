@@ -32,7 +32,6 @@ export function stateMachineArnOf(args: StartArgs, env: Readonly<Record<string, 
   return arn;
 }
 
-
 export interface StartOutcome {
   outcome: 'started' | 'already started' | 'already exported';
   executionArn: string;
@@ -46,7 +45,7 @@ export interface StartOutcome {
 export interface StartDeps {
   sfn: SFNClient;
   /** RDS in a region (--again looks at the source's export tasks there). */
-  rds?: (region: string) => RDSClient;
+  rds: (region: string) => RDSClient;
   stdout: Output;
   env: Readonly<Record<string, string | undefined>>;
   now(): Date;
@@ -107,20 +106,23 @@ async function startAgain(source: ExportSource, stateMachineArn: string, deadlin
   if (source.type === 'CLUSTER') {
     throw new UsageError(`--again is for snapshots: ${source.arn} is a live cluster, and a plain start exports it again (its export id carries the minute)`);
   }
-  const found = await findAttempt(source, deps.now(), new StepFunctions(deps.sfn, stateMachineArn), (execution) => ENDED_WITHOUT_EXPORT.has(execution.status));
+  const stepFunctions = new StepFunctions(deps.sfn, stateMachineArn);
+  const found = await findAttempt(source, deps.now(), stepFunctions, (execution) => ENDED_WITHOUT_EXPORT.has(execution.status));
   if (!found) {
     throw new CliError(`${source.arn} has been started ${MAX_EXPORT_ATTEMPT} times already (attempts 1-${MAX_EXPORT_ATTEMPT}): nothing started; see why they failed in their executions' history`);
   }
   const input = { ...attemptInput(source.arn, found.attempt), ...deadline };
-  if (!found.free) return existingOutcome(found.execution, executionArnOf(stateMachineArn, found.name), found.name, input);
-  if (!deps.rds) throw new CliError('--again needs an RDS client to look at the source\'s export tasks');
+  const executionArn = executionArnOf(stateMachineArn, found.name);
+  if (!found.free) return existingOutcome(found.execution, executionArn, found.name, input);
   const task = await taskHoldingTheSource(deps.rds(source.region), source.arn);
   if (task) {
     throw new CliError(
       `export task ${task.id} of ${source.arn} is ${task.status}: ${task.running ? `it is exporting the source now; wait for it, or cancel it (export-orchestrator cancel ${task.id})` : 'the source is exported already'}. Nothing started`,
     );
   }
-  return startOnce(stateMachineArn, found.name, input, deps.sfn);
+  // findAttempt has just found the name free: start it without looking it up again.
+  const started = await stepFunctions.start(found.name, input);
+  return { outcome: started.started ? 'started' : 'already started', executionArn: started.executionArn ?? executionArn, exportId: found.name, input };
 }
 
 /** An export task of the source that is running or COMPLETE (a new attempt would export it twice), if any. */

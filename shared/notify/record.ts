@@ -3,6 +3,7 @@ import { placeOfArn } from '../accounts/place.ts';
 import { ASL_ERROR_NAMES, ERROR_MESSAGE_LIMIT } from '../runtime/errors.ts';
 import { causeMessage, clip, formatDuration } from '../runtime/format.ts';
 import { definitionOf } from '../export-kinds/registry.ts';
+import { parseSourceArn } from '../export-kinds/rds/source.ts';
 import type { ExportStatus } from '../export-kinds/status.ts';
 import { describeVerification, verificationRecord, type VerificationRecord } from '../verification/notification.ts';
 import type { ExportState } from '../workflow/export-state.ts';
@@ -260,10 +261,10 @@ function oneLine(text: string): string {
  * a live cluster's id carries the minute, so a plain start is a new export.
  */
 function exportAgain(record: Pick<NotificationRecord, 'sourceArn'>): string {
-  const arn = record.sourceArn;
-  if (/^arn:[^:]+:rds:[^:]*:[^:]*:cluster:/.test(arn)) return `export it again with: npx export-orchestrator start --source-arn ${arn}`;
-  if (/^arn:[^:]+:rds:[^:]*:[^:]*:(cluster-)?snapshot:/.test(arn)) return `export it again with: npx export-orchestrator start --source-arn ${arn} --again`;
-  return 'start a new export';
+  // From the ARN, not sourceType: a refused input has no request, yet its snapshot's name is taken.
+  const type = parseSourceArn(record.sourceArn)?.type;
+  if (!type) return 'start a new export';
+  return `export it again with: npx export-orchestrator start --source-arn ${record.sourceArn}${type === 'CLUSTER' ? '' : ' --again'}`;
 }
 
 /** What a reader can do about an export that did not complete; nothing for one that is fine. */

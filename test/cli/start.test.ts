@@ -109,6 +109,8 @@ describe('start --again: the next attempt of a source whose executions ended wit
     expect(code).toBe(0);
     expect(mock.commandCalls(StartExecutionCommand)[0]!.args[0].input).toEqual({ stateMachineArn: STATE_MACHINE, name: attemptId(2), input: JSON.stringify({ sourceArn: SNAPSHOT, attempt: 2 }) });
     expect(rdsMock.commandCalls(DescribeExportTasksCommand)[0]!.args[0].input).toEqual({ SourceArn: SNAPSHOT });
+    // Each attempt's name looked up once: the free one is started without a second look.
+    expect(mock.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input.executionArn)).toEqual([executionOf(attemptId(1)), executionOf(attemptId(2))]);
     expect(regions).toEqual(['us-east-1']);
     expect(out).toContain(`export id ${attemptId(2)} (attempt 2)`);
   });
